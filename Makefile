@@ -1,0 +1,47 @@
+# vigil — build and test. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+FUZZTIME ?= 3s
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: build test lint unit fuzz lab-deps lab-up lab-down bench docs
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/vigil ./cmd/vigil
+
+## test: formatting, vet, staticcheck, unit and lab tests, short fuzz runs.
+test: lint lab-up unit fuzz
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^vendor/')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+unit:
+	$(GO) test -count=1 -timeout 20m ./...
+
+fuzz:
+	scripts/fuzz.sh $(FUZZTIME)
+
+## lab-deps installs the Debian packages the lab and benchmarks need (root).
+lab-deps:
+	@if [ "$$(id -u)" = 0 ]; then lab/install-deps.sh; \
+	 elif [ "$${CI:-}" = true ]; then echo "lab-deps: CI must run as root to install the lab" >&2; exit 1; \
+	 else echo "lab-deps: not root, so the lab is not installed and lab tests will be skipped" >&2; fi
+
+lab-up: lab-deps
+	@if [ "$$(id -u)" = 0 ]; then lab/lab.sh up; fi
+
+lab-down:
+	lab/lab.sh down
+
+bench: build lab-up
+	bench/portscan.sh
+
+## docs regenerates the generated parts of docs/.
+docs:
+	$(GO) run ./cmd/vigil checks --format markdown > docs/checks.md

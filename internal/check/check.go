@@ -1,0 +1,116 @@
+// Package check is vigil's catalogue of checks: each check's metadata
+// (severity, title, rationale, fix, compliance controls) and the judges that
+// turn facts into findings. Judges are pure functions: they never do I/O, so
+// every one is tested from facts alone, and a stored scan can be judged again
+// when the catalogue changes.
+package check
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
+)
+
+// Check is one catalogue entry.
+type Check struct {
+	ID         string
+	Severity   finding.Severity
+	Title      string
+	Rationale  string
+	Fix        string // the generic fix; judges give a product-specific one when they can
+	Frameworks []string
+}
+
+// All returns every check in catalogue order.
+func All() []Check { return slices.Clone(catalogue) }
+
+// Lookup returns the check with the given ID.
+func Lookup(id string) (Check, bool) {
+	for _, c := range catalogue {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// Input is what a judge looks at: one service of one host.
+type Input struct {
+	Host    *facts.Host
+	Service *facts.Service
+	// Now is the moment the facts describe; judges use it, never time.Now,
+	// so judging the same facts twice gives the same findings.
+	Now time.Time
+}
+
+// Hit is a judge's verdict that a check fired.
+type Hit struct {
+	Check string
+	// Subject distinguishes several hits of one check on one port.
+	Subject string
+	// Evidence is what was observed, in words a sysadmin can verify.
+	Evidence string
+	// Fix is the product-specific recommendation; empty means the
+	// catalogue's generic fix.
+	Fix string
+	// Severity overrides the catalogue's default when non-zero; the
+	// evidence must then say why.
+	Severity finding.Severity
+}
+
+// Judge inspects one service and reports the checks that fire.
+type Judge func(in Input) []Hit
+
+// JudgeHosts runs every judge over every service of the hosts and returns the
+// findings, worst first.
+func JudgeHosts(hosts []facts.Host, now time.Time) []finding.Finding {
+	var out []finding.Finding
+	for hi := range hosts {
+		h := &hosts[hi]
+		for si := range h.Services {
+			s := &h.Services[si]
+			in := Input{Host: h, Service: s, Now: now}
+			for _, j := range judges {
+				for _, hit := range j(in) {
+					out = append(out, MakeFinding(hit, h.Address, s.Port, s.Transport))
+				}
+			}
+		}
+	}
+	finding.Sort(out)
+	return out
+}
+
+// MakeFinding completes a hit with its catalogue metadata. It panics on an
+// unknown check ID: that is a programming error a test catches.
+func MakeFinding(hit Hit, host string, port int, transport string) finding.Finding {
+	c, ok := Lookup(hit.Check)
+	if !ok {
+		panic(fmt.Sprintf("check: judge reported unknown check %q", hit.Check))
+	}
+	sev := c.Severity
+	if hit.Severity.Valid() {
+		sev = hit.Severity
+	}
+	fix := hit.Fix
+	if strings.TrimSpace(fix) == "" {
+		fix = c.Fix
+	}
+	return finding.Finding{
+		ID:             finding.MakeID(c.ID, host, port, transport, hit.Subject),
+		Check:          c.ID,
+		Severity:       sev,
+		Host:           host,
+		Port:           port,
+		Transport:      transport,
+		Title:          c.Title,
+		Evidence:       hit.Evidence,
+		Recommendation: fix,
+		Frameworks:     slices.Clone(c.Frameworks),
+		Subject:        hit.Subject,
+	}
+}

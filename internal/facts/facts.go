@@ -1,0 +1,213 @@
+// Package facts holds the typed evidence vigil's collectors gather: what runs
+// on a port, what a TLS or SSH server offers, whether a service talks in
+// cleartext or lets anyone in. Facts carry no judgement (checks judge them)
+// and no I/O; they marshal to JSON so a stored scan can be judged again.
+package facts
+
+import "time"
+
+// Transports.
+const (
+	TCP = "tcp"
+	UDP = "udp"
+)
+
+// Unknown is the service name of a port whose protocol was not recognised.
+const Unknown = "unknown"
+
+// Host is one scanned address and what was found on it.
+type Host struct {
+	Address  string     `json:"address"`
+	Names    []string   `json:"names,omitempty"`
+	Ports    PortCounts `json:"ports"`
+	Services []Service  `json:"services"`
+}
+
+// PortCounts tallies the states of the ports probed on one host.
+type PortCounts struct {
+	Open     int `json:"open"`
+	Closed   int `json:"closed"`
+	Filtered int `json:"filtered"`
+}
+
+// Service is one open port and what the server there said about itself. Its
+// JSON form is the service object of the vigil/scan/v1 schema, plus the
+// optional evidence fields below it.
+type Service struct {
+	Port      int    `json:"port"`
+	Transport string `json:"transport"`
+	Name      string `json:"name"`
+	Product   string `json:"product,omitempty"`
+	Version   string `json:"version,omitempty"`
+	TLS       bool   `json:"tls"`
+	// Banner is what the server sent first (or answered), already made
+	// printable: control bytes appear as \xNN escapes, length is capped.
+	Banner string `json:"banner,omitempty"`
+	// Details holds protocol facts learnt while identifying, such as an
+	// HTTP Server header or SMTP capabilities; keys are documented where set.
+	Details map[string]string `json:"details,omitempty"`
+
+	TLSAudit *TLS    `json:"tls_audit,omitempty"`
+	SSH      *SSH    `json:"ssh,omitempty"`
+	Access   *Access `json:"access,omitempty"`
+	// AuditErrors says which audits could not complete, and why.
+	AuditErrors []string `json:"audit_errors,omitempty"`
+}
+
+// Detail returns Details[key], or "" when unset.
+func (s *Service) Detail(key string) string {
+	if s.Details == nil {
+		return ""
+	}
+	return s.Details[key]
+}
+
+// SetDetail records a protocol fact, creating the map when needed.
+func (s *Service) SetDetail(key, value string) {
+	if s.Details == nil {
+		s.Details = map[string]string{}
+	}
+	s.Details[key] = value
+}
+
+// TLS is what a TLS audit observed on one port.
+type TLS struct {
+	// StartTLS names the protocol used to upgrade to TLS (smtp, imap, pop3,
+	// ftp, ldap, postgresql, mysql); empty when TLS starts at the first byte.
+	StartTLS string `json:"starttls,omitempty"`
+	// Versions lists every protocol version tried, accepted or not, oldest first.
+	Versions []TLSVersion `json:"versions"`
+	// Chain is the certificate chain as the server sent it, leaf first.
+	Chain []Certificate `json:"chain,omitempty"`
+	// Trusted is true when the chain verifies to the system roots or the
+	// extra roots given with --tls-ca; TrustError says why not.
+	Trusted    bool   `json:"trusted"`
+	TrustError string `json:"trust_error,omitempty"`
+	// NameChecked is the host name or address the leaf was matched against;
+	// NameMatch whether the leaf covers it.
+	NameChecked string `json:"name_checked,omitempty"`
+	NameMatch   bool   `json:"name_match"`
+	// Checked is when the certificate validity was evaluated.
+	Checked time.Time `json:"checked"`
+}
+
+// Accepted returns the accepted version named name (e.g. "TLS1.0"), or nil.
+func (t *TLS) Accepted(name string) *TLSVersion {
+	for i := range t.Versions {
+		if t.Versions[i].Name == name && t.Versions[i].Accepted {
+			return &t.Versions[i]
+		}
+	}
+	return nil
+}
+
+// TLS and SSL protocol version names, as used in TLSVersion.Name.
+const (
+	SSLv2 = "SSLv2"
+	SSLv3 = "SSLv3"
+	TLS10 = "TLS1.0"
+	TLS11 = "TLS1.1"
+	TLS12 = "TLS1.2"
+	TLS13 = "TLS1.3"
+)
+
+// TLSVersion is one protocol version and the cipher suites the server
+// accepted with it.
+type TLSVersion struct {
+	Name     string `json:"name"`
+	Accepted bool   `json:"accepted"`
+	// Suites are the accepted cipher suites, in the server's order of
+	// preference when ServerOrder is true.
+	Suites []Suite `json:"suites,omitempty"`
+	// ServerOrder is true when the server chooses by its own preference
+	// rather than the client's; nil when it could not be told.
+	ServerOrder *bool `json:"server_order,omitempty"`
+}
+
+// Suite is one cipher suite by its IANA number and name (SSLv2 kinds use
+// their 24-bit number).
+type Suite struct {
+	ID   uint32 `json:"id"`
+	Name string `json:"name"`
+}
+
+// Certificate is what vigil keeps of one X.509 certificate.
+type Certificate struct {
+	Subject            string    `json:"subject"`
+	Issuer             string    `json:"issuer"`
+	DNSNames           []string  `json:"dns_names,omitempty"`
+	IPAddresses        []string  `json:"ip_addresses,omitempty"`
+	NotBefore          time.Time `json:"not_before"`
+	NotAfter           time.Time `json:"not_after"`
+	KeyAlgorithm       string    `json:"key_algorithm"` // RSA, ECDSA, Ed25519, DSA
+	KeyBits            int       `json:"key_bits"`
+	SignatureAlgorithm string    `json:"signature_algorithm"` // as crypto/x509 names it, e.g. SHA256-RSA
+	SelfSigned         bool      `json:"self_signed"`
+	IsCA               bool      `json:"is_ca"`
+	SHA256             string    `json:"sha256"` // fingerprint, hex
+}
+
+// SSH is what an SSH audit observed on one port.
+type SSH struct {
+	// ProtocolVersion is from the identification string: "2.0", "1.99", "1.5".
+	ProtocolVersion string `json:"protocol_version"`
+	// Software is the software-version part of the identification string.
+	Software string `json:"software"`
+	// Name-lists of the server's SSH_MSG_KEXINIT, as sent.
+	KexAlgorithms         []string `json:"kex_algorithms"`
+	HostKeyAlgorithms     []string `json:"host_key_algorithms"`
+	CiphersClientToServer []string `json:"ciphers_client_to_server"`
+	CiphersServerToClient []string `json:"ciphers_server_to_client"`
+	MACsClientToServer    []string `json:"macs_client_to_server"`
+	MACsServerToClient    []string `json:"macs_server_to_client"`
+	Compression           []string `json:"compression,omitempty"`
+	// HostKeys are the keys the server proved, one per host-key algorithm.
+	HostKeys []SSHHostKey `json:"host_keys,omitempty"`
+	// AuthMethods are the methods offered in answer to a "none" request;
+	// nil when they could not be learnt.
+	AuthMethods []string `json:"auth_methods,omitempty"`
+}
+
+// SSHHostKey is one host key the server presented.
+type SSHHostKey struct {
+	Algorithm   string `json:"algorithm"` // negotiated host-key algorithm, e.g. rsa-sha2-512
+	Type        string `json:"type"`      // key type, e.g. ssh-rsa, ssh-ed25519
+	Bits        int    `json:"bits"`
+	Fingerprint string `json:"fingerprint"` // SHA256:… as ssh-keygen prints it
+}
+
+// Access is what vigil learnt about encryption and authentication of a
+// plaintext-capable protocol, by read-only probes.
+type Access struct {
+	// StartTLS is true when the service offers an upgrade to TLS (STARTTLS,
+	// AUTH TLS, StartTLS, SSLRequest accepted, CLIENT_SSL), false when it
+	// does not; nil when not applicable or unknown.
+	StartTLS *bool `json:"starttls,omitempty"`
+	// PlaintextAuth lists authentication mechanisms usable before any TLS
+	// (SMTP AUTH PLAIN/LOGIN, IMAP LOGIN, POP3 USER, …).
+	PlaintextAuth []string `json:"plaintext_auth,omitempty"`
+	// HTTPAuth describes a credential request over plain HTTP: a
+	// WWW-Authenticate challenge or "password form".
+	HTTPAuth string `json:"http_auth,omitempty"`
+	// Anonymous is true when an anonymous login was accepted (FTP, MQTT).
+	Anonymous bool `json:"anonymous,omitempty"`
+	// Unauthenticated is the evidence that data or an admin API answered
+	// without credentials (Redis INFO, memcached stats, MongoDB
+	// listDatabases, Elasticsearch, Docker /version); empty when not.
+	Unauthenticated string `json:"unauthenticated,omitempty"`
+	// DefaultCredentials lists vendor defaults that were accepted, such as
+	// SNMP community "public".
+	DefaultCredentials []string `json:"default_credentials,omitempty"`
+	// Versions lists protocol versions that answered, such as SNMP "v1",
+	// "v2c"; used where the version decides encryption.
+	Versions []string `json:"versions,omitempty"`
+	// SecurityTypes lists security types offered, such as VNC's "None",
+	// "VNC", "VeNCrypt".
+	SecurityTypes []string `json:"security_types,omitempty"`
+}
+
+// StartTLSOffered reports whether an upgrade to TLS may be tried: true when
+// the service offers it or when that is not known yet.
+func (a *Access) StartTLSOffered() bool {
+	return a == nil || a.StartTLS == nil || *a.StartTLS
+}

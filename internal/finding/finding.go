@@ -1,0 +1,132 @@
+// Package finding defines what vigil reports: a Finding with its typed
+// Severity and a stable identifier, so the same weakness on the same host and
+// port keeps the same ID from one scan to the next.
+package finding
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Severity ranks a finding. The zero value is invalid; use the constants.
+type Severity int
+
+// Severities, from least to most serious.
+const (
+	Info Severity = iota + 1
+	Low
+	Medium
+	High
+	Critical
+)
+
+var severityNames = [...]string{Info: "info", Low: "low", Medium: "medium", High: "high", Critical: "critical"}
+
+// String returns the lower-case name used in JSON and on the command line.
+func (s Severity) String() string {
+	if s < Info || s > Critical {
+		return "Severity(" + strconv.Itoa(int(s)) + ")"
+	}
+	return severityNames[s]
+}
+
+// Valid reports whether s is one of the five severities.
+func (s Severity) Valid() bool { return s >= Info && s <= Critical }
+
+// MarshalText implements encoding.TextMarshaler.
+func (s Severity) MarshalText() ([]byte, error) {
+	if !s.Valid() {
+		return nil, fmt.Errorf("invalid severity %d", int(s))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// ParseSeverity reads a severity name, case-insensitively.
+func ParseSeverity(name string) (Severity, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	for s := Info; s <= Critical; s++ {
+		if severityNames[s] == n {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown severity %q: use one of critical, high, medium, low, info", name)
+}
+
+// Finding is one judged weakness with its evidence and fix. Its JSON form is
+// the finding object of the vigil/scan/v1 schema.
+type Finding struct {
+	ID             string   `json:"id"`
+	Check          string   `json:"check"`
+	Severity       Severity `json:"severity"`
+	Host           string   `json:"host"`
+	Port           int      `json:"port"`
+	Transport      string   `json:"transport,omitempty"`
+	Title          string   `json:"title"`
+	Evidence       string   `json:"evidence"`
+	Recommendation string   `json:"recommendation"`
+	Frameworks     []string `json:"frameworks"`
+	// Subject distinguishes two findings of one check on one port (a
+	// certificate fingerprint, a host-key type); it is part of the ID.
+	Subject string `json:"subject,omitempty"`
+}
+
+// MakeID returns the stable identifier of a finding: a hash of the check,
+// host, port, transport and subject. It never depends on evidence text, so a
+// finding keeps its ID while its details change.
+func MakeID(check, host string, port int, transport, subject string) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{check, host, strconv.Itoa(port), transport, subject}, "\x00")))
+	return hex.EncodeToString(h[:8])
+}
+
+// Sort orders findings worst first, then by host, port and check, so output
+// is stable from one run to the next.
+func Sort(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
+		}
+		if c := CompareHosts(a.Host, b.Host); c != 0 {
+			return c < 0
+		}
+		if a.Port != b.Port {
+			return a.Port < b.Port
+		}
+		if a.Check != b.Check {
+			return a.Check < b.Check
+		}
+		return a.ID < b.ID
+	})
+}
+
+// CompareHosts orders host strings: addresses numerically (IPv4 before IPv6),
+// then names alphabetically after all addresses.
+func CompareHosts(a, b string) int {
+	aa, errA := netip.ParseAddr(a)
+	ba, errB := netip.ParseAddr(b)
+	switch {
+	case errA == nil && errB == nil:
+		return aa.Compare(ba)
+	case errA == nil:
+		return -1
+	case errB == nil:
+		return 1
+	}
+	return cmp.Compare(a, b)
+}

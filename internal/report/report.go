@@ -1,0 +1,59 @@
+// Package report renders a scan document in the formats vigil writes. Every
+// format implements Writer; Formats lists them in the order help text shows.
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/result"
+)
+
+// Writer renders one document.
+type Writer interface {
+	Write(w io.Writer, doc *result.Document) error
+}
+
+// Options tune rendering where a format has choices.
+type Options struct {
+	// Color enables ANSI colours in the table format.
+	Color bool
+}
+
+// format is one registered output format.
+type format struct {
+	name string
+	make func(Options) Writer
+}
+
+// formats is the registry of output formats, in the order help lists them.
+var formats = []format{
+	{"table", func(o Options) Writer { return Table{Color: o.Color} }},
+	{"json", func(Options) Writer { return JSON{} }},
+}
+
+// Formats returns the names of the supported formats.
+func Formats() []string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = f.name
+	}
+	return names
+}
+
+// New returns the writer for a format name.
+func New(name string, o Options) (Writer, error) {
+	for _, f := range formats {
+		if f.name == strings.ToLower(name) {
+			return f.make(o), nil
+		}
+	}
+	return nil, fmt.Errorf("unknown format %q: use one of %s", name, strings.Join(Formats(), ", "))
+}
+
+// JSON writes the vigil/scan/v1 document.
+type JSON struct{}
+
+// Write implements Writer.
+func (JSON) Write(w io.Writer, doc *result.Document) error { return doc.Write(w) }

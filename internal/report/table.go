@@ -1,0 +1,250 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/level"
+	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/sanitize"
+)
+
+// Table writes a human-readable summary grouped by host: the level first,
+// then each host's services and findings, worst first. Every string that
+// came from the network is escaped for the terminal.
+type Table struct {
+	Color bool
+}
+
+// ANSI styles.
+const (
+	reset  = "\x1b[0m"
+	bold   = "\x1b[1m"
+	dim    = "\x1b[2m"
+	red    = "\x1b[31m"
+	green  = "\x1b[32m"
+	yellow = "\x1b[33m"
+	blue   = "\x1b[34m"
+	cyan   = "\x1b[36m"
+	bgRed  = "\x1b[41;97m"
+)
+
+func (t Table) style(s, codes string) string {
+	if !t.Color || codes == "" {
+		return s
+	}
+	return codes + s + reset
+}
+
+func severityStyle(s finding.Severity) string {
+	switch s {
+	case finding.Critical:
+		return bgRed + bold
+	case finding.High:
+		return red + bold
+	case finding.Medium:
+		return yellow
+	case finding.Low:
+		return cyan
+	}
+	return dim
+}
+
+func levelStyle(v int) string {
+	switch v {
+	case 1:
+		return bgRed + bold
+	case 2:
+		return red + bold
+	case 3:
+		return yellow + bold
+	}
+	return green + bold
+}
+
+// safe escapes a network-derived string for the terminal.
+func safe(s string) string { return sanitize.Terminal(s) }
+
+// Write implements Writer.
+func (t Table) Write(w io.Writer, doc *result.Document) error {
+	ew := &errWriter{w: w}
+	t.header(ew, doc)
+
+	byHost := map[string][]finding.Finding{}
+	for _, f := range doc.Findings {
+		byHost[f.Host] = append(byHost[f.Host], f)
+	}
+	quiet := 0
+	for _, h := range doc.Hosts {
+		fs := byHost[h.Address]
+		delete(byHost, h.Address)
+		if len(h.Services) == 0 && len(fs) == 0 {
+			quiet++
+			continue
+		}
+		t.host(ew, h, fs)
+	}
+	// Findings about hosts that are not in the host list (host audits).
+	rest := slices.SortedFunc(maps.Keys(byHost), finding.CompareHosts)
+	for _, addr := range rest {
+		t.host(ew, result.Host{Address: addr}, byHost[addr])
+	}
+	if quiet > 0 {
+		ew.printf("%s\n", t.style(fmt.Sprintf("%d more host(s) answered with no open port and no finding.", quiet), dim))
+	}
+	return ew.err
+}
+
+func (t Table) header(ew *errWriter, doc *result.Document) {
+	open := 0
+	for _, h := range doc.Hosts {
+		open += len(h.Services)
+	}
+	counts := map[finding.Severity]int{}
+	for _, f := range doc.Findings {
+		counts[f.Severity]++
+	}
+	var parts []string
+	for s := finding.Critical; s >= finding.Info; s-- {
+		if counts[s] > 0 {
+			parts = append(parts, t.style(fmt.Sprintf("%d %s", counts[s], s), severityStyle(s)))
+		}
+	}
+	sev := ""
+	if len(parts) > 0 {
+		sev = " (" + strings.Join(parts, ", ") + ")"
+	}
+	ew.printf("%s %s of %s", t.style("vigil", bold), "scan", safe(strings.Join(doc.Targets, " ")))
+	if doc.Ports != "" {
+		ew.printf(", ports %s", safe(doc.Ports))
+	}
+	ew.printf("\n%d host(s) · %d open port(s) · %d finding(s)%s · %s\n\n",
+		len(doc.Hosts), open, len(doc.Findings), sev, doc.Finished.Sub(doc.Started).Round(10_000_000))
+
+	lv := doc.Level
+	line := fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value))
+	ew.printf("%s", t.style(line, levelStyle(lv.Value)))
+	switch {
+	case len(lv.Next) > 0:
+		ew.printf(" Fix %s to reach level %d.", plural(len(lv.Next), "this finding", "these %d findings"), lv.Value+1)
+	case lv.Value < 5:
+		ew.printf(" %s", safe(lv.Reason))
+	}
+	ew.printf("\n\n")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
+}
+
+func (t Table) host(ew *errWriter, h result.Host, fs []finding.Finding) {
+	title := safe(h.Address)
+	if len(h.Names) > 0 {
+		title += " (" + safe(strings.Join(h.Names, ", ")) + ")"
+	}
+	ew.printf("%s", t.style(title, bold))
+	if h.Level > 0 {
+		ew.printf(" — %s", t.style(fmt.Sprintf("level %d, %s", h.Level, level.Name(h.Level)), levelStyle(h.Level)))
+	}
+	if c := h.Ports; c.Open+c.Closed+c.Filtered > 0 {
+		ew.printf("%s", t.style(fmt.Sprintf(" · %d open, %d closed, %d filtered", c.Open, c.Closed, c.Filtered), dim))
+	}
+	ew.printf("\n")
+	if len(h.Services) > 0 {
+		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", "PORT", "SERVICE", "PRODUCT", "TLS", "BANNER")
+		for _, s := range h.Services {
+			fmt.Fprintf(tw, "  %d/%s\t%s\t%s\t%s\t%s\n", s.Port, s.Transport, safe(s.Name), productVersion(s), yesNo(s.TLS), clip(safe(s.Banner), 60))
+		}
+		_ = tw.Flush()
+	}
+	if len(fs) > 0 {
+		ew.printf("\n")
+		for _, f := range fs {
+			where := "host"
+			if f.Port != 0 {
+				where = fmt.Sprintf("%d/%s", f.Port, f.Transport)
+			}
+			ew.printf("  %s %-9s %s  %s\n", t.style(fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String())), severityStyle(f.Severity)),
+				where, t.style(f.Check, bold), f.Title)
+			if f.Evidence != "" {
+				ew.printf("%s\n", indent(wrap("Evidence: "+safe(f.Evidence), 96), 21))
+			}
+			ew.printf("%s\n", indent(wrap("Fix: "+safe(f.Recommendation), 96), 21))
+		}
+	}
+	ew.printf("\n")
+}
+
+func productVersion(s facts.Service) string {
+	return safe(strings.TrimSpace(s.Product + " " + s.Version))
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "-"
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// wrap breaks text into lines of at most width runes at spaces.
+func wrap(s string, width int) []string {
+	var lines []string
+	for _, para := range strings.Split(s, "\n") {
+		var line []string
+		n := 0
+		for _, word := range strings.Fields(para) {
+			wl := len([]rune(word))
+			if n > 0 && n+1+wl > width {
+				lines = append(lines, strings.Join(line, " "))
+				line, n = nil, 0
+			}
+			if n > 0 {
+				n++
+			}
+			line = append(line, word)
+			n += wl
+		}
+		lines = append(lines, strings.Join(line, " "))
+	}
+	return lines
+}
+
+func indent(lines []string, n int) string {
+	pad := strings.Repeat(" ", n)
+	return pad + strings.Join(lines, "\n"+pad)
+}
+
+// errWriter keeps the first write error so rendering code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }

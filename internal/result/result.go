@@ -1,0 +1,124 @@
+// Package result is the vigil/scan/v1 document: what a scan found, judged
+// and rated, in the shape every report format and the store share.
+package result
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/level"
+)
+
+// Schema is the value of the document's "schema" field.
+const Schema = "vigil/scan/v1"
+
+// Document is one scan's result. Fields beyond the schema's are additions
+// the schema allows.
+type Document struct {
+	Schema   string            `json:"schema"`
+	ID       string            `json:"id"`
+	Started  time.Time         `json:"started"`
+	Finished time.Time         `json:"finished"`
+	Targets  []string          `json:"targets"`
+	Hosts    []Host            `json:"hosts"`
+	Findings []finding.Finding `json:"findings"`
+	Level    level.Level       `json:"level"`
+	// Ports is the port selection the scan used, e.g. "1-65535".
+	Ports string `json:"ports,omitempty"`
+	// Label names the environment the scan describes (e.g. "office"), for
+	// comparisons.
+	Label string `json:"label,omitempty"`
+	// Tool is the vigil version that wrote the document.
+	Tool string `json:"tool,omitempty"`
+}
+
+// Host is one scanned host in the document.
+type Host struct {
+	Address  string           `json:"address"`
+	Names    []string         `json:"names"`
+	Level    int              `json:"level"`
+	Reason   string           `json:"level_reason,omitempty"`
+	Ports    facts.PortCounts `json:"ports"`
+	Services []facts.Service  `json:"services"`
+	// Audited is when this host was last audited from inside (vigil host),
+	// if ever.
+	Audited *time.Time `json:"audited,omitempty"`
+}
+
+// NewID returns a fresh scan identifier: the start time and random bits, so
+// IDs sort by time.
+func NewID(started time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return started.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// Assemble builds a document from scanned hosts and their findings, rating
+// each host and the whole. audited maps a host address to its last host
+// audit, when there was one.
+func Assemble(id string, started, finished time.Time, targets []string, hosts []facts.Host, findings []finding.Finding, audited map[string]time.Time) *Document {
+	finding.Sort(findings)
+	doc := &Document{Schema: Schema, ID: id, Started: started.UTC(), Finished: finished.UTC(),
+		Targets: append([]string{}, targets...), Findings: append([]finding.Finding{}, findings...), Hosts: []Host{}}
+	byHost := map[string][]finding.Finding{}
+	for _, f := range findings {
+		byHost[f.Host] = append(byHost[f.Host], f)
+	}
+	levels := map[string]level.Level{}
+	for _, h := range hosts {
+		at := audited[h.Address]
+		lv := level.Host(byHost[h.Address], at, finished)
+		levels[h.Address] = lv
+		rh := Host{Address: h.Address, Names: append([]string{}, h.Names...), Level: lv.Value, Reason: lv.Reason,
+			Ports: h.Ports, Services: append([]facts.Service{}, h.Services...)}
+		if !at.IsZero() {
+			t := at.UTC()
+			rh.Audited = &t
+		}
+		doc.Hosts = append(doc.Hosts, rh)
+	}
+	// Findings about hosts that have no services (host audits) still rate them.
+	for h, fs := range byHost {
+		if _, ok := levels[h]; !ok {
+			levels[h] = level.Host(fs, audited[h], finished)
+		}
+	}
+	doc.Level = level.Overall(levels, doc.Findings)
+	return doc
+}
+
+// FactsHosts returns the hosts as facts, for judging a stored document again.
+func (d *Document) FactsHosts() []facts.Host {
+	out := make([]facts.Host, 0, len(d.Hosts))
+	for _, h := range d.Hosts {
+		out = append(out, facts.Host{Address: h.Address, Names: h.Names, Ports: h.Ports, Services: h.Services})
+	}
+	return out
+}
+
+// Write encodes the document as indented JSON.
+func (d *Document) Write(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(true)
+	return enc.Encode(d)
+}
+
+// Read decodes a document and checks its schema tag.
+func Read(r io.Reader) (*Document, error) {
+	var d Document
+	dec := json.NewDecoder(io.LimitReader(r, 1<<30))
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("not a vigil scan result: %w", err)
+	}
+	if d.Schema != Schema {
+		return nil, fmt.Errorf("not a vigil scan result: schema is %q, want %q", d.Schema, Schema)
+	}
+	return &d, nil
+}
