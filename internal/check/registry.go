@@ -4,4 +4,6 @@ package check
 // only the order of hits before findings are sorted by severity.
 var judges = []Judge{
 	judgeIdentified,
+	judgeTLS,
+	judgeSSH,
 }
