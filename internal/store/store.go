@@ -1,0 +1,213 @@
+// Package store keeps scan results: every vigil/scan/v1 document in full,
+// with its hosts and findings as rows for queries. It runs on SQLite (the
+// default, a file under the user's data directory) or PostgreSQL (a
+// postgres:// DSN), through database/sql and one set of migrations for both.
+//
+// A scan is saved in one transaction, so an interrupted or killed vigil never
+// leaves half a scan behind: either the whole scan is stored or none of it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+)
+
+// dialect is the SQL flavour of the database behind a Store.
+type dialect int
+
+const (
+	sqlite dialect = iota + 1
+	postgres
+)
+
+// Store is an open scan store. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect dialect
+	// where names the database for messages, without any password.
+	where string
+}
+
+// busyTimeoutMS is how long an SQLite connection waits for another writer
+// (another vigil saving a scan) before giving up.
+const busyTimeoutMS = 10000
+
+// DefaultPath returns where the default SQLite store lives:
+// $XDG_DATA_HOME/vigil/vigil.db, or ~/.local/share/vigil/vigil.db when
+// XDG_DATA_HOME is unset or not an absolute path.
+func DefaultPath() (string, error) {
+	base := os.Getenv("XDG_DATA_HOME")
+	if base == "" || !filepath.IsAbs(base) {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot find where to keep scans (no home directory; give --db PATH): %w", err)
+		}
+		base = filepath.Join(home, ".local", "share")
+	}
+	return filepath.Join(base, "vigil", "vigil.db"), nil
+}
+
+// Open opens the store named by dsn, creating it and bringing its schema up
+// to date as needed. dsn is one of:
+//
+//	""                        the default SQLite file (DefaultPath)
+//	PATH, sqlite:PATH         an SQLite file
+//	postgres://… postgresql://…  a PostgreSQL database
+//
+// A new SQLite file is created with mode 0600 and missing directories with
+// mode 0700.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	kind, target, err := parseDSN(dsn)
+	if err != nil {
+		return nil, err
+	}
+	var s *Store
+	switch kind {
+	case postgres:
+		s, err = openPostgres(ctx, target)
+	default:
+		s, err = openSQLite(ctx, target)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("cannot prepare the scan store %s: %w", s.where, err)
+	}
+	return s, nil
+}
+
+// parseDSN tells which database a --db value names, and returns the SQLite
+// path or the PostgreSQL URL.
+func parseDSN(dsn string) (dialect, string, error) {
+	dsn = strings.TrimSpace(dsn)
+	lower := strings.ToLower(dsn)
+	switch {
+	case dsn == "":
+		p, err := DefaultPath()
+		return sqlite, p, err
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		return postgres, dsn, nil
+	case strings.HasPrefix(lower, "sqlite:"):
+		// sqlite:PATH, sqlite:///abs/path or sqlite://rel/path
+		p := strings.TrimPrefix(dsn[len("sqlite:"):], "//")
+		if p == "" {
+			return 0, "", fmt.Errorf("--db %q names no file: use sqlite:PATH", dsn)
+		}
+		return sqlite, p, nil
+	case strings.Contains(dsn, "://"):
+		scheme, _, _ := strings.Cut(dsn, "://")
+		return 0, "", fmt.Errorf("--db: vigil cannot store scans in %q databases: give a file path, sqlite:PATH or postgres://…", scheme)
+	}
+	return sqlite, dsn, nil
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use %s as the scan store: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the directory for the scan store: %w", err)
+	}
+	// Create the file ourselves so that it gets mode 0600; SQLite gives its
+	// -wal and -shm files the database file's mode.
+	fh, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the scan store: %w", err)
+	}
+	fh.Close()
+
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.Itoa(busyTimeoutMS)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	// Writers take the lock when their transaction begins, so two vigils
+	// saving at once queue on the busy timeout instead of one failing.
+	q.Set("_txlock", "immediate")
+	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
+
+	db, err := sql.Open("sqlite", u.String())
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the scan store %s: %w", abs, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot open the scan store %s: %w", abs, err)
+	}
+	return &Store{db: db, dialect: sqlite, where: abs}, nil
+}
+
+func openPostgres(ctx context.Context, dsn string) (*Store, error) {
+	where := "PostgreSQL"
+	if u, err := url.Parse(dsn); err == nil {
+		where = "PostgreSQL at " + u.Redacted()
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use the %s: %w", where, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("cannot connect to the %s: %w", where, err)
+	}
+	return &Store{db: db, dialect: postgres, where: where}, nil
+}
+
+// Where names the database for messages: the SQLite file's path, or the
+// PostgreSQL URL without its password.
+func (s *Store) Where() string { return s.where }
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// rebind rewrites the ? placeholders of a query into PostgreSQL's $1, $2, …
+// when the store is PostgreSQL. Queries are written with ? outside string
+// literals only; quoted text is left alone all the same.
+func (s *Store) rebind(query string) string {
+	if s.dialect != postgres || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	quote := rune(0)
+	for _, r := range query {
+		switch {
+		case quote != 0:
+			if r == quote {
+				quote = 0
+			}
+		case r == '\'' || r == '"':
+			quote = r
+		case r == '?':
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Sentinel errors of Get and Save; the errors returned wrap them with a
+// message for the user.
+var (
+	// ErrNotFound means no stored scan matches a reference.
+	ErrNotFound = errors.New("no such scan in the store")
+	// ErrAmbiguous means an id prefix matches more than one stored scan.
+	ErrAmbiguous = errors.New("ambiguous scan reference")
+	// ErrExists means a scan with the same id is already stored.
+	ErrExists = errors.New("scan already stored")
+)
