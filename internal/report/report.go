@@ -29,8 +29,12 @@ type format struct {
 
 // formats is the registry of output formats, in the order help lists them.
 var formats = []format{
-	{"table", func(o Options) Writer { return Table{Color: o.Color} }},
+	{"table", func(o Options) Writer { return Table{Color: o.Color} }}, //lint:ignore S1016 Options and Table share a field by chance
 	{"json", func(Options) Writer { return JSON{} }},
+	{"sarif", func(Options) Writer { return SARIF{} }},
+	{"csv", func(Options) Writer { return CSV{} }},
+	{"html", func(Options) Writer { return HTML{} }},
+	{"pdf", func(Options) Writer { return PDF{} }},
 }
 
 // Formats returns the names of the supported formats.

@@ -71,6 +71,15 @@ func levelStyle(v int) string {
 // safe escapes a network-derived string for the terminal.
 func safe(s string) string { return sanitize.Terminal(s) }
 
+// safeLines escapes each line of s for the terminal, keeping line breaks.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = safe(strings.TrimRight(l, "\r"))
+	}
+	return strings.Join(lines, "\n")
+}
+
 // Write implements Writer.
 func (t Table) Write(w io.Writer, doc *result.Document) error {
 	ew := &errWriter{w: w}
@@ -175,11 +184,11 @@ func (t Table) host(ew *errWriter, h result.Host, fs []finding.Finding) {
 				where = fmt.Sprintf("%d/%s", f.Port, f.Transport)
 			}
 			ew.printf("  %s %-9s %s  %s\n", t.style(fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String())), severityStyle(f.Severity)),
-				where, t.style(f.Check, bold), f.Title)
+				where, t.style(safe(f.Check), bold), safe(f.Title))
 			if f.Evidence != "" {
-				ew.printf("%s\n", indent(wrap("Evidence: "+safe(f.Evidence), 96), 21))
+				ew.printf("%s\n", indent(wrap("Evidence: "+safeLines(f.Evidence), 96), 21))
 			}
-			ew.printf("%s\n", indent(wrap("Fix: "+safe(f.Recommendation), 96), 21))
+			ew.printf("%s\n", indent(wrap("Fix: "+safeLines(f.Recommendation), 96), 21))
 		}
 	}
 	ew.printf("\n")

@@ -1,0 +1,231 @@
+package compliance
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/result"
+)
+
+// rule says when a check can give evidence: a check that finds nothing only
+// vouches for what it could look at. A check judges services (service is
+// set), or host configuration seen by a host audit (hostAudit), or something
+// a scan document does not record (neither: only a finding proves it ran).
+type rule struct {
+	service   func(s *facts.Service) bool
+	hostAudit bool
+	// needs says, for the no-evidence explanation, what would let the
+	// check look.
+	needs string
+}
+
+// rules is the registry of evidence rules, one per catalogue check; a test
+// asserts that every check has one.
+var rules = map[string]rule{
+	"tls.protocol.sslv2":            tlsRule,
+	"tls.protocol.sslv3":            tlsRule,
+	"tls.protocol.tls10":            tlsRule,
+	"tls.protocol.tls11":            tlsRule,
+	"tls.protocol.no-tls13":         tlsRule,
+	"tls.cipher.anonymous":          tlsRule,
+	"tls.cipher.null":               tlsRule,
+	"tls.cipher.export":             tlsRule,
+	"tls.cipher.weak":               tlsRule,
+	"tls.cipher.no-forward-secrecy": tlsRule,
+	"tls.cert.expired":              certRule,
+	"tls.cert.expiring":             certRule,
+	"tls.cert.untrusted":            certRule,
+	"tls.cert.weak-key":             certRule,
+	"tls.cert.weak-signature":       certRule,
+	"tls.cert.name-mismatch":        certRule,
+
+	"ssh.protocol.v1":   sshRule,
+	"ssh.kex.weak":      sshRule,
+	"ssh.cipher.weak":   sshRule,
+	"ssh.mac.weak":      sshRule,
+	"ssh.hostkey.weak":  sshRule,
+	"ssh.terrapin":      sshRule,
+	"ssh.auth.password": {service: func(s *facts.Service) bool { return s.SSH != nil && s.SSH.AuthMethods != nil }, needs: "an SSH server whose authentication methods were learnt"},
+
+	// Identification alone decides these: the protocol has no encryption.
+	"cleartext.telnet":    named("telnet", "a Telnet service"),
+	"cleartext.redis":     named("redis", "a Redis service"),
+	"cleartext.memcached": named("memcached", "a memcached service"),
+	"cleartext.mqtt":      named("mqtt", "an MQTT broker"),
+	// These need to know whether the server offers an upgrade to TLS.
+	"cleartext.ftp":        startTLS("ftp", "an FTP service whose AUTH TLS support was probed"),
+	"cleartext.smtp":       startTLS("smtp", "an SMTP service whose STARTTLS support was probed"),
+	"cleartext.imap":       startTLS("imap", "an IMAP service whose STARTTLS support was probed"),
+	"cleartext.pop3":       startTLS("pop3", "a POP3 service whose STLS support was probed"),
+	"cleartext.ldap":       startTLS("ldap", "an LDAP service whose StartTLS support was probed"),
+	"cleartext.postgresql": startTLS("postgresql", "a PostgreSQL service whose SSLRequest answer was seen"),
+	"cleartext.mysql":      startTLS("mysql", "a MySQL/MariaDB service whose capabilities were read"),
+	"cleartext.http-auth": {service: func(s *facts.Service) bool { return s.Name == "http" && (s.TLS || s.Access != nil) },
+		needs: "an HTTP service whose login pages were looked for"},
+	"cleartext.snmp": accessed("snmp", "an SNMP agent whose versions were probed"),
+	"cleartext.vnc": {service: func(s *facts.Service) bool {
+		return s.Name == "vnc" && s.Access != nil && len(s.Access.SecurityTypes) > 0
+	}, needs: "a VNC server whose security types were read"},
+
+	"auth.none.redis":         accessed("redis", "a Redis service probed for access without a password"),
+	"auth.none.memcached":     accessed("memcached", "a memcached service probed for access without authentication"),
+	"auth.none.mongodb":       accessed("mongodb", "a MongoDB service probed for access without authentication"),
+	"auth.none.elasticsearch": accessed("elasticsearch", "an Elasticsearch service probed for access without authentication"),
+	"auth.none.docker":        accessed("docker", "a Docker API probed for access without authentication"),
+	"auth.none.mqtt":          accessed("mqtt", "an MQTT broker probed for anonymous clients"),
+	"auth.anonymous.ftp":      accessed("ftp", "an FTP service probed for anonymous login"),
+	"auth.default.snmp":       accessed("snmp", "an SNMP agent probed for default communities"),
+
+	"port.open-unused":         {needs: "watching which ports are used over time (vigil host observe)"},
+	"port.allowed-no-listener": hostRule,
+	"exposure.admin":           {needs: "knowing which networks are untrusted, which a scan does not record"},
+	"exposure.database":        {needs: "knowing which networks are untrusted, which a scan does not record"},
+	"vuln.known":               {needs: "a match of product versions against known vulnerabilities"},
+
+	"ssh.config.root-login":    hostRule,
+	"ssh.config.password-auth": hostRule,
+	"postgresql.config.trust":  hostRule,
+	"postgresql.config.no-ssl": hostRule,
+	"redis.config.no-auth":     hostRule,
+	"ftp.config.anonymous":     hostRule,
+	"firewall.none":            hostRule,
+	"flow.cleartext":           {needs: "observing live connections between hosts"},
+}
+
+var (
+	tlsRule  = rule{service: func(s *facts.Service) bool { return tlsAudited(s) }, needs: "a TLS service to audit"}
+	certRule = rule{service: func(s *facts.Service) bool { return tlsAudited(s) && len(s.TLSAudit.Chain) > 0 },
+		needs: "a TLS service whose certificate was read"}
+	sshRule = rule{service: func(s *facts.Service) bool {
+		return s.SSH != nil && len(s.SSH.KexAlgorithms) > 0
+	}, needs: "an SSH service to audit"}
+	hostRule = rule{hostAudit: true, needs: "a host audit (vigil host)"}
+)
+
+func tlsAudited(s *facts.Service) bool {
+	if s.TLSAudit == nil {
+		return false
+	}
+	for _, v := range s.TLSAudit.Versions {
+		if v.Accepted {
+			return true
+		}
+	}
+	return false
+}
+
+func named(name, needs string) rule {
+	return rule{service: func(s *facts.Service) bool { return s.Name == name }, needs: needs}
+}
+
+// startTLS: the service either speaks TLS from the first byte (nothing in
+// cleartext) or its offer of an upgrade to TLS is known.
+func startTLS(name, needs string) rule {
+	return rule{service: func(s *facts.Service) bool {
+		return s.Name == name && (s.TLS || (s.Access != nil && s.Access.StartTLS != nil))
+	}, needs: needs}
+}
+
+// accessed: the service's access was probed.
+func accessed(name, needs string) rule {
+	return rule{service: func(s *facts.Service) bool { return s.Name == name && s.Access != nil }, needs: needs}
+}
+
+// needFor returns what check c needs to give evidence.
+func needFor(c string) string {
+	if r, ok := rules[c]; ok {
+		return r.needs
+	}
+	return "a check this version of vigil cannot assess (" + c + ")"
+}
+
+// observations answers, for a check, the subjects it could examine in a scan.
+type observations struct {
+	doc   *result.Document
+	fired map[string][]string
+	// audited lists the hosts audited from inside: those the document
+	// says were, and those with a finding only a host audit can make.
+	audited []string
+}
+
+func observe(doc *result.Document) observations {
+	o := observations{doc: doc, fired: map[string][]string{}}
+	for _, h := range doc.Hosts {
+		if h.Audited != nil {
+			o.audited = append(o.audited, h.Address)
+		}
+	}
+	for _, f := range doc.Findings {
+		s := subjectOf(f)
+		if !slices.Contains(o.fired[f.Check], s) {
+			o.fired[f.Check] = append(o.fired[f.Check], s)
+		}
+		if rules[f.Check].hostAudit && !slices.Contains(o.audited, f.Host) {
+			o.audited = append(o.audited, f.Host)
+		}
+	}
+	return o
+}
+
+func subjectOf(f finding.Finding) string {
+	if f.Port == 0 {
+		return "host " + f.Host
+	}
+	return fmt.Sprintf("%s:%d/%s", f.Host, f.Port, f.Transport)
+}
+
+// subjects returns where check c could look in the scan (including where it
+// fired), sorted.
+func (o observations) subjects(c string) []string {
+	set := map[string]bool{}
+	for _, s := range o.fired[c] {
+		set[s] = true
+	}
+	r := rules[c]
+	for _, h := range o.doc.Hosts {
+		if r.service != nil {
+			for i := range h.Services {
+				s := &h.Services[i]
+				if r.service(s) {
+					set[fmt.Sprintf("%s:%d/%s", h.Address, s.Port, s.Transport)] = true
+				}
+			}
+		}
+	}
+	if r.hostAudit {
+		for _, h := range o.audited {
+			set["host "+h] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	slices.SortFunc(out, compareSubjects)
+	return out
+}
+
+// compareSubjects orders "host:port/transport" and "host X" subjects by
+// host address, then port.
+func compareSubjects(a, b string) int {
+	ha, pa := splitSubject(a)
+	hb, pb := splitSubject(b)
+	if c := finding.CompareHosts(ha, hb); c != 0 {
+		return c
+	}
+	return naturalCompare(pa, pb)
+}
+
+func splitSubject(s string) (host, rest string) {
+	if h, ok := strings.CutPrefix(s, "host "); ok {
+		return h, ""
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i+1:]
+}

@@ -1,0 +1,130 @@
+package compliance
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/sanitize"
+)
+
+// WriteJSON writes the assessment as indented JSON (schema vigil/compliance/v1).
+func WriteJSON(w io.Writer, a *Assessment) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(a)
+}
+
+// Dates formats the scan's start and end for people: one day, or two.
+func (a *Assessment) Dates() string {
+	s, f := a.Started.UTC(), a.Finished.UTC()
+	if s.Format("2006-01-02") == f.Format("2006-01-02") {
+		return fmt.Sprintf("%s %s to %s UTC", s.Format("2006-01-02"), s.Format("15:04"), f.Format("15:04"))
+	}
+	return fmt.Sprintf("%s to %s UTC", s.Format("2006-01-02 15:04"), f.Format("2006-01-02 15:04"))
+}
+
+// SeriesDates lists the dates of the scans on record, oldest first.
+func (a *Assessment) SeriesDates() string {
+	ds := make([]string, len(a.Series))
+	for i, r := range a.Series {
+		ds[i] = r.Finished.UTC().Format("2006-01-02")
+	}
+	return strings.Join(ds, ", ")
+}
+
+// Where names a finding's place in the assessment: host:port/transport, or
+// the host for findings about a whole host.
+func (a *Assessment) Where(id string) string {
+	f, ok := a.Finding(id)
+	if !ok {
+		return ""
+	}
+	return where(f)
+}
+
+// WriteText writes the assessment for a terminal: one block per control in
+// the framework's order, then what the scan cannot prove. Strings from the scan are escaped for the terminal.
+func WriteText(w io.Writer, a *Assessment) error {
+	ew := &errWriter{w: w}
+	t := sanitize.Terminal
+	ew.printf("%s: compliance evidence\n", a.Name)
+	ew.printf("Scan %s of %s", t(a.Scan), t(strings.Join(a.Targets, " ")))
+	if a.Ports != "" {
+		ew.printf(", ports %s", t(a.Ports))
+	}
+	ew.printf(", %s\n", a.Dates())
+	ew.printf("%d met · %d not met · %d no evidence\n\n", a.Summary.Met, a.Summary.NotMet, a.Summary.NoEvidence)
+
+	for _, c := range a.Controls {
+		title := c.Title
+		if title == "" {
+			title = "(control not described by this vigil version)"
+		}
+		ew.printf("%-12s %-28s %s\n", strings.ToUpper(c.Status.String()), c.ID, title)
+		ew.printf("%s\n", indent(wrap(t(c.Basis), 90), 13))
+		for _, id := range c.Findings {
+			f, _ := a.Finding(id)
+			ew.printf("%s\n", bullet(fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title)), 90, 13))
+		}
+		for _, o := range c.Checked {
+			if c.Status == NotMet {
+				break
+			}
+			ew.printf("%s\n", indent(wrap("Checked "+strings.Join(o.Checks, ", ")+" on "+t(strings.Join(o.Subjects, ", ")), 90), 13))
+		}
+		ew.printf("\n")
+	}
+	ew.printf("Scans on record: %s\n\n", a.SeriesDates())
+	ew.printf("What this scan cannot prove:\n")
+	for _, l := range a.Limits {
+		ew.printf("%s\n", bullet(l, 90, 2))
+	}
+	return ew.err
+}
+
+// wrap breaks text into lines of at most width runes at spaces.
+func wrap(s string, width int) []string {
+	var lines []string
+	var line []string
+	n := 0
+	for _, word := range strings.Fields(s) {
+		wl := len([]rune(word))
+		if n > 0 && n+1+wl > width {
+			lines = append(lines, strings.Join(line, " "))
+			line, n = nil, 0
+		}
+		if n > 0 {
+			n++
+		}
+		line = append(line, word)
+		n += wl
+	}
+	return append(lines, strings.Join(line, " "))
+}
+
+// bullet writes "- text" wrapped to width, continuation lines under the text.
+func bullet(s string, width, n int) string {
+	lines := wrap(s, width-2)
+	pad := strings.Repeat(" ", n)
+	return pad + "- " + strings.Join(lines, "\n"+pad+"  ")
+}
+
+func indent(lines []string, n int) string {
+	pad := strings.Repeat(" ", n)
+	return pad + strings.Join(lines, "\n"+pad)
+}
+
+// errWriter keeps the first write error so rendering code stays linear.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err != nil {
+		return
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
