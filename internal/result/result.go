@@ -36,7 +36,14 @@ type Document struct {
 	Label string `json:"label,omitempty"`
 	// Tool is the vigil version that wrote the document.
 	Tool string `json:"tool,omitempty"`
+	// Kind is "host" for a host audit (vigil host); empty for a network scan.
+	Kind string `json:"kind,omitempty"`
+	// HostAudit holds what a host audit saw from inside the machine.
+	HostAudit *facts.HostAudit `json:"host_audit,omitempty"`
 }
+
+// KindHost marks a document written by a host audit.
+const KindHost = "host"
 
 // Host is one scanned host in the document.
 type Host struct {

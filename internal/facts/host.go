@@ -1,0 +1,154 @@
+package facts
+
+import "time"
+
+// HostAudit is what `vigil host` saw from inside one machine: its
+// listeners, its firewall, the real configuration of its services, its live
+// connections and, after `vigil host observe`, which ports were used.
+type HostAudit struct {
+	Hostname string    `json:"hostname"`
+	Time     time.Time `json:"time"`
+	// Remote is user@host when the audit ran over SSH; empty when local.
+	Remote string `json:"remote,omitempty"`
+	// Addresses are the machine's own addresses (all interfaces).
+	Addresses   []string           `json:"addresses,omitempty"`
+	Listeners   []Listener         `json:"listeners"`
+	Firewall    Firewall           `json:"firewall"`
+	SSHD        []SSHDConfig       `json:"sshd,omitempty"`
+	PostgreSQL  []PostgreSQLConfig `json:"postgresql,omitempty"`
+	Redis       []RedisConfig      `json:"redis,omitempty"`
+	FTP         []FTPConfig        `json:"ftp,omitempty"`
+	Nginx       []NginxConfig      `json:"nginx,omitempty"`
+	Flows       []Flow             `json:"flows,omitempty"`
+	Observation *Observation       `json:"observation,omitempty"`
+	// Errors says which collectors could not complete, and why.
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Listener is one listening socket and the process that holds it.
+type Listener struct {
+	Transport string `json:"transport"` // tcp or udp
+	Address   string `json:"address"`   // bind address: 0.0.0.0, ::, 127.0.0.1, 10.0.0.5 …
+	Port      int    `json:"port"`
+	PID       int    `json:"pid,omitempty"`
+	Process   string `json:"process,omitempty"` // command name
+	User      string `json:"user,omitempty"`
+	Cmdline   string `json:"cmdline,omitempty"`
+	// Unit is the systemd unit that started the process, when known.
+	Unit string `json:"unit,omitempty"`
+	// Reachable is true when the listener can be reached from beyond this
+	// host: bound beyond loopback and not blocked by the firewall.
+	Reachable bool `json:"reachable"`
+	// Reason says why it is or is not reachable, in words.
+	Reason string `json:"reason,omitempty"`
+}
+
+// Firewall is the inbound filtering the host applies.
+type Firewall struct {
+	// Kind is "nftables", "iptables" or "none".
+	Kind string `json:"kind"`
+	// InputPolicy is the default verdict for inbound packets: "drop",
+	// "reject", "accept", or "" when unknown.
+	InputPolicy string `json:"input_policy,omitempty"`
+	// Filtering is true when some inbound traffic is dropped or rejected.
+	Filtering bool `json:"filtering"`
+	// Allowed are the inbound accept rules by port.
+	Allowed []PortRule `json:"allowed,omitempty"`
+	// Source is the ruleset's origin (command or file) for evidence.
+	Source string `json:"source,omitempty"`
+}
+
+// PortRule is one inbound rule: traffic to Port over Transport from From is
+// accepted. Port 0 means every port; From "" means from anywhere.
+type PortRule struct {
+	Transport string `json:"transport"`
+	Port      int    `json:"port"`
+	From      string `json:"from,omitempty"`
+	Rule      string `json:"rule,omitempty"` // the rule as written, for evidence
+}
+
+// SSHDConfig is one running sshd's effective configuration.
+type SSHDConfig struct {
+	PID        int    `json:"pid,omitempty"`
+	ConfigFile string `json:"config_file"`
+	// Effective holds `sshd -T` output for the keys vigil judges, lower
+	// case: permitrootlogin, passwordauthentication,
+	// kbdinteractiveauthentication, ciphers, macs, kexalgorithms,
+	// hostkeyalgorithms, listenaddress, port.
+	Effective map[string]string `json:"effective"`
+}
+
+// PostgreSQLConfig is one running PostgreSQL cluster's configuration.
+type PostgreSQLConfig struct {
+	PID             int       `json:"pid,omitempty"`
+	DataDir         string    `json:"data_dir"`
+	ConfigFile      string    `json:"config_file"`
+	HBAFile         string    `json:"hba_file"`
+	ListenAddresses string    `json:"listen_addresses"`
+	Port            int       `json:"port"`
+	SSL             bool      `json:"ssl"`
+	HBA             []HBALine `json:"hba,omitempty"`
+}
+
+// HBALine is one pg_hba.conf rule.
+type HBALine struct {
+	Line     int    `json:"line"`
+	Type     string `json:"type"` // local, host, hostssl, hostnossl, …
+	Database string `json:"database"`
+	User     string `json:"user"`
+	Address  string `json:"address,omitempty"`
+	Method   string `json:"method"`
+}
+
+// RedisConfig is one running Redis server's configuration.
+type RedisConfig struct {
+	PID           int      `json:"pid,omitempty"`
+	ConfigFile    string   `json:"config_file,omitempty"`
+	Bind          []string `json:"bind,omitempty"`
+	Port          int      `json:"port"`
+	RequirePass   bool     `json:"requirepass"`
+	ACLUsers      bool     `json:"acl_users"`
+	ProtectedMode bool     `json:"protected_mode"`
+}
+
+// FTPConfig is one running FTP server's configuration.
+type FTPConfig struct {
+	PID        int    `json:"pid,omitempty"`
+	Product    string `json:"product"` // vsftpd, proftpd
+	ConfigFile string `json:"config_file"`
+	Anonymous  bool   `json:"anonymous"`
+	SSL        bool   `json:"ssl"`
+}
+
+// NginxConfig is one running nginx's TLS directives.
+type NginxConfig struct {
+	PID          int      `json:"pid,omitempty"`
+	ConfigFile   string   `json:"config_file"`
+	SSLProtocols []string `json:"ssl_protocols,omitempty"`
+	SSLCiphers   string   `json:"ssl_ciphers,omitempty"`
+}
+
+// Flow is one established connection between this host and another.
+type Flow struct {
+	Transport string `json:"transport"`
+	Local     string `json:"local"`  // address:port
+	Remote    string `json:"remote"` // address:port
+	// Direction is "out" when this host opened the connection, "in" when
+	// the peer did (the local port is a listener).
+	Direction string `json:"direction"`
+	PID       int    `json:"pid,omitempty"`
+	Process   string `json:"process,omitempty"`
+}
+
+// Observation counts inbound connections to each listener over a window.
+type Observation struct {
+	Started time.Time `json:"started"`
+	Ended   time.Time `json:"ended"`
+	// Method is how connections were seen: "af_packet" (SYN capture),
+	// "conntrack", or "proc" (polling the socket table: short connections
+	// between polls are missed).
+	Method string `json:"method"`
+	// Connections maps "tcp/PORT" (or "udp/PORT") to the number of new
+	// inbound connections seen.
+	Connections map[string]int `json:"connections"`
+}
