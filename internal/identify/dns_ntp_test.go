@@ -1,0 +1,138 @@
+package identify
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// dnsTXTAnswer builds a response to dnsVersionQuery(id) with TXT txt (or
+// none when txt is "") and rcode.
+func dnsTXTAnswer(id uint16, rcode int, txt string) []byte {
+	q := dnsVersionQuery(id)
+	b := append([]byte(nil), q...)
+	binary.BigEndian.PutUint16(b[2:], 0x8400|uint16(rcode)) // QR, AA
+	if txt != "" {
+		binary.BigEndian.PutUint16(b[6:], 1)
+		b = append(b, 0xc0, 12) // pointer to the question name
+		b = binary.BigEndian.AppendUint16(b, dnsTypeTXT)
+		b = binary.BigEndian.AppendUint16(b, dnsClassCH)
+		b = binary.BigEndian.AppendUint32(b, 0)
+		b = binary.BigEndian.AppendUint16(b, uint16(len(txt)+1))
+		b = append(append(b, byte(len(txt))), txt...)
+	}
+	return b
+}
+
+func TestParseDNSAnswer(t *testing.T) {
+	tests := []struct {
+		name             string
+		in               []byte
+		ok               bool
+		rcode            string
+		product, version string
+	}{
+		{"dnsmasq", dnsTXTAnswer(7, 0, "dnsmasq-2.89"), true, "NOERROR", "dnsmasq", "2.89"},
+		{"bind debian", dnsTXTAnswer(7, 0, "9.18.19-1~deb12u1-Debian"), true, "NOERROR", "BIND", "9.18.19"},
+		{"unbound", dnsTXTAnswer(7, 0, "unbound 1.17.1"), true, "NOERROR", "Unbound", "1.17.1"},
+		{"powerdns", dnsTXTAnswer(7, 0, "PowerDNS Authoritative Server 4.8.3 (built Jan 1)"), true, "NOERROR", "PowerDNS Authoritative Server", "4.8.3"},
+		{"hidden", dnsTXTAnswer(7, 0, "none of your business"), true, "NOERROR", "", ""},
+		{"refused", dnsTXTAnswer(7, 5, ""), true, "REFUSED", "", ""},
+		{"other id", dnsTXTAnswer(8, 0, "dnsmasq-2.89"), false, "", "", ""},
+		{"query echoed", dnsVersionQuery(7), false, "", "", ""},
+		{"short", []byte{0, 7, 0x84}, false, "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := parseDNSAnswer(tt.in, 7)
+			if (err == nil) != tt.ok {
+				t.Fatalf("error %v, want ok %v", err, tt.ok)
+			}
+			if !tt.ok {
+				return
+			}
+			s := newService()
+			applyDNS(a, &s)
+			if s.Name != "dns" || s.Detail("dns.rcode") != tt.rcode || s.Product != tt.product || s.Version != tt.version {
+				t.Errorf("got %s rcode %q %q %q", s.Name, s.Detail("dns.rcode"), s.Product, s.Version)
+			}
+		})
+	}
+	done := dnsTCPComplete(0x0102)
+	if !done([]byte{0, 2, 1, 2}) || done([]byte{0, 3, 1, 2}) || !done([]byte{0x16, 3, 3, 0}) {
+		t.Error("dnsTCPComplete")
+	}
+}
+
+func TestParseNTPReply(t *testing.T) {
+	nonce := [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	req := ntpRequest(nonce)
+	if len(req) != 48 || req[0] != 0x23 {
+		t.Fatalf("request %x", req[:4])
+	}
+	reply := func(first, stratum byte, ref string, origin [8]byte) []byte {
+		b := make([]byte, 48)
+		b[0], b[1] = first, stratum
+		copy(b[12:], ref)
+		copy(b[24:], origin[:])
+		return b
+	}
+	tests := []struct {
+		name           string
+		in             []byte
+		ok             bool
+		stratum, refid string
+	}{
+		{"stratum 2", reply(0x24, 2, "\x7f\x7f\x01\x01", nonce), true, "2", "127.127.1.1"},
+		{"stratum 1 gps", reply(0x24, 1, "GPS\x00", nonce), true, "1", "GPS"},
+		{"kiss of death", reply(0xe4, 0, "RATE", nonce), true, "0", "RATE"},
+		{"v3 server", reply(0x1c, 3, "\x0a\x00\x00\x01", nonce), true, "3", "10.0.0.1"},
+		{"wrong origin", reply(0x24, 2, "xxxx", [8]byte{}), false, "", ""},
+		{"client mode", reply(0x23, 2, "xxxx", nonce), false, "", ""},
+		{"short", req[:40], false, "", ""},
+	}
+	for _, tt := range tests {
+		r, err := parseNTPReply(tt.in, nonce)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: error %v, want ok %v", tt.name, err, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			continue
+		}
+		s := newService()
+		applyNTP(r, &s)
+		if s.Name != "ntp" || s.Detail("ntp.stratum") != tt.stratum || s.Detail("ntp.refid") != tt.refid {
+			t.Errorf("%s: got %v", tt.name, s.Details)
+		}
+	}
+}
+
+func FuzzParseDNSAnswer(f *testing.F) {
+	f.Add(dnsTXTAnswer(7, 0, "dnsmasq-2.89"))
+	f.Add(dnsTXTAnswer(7, 5, ""))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dnsTCPComplete(7)(b)
+		a, err := parseDNSAnswer(b, 7)
+		if err != nil {
+			return
+		}
+		s := newService()
+		applyDNS(a, &s)
+		assertPrintable(t, s)
+	})
+}
+
+func FuzzParseNTPReply(f *testing.F) {
+	b := make([]byte, 48)
+	b[0], b[1] = 0x24, 2
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := parseNTPReply(b, [8]byte{})
+		if err != nil {
+			return
+		}
+		s := newService()
+		applyNTP(r, &s)
+		assertPrintable(t, s)
+	})
+}

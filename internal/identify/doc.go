@@ -1,0 +1,98 @@
+// Package identify finds which protocol, product and version run on an
+// open port from what the server says: its banner, or its answers to
+// client-first probes written from the protocols' own specifications. Port
+// numbers only decide which probe is tried first, never the answer, so
+// PostgreSQL on 5433 or SSH on 2222 are found.
+//
+// # Strategy
+//
+// TCP connects and waits up to Options.BannerWait for server-first bytes.
+// When some arrive, the banner matchers (probes.go) decide; a server that
+// spoke first but matches none is reported "unknown" at once with a
+// printable snippet of its bytes, so that hostile servers (trickling,
+// flooding, sending escapes) cost one connection. A silent server gets the
+// client-first probes, each on a fresh connection, stopping at the first
+// match: TLS (and then the same identification inside TLS), HTTP (with the
+// Docker Engine API and Elasticsearch), PostgreSQL, Redis, memcached,
+// MongoDB, MQTT, LDAP, RDP, SMB, AMQP and DNS. Every answer is also given
+// to the banner matchers, as a slow greeting may come as the answer to a
+// probe. Every read has a deadline and a size cap (package wire); every
+// string kept is made printable (package sanitize). Probes are read-only:
+// no credentials are ever sent, and the only "logins" are what the
+// protocols need to answer at all (MQTT CONNECT with a random client id,
+// PostgreSQL startup as user "vigil" without a password).
+//
+// UDP sends DNS, NTP and SNMP probes together on one socket and ties each
+// answer to its probe by an identifier.
+//
+// # Details keys
+//
+// Service.Details holds what identification learnt on the way (all values
+// made printable):
+//
+//	ssh.protocol            protocol version of the identification string ("2.0")
+//	ssh.software            software version ("OpenSSH_9.2p1")
+//	ssh.comments            comments after the software version ("Debian-2+deb12u3")
+//	http.status             status code of GET / ("200")
+//	http.server             Server header
+//	http.www-authenticate   WWW-Authenticate challenges, comma-joined
+//	http.location           Location header (redirects)
+//	http.powered-by         X-Powered-By header
+//	http.title              HTML title of the page
+//	http.password-form      "true" when the page holds a password input
+//	docker.api-version      Docker Engine API version (Api-Version header, GET /version)
+//	docker.os, docker.arch  from GET /version
+//	elasticsearch.cluster-name  cluster name from GET /
+//	tls.version             negotiated TLS version ("TLS1.3")
+//	tls.cipher              negotiated cipher suite (IANA name)
+//	tls.handshake           why a server that answered in TLS records could not complete a handshake
+//	ftp.banner              text of the FTP greeting
+//	smtp.banner             text of the SMTP greeting
+//	smtp.ehlo               EHLO keywords, when EHLO was needed to tell SMTP from FTP
+//	imap.banner             the IMAP greeting line
+//	imap.capability         CAPABILITY list in the greeting's response code
+//	pop3.banner             text of the POP3 greeting
+//	postgresql.ssl          answer to SSLRequest: "S" (TLS offered) or "N" (refused)
+//	postgresql.auth         authentication asked for user "vigil": ok, cleartext, md5, "sasl SCRAM-SHA-256", …
+//	postgresql.error        "SEVERITY SQLSTATE: message" of an ErrorResponse to the startup
+//	postgresql.server-version  server_version parameter (only after authentication succeeded)
+//	mysql.protocol          handshake protocol version ("10")
+//	mysql.server-version    server version string of the handshake
+//	mysql.capabilities      server capability flags, hex ("0xf7fef7ff"); CLIENT_SSL is 0x800
+//	mysql.ssl               "true" when the CLIENT_SSL capability is set
+//	mysql.auth-plugin       default authentication plugin
+//	mysql.error             "code: message" of an error packet sent instead of a handshake
+//	redis.auth              answer to PING: none, required (NOAUTH), protected-mode (DENIED), acl (NOPERM)
+//	redis.mode, redis.os    redis_mode and os from INFO server (only without authentication)
+//	memcached: none (the version is Service.Version)
+//	mqtt.connack            CONNACK return code of an anonymous CONNECT ("0" accepted, "5" not authorized, …)
+//	mqtt.anonymous          "true" when the anonymous CONNECT was accepted
+//	mqtt.broker-version     payload of $SYS/broker/version
+//	mongodb.max-wire-version  maxWireVersion from hello / isMaster
+//	ldap.versions           supportedLDAPVersion, comma-joined
+//	ldap.naming-contexts    namingContexts, "; "-joined
+//	ldap.sasl-mechanisms    supportedSASLMechanisms, space-joined
+//	ldap.starttls           "true" when supportedExtension lists StartTLS (1.3.6.1.4.1.1466.20037)
+//	ldap.vendor-version     vendorVersion
+//	ldap.result             "code message" when the root DSE search failed
+//	rdp.protocol            security protocol the server selected: rdp, tls, credssp, rdstls, credssp-early-auth
+//	rdp.failure             negotiation failure: ssl-required, hybrid-required, …
+//	smb.dialect             SMB2 dialect chosen ("3.1.1"), or "1" for an SMB1 answer
+//	smb.signing             required, enabled or disabled
+//	smb.status              NT status of an error answer, hex
+//	amqp.version            protocol version ("0-9-1", or what the server named instead)
+//	amqp.mechanisms         SASL mechanisms of Connection.Start
+//	amqp.platform           server-properties platform
+//	telnet.options          options negotiated first ("DO TERMINAL-TYPE, WILL ECHO")
+//	telnet.text             text sent after the negotiation
+//	vnc.rfb                 RFB protocol version ("3.8")
+//	dns.rcode               response code to the version.bind CHAOS TXT query (NOERROR, REFUSED, …)
+//	dns.version-bind        the version.bind TXT answer
+//	ntp.version, ntp.stratum, ntp.refid  from the mode-4 reply
+//	snmp.versions           SNMP versions that answered: v1, v2c, v3, comma-joined
+//	snmp.engineid           SNMPv3 authoritative engine ID, hex
+//	snmp.engine-boots, snmp.engine-time  from the SNMPv3 Report
+//	snmp.enterprise         IANA enterprise number in the engine ID (8072 is net-snmp)
+//	snmp.community          community that was accepted ("public"; never tried with NoDefaultCreds)
+//	snmp.sysdescr           sysDescr.0 read with that community
+package identify

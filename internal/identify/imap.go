@@ -1,0 +1,84 @@
+package identify
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/codec/reply"
+	"github.com/vigilsec/vigil/internal/facts"
+)
+
+// imapGreeting is an IMAP server greeting (RFC 9051 section 7.1):
+// "* OK|PREAUTH|BYE [code] text".
+type imapGreeting struct {
+	status     string // OK, PREAUTH, BYE
+	code       string // the response code in brackets, such as "CAPABILITY IMAP4rev1 …"
+	text       string
+	line       []byte
+	capability string // the capability list when code is CAPABILITY
+}
+
+// parseIMAPGreeting parses the first line of b as an IMAP greeting.
+func parseIMAPGreeting(b []byte) (imapGreeting, error) {
+	lines, partial := reply.SplitLines(b)
+	if len(lines) == 0 || (partial && len(lines) == 1) {
+		return imapGreeting{}, noMatch("imap", "no complete line")
+	}
+	line := lines[0]
+	if !printableText(line) {
+		return imapGreeting{}, noMatch("imap", "control characters")
+	}
+	rest, ok := bytes.CutPrefix(line, []byte("* "))
+	if !ok {
+		return imapGreeting{}, noMatch("imap", "not an untagged response")
+	}
+	status, rest, _ := bytes.Cut(rest, []byte(" "))
+	g := imapGreeting{status: strings.ToUpper(string(status)), line: line}
+	switch g.status {
+	case "OK", "PREAUTH", "BYE":
+	default:
+		return imapGreeting{}, noMatch("imap", "status %q", clean(string(status), 16))
+	}
+	if r, ok := bytes.CutPrefix(rest, []byte("[")); ok {
+		code, text, ok := bytes.Cut(r, []byte("]"))
+		if !ok {
+			return imapGreeting{}, noMatch("imap", "unterminated response code")
+		}
+		g.code = string(code)
+		rest = bytes.TrimPrefix(text, []byte(" "))
+		if c, ok := strings.CutPrefix(strings.ToUpper(g.code), "CAPABILITY "); ok {
+			g.capability = g.code[len(g.code)-len(c):]
+		}
+	}
+	g.text = string(rest)
+	return g, nil
+}
+
+// imapProducts maps greeting text to an IMAP server product; the first
+// sub-match, when present, is the version.
+var imapProducts = []productRule{
+	{regexp.MustCompile(`\bDovecot\b`), "Dovecot"},
+	{regexp.MustCompile(`\bCourier-IMAP\b`), "Courier"},
+	{regexp.MustCompile(`\bCyrus IMAP4? v?(\d[\w.]*)`), "Cyrus IMAP"},
+	{regexp.MustCompile(`\bCyrus IMAP`), "Cyrus IMAP"},
+	{regexp.MustCompile(`\bIMAP4rev1 v?(\d{4}[a-z]?\.\d+)`), "UW IMAP"},
+	{regexp.MustCompile(`Microsoft Exchange`), "Microsoft Exchange"},
+	{regexp.MustCompile(`\bZimbra\b`), "Zimbra"},
+}
+
+// matchIMAP recognises an IMAP greeting.
+func matchIMAP(b []byte, s *facts.Service) (*followUp, error) {
+	g, err := parseIMAPGreeting(b)
+	if err != nil {
+		return nil, err
+	}
+	s.Name = "imap"
+	s.Product, s.Version = productFrom(imapProducts, g.text)
+	s.Banner = firstLine(g.line)
+	s.SetDetail("imap.banner", clean(string(g.line), 512))
+	if g.capability != "" {
+		s.SetDetail("imap.capability", clean(g.capability, 1024))
+	}
+	return nil, nil
+}

@@ -1,0 +1,86 @@
+package identify
+
+import (
+	"bytes"
+	"context"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/codec/reply"
+	"github.com/vigilsec/vigil/internal/codec/resp"
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/wire"
+)
+
+// RESP commands (Redis serialization protocol).
+var (
+	redisPing = []byte("*1\r\n$4\r\nPING\r\n")
+	redisInfo = resp.Command("INFO", "server")
+)
+
+// parseRedisPing classifies the answer to PING: "none" (+PONG, no
+// authentication), "required" (-NOAUTH), "protected-mode" (-DENIED) or
+// "acl" (-NOPERM).
+func parseRedisPing(b []byte) (auth string, err error) {
+	lines, partial := reply.SplitLines(b)
+	if len(lines) == 0 || (partial && len(lines) == 1) {
+		return "", noMatch("redis", "no complete line")
+	}
+	line := string(lines[0])
+	switch {
+	case line == "+PONG":
+		return "none", nil
+	case strings.HasPrefix(line, "-NOAUTH "):
+		return "required", nil
+	case strings.HasPrefix(line, "-DENIED ") && strings.Contains(line, "protected mode"):
+		return "protected-mode", nil
+	case strings.HasPrefix(line, "-NOPERM "):
+		return "acl", nil
+	}
+	return "", noMatch("redis", "PING answered %q", clean(line, 32))
+}
+
+// redisLineDone reports whether b holds a whole line, or starts in a way
+// no RESP simple string or error does.
+func redisLineDone(b []byte) bool {
+	return len(b) > 0 && (b[0] != '+' && b[0] != '-' || bytes.IndexByte(b, '\n') >= 0)
+}
+
+// probeRedis sends PING and, when no authentication is required, INFO
+// server for the version.
+func probeRedis(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
+	c, err := l.open(ctx)
+	if err != nil {
+		return nil, ioNoMatch("redis", err)
+	}
+	defer func() { _ = c.Close() }()
+	answer, err := wire.Exchange(ctx, c, redisPing, lineCap, l.opt.Timeout, redisLineDone)
+	auth, perr := parseRedisPing(answer)
+	if perr != nil {
+		if len(answer) == 0 {
+			return nil, ioNoMatch("redis", err)
+		}
+		return answer, perr
+	}
+	s.Name, s.Product = "redis", "Redis"
+	s.Banner = firstLine(answer)
+	s.SetDetail("redis.auth", auth)
+	if auth != "none" {
+		return nil, nil
+	}
+	answer, _ = wire.Exchange(ctx, c, redisInfo, bannerCap, l.opt.Timeout, resp.Complete)
+	info, err := resp.ParseInfo(answer)
+	if err != nil {
+		return nil, nil
+	}
+	if v := info["valkey_version"]; v != "" {
+		s.Product, s.Version = "Valkey", clean(v, 32)
+	} else if v := info["redis_version"]; v != "" {
+		s.Version = clean(v, 32)
+	}
+	for _, k := range []string{"redis_mode", "os"} {
+		if v := info[k]; v != "" {
+			s.SetDetail("redis."+strings.TrimPrefix(k, "redis_"), clean(v, 128))
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,63 @@
+package identify
+
+import (
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/codec/ber"
+	"github.com/vigilsec/vigil/internal/codec/snmp"
+	"github.com/vigilsec/vigil/internal/facts"
+)
+
+// snmpEnterprises names the enterprise numbers (IANA Private Enterprise
+// Numbers) found at the start of SNMP engine IDs.
+var snmpEnterprises = map[uint32]string{
+	8072:  "net-snmp",
+	9:     "Cisco SNMP",
+	311:   "Microsoft SNMP",
+	2636:  "Juniper SNMP",
+	14988: "MikroTik SNMP",
+}
+
+// applySNMPv3 records an SNMPv3 Report in s.
+func applySNMPv3(m snmp.Message, s *facts.Service) {
+	s.Name = "snmp"
+	if len(m.EngineID) > 0 {
+		s.SetDetail("snmp.engineid", hex.EncodeToString(m.EngineID[:min(len(m.EngineID), 32)]))
+		s.SetDetail("snmp.engine-boots", strconv.FormatInt(m.Boots, 10))
+		s.SetDetail("snmp.engine-time", strconv.FormatInt(m.Time, 10))
+	}
+	if ent, ok := snmp.Enterprise(m.EngineID); ok {
+		s.SetDetail("snmp.enterprise", strconv.FormatUint(uint64(ent), 10))
+		if p := snmpEnterprises[ent]; p != "" {
+			s.Product = p
+		}
+	}
+}
+
+// applySNMPCommunity records a v1/v2c answer to the sysDescr GetRequest in
+// s: the community was accepted.
+func applySNMPCommunity(m snmp.Message, s *facts.Service) {
+	s.Name = "snmp"
+	s.SetDetail("snmp.community", clean(m.Community, 32))
+	if m.OID == snmp.SysDescr && m.ValueTag == ber.TagOctetString && m.ErrStatus == 0 {
+		d := clean(string(m.Value), 512)
+		s.SetDetail("snmp.sysdescr", d)
+		s.Banner = clean(string(m.Value), 256)
+	}
+}
+
+// addSNMPVersion adds v to the snmp.versions detail, a comma-separated
+// list in the order v1, v2c, v3.
+func addSNMPVersion(s *facts.Service, v int64) {
+	have := strings.Split(s.Detail("snmp.versions"), ",")
+	var out []string
+	for _, n := range []int64{snmp.V1, snmp.V2c, snmp.V3} {
+		if name := snmp.VersionNames[n]; n == v || slices.Contains(have, name) {
+			out = append(out, name)
+		}
+	}
+	s.SetDetail("snmp.versions", strings.Join(out, ","))
+}
