@@ -6,4 +6,5 @@ var judges = []Judge{
 	judgeIdentified,
 	judgeTLS,
 	judgeSSH,
+	JudgeAccess,
 }

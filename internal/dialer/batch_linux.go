@@ -29,6 +29,9 @@ func (d *Dialer) ProbeMany(ctx context.Context, next func() (ProbeRequest, bool)
 		wg.Go(func() { errs[i] = d.probeLoop(ctx, perLoop, next, done) })
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,143 @@
+// Package cli wires vigil's commands and flags: it parses, calls the
+// packages that do the work, and prints. It holds no scanning logic.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitError    = 1
+	ExitUsage    = 2
+	ExitFindings = 3 // --fail-on matched a finding
+)
+
+// env is what every command needs from the process.
+type env struct {
+	version string
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
+}
+
+// exitError carries an exit code other than ExitError up to Execute.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks a mistake in how vigil was called.
+func usageError(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// Execute runs vigil with args (without the program name) and returns the
+// process exit code.
+func Execute(ctx context.Context, version string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{version: version, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var xe *exitError
+	code := ExitError
+	if errors.As(err, &xe) {
+		code = xe.code
+		if xe.err == nil {
+			return code
+		}
+	} else if isFlagError(err) {
+		code = ExitUsage
+	}
+	fmt.Fprintf(stderr, "vigil: %v\n", err)
+	if code == ExitUsage {
+		fmt.Fprintln(stderr, "Run 'vigil --help' for usage.")
+	}
+	return code
+}
+
+// isFlagError recognises cobra's errors about unknown commands and flags.
+func isFlagError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown flag", "unknown shorthand", "unknown command", "invalid argument", "flag needs an argument", "accepts ", "requires "} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "vigil",
+		Short: "Inspect your own servers: open ports, exposed services, cleartext, weak TLS/SSH, and how to fix them",
+		Long: `vigil scans the servers you name, finds ports left open, management
+services exposed, services talking in cleartext or with outdated TLS/SSH,
+and weak configurations; it says exactly how to fix each one and rates your
+security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       e.version,
+	}
+	root.AddCommand(newScanCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVersionCmd(e))
+	return root
+}
+
+func newVersionCmd(e *env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print vigil's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(e.stdout, "vigil %s\n", e.version)
+			return err
+		},
+	}
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// colorWanted decides colour for w from --color and the NO_COLOR convention.
+func colorWanted(mode string, w io.Writer) (bool, error) {
+	switch mode {
+	case "always":
+		return true, nil
+	case "never":
+		return false, nil
+	case "auto", "":
+		return isTerminal(w) && os.Getenv("NO_COLOR") == "", nil
+	}
+	return false, usageError("--color %q: use auto, always or never", mode)
+}
+
+// logger logs to stderr: warnings by default, debug with --verbose.
+func logger(w io.Writer, verbose bool) *slog.Logger {
+	lvl := slog.LevelWarn
+	if verbose {
+		lvl = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
+}

@@ -1,0 +1,222 @@
+package cli
+
+import (
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigilsec/vigil/internal/dialer"
+	"github.com/vigilsec/vigil/internal/engine"
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/portscan"
+	"github.com/vigilsec/vigil/internal/progress"
+	"github.com/vigilsec/vigil/internal/report"
+	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/scope"
+)
+
+// scanFlags are the flags of `vigil scan`.
+type scanFlags struct {
+	ports, udpPorts string
+	excludes        []string
+	allowPublic     bool
+	maxHosts        int
+	format, output  string
+	tlsCA           []string
+	rate            float64
+	concurrency     int
+	timeout         time.Duration
+	minTimeout      time.Duration
+	failOn          string
+	noDiscovery     bool
+	portsOnly       bool
+	noDefaultCreds  bool
+	label, color    string
+	verbose         bool
+	db              string
+	noStore         bool
+}
+
+func newScanCmd(e *env) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "scan [TARGET...]",
+		Short: "Scan hosts: every TCP port, common UDP services, identification, audits, findings, level",
+		Long: `Scan the targets you name. Without a target, vigil scans this machine
+through 127.0.0.1 and ::1 only.
+
+Targets: 10.0.0.5, 10.0.0.0/24, 10.0.0.1-20, 10.0.0.1-10.0.0.40, fd00::1,
+host names, @FILE (one target a line), or comma-separated lists of these.
+Addresses outside the private, loopback and link-local ranges are refused
+unless you add --allow-public. --exclude always wins.`,
+		Example: `  vigil scan                          # this machine, over loopback
+  vigil scan 192.168.1.0/24 -p top:1000
+  vigil scan 10.0.0.5 --format json -o scan.json --fail-on high`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, e, &f, args) },
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&f.ports, "ports", "p", portscan.AllPorts, "TCP ports: 1-65535, 22,80,443, 8000-8100 or top:N")
+	fl.StringVar(&f.udpPorts, "udp-ports", "53,123,161", "UDP ports to probe for DNS, NTP and SNMP (\"\" for none)")
+	fl.StringSliceVar(&f.excludes, "exclude", nil, "targets never to touch (same forms as targets; repeatable)")
+	fl.BoolVar(&f.allowPublic, "allow-public", false, "allow targets outside private, loopback and link-local ranges")
+	fl.IntVar(&f.maxHosts, "max-hosts", scope.DefaultMaxHosts, "refuse target sets larger than this")
+	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
+	fl.StringSliceVar(&f.tlsCA, "tls-ca", nil, "PEM file of extra trusted root certificates (repeatable)")
+	fl.Float64Var(&f.rate, "rate", 0, "at most this many new connections per second (0: no cap)")
+	fl.IntVar(&f.concurrency, "concurrency", 4096, "at most this many sockets open at once")
+	fl.DurationVar(&f.timeout, "timeout", time.Second, "longest wait for a port to answer (the adaptive timeout's ceiling)")
+	fl.DurationVar(&f.minTimeout, "min-timeout", 100*time.Millisecond, "shortest wait for a port to answer (the adaptive timeout's floor)")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists (critical, high, medium, low, info)")
+	fl.BoolVarP(&f.noDiscovery, "no-discovery", "P", false, "scan every target address even if it shows no sign of life")
+	fl.BoolVar(&f.portsOnly, "ports-only", false, "only find open ports: no identification, no audits")
+	fl.BoolVar(&f.noDefaultCreds, "no-default-creds", false, "never try vendor-default credentials (e.g. SNMP community public)")
+	fl.StringVar(&f.label, "label", "", "name of the environment scanned (e.g. office), kept with the result")
+	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does to standard error")
+	addDBFlag(fl, &f.db)
+	fl.BoolVar(&f.noStore, "no-store", false, "do not keep the result in the scan store")
+	return cmd
+}
+
+func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
+	if len(targets) == 0 {
+		targets = []string{"127.0.0.1", "::1"}
+	}
+	ports, err := portscan.ParsePorts(f.ports)
+	if err != nil {
+		return usageError("-p: %v", err)
+	}
+	var udp []uint16
+	if strings.TrimSpace(f.udpPorts) != "" {
+		if udp, err = portscan.ParsePorts(f.udpPorts); err != nil {
+			return usageError("--udp-ports: %v", err)
+		}
+	}
+	var failOn finding.Severity
+	if f.failOn != "" {
+		if failOn, err = finding.ParseSeverity(f.failOn); err != nil {
+			return usageError("--fail-on: %v", err)
+		}
+	}
+	roots, err := loadRoots(f.tlsCA)
+	if err != nil {
+		return err
+	}
+	out, closeOut, err := openOutput(e.stdout, f.output)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	color, err := colorWanted(f.color, out)
+	if err != nil {
+		return err
+	}
+	w, err := report.New(f.format, report.Options{Color: color})
+	if err != nil {
+		return usageError("--format: %v", err)
+	}
+
+	bar := progress.New(e.stderr, isTerminal(e.stderr) && !f.verbose)
+	cfg := engine.Config{
+		Targets:  targets,
+		Excludes: f.excludes,
+		Scope:    scope.Config{AllowPublic: f.allowPublic, MaxHosts: f.maxHosts, Resolver: net.DefaultResolver},
+		Dial:     dialer.Config{Rate: f.rate, Concurrency: f.concurrency, Timeout: f.timeout},
+		PortSpec: f.ports, Ports: ports, UDPPorts: udp,
+		Discovery:      !f.noDiscovery,
+		MinTimeout:     min(f.minTimeout, f.timeout),
+		PortsOnly:      f.portsOnly,
+		NoDefaultCreds: f.noDefaultCreds,
+		TLSRoots:       roots,
+		Label:          f.label,
+		Tool:           "vigil " + e.version,
+		Progress:       func(p engine.Progress) { bar.Update(p.Phase, p.Done, p.Total) },
+		Log:            logger(e.stderr, f.verbose),
+	}
+	doc, err := engine.Run(cmd.Context(), cfg)
+	bar.Clear()
+	if err != nil {
+		return err
+	}
+	// Store first, report a store failure after the result is written: the
+	// user always sees what the scan found.
+	var storeErr error
+	where := ""
+	if !f.noStore {
+		where, storeErr = saveScan(cmd.Context(), f.db, doc)
+	}
+	if err := w.Write(out, doc); err != nil {
+		return fmt.Errorf("cannot write the result: %w", err)
+	}
+	if storeErr != nil {
+		return storeErr
+	}
+	switch {
+	case f.output != "" && f.format != "table":
+		fmt.Fprintf(e.stderr, "Level %d of 5. Result written to %s", doc.Level.Value, f.output)
+		if where != "" {
+			fmt.Fprintf(e.stderr, "; scan %s stored in %s", doc.ID, where)
+		}
+		fmt.Fprintln(e.stderr, ".")
+	case where != "" && f.verbose:
+		fmt.Fprintf(e.stderr, "Scan %s stored in %s.\n", doc.ID, where)
+	}
+	return failOnError(doc, failOn)
+}
+
+// failOnError returns an ExitFindings error when a finding reaches min.
+func failOnError(doc *result.Document, min finding.Severity) error {
+	if !min.Valid() {
+		return nil
+	}
+	n := 0
+	for _, fd := range doc.Findings {
+		if fd.Severity >= min {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, min)}
+}
+
+// loadRoots returns the system roots plus the certificates in files.
+func loadRoots(files []string) (*x509.CertPool, error) {
+	if len(files) == 0 {
+		return nil, nil
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, file := range files {
+		pem, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--tls-ca: %w", err)
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("--tls-ca %s: no PEM certificate found in the file", file)
+		}
+	}
+	return pool, nil
+}
+
+// openOutput returns where to write: standard output, or FILE.
+func openOutput(stdout io.Writer, path string) (io.Writer, func(), error) {
+	if path == "" || path == "-" {
+		return stdout, func() {}, nil
+	}
+	fh, err := os.Create(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot create the output file: %w", err)
+	}
+	return fh, func() { _ = fh.Close() }, nil
+}

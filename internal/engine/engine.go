@@ -1,0 +1,314 @@
+// Package engine runs a network scan from targets to a judged, rated
+// document: scope, port scan, service identification, protocol audits,
+// checks and level, in that order.
+package engine
+
+import (
+	"cmp"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/check"
+	"github.com/vigilsec/vigil/internal/dialer"
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/identify"
+	"github.com/vigilsec/vigil/internal/portscan"
+	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/scope"
+)
+
+// Config describes one scan.
+type Config struct {
+	Targets  []string
+	Excludes []string
+	Scope    scope.Config
+	Dial     dialer.Config
+	// PortSpec is the TCP port selection as the user wrote it; Ports is it parsed.
+	PortSpec string
+	Ports    []uint16
+	// UDPPorts are probed with the UDP probes (DNS, NTP, SNMP).
+	UDPPorts []uint16
+	// Discovery skips hosts that show no sign of life (multi-host scans).
+	Discovery bool
+	// MinTimeout is the floor of the adaptive per-host timeout; the
+	// ceiling is Dial.Timeout.
+	MinTimeout time.Duration
+	// PortsOnly stops after the port scan: no identification, no audits.
+	PortsOnly bool
+	// NoDefaultCreds turns off tries of vendor-default credentials.
+	NoDefaultCreds bool
+	// TLSRoots are the roots certificates must chain to (system roots plus
+	// --tls-ca); nil means the system roots.
+	TLSRoots *x509.CertPool
+	// Label names the environment, for comparisons.
+	Label string
+	// Tool is the vigil version, recorded in the document.
+	Tool string
+	// Progress, when set, is told how the scan advances.
+	Progress func(Progress)
+	// Log receives debug and warning messages; nil discards them.
+	Log *slog.Logger
+}
+
+// Progress is a snapshot of the scan's advance within one phase.
+type Progress struct {
+	Phase       string // "ports", "identify", "audit"
+	Done, Total int64
+}
+
+// Validate reports a configuration that cannot work.
+func (c Config) Validate() error {
+	if err := c.Dial.Validate(); err != nil {
+		return err
+	}
+	if err := c.Scope.Validate(); err != nil {
+		return err
+	}
+	if len(c.Ports) == 0 && len(c.UDPPorts) == 0 {
+		return errors.New("no ports to scan: give -p and/or --udp-ports")
+	}
+	if c.MinTimeout <= 0 || c.MinTimeout > c.Dial.Timeout {
+		return fmt.Errorf("minimum timeout %v must be positive and at most --timeout %v", c.MinTimeout, c.Dial.Timeout)
+	}
+	return nil
+}
+
+// Run scans, judges and rates, and returns the document.
+func Run(ctx context.Context, cfg Config) (*result.Document, error) {
+	doc, err := run(ctx, cfg)
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("scan interrupted before it finished (%w): nothing was judged or stored", ctx.Err())
+	}
+	return doc, err
+}
+
+func run(ctx context.Context, cfg Config) (*result.Document, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	started := time.Now()
+	set, err := scope.Expand(ctx, cfg.Scope, cfg.Targets, cfg.Excludes)
+	if err != nil {
+		return nil, err
+	}
+	if limit := raiseFileLimit(); limit > 0 && uint64(cfg.Dial.Concurrency)+64 > limit {
+		cfg.Log.Warn("lowering concurrency to fit the open-file limit", "limit", limit)
+		cfg.Dial.Concurrency = int(max(limit-64, 16))
+	}
+	d, err := dialer.New(cfg.Dial, set.Contains)
+	if err != nil {
+		return nil, err
+	}
+	addrs := make([]netip.Addr, len(set.Hosts))
+	for i, h := range set.Hosts {
+		addrs[i] = h.Addr
+	}
+	progress := func(phase string) func(done, total int64) {
+		return func(done, total int64) {
+			if cfg.Progress != nil {
+				cfg.Progress(Progress{Phase: phase, Done: done, Total: total})
+			}
+		}
+	}
+
+	hosts := make([]facts.Host, len(set.Hosts))
+	rtts := make([]time.Duration, len(set.Hosts))
+	up := make([]bool, len(set.Hosts))
+	for i, h := range set.Hosts {
+		hosts[i] = facts.Host{Address: h.Addr.String(), Names: h.Names, Services: []facts.Service{}}
+		up[i] = true
+	}
+	if len(cfg.Ports) > 0 {
+		res, err := portscan.Scan(ctx, d, addrs, portscan.Config{
+			Ports: cfg.Ports, MinTimeout: cfg.MinTimeout, MaxTimeout: cfg.Dial.Timeout,
+			Retries: 1, Discovery: cfg.Discovery,
+		}, progress("ports"))
+		if err != nil {
+			return nil, err
+		}
+		for i, r := range res {
+			up[i] = r.Up
+			rtts[i] = r.RTT
+			hosts[i].Ports = facts.PortCounts{Open: len(r.Open), Closed: r.Closed, Filtered: r.Filtered}
+			for _, p := range r.Open {
+				hosts[i].Services = append(hosts[i].Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown})
+			}
+		}
+	}
+	if !cfg.PortsOnly {
+		identifyAll(ctx, d, cfg, set, hosts, rtts, up, progress("identify"))
+		auditAll(ctx, d, cfg, set, hosts, rtts, progress("audit"))
+	}
+
+	var live []facts.Host
+	for i, h := range hosts {
+		// Hosts found down by discovery are left out; so are hosts of a
+		// multi-host scan that showed nothing at all.
+		if !up[i] {
+			continue
+		}
+		slices.SortFunc(h.Services, func(a, b facts.Service) int {
+			if a.Transport != b.Transport {
+				return cmp.Compare(a.Transport, b.Transport)
+			}
+			return a.Port - b.Port
+		})
+		live = append(live, h)
+	}
+	finished := time.Now()
+	findings := check.JudgeHosts(live, finished)
+	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, live, findings, nil)
+	doc.Ports = cfg.PortSpec
+	doc.Label = cfg.Label
+	doc.Tool = cfg.Tool
+	return doc, nil
+}
+
+// identifyAll identifies every open TCP port and probes the UDP ports.
+func identifyAll(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set, hosts []facts.Host, rtts []time.Duration, up []bool, progress func(done, total int64)) {
+	type job struct {
+		host int
+		svc  int // index into Services, or -1 for a UDP port
+		port uint16
+	}
+	var jobs []job
+	for i := range hosts {
+		if !up[i] {
+			continue
+		}
+		for j := range hosts[i].Services {
+			jobs = append(jobs, job{host: i, svc: j})
+		}
+		for _, p := range cfg.UDPPorts {
+			jobs = append(jobs, job{host: i, svc: -1, port: p})
+		}
+	}
+	var mu sync.Mutex
+	var done int64
+	total := int64(len(jobs))
+	progress(0, total)
+	parallel(ctx, identifyParallelism(cfg), len(jobs), func(k int) {
+		j := jobs[k]
+		opt := identifyOptions(cfg, set.Hosts[j.host], rtts[j.host])
+		if j.svc >= 0 {
+			s := &hosts[j.host].Services[j.svc]
+			addr := netip.AddrPortFrom(set.Hosts[j.host].Addr, uint16(s.Port))
+			*s = identify.TCP(ctx, d, addr, opt)
+		} else if s, ok := identify.UDP(ctx, d, netip.AddrPortFrom(set.Hosts[j.host].Addr, j.port), opt); ok {
+			mu.Lock()
+			hosts[j.host].Services = append(hosts[j.host].Services, s)
+			hosts[j.host].Ports.Open++
+			mu.Unlock()
+		}
+		mu.Lock()
+		done++
+		progress(done, total)
+		mu.Unlock()
+	})
+	retrySilent(ctx, d, cfg, set, hosts, rtts)
+}
+
+// retrySilent identifies again, with three times the patience, the TCP
+// ports that answered no probe with a single byte on hosts where other ports
+// did talk: there, silence more likely means a server that was slow to
+// answer than one that never speaks. A host whose every port is silent
+// (a tarpit, or listeners that only accept) is left alone.
+func retrySilent(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set, hosts []facts.Host, rtts []time.Duration) {
+	type job struct{ host, svc int }
+	var jobs []job
+	for i := range hosts {
+		var quiet []int
+		talks := false
+		for j := range hosts[i].Services {
+			if silent(&hosts[i].Services[j]) {
+				quiet = append(quiet, j)
+			} else {
+				talks = true
+			}
+		}
+		if talks {
+			for _, j := range quiet {
+				jobs = append(jobs, job{i, j})
+			}
+		}
+	}
+	parallel(ctx, identifyParallelism(cfg), len(jobs), func(k int) {
+		j := jobs[k]
+		s := &hosts[j.host].Services[j.svc]
+		opt := identifyOptions(cfg, set.Hosts[j.host], rtts[j.host])
+		opt.Timeout *= 3
+		opt.BannerWait *= 3
+		*s = identify.TCP(ctx, d, netip.AddrPortFrom(set.Hosts[j.host].Addr, uint16(s.Port)), opt)
+	})
+}
+
+// silent reports a TCP service that answered no probe with a single byte.
+func silent(s *facts.Service) bool {
+	return s.Transport == facts.TCP && s.Name == facts.Unknown && !s.TLS && s.Banner == "" && len(s.Details) == 0
+}
+
+// identifyParallelism bounds how many ports are identified at once: enough
+// to hide every server's latency, few enough to stay gentle.
+func identifyParallelism(cfg Config) int {
+	return max(1, min(cfg.Dial.Concurrency/4, 128))
+}
+
+// identifyOptions derives identification timeouts from the host's
+// measured round trip.
+func identifyOptions(cfg Config, h scope.Host, rtt time.Duration) identify.Options {
+	timeout := min(max(20*rtt, 500*time.Millisecond), max(cfg.Dial.Timeout, 500*time.Millisecond))
+	opt := identify.Options{
+		Timeout:        timeout,
+		BannerWait:     min(max(20*rtt, 400*time.Millisecond), timeout),
+		NoDefaultCreds: cfg.NoDefaultCreds,
+	}
+	if len(h.Names) > 0 {
+		opt.ServerName = h.Names[0]
+	}
+	return opt
+}
+
+// parallel calls f(0..n-1) with at most width calls at once.
+func parallel(ctx context.Context, width, n int, f func(int)) {
+	sem := make(chan struct{}, width)
+	var wg sync.WaitGroup
+	for k := range n {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			f(k)
+		})
+	}
+	wg.Wait()
+}
+
+// raiseFileLimit lifts the soft open-file limit to the hard limit, so a
+// scan can keep thousands of sockets in flight, and returns the new limit.
+func raiseFileLimit() uint64 {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0
+	}
+	if rl.Cur < rl.Max {
+		rl.Cur = rl.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
+		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
+	}
+	return rl.Cur
+}
