@@ -45,6 +45,16 @@ type Input struct {
 	// Now is the moment the facts describe; judges use it, never time.Now,
 	// so judging the same facts twice gives the same findings.
 	Now time.Time
+	// Untrusted is true when the scan ran from a network that should not
+	// reach administration services or databases (vigil scan --untrusted).
+	Untrusted bool
+}
+
+// Scope describes where the facts were gathered from, for judges whose
+// verdict depends on it.
+type Scope struct {
+	Now       time.Time
+	Untrusted bool
 }
 
 // Hit is a judge's verdict that a check fired.
@@ -68,12 +78,18 @@ type Judge func(in Input) []Hit
 // JudgeHosts runs every judge over every service of the hosts and returns the
 // findings, worst first.
 func JudgeHosts(hosts []facts.Host, now time.Time) []finding.Finding {
+	return JudgeScan(hosts, Scope{Now: now})
+}
+
+// JudgeScan is JudgeHosts with the scan's vantage point.
+func JudgeScan(hosts []facts.Host, sc Scope) []finding.Finding {
+	now := sc.Now
 	var out []finding.Finding
 	for hi := range hosts {
 		h := &hosts[hi]
 		for si := range h.Services {
 			s := &h.Services[si]
-			in := Input{Host: h, Service: s, Now: now}
+			in := Input{Host: h, Service: s, Now: now, Untrusted: sc.Untrusted}
 			for _, j := range judges {
 				for _, hit := range j(in) {
 					out = append(out, MakeFinding(hit, h.Address, s.Port, s.Transport))

@@ -7,4 +7,5 @@ var judges = []Judge{
 	judgeTLS,
 	judgeSSH,
 	JudgeAccess,
+	judgeExposure,
 }

@@ -41,6 +41,7 @@ type scanFlags struct {
 	verbose         bool
 	db              string
 	noStore         bool
+	untrusted       bool
 }
 
 func newScanCmd(e *env) *cobra.Command {
@@ -78,6 +79,7 @@ unless you add --allow-public. --exclude always wins.`,
 	fl.BoolVar(&f.portsOnly, "ports-only", false, "only find open ports: no identification, no audits")
 	fl.BoolVar(&f.noDefaultCreds, "no-default-creds", false, "never try vendor-default credentials (e.g. SNMP community public)")
 	fl.StringVar(&f.label, "label", "", "name of the environment scanned (e.g. office), kept with the result")
+	fl.BoolVar(&f.untrusted, "untrusted", false, "this scan runs from a network that must not reach admin services or databases (guest Wi-Fi, the internet): report every one it reaches")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does to standard error")
 	addDBFlag(fl, &f.db)
@@ -136,6 +138,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		NoDefaultCreds: f.noDefaultCreds,
 		TLSRoots:       roots,
 		Label:          f.label,
+		Untrusted:      f.untrusted,
 		Tool:           "vigil " + e.version,
 		Progress:       func(p engine.Progress) { bar.Update(p.Phase, p.Done, p.Total) },
 		Log:            logger(e.stderr, f.verbose),

@@ -50,6 +50,9 @@ type Config struct {
 	TLSRoots *x509.CertPool
 	// Label names the environment, for comparisons.
 	Label string
+	// Untrusted says the scanner stands on a network that should not reach
+	// administration services or databases.
+	Untrusted bool
 	// Tool is the vigil version, recorded in the document.
 	Tool string
 	// Progress, when set, is told how the scan advances.
@@ -167,10 +170,11 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 		live = append(live, h)
 	}
 	finished := time.Now()
-	findings := check.JudgeHosts(live, finished)
+	findings := check.JudgeScan(live, check.Scope{Now: finished, Untrusted: cfg.Untrusted})
 	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, live, findings, nil)
 	doc.Ports = cfg.PortSpec
 	doc.Label = cfg.Label
+	doc.Untrusted = cfg.Untrusted
 	doc.Tool = cfg.Tool
 	return doc, nil
 }

@@ -34,6 +34,9 @@ type Document struct {
 	// Label names the environment the scan describes (e.g. "office"), for
 	// comparisons.
 	Label string `json:"label,omitempty"`
+	// Untrusted records that the scan ran from a network that should not
+	// reach administration services or databases (--untrusted).
+	Untrusted bool `json:"untrusted,omitempty"`
 	// Tool is the vigil version that wrote the document.
 	Tool string `json:"tool,omitempty"`
 	// Kind is "host" for a host audit (vigil host); empty for a network scan.
