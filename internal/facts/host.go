@@ -45,7 +45,8 @@ type Listener struct {
 
 // Firewall is the inbound filtering the host applies.
 type Firewall struct {
-	// Kind is "nftables", "iptables" or "none".
+	// Kind is "nftables", "iptables" or "none"; "" when the rules could
+	// not be read (not root), so nothing is known of the filtering.
 	Kind string `json:"kind"`
 	// InputPolicy is the default verdict for inbound packets: "drop",
 	// "reject", "accept", or "" when unknown.
@@ -65,6 +66,16 @@ type PortRule struct {
 	Port      int    `json:"port"`
 	From      string `json:"from,omitempty"`
 	Rule      string `json:"rule,omitempty"` // the rule as written, for evidence
+	// PortEnd is the last port of a range (Port-PortEnd); 0 for one port.
+	PortEnd int `json:"port_end,omitempty"`
+	// Where the rule lives, so that a fix can name it: the nftables
+	// family, table, chain and rule handle (iptables: table and chain),
+	// and the named set holding the port when the rule matches one.
+	Family string `json:"family,omitempty"`
+	Table  string `json:"table,omitempty"`
+	Chain  string `json:"chain,omitempty"`
+	Handle int    `json:"handle,omitempty"`
+	Set    string `json:"set,omitempty"`
 }
 
 // SSHDConfig is one running sshd's effective configuration.
@@ -76,6 +87,12 @@ type SSHDConfig struct {
 	// kbdinteractiveauthentication, ciphers, macs, kexalgorithms,
 	// hostkeyalgorithms, listenaddress, port.
 	Effective map[string]string `json:"effective"`
+	// Method is how Effective was learnt: "sshd -T", or "file" when
+	// sshd -T could not run and the file (with its Includes) was parsed.
+	Method string `json:"method,omitempty"`
+	// Sources maps a keyword of Effective to the line that sets it,
+	// "FILE:LINE: text"; keywords left at sshd's default have none.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // PostgreSQLConfig is one running PostgreSQL cluster's configuration.
@@ -88,6 +105,10 @@ type PostgreSQLConfig struct {
 	Port            int       `json:"port"`
 	SSL             bool      `json:"ssl"`
 	HBA             []HBALine `json:"hba,omitempty"`
+	// Sources maps a setting (ssl, listen_addresses, port, hba_file, …)
+	// to where it was set: "FILE:LINE: text" or "command line: -c …";
+	// settings left at PostgreSQL's default have none.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // HBALine is one pg_hba.conf rule.
@@ -98,6 +119,10 @@ type HBALine struct {
 	User     string `json:"user"`
 	Address  string `json:"address,omitempty"`
 	Method   string `json:"method"`
+	// File is the file holding the line when it is not HBAFile (an
+	// included file); Text is the line as written.
+	File string `json:"file,omitempty"`
+	Text string `json:"text,omitempty"`
 }
 
 // RedisConfig is one running Redis server's configuration.
@@ -109,6 +134,12 @@ type RedisConfig struct {
 	RequirePass   bool     `json:"requirepass"`
 	ACLUsers      bool     `json:"acl_users"`
 	ProtectedMode bool     `json:"protected_mode"`
+	// Method is how the settings were learnt: "config file", "command
+	// line" or "CONFIG GET" (asked over the listener's own address).
+	Method string `json:"method,omitempty"`
+	// Sources maps a setting (bind, port, requirepass, …) to where it was
+	// set: "FILE:LINE: text", "command line: --bind …" or "CONFIG GET".
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // FTPConfig is one running FTP server's configuration.
@@ -118,6 +149,13 @@ type FTPConfig struct {
 	ConfigFile string `json:"config_file"`
 	Anonymous  bool   `json:"anonymous"`
 	SSL        bool   `json:"ssl"`
+	// ListenAddress and Port are where the configuration says the server
+	// listens ("" and 0 when it does not say).
+	ListenAddress string `json:"listen_address,omitempty"`
+	Port          int    `json:"port,omitempty"`
+	// Sources maps a setting (anonymous_enable, ssl_enable, …) to the line
+	// that sets it, "FILE:LINE: text"; settings left at the default have none.
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // NginxConfig is one running nginx's TLS directives.
@@ -126,6 +164,9 @@ type NginxConfig struct {
 	ConfigFile   string   `json:"config_file"`
 	SSLProtocols []string `json:"ssl_protocols,omitempty"`
 	SSLCiphers   string   `json:"ssl_ciphers,omitempty"`
+	// Sources maps ssl_protocols and ssl_ciphers to the lines that set
+	// them, "FILE:LINE: text" (the first one when set in several places).
+	Sources map[string]string `json:"sources,omitempty"`
 }
 
 // Flow is one established connection between this host and another.

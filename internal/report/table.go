@@ -83,6 +83,10 @@ func safeLines(s string) string {
 // Write implements Writer.
 func (t Table) Write(w io.Writer, doc *result.Document) error {
 	ew := &errWriter{w: w}
+	if doc.HostAudit != nil {
+		t.hostAudit(ew, doc)
+		return ew.err
+	}
 	t.header(ew, doc)
 
 	byHost := map[string][]finding.Finding{}
@@ -108,6 +112,171 @@ func (t Table) Write(w io.Writer, doc *result.Document) error {
 		ew.printf("%s\n", t.style(fmt.Sprintf("%d more host(s) answered with no open port and no finding.", quiet), dim))
 	}
 	return ew.err
+}
+
+// hostAudit writes a host audit (vigil host): the level, the listeners by
+// address with their processes and reachability, the firewall, the
+// configurations read, what could not be checked, and the findings.
+func (t Table) hostAudit(ew *errWriter, doc *result.Document) {
+	h := doc.HostAudit
+	counts := map[finding.Severity]int{}
+	for _, f := range doc.Findings {
+		counts[f.Severity]++
+	}
+	var parts []string
+	for s := finding.Critical; s >= finding.Info; s-- {
+		if counts[s] > 0 {
+			parts = append(parts, t.style(fmt.Sprintf("%d %s", counts[s], s), severityStyle(s)))
+		}
+	}
+	sev := ""
+	if len(parts) > 0 {
+		sev = " (" + strings.Join(parts, ", ") + ")"
+	}
+	where := "this machine"
+	if h.Remote != "" {
+		where = "over SSH as " + safe(h.Remote)
+	}
+	ew.printf("%s host audit of %s, %s\n", t.style("vigil", bold), t.style(safe(h.Hostname), bold), where)
+	ew.printf("%d listener(s) · %d finding(s)%s · %s\n\n", len(h.Listeners), len(doc.Findings), sev, doc.Finished.Sub(doc.Started).Round(10_000_000))
+	lv := doc.Level
+	ew.printf("%s", t.style(fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value)), levelStyle(lv.Value)))
+	switch {
+	case len(lv.Next) > 0:
+		ew.printf(" Fix %s to reach level %d.", plural(len(lv.Next), "this finding", "these %d findings"), lv.Value+1)
+	case lv.Value < 5:
+		ew.printf(" %s", safe(lv.Reason))
+	}
+	ew.printf("\n\n")
+
+	ew.printf("%s\n", t.style("Listeners", bold))
+	byAddr := map[string][]facts.Listener{}
+	for _, l := range h.Listeners {
+		byAddr[l.Address] = append(byAddr[l.Address], l)
+	}
+	addrs := slices.SortedFunc(maps.Keys(byAddr), finding.CompareHosts)
+	for _, a := range addrs {
+		ew.printf("  %s\n", t.style(safe(a), bold))
+		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
+		for _, l := range byAddr[a] {
+			proc := "unknown process"
+			if l.Process != "" {
+				proc = safe(l.Process)
+				if l.PID > 0 {
+					proc += fmt.Sprintf(" (pid %d)", l.PID)
+				}
+			}
+			if l.Unit != "" {
+				proc += " " + safe(l.Unit)
+			}
+			reach := t.style("local", dim)
+			if l.Reachable {
+				reach = t.style("REACHABLE", yellow)
+			}
+			fmt.Fprintf(tw, "    %d/%s\t%s\t%s\t%s\t%s\n", l.Port, safe(l.Transport), proc, haOrDash(safe(l.User)), reach, safe(l.Reason))
+		}
+		_ = tw.Flush()
+	}
+	if len(h.Listeners) == 0 {
+		ew.printf("  none\n")
+	}
+
+	fw := h.Firewall
+	ew.printf("\n%s ", t.style("Firewall:", bold))
+	switch fw.Kind {
+	case "", "none":
+		ew.printf("none — no rule filters inbound traffic")
+	default:
+		ew.printf("%s, input policy %s", safe(fw.Kind), haOrDash(safe(fw.InputPolicy)))
+		if !fw.Filtering {
+			ew.printf(", drops nothing")
+		}
+	}
+	if fw.Source != "" {
+		ew.printf(" (%s)", safe(fw.Source))
+	}
+	ew.printf("\n")
+	if len(fw.Allowed) > 0 {
+		var allowed []string
+		for _, r := range fw.Allowed {
+			p := "every port"
+			if r.Port > 0 {
+				p = fmt.Sprintf("%d", r.Port)
+				if r.PortEnd > 0 {
+					p += fmt.Sprintf("-%d", r.PortEnd)
+				}
+			}
+			a := safe(r.Transport) + "/" + p
+			if r.From != "" {
+				a += " from " + safe(r.From)
+			}
+			allowed = append(allowed, a)
+		}
+		ew.printf("%s\n", indent(wrap("accepts "+strings.Join(allowed, ", "), 96), 2))
+	}
+
+	var cfgs []string
+	for _, c := range h.SSHD {
+		cfgs = append(cfgs, fmt.Sprintf("sshd (pid %d)\t%s (%s)", c.PID, safe(c.ConfigFile), safe(c.Method)))
+	}
+	for _, c := range h.PostgreSQL {
+		cfgs = append(cfgs, fmt.Sprintf("PostgreSQL (pid %d)\t%s, %s", c.PID, safe(c.ConfigFile), safe(c.HBAFile)))
+	}
+	for _, c := range h.Redis {
+		src := safe(c.ConfigFile)
+		if src == "" {
+			src = "no config file"
+		}
+		cfgs = append(cfgs, fmt.Sprintf("Redis (pid %d)\t%s (%s)", c.PID, src, safe(c.Method)))
+	}
+	for _, c := range h.FTP {
+		cfgs = append(cfgs, fmt.Sprintf("%s (pid %d)\t%s", safe(c.Product), c.PID, safe(c.ConfigFile)))
+	}
+	for _, c := range h.Nginx {
+		cfgs = append(cfgs, fmt.Sprintf("nginx (pid %d)\t%s", c.PID, safe(c.ConfigFile)))
+	}
+	if len(cfgs) > 0 {
+		ew.printf("\n%s\n", t.style("Configurations read", bold))
+		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
+		for _, c := range cfgs {
+			fmt.Fprintf(tw, "  %s\n", c)
+		}
+		_ = tw.Flush()
+	}
+	if len(h.Errors) > 0 {
+		ew.printf("\n%s\n", t.style("Not checked", bold))
+		for _, e := range h.Errors {
+			lines := wrap(safe(e), 94)
+			ew.printf("  - %s\n", lines[0])
+			if len(lines) > 1 {
+				ew.printf("%s\n", indent(lines[1:], 4))
+			}
+		}
+	}
+
+	ew.printf("\n")
+	if len(doc.Findings) == 0 {
+		ew.printf("%s\n", t.style("No findings.", green))
+		return
+	}
+	levels := map[string]int{}
+	for _, x := range doc.Hosts {
+		levels[x.Address] = x.Level
+	}
+	byHost := map[string][]finding.Finding{}
+	for _, f := range doc.Findings {
+		byHost[f.Host] = append(byHost[f.Host], f)
+	}
+	for _, addr := range slices.SortedFunc(maps.Keys(byHost), finding.CompareHosts) {
+		t.host(ew, result.Host{Address: addr, Level: levels[addr]}, byHost[addr])
+	}
+}
+
+func haOrDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func (t Table) header(ew *errWriter, doc *result.Document) {

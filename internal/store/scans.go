@@ -61,9 +61,9 @@ func (s *Store) Save(ctx context.Context, doc *result.Document) error {
 	case !errors.Is(err, sql.ErrNoRows):
 		return fail(err)
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO scans (id, started, finished, targets, label, level, document)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		clean(doc.ID), formatTime(doc.Started), formatTime(doc.Finished), string(targets), clean(doc.Label), doc.Level.Value, string(body)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO scans (id, started, finished, targets, label, level, document, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		clean(doc.ID), formatTime(doc.Started), formatTime(doc.Finished), string(targets), clean(doc.Label), doc.Level.Value, string(body), clean(doc.Kind)); err != nil {
 		return fail(err)
 	}
 	hosts := make([][]any, 0, len(doc.Hosts))
@@ -260,6 +260,8 @@ type Summary struct {
 	Level    int                      `json:"level"`
 	Hosts    int                      `json:"hosts"`
 	Findings map[finding.Severity]int `json:"findings"`
+	// Kind is "host" for a host audit (vigil host), "" for a network scan.
+	Kind string `json:"kind,omitempty"`
 }
 
 // List returns up to limit stored scans, newest first; limit <= 0 lists
@@ -267,7 +269,7 @@ type Summary struct {
 func (s *Store) List(ctx context.Context, limit int) ([]Summary, error) {
 	sevs := []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info}
 	var q strings.Builder
-	q.WriteString("SELECT s.id, s.started, s.finished, s.targets, s.label, s.level,\n")
+	q.WriteString("SELECT s.id, s.started, s.finished, s.targets, s.label, s.kind, s.level,\n")
 	q.WriteString("  (SELECT COUNT(*) FROM hosts h WHERE h.scan_id = s.id)")
 	for _, sev := range sevs {
 		// The names are constants; they are spelled into the query so
@@ -293,7 +295,7 @@ func (s *Store) List(ctx context.Context, limit int) ([]Summary, error) {
 			targets           string
 			counts            [5]int
 		)
-		if err := rows.Scan(&sm.ID, &started, &finished, &targets, &sm.Label, &sm.Level, &sm.Hosts,
+		if err := rows.Scan(&sm.ID, &started, &finished, &targets, &sm.Label, &sm.Kind, &sm.Level, &sm.Hosts,
 			&counts[0], &counts[1], &counts[2], &counts[3], &counts[4]); err != nil {
 			return nil, fmt.Errorf("cannot list the scans in %s: %w", s.where, err)
 		}

@@ -1,0 +1,253 @@
+package hostaudit
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/sanitize"
+)
+
+// NginxDirective is one directive of an nginx configuration file.
+type NginxDirective struct {
+	File string
+	Name string
+	Args []string
+	Line int
+}
+
+// Text is the directive as nginx syntax writes it.
+func (d NginxDirective) Text() string {
+	return strings.TrimSpace(d.Name+" "+strings.Join(d.Args, " ")) + ";"
+}
+
+// ParseNginxDump reads the output of `nginx -T`: each file's contents after
+// a "# configuration file PATH:" line, as nginx prints them.
+func ParseNginxDump(b []byte) []NginxDirective {
+	var out []NginxDirective
+	const marker = "# configuration file "
+	file := ""
+	var body []string
+	flush := func() {
+		if file != "" {
+			out = append(out, ParseNginxConf([]byte(strings.Join(body, "\n")), file)...)
+		}
+		body = nil
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, marker); ok && strings.HasSuffix(rest, ":") {
+			flush()
+			file = strings.TrimSuffix(rest, ":")
+			continue
+		}
+		body = append(body, line)
+	}
+	flush()
+	return out
+}
+
+// ParseNginxConf reads the directives of one nginx configuration file, in
+// any block. Quotes, backslash escapes and # comments follow nginx's rules.
+func ParseNginxConf(b []byte, file string) []NginxDirective {
+	var out []NginxDirective
+	var cur []string
+	line, start := 1, 0
+	s := string(b)
+	emit := func() {
+		if len(cur) > 0 {
+			out = append(out, NginxDirective{File: file, Name: cur[0], Args: slices.Clone(cur[1:]), Line: start})
+		}
+		cur = cur[:0]
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '\n':
+			line++
+		case c == ' ' || c == '\t' || c == '\r':
+		case c == '#':
+			for i < len(s) && s[i] != '\n' {
+				i++
+			}
+			i-- // let the newline be counted
+		case c == ';' || c == '{':
+			emit()
+		case c == '}':
+			cur = cur[:0]
+		case c == '"' || c == '\'':
+			q := c
+			var w strings.Builder
+			if len(cur) == 0 {
+				start = line
+			}
+			for i++; i < len(s) && s[i] != q; i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				if s[i] == '\n' {
+					line++
+				}
+				w.WriteByte(s[i])
+			}
+			cur = append(cur, w.String())
+		default:
+			var w strings.Builder
+			if len(cur) == 0 {
+				start = line
+			}
+			for ; i < len(s) && !strings.ContainsRune(" \t\r\n;{}", rune(s[i])); i++ {
+				if s[i] == '\\' && i+1 < len(s) {
+					i++
+				}
+				w.WriteByte(s[i])
+			}
+			i--
+			cur = append(cur, w.String())
+		}
+	}
+	return out
+}
+
+// nginxInvocation is what an nginx master's title says.
+type nginxInvocation struct {
+	bin, file, prefix string
+}
+
+// testArgs are the arguments of `nginx -T` for this invocation.
+func (inv nginxInvocation) testArgs() []string {
+	args := []string{"-T"}
+	if inv.prefix != "" {
+		args = append(args, "-p", inv.prefix)
+	}
+	if inv.file != "" {
+		args = append(args, "-c", inv.file)
+	}
+	return args
+}
+
+// nginxArgs reads "nginx: master process /usr/sbin/nginx -c FILE -g …".
+func nginxArgs(argv []string) nginxInvocation {
+	inv := nginxInvocation{bin: "nginx"}
+	for len(argv) > 0 && (argv[0] == "nginx:" || argv[0] == "master" || argv[0] == "process") {
+		argv = argv[1:]
+	}
+	if len(argv) == 0 {
+		return inv
+	}
+	if strings.HasPrefix(argv[0], "/") {
+		inv.bin = argv[0]
+	}
+	for i := 1; i < len(argv); i++ {
+		switch argv[i] {
+		case "-c", "-p", "-e", "-s":
+			if i+1 < len(argv) {
+				switch argv[i] {
+				case "-c":
+					inv.file = argv[i+1]
+				case "-p":
+					inv.prefix = argv[i+1]
+				}
+				i++
+			}
+		case "-g":
+			for i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "-") {
+				i++
+			}
+		}
+	}
+	return inv
+}
+
+// collectNginx learns an nginx master's TLS directives from `nginx -T`
+// with its own -c and -p, or by reading its files when that fails.
+func collectNginx(ctx context.Context, t Target, p *process) (facts.NginxConfig, []string) {
+	inv := nginxArgs(p.argv())
+	cfg := facts.NginxConfig{PID: p.PID, ConfigFile: sanitize.String(inv.file, 512), Sources: map[string]string{}}
+	var errs []string
+	var dirs []NginxDirective
+	out, err := t.Run(ctx, inv.bin, inv.testArgs()...)
+	if err == nil {
+		dirs = ParseNginxDump(out)
+		if cfg.ConfigFile == "" && len(dirs) > 0 {
+			cfg.ConfigFile = sanitize.String(dirs[0].File, 512)
+		}
+	}
+	if err != nil || len(dirs) == 0 {
+		file := inv.file
+		if file == "" {
+			file = "/etc/nginx/nginx.conf"
+			cfg.ConfigFile = file
+		}
+		if !filepath.IsAbs(file) && inv.prefix != "" {
+			file = filepath.Join(inv.prefix, file)
+		}
+		var rerr error
+		dirs, rerr = nginxRead(ctx, t, file, filepath.Dir(file), 0)
+		if rerr != nil {
+			errs = append(errs, fmt.Sprintf("nginx (pid %d): %s -T failed (%v), and reading %s failed too: %v", p.PID, inv.bin, err, file, rerr))
+		} else {
+			errs = append(errs, fmt.Sprintf("nginx (pid %d): %s -T failed (%v); its files were read instead", p.PID, inv.bin, err))
+		}
+	}
+	var ciphers []string
+	for _, d := range dirs {
+		where := sanitize.String(fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Text()), 512)
+		switch d.Name {
+		case "ssl_protocols":
+			for _, a := range d.Args {
+				if a = sanitize.String(a, 32); !slices.Contains(cfg.SSLProtocols, a) {
+					cfg.SSLProtocols = append(cfg.SSLProtocols, a)
+				}
+			}
+			if _, ok := cfg.Sources["ssl_protocols"]; !ok {
+				cfg.Sources["ssl_protocols"] = where
+			}
+		case "ssl_ciphers":
+			if len(d.Args) > 0 {
+				if c := sanitize.String(d.Args[0], 1024); !slices.Contains(ciphers, c) {
+					ciphers = append(ciphers, c)
+				}
+			}
+			if _, ok := cfg.Sources["ssl_ciphers"]; !ok {
+				cfg.Sources["ssl_ciphers"] = where
+			}
+		}
+	}
+	cfg.SSLCiphers = strings.Join(ciphers, " | ")
+	return cfg, errs
+}
+
+// nginxRead reads a configuration file and the files it includes (relative
+// includes are resolved against the main file's directory, as nginx does).
+func nginxRead(ctx context.Context, t Target, path, confDir string, depth int) ([]NginxDirective, error) {
+	if depth > maxIncludeDepth {
+		return nil, fmt.Errorf("%s: include nested more than %d deep", path, maxIncludeDepth)
+	}
+	b, err := t.ReadFile(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+	}
+	var out []NginxDirective
+	for _, d := range ParseNginxConf(b, path) {
+		if d.Name != "include" || len(d.Args) != 1 {
+			out = append(out, d)
+			continue
+		}
+		pat := d.Args[0]
+		if !filepath.IsAbs(pat) {
+			pat = filepath.Join(confDir, pat)
+		}
+		files, _ := glob(ctx, t, pat)
+		for _, f := range files {
+			sub, err := nginxRead(ctx, t, f, confDir, depth+1)
+			if err != nil {
+				return out, err
+			}
+			out = append(out, sub...)
+		}
+	}
+	return out, nil
+}
