@@ -1,0 +1,467 @@
+// Package fix turns a finding into a remediation plan and applies it safely.
+//
+// A Plan is made by a pure planner from the finding, what the scan saw of
+// the service, the host audit's facts about the local process that serves
+// it (its configuration file, pid, systemd unit) and the current content of
+// the files it will change; planners do no I/O of their own, so each is
+// table-tested on file content. Apply then backs up every file it changes
+// under the fix's directory (DataDir/ID, with a manifest), writes the
+// changes, runs the plan's commands, validates (sshd -t, nginx -t, a
+// vsftpd start check, nft listing, Redis CONFIG GET), reloads the service
+// and verifies it listens again; when any of that fails it rolls back by
+// itself. Rollback restores the files and undoes the commands of a fix
+// applied earlier.
+//
+// Appliers (the check IDs each one fixes):
+//
+//   - nftables (port.open-unused, exposure.admin, exposure.database,
+//     cleartext.telnet): adds a drop rule for the port, from every interface
+//     but loopback, to vigil's own table "inet vigil" (created when missing,
+//     with an input chain); rollback deletes that rule, and the table when
+//     nothing else is left in it. Rules added with nft last until reboot:
+//     the plan says how to keep them.
+//   - sshd (ssh.cipher.weak, ssh.mac.weak, ssh.kex.weak, ssh.hostkey.weak,
+//     ssh.terrapin, ssh.auth.password, ssh.config.password-auth,
+//     ssh.config.root-login): sets Ciphers, MACs, KexAlgorithms,
+//     HostKeyAlgorithms (the server's offered list minus what the checks
+//     flag), PasswordAuthentication and KbdInteractiveAuthentication no, or
+//     PermitRootLogin prohibit-password in the configuration file the
+//     running sshd was started with (-f), where sshd reads it first;
+//     validates with sshd -t and sshd -T; reloads with systemctl reload
+//     UNIT, or SIGHUP to the daemon (sshd re-executes itself).
+//   - Redis (redis.config.no-auth, auth.none.redis): requirepass with a
+//     generated password shown once, and bind 127.0.0.1 -::1, in its
+//     configuration file and at once with CONFIG SET (no restart);
+//     validated with CONFIG GET.
+//   - vsftpd (ftp.config.anonymous, auth.anonymous.ftp): anonymous_enable=NO
+//     (refused when local_enable is not YES: vsftpd would then let no one
+//     in); validated by having vsftpd parse the new file, reloaded with
+//     systemctl reload UNIT or SIGHUP (vsftpd in standalone mode re-reads
+//     its configuration on SIGHUP), and verified by a new session's 220
+//     greeting.
+//   - nginx (tls.protocol.*, tls.cipher.*): ssl_protocols TLSv1.2 TLSv1.3
+//     and the Mozilla intermediate ssl_ciphers for the server blocks that
+//     listen on the finding's port (where they set them, where they inherit
+//     them from, or added to the block), following include lines; other
+//     server blocks keep theirs. Validated with nginx -t -c FILE; reloaded
+//     with systemctl reload UNIT or SIGHUP to the master process (nginx
+//     keeps its listening sockets and starts new workers).
+package fix
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
+)
+
+// ErrNoApplier means vigil has no automatic fix for the finding; the
+// finding's recommendation says what to do by hand.
+var ErrNoApplier = errors.New("no automatic fix for this check")
+
+// ErrNotHere means the finding is about a service that does not run on
+// this machine.
+var ErrNotHere = errors.New("the service is not on this machine")
+
+// Plan is what a fix will do, shown before it is applied.
+type Plan struct {
+	// Finding is what the plan fixes.
+	Finding finding.Finding `json:"finding"`
+	// Applier names the applier: nftables, sshd, redis, vsftpd, nginx.
+	Applier string `json:"applier"`
+	// Summary says in one line what changes.
+	Summary string `json:"summary"`
+	// Question is what the user is asked before anything happens.
+	Question string `json:"question"`
+	// Edits are the file changes.
+	Edits []Edit `json:"edits,omitempty"`
+	// Apply runs after the edits; each step may carry its undo.
+	Apply []Step `json:"apply,omitempty"`
+	// Validate must all succeed before the service is reloaded.
+	Validate []Step `json:"validate,omitempty"`
+	// Reload makes the service use the change.
+	Reload []Step `json:"reload,omitempty"`
+	// Verify must all succeed after the reload.
+	Verify []Step `json:"verify,omitempty"`
+	// Rollback undoes what Apply did not record an undo for, after the
+	// files are restored, before reloading (e.g. Redis CONFIG SET of the
+	// old values).
+	Rollback []Step `json:"rollback,omitempty"`
+	// Notes are what the user should know: persistence, risks, the secret.
+	Notes []string `json:"notes,omitempty"`
+	// Secret is a credential the fix sets (Redis password): shown once
+	// when applied, kept only in the fix's record (mode 0600) for rollback.
+	Secret string `json:"-"`
+}
+
+// Edit is one file change.
+type Edit struct {
+	Path   string      `json:"path"`
+	Before []byte      `json:"-"`
+	After  []byte      `json:"-"`
+	Mode   fs.FileMode `json:"mode"`
+}
+
+// Diff returns the change as a unified diff.
+func (e Edit) Diff() string { return UnifiedDiff(e.Path, e.Before, e.After) }
+
+// Step kinds.
+const (
+	// StepRun runs Argv (with Stdin) and needs exit status 0; each line of
+	// Want (alternatives separated by "|") must then appear in its output.
+	StepRun = "run"
+	// StepSignal sends Signal ("HUP") to PID, after checking that the
+	// process's command line still contains Match.
+	StepSignal = "signal"
+	// StepListen waits until something listens on Addr (TCP).
+	StepListen = "listen"
+	// StepRedis sends the command Argv to the Redis server at Addr
+	// (authenticating with Auth when set) and needs Want as the answer:
+	// "OK", or for CONFIG GET the values in order.
+	StepRedis = "redis"
+	// StepVsftpd has vsftpd read the configuration file Path and needs it
+	// accepted.
+	StepVsftpd = "vsftpd-check"
+	// StepBanner connects to Addr and needs the first line the server
+	// sends to start with one of Want ("220").
+	StepBanner = "banner"
+	// StepNftHas needs a rule tagged Tag in Table's input chain.
+	StepNftHas = "nft-has"
+	// StepNftUndo deletes the rules tagged Tag from Table's input chain,
+	// and the table when it is left without rules.
+	StepNftUndo = "nft-undo"
+)
+
+// Step is one action of a plan. It is data, so that a fix's record can be
+// replayed for rollback by a later vigil.
+type Step struct {
+	Kind   string   `json:"kind"`
+	Why    string   `json:"why,omitempty"`
+	Argv   []string `json:"argv,omitempty"`
+	Stdin  string   `json:"stdin,omitempty"`
+	Want   []string `json:"want,omitempty"`
+	PID    int      `json:"pid,omitempty"`
+	Signal string   `json:"signal,omitempty"`
+	Match  string   `json:"match,omitempty"`
+	Addr   string   `json:"addr,omitempty"`
+	Auth   string   `json:"auth,omitempty"`
+	Path   string   `json:"path,omitempty"`
+	Table  string   `json:"table,omitempty"`
+	Tag    string   `json:"tag,omitempty"`
+	// Fresh, on a listen step, waits for a new listening socket: the
+	// daemon re-executes itself on reload.
+	Fresh bool `json:"fresh,omitempty"`
+	// Undo is done at rollback when this step was done.
+	Undo *Step `json:"undo,omitempty"`
+	// Secret marks Stdin, Auth or an argument as a credential: the step is
+	// shown and reported without it.
+	Secret string `json:"secret,omitempty"`
+}
+
+// String describes the step as a command line or an action, with any
+// secret masked.
+func (s Step) String() string {
+	mask := func(t string) string {
+		if s.Secret != "" {
+			return strings.ReplaceAll(t, s.Secret, "********")
+		}
+		return t
+	}
+	switch s.Kind {
+	case StepRun:
+		out := shellJoin(s.Argv)
+		if s.Stdin != "" {
+			out += " <<'EOF'\n" + strings.TrimRight(s.Stdin, "\n") + "\nEOF"
+		}
+		return mask(out)
+	case StepSignal:
+		return fmt.Sprintf("kill -%s %d", s.Signal, s.PID)
+	case StepListen:
+		return "wait until something listens on " + s.Addr
+	case StepRedis:
+		var args []string
+		for _, a := range s.Argv {
+			args = append(args, shellQuote(a))
+		}
+		return mask("redis " + s.Addr + ": " + strings.Join(args, " "))
+	case StepVsftpd:
+		return "vsftpd reads " + s.Path + " and accepts it"
+	case StepBanner:
+		return "connect to " + s.Addr + " and expect a greeting starting " + strings.Join(s.Want, " or ")
+	case StepNftHas:
+		return fmt.Sprintf("nft -a list chain inet %s input shows the rule %q", s.Table, s.Tag)
+	case StepNftUndo:
+		return fmt.Sprintf("delete the rules commented %q from inet %s input (and the table if it is left empty)", s.Tag, s.Table)
+	}
+	return s.Kind
+}
+
+// shellJoin quotes argv for display.
+func shellJoin(argv []string) string {
+	q := make([]string, len(argv))
+	for i, a := range argv {
+		q[i] = shellQuote(a)
+	}
+	return strings.Join(q, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,+@%", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Input is what a plan is made from.
+type Input struct {
+	// Finding is the finding to fix.
+	Finding finding.Finding
+	// Service is what the network scan saw on the finding's port; nil for
+	// host-audit findings.
+	Service *facts.Service
+	// Host is a fresh audit of this machine: listeners and service
+	// configurations.
+	Host *facts.HostAudit
+	// ReadFile returns a file's current content and mode.
+	ReadFile func(path string) ([]byte, fs.FileMode, error)
+	// Glob lists the files matching a pattern (nginx include lines); nil
+	// follows only includes without wildcards.
+	Glob func(pattern string) ([]string, error)
+	// FixID names the fix: rules and comments carry it.
+	FixID string
+	// Now is when the plan is made.
+	Now time.Time
+	// Rand supplies randomness for generated passwords; crypto/rand when nil.
+	Rand io.Reader
+	// SSHConnection is $SSH_CONNECTION of the user's session, if any
+	// ("client-ip client-port server-ip server-port"): a plan that would
+	// cut that session off refuses.
+	SSHConnection string
+}
+
+// planner makes a plan for one group of checks.
+type planner func(in Input, l facts.Listener) (*Plan, error)
+
+// planners maps check IDs to their applier.
+var planners = map[string]planner{
+	"port.open-unused":  planNftables,
+	"exposure.admin":    planNftables,
+	"exposure.database": planNftables,
+	"cleartext.telnet":  planNftables,
+
+	"ssh.cipher.weak":          planSSHD,
+	"ssh.mac.weak":             planSSHD,
+	"ssh.kex.weak":             planSSHD,
+	"ssh.hostkey.weak":         planSSHD,
+	"ssh.terrapin":             planSSHD,
+	"ssh.auth.password":        planSSHD,
+	"ssh.config.password-auth": planSSHD,
+	"ssh.config.root-login":    planSSHD,
+
+	"redis.config.no-auth": planRedis,
+	"auth.none.redis":      planRedis,
+
+	"ftp.config.anonymous": planVsftpd,
+	"auth.anonymous.ftp":   planVsftpd,
+
+	"tls.protocol.sslv2":            planNginx,
+	"tls.protocol.sslv3":            planNginx,
+	"tls.protocol.tls10":            planNginx,
+	"tls.protocol.tls11":            planNginx,
+	"tls.cipher.anonymous":          planNginx,
+	"tls.cipher.null":               planNginx,
+	"tls.cipher.export":             planNginx,
+	"tls.cipher.weak":               planNginx,
+	"tls.cipher.no-forward-secrecy": planNginx,
+}
+
+// Fixable reports whether vigil has an automatic fix for a check.
+func Fixable(check string) bool { _, ok := planners[check]; return ok }
+
+// MakePlan makes the plan that fixes in.Finding on this machine.
+func MakePlan(in Input) (*Plan, error) {
+	p, ok := planners[in.Finding.Check]
+	if !ok {
+		return nil, fmt.Errorf("%s: %w; do it by hand: %s", in.Finding.Check, ErrNoApplier, in.Finding.Recommendation)
+	}
+	if in.Host == nil {
+		return nil, errors.New("fix: no audit of this machine to find the service in")
+	}
+	if in.ReadFile == nil {
+		return nil, errors.New("fix: no way to read files")
+	}
+	if in.Rand == nil {
+		in.Rand = rand.Reader
+	}
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
+	l, err := FindListener(in.Host, in.Finding)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := p(in, l)
+	if err != nil {
+		return nil, err
+	}
+	plan.Finding = in.Finding
+	return plan, nil
+}
+
+// FindListener finds the local listener a finding is about: the one on the
+// finding's port whose bind address is the finding's host, or any address
+// when the finding names this machine (its host name or one of its
+// addresses). Findings about the machine itself (port 0) match the service's
+// first listener when there is one of its kind.
+func FindListener(h *facts.HostAudit, f finding.Finding) (facts.Listener, error) {
+	tr := f.Transport
+	if tr == "" {
+		tr = facts.TCP
+	}
+	hostAddr, hostErr := netip.ParseAddr(strings.Trim(f.Host, "[]"))
+	if hostErr == nil {
+		hostAddr = hostAddr.Unmap().WithZone("")
+	}
+	mine := f.Host == h.Hostname || f.Host == "localhost" || (hostErr == nil && (hostAddr.IsLoopback() || slices.ContainsFunc(h.Addresses, func(a string) bool {
+		p, err := netip.ParseAddr(strings.Trim(a, "[]"))
+		return err == nil && p.Unmap().WithZone("") == hostAddr
+	})))
+	var wild []facts.Listener
+	for _, l := range h.Listeners {
+		if l.Port != f.Port || !strings.EqualFold(l.Transport, tr) {
+			continue
+		}
+		a, err := netip.ParseAddr(strings.Trim(l.Address, "[]"))
+		switch {
+		case err == nil && !a.IsUnspecified() && hostErr == nil && a.Unmap().WithZone("") == hostAddr:
+			return l, nil
+		case err != nil || a.IsUnspecified() || l.Address == "*":
+			wild = append(wild, l)
+		}
+	}
+	if len(wild) > 0 && mine {
+		return wild[0], nil
+	}
+	if f.Port == 0 {
+		return facts.Listener{}, nil
+	}
+	return facts.Listener{}, fmt.Errorf("%w: nothing on this machine listens on %s port %d for %s (run vigil fix on the machine that runs it, or check that the service still runs)",
+		ErrNotHere, tr, f.Port, f.Host)
+}
+
+// who describes a listener's process: "python3, pid 1234".
+func who(l facts.Listener) string {
+	var p []string
+	if l.Process != "" {
+		p = append(p, l.Process)
+	}
+	if l.PID > 0 {
+		p = append(p, "pid "+strconv.Itoa(l.PID))
+	}
+	if l.Unit != "" {
+		p = append(p, "unit "+l.Unit)
+	}
+	return strings.Join(p, ", ")
+}
+
+// listenAddr is where to check that a listener is back: its own address, or
+// loopback for a listener on every address.
+func listenAddr(l facts.Listener) string {
+	a, err := netip.ParseAddr(strings.Trim(l.Address, "[]"))
+	if err != nil || a.IsUnspecified() {
+		if err == nil && a.Is6() && !a.Is4In6() {
+			return netip.AddrPortFrom(netip.IPv6Loopback(), uint16(l.Port)).String()
+		}
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(l.Port)).String()
+	}
+	return netip.AddrPortFrom(a.Unmap().WithZone(""), uint16(l.Port)).String()
+}
+
+// reloadSteps reloads a service: systemctl reload UNIT when it has a unit,
+// else signal to the daemon's pid (its command line must still contain
+// match), then waits until it listens again.
+func reloadSteps(l facts.Listener, pid int, sig, match string) []Step {
+	if l.Unit != "" {
+		return []Step{{Kind: StepRun, Argv: []string{"systemctl", "reload", l.Unit}, Why: "reload " + l.Unit}}
+	}
+	if pid <= 0 {
+		pid = l.PID
+	}
+	return []Step{{Kind: StepSignal, PID: pid, Signal: sig, Match: match, Why: "make the daemon re-read its configuration"}}
+}
+
+// configFor picks the configuration of the process that holds l: the one
+// with its pid, else the only one.
+func configFor[T any](list []T, pid func(T) int, l facts.Listener) (T, bool) {
+	var zero T
+	for _, c := range list {
+		if l.PID > 0 && pid(c) == l.PID {
+			return c, true
+		}
+	}
+	if len(list) == 1 {
+		return list[0], true
+	}
+	return zero, false
+}
+
+func fileMode(m uint32) fs.FileMode { return fs.FileMode(m) }
+
+// Text renders the plan for people: what changes, the diffs, the commands
+// in order, and the notes. Secrets are masked.
+func (p *Plan) Text() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Finding %s: %s (%s, %s port %d)\n", p.Finding.ID, p.Finding.Title, p.Finding.Check, p.Finding.Host, p.Finding.Port)
+	fmt.Fprintf(&b, "Plan (%s): %s\n", p.Applier, p.Summary)
+	for _, e := range p.Edits {
+		b.WriteString("\n")
+		b.WriteString(maskAll(e.Diff(), p.Secret))
+	}
+	phase := func(title string, steps []Step) {
+		if len(steps) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n%s:\n", title)
+		for _, s := range steps {
+			s.Secret = p.Secret
+			line := s.String()
+			if s.Why != "" {
+				line += "    # " + s.Why
+			}
+			for i, l := range strings.Split(line, "\n") {
+				if i == 0 {
+					b.WriteString("  $ " + l + "\n")
+				} else {
+					b.WriteString("    " + l + "\n")
+				}
+			}
+		}
+	}
+	phase("Then run", p.Apply)
+	phase("Check", p.Validate)
+	phase("Reload", p.Reload)
+	phase("Verify", p.Verify)
+	b.WriteString("\n")
+	if len(p.Edits) > 0 {
+		b.WriteString("Every changed file is backed up first. ")
+	}
+	b.WriteString("If a check, the reload or the verification fails, vigil undoes the change by itself.\n")
+	if len(p.Notes) > 0 {
+		b.WriteString("\nNotes:\n")
+		for _, n := range p.Notes {
+			b.WriteString("  - " + strings.ReplaceAll(maskAll(n, p.Secret), "\n", "\n    ") + "\n")
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,107 @@
+package fix
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/facts"
+)
+
+func planVsftpd(in Input, l facts.Listener) (*Plan, error) {
+	var ftp []facts.FTPConfig
+	for _, c := range in.Host.FTP {
+		if strings.EqualFold(c.Product, "vsftpd") {
+			ftp = append(ftp, c)
+		}
+	}
+	cfg, ok := configFor(ftp, func(c facts.FTPConfig) int { return c.PID }, l)
+	if !ok || cfg.ConfigFile == "" {
+		if !strings.Contains(strings.ToLower(l.Process), "vsftpd") {
+			return nil, fmt.Errorf("%w for %s: vigil fixes anonymous FTP in vsftpd only; do it by hand: %s", ErrNoApplier, nonEmpty(l.Process, "this FTP server"), in.Finding.Recommendation)
+		}
+		return nil, fmt.Errorf("cannot tell which configuration file vsftpd on port %d (%s) reads", l.Port, who(l))
+	}
+	before, mode, err := in.ReadFile(cfg.ConfigFile)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read vsftpd's configuration %s: %w", cfg.ConfigFile, err)
+	}
+	if v, _ := vsftpdValue(before, "local_enable"); !strings.EqualFold(v, "YES") {
+		return nil, errors.New("vsftpd allows no local-user logins (local_enable is not YES): without anonymous logins it would accept no one. If nobody needs this FTP server, stop it instead (systemctl disable --now vsftpd); otherwise set local_enable=YES first")
+	}
+	after := setVsftpd(before, "anonymous_enable", "NO", in.FixID)
+	exe := vsftpdBinary(l.Cmdline)
+	pid := cfg.PID
+	if pid == 0 {
+		pid = l.PID
+	}
+	return &Plan{
+		Applier:  "vsftpd",
+		Summary:  fmt.Sprintf("Set anonymous_enable=NO in %s, check that vsftpd accepts it, make vsftpd (%s) re-read it and check that a new session starts", cfg.ConfigFile, who(l)),
+		Question: fmt.Sprintf("Turn off anonymous FTP in %s (%s)?", cfg.ConfigFile, who(l)),
+		Edits:    []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode}},
+		Validate: []Step{{Kind: StepVsftpd, Argv: []string{exe}, Path: cfg.ConfigFile, Why: "vsftpd accepts the new file"}},
+		Reload:   reloadSteps(l, pid, "HUP", "vsftpd"),
+		Verify: []Step{
+			{Kind: StepListen, Addr: listenAddr(l), Why: "vsftpd listens"},
+			{Kind: StepBanner, Addr: listenAddr(l), Want: []string{"220"}, Why: "a new session starts with the new configuration"},
+		},
+		Notes: []string{"Sessions already open keep their settings until they end; new ones get the change."},
+	}, nil
+}
+
+// vsftpdBinary finds the vsftpd executable in its command line.
+func vsftpdBinary(cmdline string) string {
+	for _, f := range strings.Fields(cmdline) {
+		if strings.HasPrefix(f, "/") && strings.HasSuffix(f, "/vsftpd") {
+			return f
+		}
+	}
+	return "vsftpd"
+}
+
+// vsftpdValue returns the value of the last line setting key (vsftpd
+// applies lines in order: the last wins).
+func vsftpdValue(content []byte, key string) (string, bool) {
+	val, found := "", false
+	for _, l := range splitLines(string(content)) {
+		k, v, ok := strings.Cut(strings.TrimSpace(l), "=")
+		if ok && k == key {
+			val, found = strings.TrimSpace(v), true
+		}
+	}
+	return val, found
+}
+
+// setVsftpd sets key=value in a vsftpd.conf: every line setting the key
+// gets the new value (so the file says one thing), or the line is added at
+// the end.
+func setVsftpd(content []byte, key, value, fixID string) []byte {
+	lines := splitLines(string(content))
+	if n := len(lines); n > 0 && !strings.HasSuffix(lines[n-1], "\n") {
+		lines[n-1] += "\n"
+	}
+	var b strings.Builder
+	found := false
+	for _, l := range lines {
+		k, _, ok := strings.Cut(strings.TrimSpace(l), "=")
+		if ok && k == key {
+			found = true
+			b.WriteString("# vigil fix " + fixID + " replaced: " + strings.TrimSpace(l) + "\n")
+			b.WriteString(key + "=" + value + "\n")
+			continue
+		}
+		b.WriteString(l)
+	}
+	if !found {
+		b.WriteString("# Set by vigil fix " + fixID + "\n" + key + "=" + value + "\n")
+	}
+	return []byte(b.String())
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
