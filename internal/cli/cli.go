@@ -98,7 +98,9 @@ security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 		SilenceErrors: true,
 		Version:       e.version,
 	}
-	root.AddCommand(newScanCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVersionCmd(e))
+	host := newHostCmd(e)
+	host.AddCommand(newObserveCmd(e))
+	root.AddCommand(newScanCmd(e), host, newFixCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVersionCmd(e))
 	return root
 }
 

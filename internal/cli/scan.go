@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/level"
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/progress"
 	"github.com/vigilsec/vigil/internal/report"
@@ -143,6 +146,9 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		Progress:       func(p engine.Progress) { bar.Update(p.Phase, p.Done, p.Total) },
 		Log:            logger(e.stderr, f.verbose),
 	}
+	if !f.noStore {
+		cfg.Audited = recentHostAudits(cmd.Context(), f.db, cfg.Log)
+	}
 	doc, err := engine.Run(cmd.Context(), cfg)
 	bar.Clear()
 	if err != nil {
@@ -172,6 +178,25 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		fmt.Fprintf(e.stderr, "Scan %s stored in %s.\n", doc.ID, where)
 	}
 	return failOnError(doc, failOn)
+}
+
+// recentHostAudits returns when each address was last audited from inside
+// (vigil host) within the level-5 window, from the store; nil when the store
+// cannot be read (the scan then rates at most level 4, as a network scan
+// alone must).
+func recentHostAudits(ctx context.Context, dsn string, log *slog.Logger) map[string]time.Time {
+	st, err := openStore(ctx, dsn)
+	if err != nil {
+		log.Warn("cannot read host audits from the store; no host can reach level 5", "err", err)
+		return nil
+	}
+	defer st.Close()
+	audited, err := st.HostAudits(ctx, time.Now().Add(-level.HostAuditWindow))
+	if err != nil {
+		log.Warn("cannot read host audits from the store; no host can reach level 5", "err", err)
+		return nil
+	}
+	return audited
 }
 
 // failOnError returns an ExitFindings error when a finding reaches min.

@@ -133,7 +133,7 @@ func TestFailOn(t *testing.T) {
 		want   int
 	}{
 		{"", ExitOK},
-		{"critical", ExitOK},
+		{"critical", ExitFindings}, // auth.none.redis: it answers without a password
 		{"high", ExitFindings},
 		{"info", ExitFindings},
 		{"severe", ExitUsage},
@@ -146,6 +146,10 @@ func TestFailOn(t *testing.T) {
 		if code, _, stderr := run(t, args...); code != tt.want {
 			t.Errorf("--fail-on %q: exit %d, want %d (%s)", tt.failOn, code, tt.want, stderr)
 		}
+	}
+	// Nothing found: even the lowest threshold passes.
+	if code, _, stderr := run(t, "scan", "127.0.5.2", "-p", "1", "--udp-ports", "", "--format", "json", "--fail-on", "info"); code != ExitOK {
+		t.Errorf("--fail-on info with no finding: exit %d (%s)", code, stderr)
 	}
 }
 
@@ -177,7 +181,7 @@ func TestTableIsPlainWhenPiped(t *testing.T) {
 	if strings.Contains(out, "\x1b") || strings.Contains(stderr, "\x1b") {
 		t.Errorf("escape sequences in piped output: %q %q", out, stderr)
 	}
-	for _, want := range []string{"Level 2 of 5", "127.0.5.3", "redis", "Redis 7.0.15", "cleartext.redis", "Fix:"} {
+	for _, want := range []string{"Level 1 of 5", "127.0.5.3", "redis", "Redis 7.0.15", "auth.none.redis", "cleartext.redis", "Fix:"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}

@@ -53,6 +53,9 @@ type Config struct {
 	// Untrusted says the scanner stands on a network that should not reach
 	// administration services or databases.
 	Untrusted bool
+	// Audited maps an address (or host name) to its latest host audit
+	// (vigil host) within the level-5 window; nil when there is none.
+	Audited map[string]time.Time
 	// Tool is the vigil version, recorded in the document.
 	Tool string
 	// Progress, when set, is told how the scan advances.
@@ -171,7 +174,15 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	}
 	finished := time.Now()
 	findings := check.JudgeScan(live, check.Scope{Now: finished, Untrusted: cfg.Untrusted})
-	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, live, findings, nil)
+	audited := map[string]time.Time{}
+	for _, h := range live {
+		for _, key := range append([]string{h.Address}, h.Names...) {
+			if t, ok := cfg.Audited[key]; ok && t.After(audited[h.Address]) {
+				audited[h.Address] = t
+			}
+		}
+	}
+	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, live, findings, audited)
 	doc.Ports = cfg.PortSpec
 	doc.Label = cfg.Label
 	doc.Untrusted = cfg.Untrusted

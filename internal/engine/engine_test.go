@@ -36,10 +36,10 @@ func greeter(t *testing.T, addr, banner string, delay time.Duration) uint16 {
 }
 
 func TestSlowGreeterIsIdentifiedOnRetry(t *testing.T) {
-	fast := greeter(t, "127.0.6.20", "SSH-2.0-OpenSSH_9.2p1\r\n", 0)
-	slow := greeter(t, "127.0.6.20", "SSH-2.0-OpenSSH_9.2p1\r\n", 1200*time.Millisecond)
+	fast := greeter(t, "127.0.67.20", "SSH-2.0-OpenSSH_9.2p1\r\n", 0)
+	slow := greeter(t, "127.0.67.20", "SSH-2.0-OpenSSH_9.2p1\r\n", 1200*time.Millisecond)
 	doc, err := Run(context.Background(), Config{
-		Targets:    []string{"127.0.6.20"},
+		Targets:    []string{"127.0.67.20"},
 		Scope:      scope.Config{MaxHosts: 1},
 		Dial:       dialer.Config{Concurrency: 64, Timeout: time.Second},
 		Ports:      []uint16{fast, slow},

@@ -117,7 +117,7 @@ func TestScanTouchesOnlyItsTargets(t *testing.T) {
 	requireRoot(t)
 	// A listener on each target and on the excluded and neighbouring
 	// addresses, so there is something to find everywhere.
-	for _, a := range []string{"127.0.6.1", "127.0.6.2", "127.0.6.3", "127.0.6.4", "127.0.6.5", "127.0.6.9"} {
+	for _, a := range []string{"127.0.66.1", "127.0.66.2", "127.0.66.3", "127.0.66.4", "127.0.66.5", "127.0.66.9"} {
 		ln, err := net.Listen("tcp", a+":4242")
 		if err != nil {
 			t.Fatal(err)
@@ -142,8 +142,8 @@ func TestScanTouchesOnlyItsTargets(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	doc, err := Run(ctx, Config{
-		Targets:    []string{"127.0.6.1-4"},
-		Excludes:   []string{"127.0.6.3"},
+		Targets:    []string{"127.0.66.1-4"},
+		Excludes:   []string{"127.0.66.3"},
 		Scope:      scope.Config{MaxHosts: 16},
 		Dial:       dialer.Config{Concurrency: 256, Timeout: time.Second},
 		Ports:      ports,
@@ -156,10 +156,10 @@ func TestScanTouchesOnlyItsTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	allowed := map[netip.Addr]bool{}
-	for _, a := range []string{"127.0.6.1", "127.0.6.2", "127.0.6.4"} {
+	for _, a := range []string{"127.0.66.1", "127.0.66.2", "127.0.66.4"} {
 		allowed[netip.MustParseAddr(a)] = true
 	}
-	hood := netip.MustParsePrefix("127.0.6.0/24")
+	hood := netip.MustParsePrefix("127.0.66.0/24")
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	for a, n := range cp.syn {

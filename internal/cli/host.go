@@ -1,0 +1,233 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigilsec/vigil/internal/check"
+	"github.com/vigilsec/vigil/internal/dialer"
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/hostaudit"
+	"github.com/vigilsec/vigil/internal/report"
+	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/scope"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// hostFlags are the flags of `vigil host`.
+type hostFlags struct {
+	ssh, identity, knownHosts string
+	sudo, allowPublic         bool
+	timeout                   time.Duration
+	format, output            string
+	failOn, color             string
+	verbose                   bool
+	db                        string
+	noStore                   bool
+}
+
+func newHostCmd(e *env) *cobra.Command {
+	var f hostFlags
+	cmd := &cobra.Command{
+		Use:   "host",
+		Short: "Audit a machine from inside: listeners and their processes, firewall, service configurations",
+		Long: `Audit this machine from inside: every listening socket and the process,
+user and systemd unit that hold it, whether the firewall lets it be reached,
+the configuration each running sshd, PostgreSQL, Redis, vsftpd/proftpd and
+nginx really uses (found from its command line, not only the default
+paths), and the live connections. Run it as root to see every process.
+
+With --ssh user@host the same collectors run on another machine over SSH:
+its host key must already be in known_hosts (vigil never trusts a key on
+first use), and --sudo runs the commands through sudo -n there.
+
+A host audit in the last 7 days is what lets a host reach level 5.`,
+		Example: `  sudo vigil host
+  vigil host --ssh root@10.0.0.5 --identity ~/.ssh/audit_ed25519
+  vigil host --ssh admin@db1.office.lan:2222 --sudo --format json -o db1.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runHost(cmd.Context(), e, &f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.ssh, "ssh", "", "audit user@host[:port] over SSH instead of this machine")
+	fl.StringVar(&f.identity, "identity", "", "private key file for --ssh (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
+	fl.StringVar(&f.knownHosts, "known-hosts", "", "known_hosts file the server's host key must be in (default: ~/.ssh/known_hosts)")
+	fl.BoolVar(&f.sudo, "sudo", false, "with --ssh, run the commands through sudo -n on the remote machine")
+	fl.BoolVar(&f.allowPublic, "allow-public", false, "allow --ssh to a host outside private, loopback and link-local ranges")
+	fl.DurationVar(&f.timeout, "timeout", 10*time.Second, "longest wait for the SSH connection")
+	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
+	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
+	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists (critical, high, medium, low, info)")
+	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does to standard error")
+	addDBFlag(fl, &f.db)
+	fl.BoolVar(&f.noStore, "no-store", false, "do not keep the result in the scan store")
+	return cmd
+}
+
+func runHost(ctx context.Context, e *env, f *hostFlags) error {
+	var failOn finding.Severity
+	if f.failOn != "" {
+		var err error
+		if failOn, err = finding.ParseSeverity(f.failOn); err != nil {
+			return usageError("--fail-on: %v", err)
+		}
+	}
+	if f.ssh == "" && (f.identity != "" || f.knownHosts != "" || f.sudo) {
+		return usageError("--identity, --known-hosts and --sudo go with --ssh user@host")
+	}
+	out, closeOut, err := openOutput(e.stdout, f.output)
+	if err != nil {
+		return err
+	}
+	defer closeOut()
+	color, err := colorWanted(f.color, out)
+	if err != nil {
+		return err
+	}
+	w, err := report.New(f.format, report.Options{Color: color})
+	if err != nil {
+		return usageError("--format: %v", err)
+	}
+	log := logger(e.stderr, f.verbose)
+
+	started := time.Now()
+	target := hostaudit.Local()
+	if f.ssh != "" {
+		s, err := dialHost(ctx, f)
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		target = s
+		log.Debug("connected", "remote", s.Remote())
+	}
+	h, err := hostaudit.Collect(ctx, target, hostaudit.Options{Sudo: f.sudo})
+	if err != nil {
+		return fmt.Errorf("the host audit failed: %w", err)
+	}
+	for _, msg := range h.Errors {
+		log.Debug("collector", "error", msg)
+	}
+	var scanned []facts.Host
+	if !f.noStore {
+		scanned = latestScanHosts(ctx, f.db)
+	}
+	doc := hostDocument(e.version, h, scanned, started, time.Now())
+
+	var storeErr error
+	where := ""
+	if !f.noStore {
+		where, storeErr = saveScan(ctx, f.db, doc)
+	}
+	if err := w.Write(out, doc); err != nil {
+		return fmt.Errorf("cannot write the result: %w", err)
+	}
+	if storeErr != nil {
+		return storeErr
+	}
+	switch {
+	case f.output != "" && f.format != "table":
+		fmt.Fprintf(e.stderr, "Level %d of 5. Result written to %s", doc.Level.Value, f.output)
+		if where != "" {
+			fmt.Fprintf(e.stderr, "; host audit %s stored in %s", doc.ID, where)
+		}
+		fmt.Fprintln(e.stderr, ".")
+	case where != "" && f.verbose:
+		fmt.Fprintf(e.stderr, "Host audit %s stored in %s.\n", doc.ID, where)
+	}
+	return failOnError(doc, failOn)
+}
+
+// dialHost connects to --ssh user@host[:port], within the same scope
+// rules as a scan: private, loopback and link-local unless --allow-public.
+func dialHost(ctx context.Context, f *hostFlags) (*hostaudit.SSH, error) {
+	user, host, port, err := hostaudit.ParseDestination(f.ssh)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	if strings.ContainsAny(host, "/,@ ") || strings.HasPrefix(host, "@") {
+		return nil, usageError("--ssh %q: give one host, not a network or a list", f.ssh)
+	}
+	addr, err := netip.ParseAddr(host)
+	if err == nil {
+		if !f.allowPublic && !scope.Allowed(addr) {
+			return nil, usageError("--ssh %s: %s is outside the private, loopback and link-local ranges; add --allow-public to audit it", f.ssh, addr)
+		}
+	} else {
+		set, err := scope.Expand(ctx, scope.Config{AllowPublic: f.allowPublic, MaxHosts: 64, Resolver: net.DefaultResolver}, []string{host}, nil)
+		if err != nil {
+			return nil, fmt.Errorf("--ssh %s: %w", f.ssh, err)
+		}
+		if set.Len() == 0 {
+			return nil, fmt.Errorf("--ssh %s: %s has no address", f.ssh, host)
+		}
+		addr = set.Hosts[0].Addr
+	}
+	d, err := dialer.New(dialer.Config{Concurrency: 4, Timeout: f.timeout}, func(a netip.Addr) bool { return a == addr.Unmap() })
+	if err != nil {
+		return nil, err
+	}
+	cfg := hostaudit.SSHConfig{User: user, Host: host, Addr: netip.AddrPortFrom(addr.Unmap(), uint16(port)), KnownHosts: f.knownHosts, Timeout: f.timeout}
+	if f.identity != "" {
+		cfg.Identities = []string{f.identity}
+	}
+	return hostaudit.DialSSH(ctx, d, cfg)
+}
+
+// hostDocument judges a host audit and builds its vigil/scan/v1 document:
+// every address the audit vouches for is a host of the document, audited
+// at the end of the audit, so that a clean machine reaches level 5.
+// Besides the host checks it judges the ports nobody used (after an
+// observation) and live flows over cleartext protocols, joined with
+// scanned, the newest network scan's hosts; a flow's server on another
+// machine is rated by its finding but not vouched for as audited.
+func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, started, finished time.Time) *result.Document {
+	findings := check.JudgeHostAudit(h, h.Time)
+	audited := map[string]time.Time{}
+	var hosts []facts.Host
+	name := h.Hostname
+	for _, a := range store.AuditedAddresses(h) {
+		audited[a] = finished
+		host := facts.Host{Address: a}
+		if a != name {
+			host.Names = nonEmpty(name)
+		}
+		hosts = append(hosts, host)
+	}
+	for _, fd := range findings {
+		if _, ok := audited[fd.Host]; !ok {
+			audited[fd.Host] = finished
+			hosts = append(hosts, facts.Host{Address: fd.Host})
+		}
+	}
+	for _, fd := range append(check.JudgeUnused(h), check.JudgeFlows(h, scanned, h.Time)...) {
+		if !slices.ContainsFunc(findings, func(x finding.Finding) bool { return x.ID == fd.ID }) {
+			findings = append(findings, fd)
+		}
+	}
+	target := h.Hostname
+	if h.Remote != "" {
+		target = h.Remote
+	}
+	doc := result.Assemble(result.NewID(started), started, finished, nonEmpty(target), hosts, findings, audited)
+	doc.Kind = result.KindHost
+	doc.HostAudit = h
+	doc.Tool = "vigil " + version
+	return doc
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
