@@ -15,6 +15,7 @@ import (
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/result"
@@ -93,7 +94,7 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 	if err != nil {
 		return err
 	}
-	w, err := report.New(f.format, report.Options{Color: color})
+	w, err := report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
 	if err != nil {
 		return usageError("--format: %v", err)
 	}

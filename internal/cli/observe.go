@@ -13,6 +13,7 @@ import (
 	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/observe"
 	"github.com/vigilsec/vigil/internal/report"
@@ -90,7 +91,7 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 	if err != nil {
 		return err
 	}
-	w, err := report.New(f.format, report.Options{Color: color})
+	w, err := report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
 	if err != nil {
 		return usageError("--format: %v", err)
 	}

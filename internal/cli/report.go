@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigilsec/vigil/internal/compliance"
+	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/result"
 )
@@ -122,7 +123,7 @@ func reportWriter(format string, a *compliance.Assessment, color bool) (report.W
 	if a != nil {
 		switch format {
 		case "table":
-			return tableWithCompliance{table: report.Table{Color: color}, a: a}, nil
+			return tableWithCompliance{table: report.Table{Color: color, Fixable: fix.Fixable}, a: a}, nil
 		case "json":
 			return complianceJSON{a: a}, nil
 		case "html":
@@ -131,7 +132,7 @@ func reportWriter(format string, a *compliance.Assessment, color bool) (report.W
 			return report.PDF{Compliance: a}, nil
 		}
 	}
-	return report.New(format, report.Options{Color: color})
+	return report.New(format, report.Options{Color: color, Fixable: fix.Fixable})
 }
 
 // tableWithCompliance writes the table, then the compliance assessment.

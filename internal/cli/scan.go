@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/level"
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/progress"
@@ -123,7 +124,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
-	w, err := report.New(f.format, report.Options{Color: color})
+	w, err := report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
 	if err != nil {
 		return usageError("--format: %v", err)
 	}

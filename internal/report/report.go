@@ -19,6 +19,9 @@ type Writer interface {
 type Options struct {
 	// Color enables ANSI colours in the table format.
 	Color bool
+	// Fixable, when set, tells which checks `vigil fix` can apply; the
+	// table then says so under each such finding.
+	Fixable func(check string) bool
 }
 
 // format is one registered output format.
@@ -29,7 +32,7 @@ type format struct {
 
 // formats is the registry of output formats, in the order help lists them.
 var formats = []format{
-	{"table", func(o Options) Writer { return Table{Color: o.Color} }}, //lint:ignore S1016 Options and Table share a field by chance
+	{"table", func(o Options) Writer { return Table(o) }},
 	{"json", func(Options) Writer { return JSON{} }},
 	{"sarif", func(Options) Writer { return SARIF{} }},
 	{"csv", func(Options) Writer { return CSV{} }},

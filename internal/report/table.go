@@ -20,6 +20,8 @@ import (
 // came from the network is escaped for the terminal.
 type Table struct {
 	Color bool
+	// Fixable, when set, tells which checks `vigil fix` can apply.
+	Fixable func(check string) bool
 }
 
 // ANSI styles.
@@ -358,6 +360,11 @@ func (t Table) host(ew *errWriter, h result.Host, fs []finding.Finding) {
 				ew.printf("%s\n", indent(wrap("Evidence: "+safeLines(f.Evidence), 96), 21))
 			}
 			ew.printf("%s\n", indent(wrap("Fix: "+safeLines(f.Recommendation), 96), 21))
+			id := "Finding " + safe(f.ID)
+			if t.Fixable != nil && t.Fixable(f.Check) {
+				id += fmt.Sprintf(": vigil fix %s applies this fix after you confirm", safe(f.ID))
+			}
+			ew.printf("%s\n", t.style(indent([]string{id}, 21), dim))
 		}
 	}
 	ew.printf("\n")
