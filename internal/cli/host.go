@@ -15,7 +15,6 @@ import (
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
-	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/result"
@@ -25,14 +24,10 @@ import (
 
 // hostFlags are the flags of `vigil host`.
 type hostFlags struct {
+	outputFlags
 	ssh, identity, knownHosts string
 	sudo, allowPublic         bool
 	timeout                   time.Duration
-	format, output            string
-	failOn, color             string
-	verbose                   bool
-	db                        string
-	noStore                   bool
 }
 
 func newHostCmd(e *env) *cobra.Command {
@@ -75,29 +70,14 @@ A host audit in the last 7 days is what lets a host reach level 5.`,
 }
 
 func runHost(ctx context.Context, e *env, f *hostFlags) error {
-	var failOn finding.Severity
-	if f.failOn != "" {
-		var err error
-		if failOn, err = finding.ParseSeverity(f.failOn); err != nil {
-			return usageError("--fail-on: %v", err)
-		}
-	}
 	if f.ssh == "" && (f.identity != "" || f.knownHosts != "" || f.sudo) {
 		return usageError("--identity, --known-hosts and --sudo go with --ssh user@host")
 	}
-	out, closeOut, err := openOutput(e.stdout, f.output)
+	out, err := newSink(e, &f.outputFlags)
 	if err != nil {
 		return err
 	}
-	defer closeOut()
-	color, err := colorWanted(f.color, out)
-	if err != nil {
-		return err
-	}
-	w, err := report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
-	if err != nil {
-		return usageError("--format: %v", err)
-	}
+	defer out.Close()
 	log := logger(e.stderr, f.verbose)
 
 	started := time.Now()
@@ -123,29 +103,7 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 		scanned = latestScanHosts(ctx, f.db)
 	}
 	doc := hostDocument(e.version, h, scanned, started, time.Now())
-
-	var storeErr error
-	where := ""
-	if !f.noStore {
-		where, storeErr = saveScan(ctx, f.db, doc)
-	}
-	if err := w.Write(out, doc); err != nil {
-		return fmt.Errorf("cannot write the result: %w", err)
-	}
-	if storeErr != nil {
-		return storeErr
-	}
-	switch {
-	case f.output != "" && f.format != "table":
-		fmt.Fprintf(e.stderr, "Level %d of 5. Result written to %s", doc.Level.Value, f.output)
-		if where != "" {
-			fmt.Fprintf(e.stderr, "; host audit %s stored in %s", doc.ID, where)
-		}
-		fmt.Fprintln(e.stderr, ".")
-	case where != "" && f.verbose:
-		fmt.Fprintf(e.stderr, "Host audit %s stored in %s.\n", doc.ID, where)
-	}
-	return failOnError(doc, failOn)
+	return out.emit(ctx, doc, "host audit")
 }
 
 // dialHost connects to --ssh user@host[:port], within the same scope

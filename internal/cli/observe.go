@@ -12,8 +12,6 @@ import (
 
 	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/facts"
-	"github.com/vigilsec/vigil/internal/finding"
-	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/observe"
 	"github.com/vigilsec/vigil/internal/report"
@@ -21,15 +19,10 @@ import (
 
 // observeFlags are the flags of `vigil host observe`.
 type observeFlags struct {
-	window         time.Duration
-	method         string
-	poll           time.Duration
-	format, output string
-	color          string
-	failOn         string
-	verbose        bool
-	db             string
-	noStore        bool
+	outputFlags
+	window time.Duration
+	method string
+	poll   time.Duration
 }
 
 func newObserveCmd(e *env) *cobra.Command {
@@ -75,26 +68,11 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 	if err := cfg.Validate(); err != nil {
 		return usageError("%v", err)
 	}
-	var failOn finding.Severity
-	if f.failOn != "" {
-		var err error
-		if failOn, err = finding.ParseSeverity(f.failOn); err != nil {
-			return usageError("--fail-on: %v", err)
-		}
-	}
-	out, closeOut, err := openOutput(e.stdout, f.output)
+	out, err := newSink(e, &f.outputFlags)
 	if err != nil {
 		return err
 	}
-	defer closeOut()
-	color, err := colorWanted(f.color, out)
-	if err != nil {
-		return err
-	}
-	w, err := report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
-	if err != nil {
-		return usageError("--format: %v", err)
-	}
+	defer out.Close()
 
 	started := time.Now()
 	h, err := hostaudit.Collect(ctx, hostaudit.Local(), hostaudit.Options{})
@@ -134,22 +112,7 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 
 	scanned := latestScanHosts(ctx, f.db)
 	doc := hostDocument(e.version, h, scanned, started, time.Now())
-
-	var storeErr error
-	where := ""
-	if !f.noStore {
-		where, storeErr = saveScan(ctx, f.db, doc)
-	}
-	if err := w.Write(out, doc); err != nil {
-		return fmt.Errorf("cannot write the result: %w", err)
-	}
-	if storeErr != nil {
-		return storeErr
-	}
-	if where != "" && (f.verbose || f.output != "") {
-		fmt.Fprintf(e.stderr, "Host audit %s stored in %s.\n", doc.ID, where)
-	}
-	return failOnError(doc, failOn)
+	return out.emit(ctx, doc, "host audit")
 }
 
 // latestScanHosts returns the hosts of the newest stored network scan (not

@@ -16,7 +16,6 @@ import (
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/finding"
-	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/level"
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/progress"
@@ -27,24 +26,20 @@ import (
 
 // scanFlags are the flags of `vigil scan`.
 type scanFlags struct {
+	outputFlags
 	ports, udpPorts string
 	excludes        []string
 	allowPublic     bool
 	maxHosts        int
-	format, output  string
 	tlsCA           []string
 	rate            float64
 	concurrency     int
 	timeout         time.Duration
 	minTimeout      time.Duration
-	failOn          string
 	noDiscovery     bool
 	portsOnly       bool
 	noDefaultCreds  bool
-	label, color    string
-	verbose         bool
-	db              string
-	noStore         bool
+	label           string
 	untrusted       bool
 }
 
@@ -105,29 +100,15 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 			return usageError("--udp-ports: %v", err)
 		}
 	}
-	var failOn finding.Severity
-	if f.failOn != "" {
-		if failOn, err = finding.ParseSeverity(f.failOn); err != nil {
-			return usageError("--fail-on: %v", err)
-		}
-	}
 	roots, err := loadRoots(f.tlsCA)
 	if err != nil {
 		return err
 	}
-	out, closeOut, err := openOutput(e.stdout, f.output)
+	out, err := newSink(e, &f.outputFlags)
 	if err != nil {
 		return err
 	}
-	defer closeOut()
-	color, err := colorWanted(f.color, out)
-	if err != nil {
-		return err
-	}
-	w, err := report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
-	if err != nil {
-		return usageError("--format: %v", err)
-	}
+	defer out.Close()
 
 	bar := progress.New(e.stderr, isTerminal(e.stderr) && !f.verbose)
 	cfg := engine.Config{
@@ -155,30 +136,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
-	// Store first, report a store failure after the result is written: the
-	// user always sees what the scan found.
-	var storeErr error
-	where := ""
-	if !f.noStore {
-		where, storeErr = saveScan(cmd.Context(), f.db, doc)
-	}
-	if err := w.Write(out, doc); err != nil {
-		return fmt.Errorf("cannot write the result: %w", err)
-	}
-	if storeErr != nil {
-		return storeErr
-	}
-	switch {
-	case f.output != "" && f.format != "table":
-		fmt.Fprintf(e.stderr, "Level %d of 5. Result written to %s", doc.Level.Value, f.output)
-		if where != "" {
-			fmt.Fprintf(e.stderr, "; scan %s stored in %s", doc.ID, where)
-		}
-		fmt.Fprintln(e.stderr, ".")
-	case where != "" && f.verbose:
-		fmt.Fprintf(e.stderr, "Scan %s stored in %s.\n", doc.ID, where)
-	}
-	return failOnError(doc, failOn)
+	return out.emit(cmd.Context(), doc, "scan")
 }
 
 // recentHostAudits returns when each address was last audited from inside

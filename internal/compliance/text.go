@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/sanitize"
+	"github.com/vigilsec/vigil/internal/textout"
 )
 
 // WriteJSON writes the assessment as indented JSON (schema vigil/compliance/v1).
@@ -47,84 +48,46 @@ func (a *Assessment) Where(id string) string {
 // WriteText writes the assessment for a terminal: one block per control in
 // the framework's order, then what the scan cannot prove. Strings from the scan are escaped for the terminal.
 func WriteText(w io.Writer, a *Assessment) error {
-	ew := &errWriter{w: w}
+	ew := &textout.Writer{W: w}
 	t := sanitize.Terminal
-	ew.printf("%s: compliance evidence\n", a.Name)
-	ew.printf("Scan %s of %s", t(a.Scan), t(strings.Join(a.Targets, " ")))
+	ew.Printf("%s: compliance evidence\n", a.Name)
+	ew.Printf("Scan %s of %s", t(a.Scan), t(strings.Join(a.Targets, " ")))
 	if a.Ports != "" {
-		ew.printf(", ports %s", t(a.Ports))
+		ew.Printf(", ports %s", t(a.Ports))
 	}
-	ew.printf(", %s\n", a.Dates())
-	ew.printf("%d met · %d not met · %d no evidence\n\n", a.Summary.Met, a.Summary.NotMet, a.Summary.NoEvidence)
+	ew.Printf(", %s\n", a.Dates())
+	ew.Printf("%d met · %d not met · %d no evidence\n\n", a.Summary.Met, a.Summary.NotMet, a.Summary.NoEvidence)
 
 	for _, c := range a.Controls {
 		title := c.Title
 		if title == "" {
 			title = "(control not described by this vigil version)"
 		}
-		ew.printf("%-12s %-28s %s\n", strings.ToUpper(c.Status.String()), c.ID, title)
-		ew.printf("%s\n", indent(wrap(t(c.Basis), 90), 13))
+		ew.Printf("%-12s %-28s %s\n", strings.ToUpper(c.Status.String()), c.ID, title)
+		ew.Printf("%s\n", textout.Indent(textout.Wrap(t(c.Basis), 90), 13))
 		for _, id := range c.Findings {
 			f, _ := a.Finding(id)
-			ew.printf("%s\n", bullet(fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title)), 90, 13))
+			ew.Printf("%s\n", bullet(fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title)), 90, 13))
 		}
 		for _, o := range c.Checked {
 			if c.Status == NotMet {
 				break
 			}
-			ew.printf("%s\n", indent(wrap("Checked "+strings.Join(o.Checks, ", ")+" on "+t(strings.Join(o.Subjects, ", ")), 90), 13))
+			ew.Printf("%s\n", textout.Indent(textout.Wrap("Checked "+strings.Join(o.Checks, ", ")+" on "+t(strings.Join(o.Subjects, ", ")), 90), 13))
 		}
-		ew.printf("\n")
+		ew.Printf("\n")
 	}
-	ew.printf("Scans on record: %s\n\n", a.SeriesDates())
-	ew.printf("What this scan cannot prove:\n")
+	ew.Printf("Scans on record: %s\n\n", a.SeriesDates())
+	ew.Printf("What this scan cannot prove:\n")
 	for _, l := range a.Limits {
-		ew.printf("%s\n", bullet(l, 90, 2))
+		ew.Printf("%s\n", bullet(l, 90, 2))
 	}
-	return ew.err
-}
-
-// wrap breaks text into lines of at most width runes at spaces.
-func wrap(s string, width int) []string {
-	var lines []string
-	var line []string
-	n := 0
-	for _, word := range strings.Fields(s) {
-		wl := len([]rune(word))
-		if n > 0 && n+1+wl > width {
-			lines = append(lines, strings.Join(line, " "))
-			line, n = nil, 0
-		}
-		if n > 0 {
-			n++
-		}
-		line = append(line, word)
-		n += wl
-	}
-	return append(lines, strings.Join(line, " "))
+	return ew.Err
 }
 
 // bullet writes "- text" wrapped to width, continuation lines under the text.
 func bullet(s string, width, n int) string {
-	lines := wrap(s, width-2)
+	lines := textout.Wrap(s, width-2)
 	pad := strings.Repeat(" ", n)
 	return pad + "- " + strings.Join(lines, "\n"+pad+"  ")
-}
-
-func indent(lines []string, n int) string {
-	pad := strings.Repeat(" ", n)
-	return pad + strings.Join(lines, "\n"+pad)
-}
-
-// errWriter keeps the first write error so rendering code stays linear.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) printf(format string, args ...any) {
-	if e.err != nil {
-		return
-	}
-	_, e.err = fmt.Fprintf(e.w, format, args...)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/vigilsec/vigil/internal/level"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/sanitize"
+	"github.com/vigilsec/vigil/internal/textout"
 )
 
 // Table writes a human-readable summary grouped by host: the level first,
@@ -84,10 +85,10 @@ func safeLines(s string) string {
 
 // Write implements Writer.
 func (t Table) Write(w io.Writer, doc *result.Document) error {
-	ew := &errWriter{w: w}
+	ew := &textout.Writer{W: w}
 	if doc.HostAudit != nil {
 		t.hostAudit(ew, doc)
-		return ew.err
+		return ew.Err
 	}
 	t.header(ew, doc)
 
@@ -111,15 +112,15 @@ func (t Table) Write(w io.Writer, doc *result.Document) error {
 		t.host(ew, result.Host{Address: addr}, byHost[addr])
 	}
 	if quiet > 0 {
-		ew.printf("%s\n", t.style(fmt.Sprintf("%d more host(s) answered with no open port and no finding.", quiet), dim))
+		ew.Printf("%s\n", t.style(fmt.Sprintf("%d more host(s) answered with no open port and no finding.", quiet), dim))
 	}
-	return ew.err
+	return ew.Err
 }
 
 // hostAudit writes a host audit (vigil host): the level, the listeners by
 // address with their processes and reachability, the firewall, the
 // configurations read, what could not be checked, and the findings.
-func (t Table) hostAudit(ew *errWriter, doc *result.Document) {
+func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 	h := doc.HostAudit
 	counts := map[finding.Severity]int{}
 	for _, f := range doc.Findings {
@@ -139,26 +140,26 @@ func (t Table) hostAudit(ew *errWriter, doc *result.Document) {
 	if h.Remote != "" {
 		where = "over SSH as " + safe(h.Remote)
 	}
-	ew.printf("%s host audit of %s, %s\n", t.style("vigil", bold), t.style(safe(h.Hostname), bold), where)
-	ew.printf("%d listener(s) · %d finding(s)%s · %s\n\n", len(h.Listeners), len(doc.Findings), sev, doc.Finished.Sub(doc.Started).Round(10_000_000))
+	ew.Printf("%s host audit of %s, %s\n", t.style("vigil", bold), t.style(safe(h.Hostname), bold), where)
+	ew.Printf("%d listener(s) · %d finding(s)%s · %s\n\n", len(h.Listeners), len(doc.Findings), sev, doc.Finished.Sub(doc.Started).Round(10_000_000))
 	lv := doc.Level
-	ew.printf("%s", t.style(fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value)), levelStyle(lv.Value)))
+	ew.Printf("%s", t.style(fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value)), levelStyle(lv.Value)))
 	switch {
 	case len(lv.Next) > 0:
-		ew.printf(" Fix %s to reach level %d.", plural(len(lv.Next), "this finding", "these %d findings"), lv.Value+1)
+		ew.Printf(" Fix %s to reach level %d.", plural(len(lv.Next), "this finding", "these %d findings"), lv.Value+1)
 	case lv.Value < 5:
-		ew.printf(" %s", safe(lv.Reason))
+		ew.Printf(" %s", safe(lv.Reason))
 	}
-	ew.printf("\n\n")
+	ew.Printf("\n\n")
 
-	ew.printf("%s\n", t.style("Listeners", bold))
+	ew.Printf("%s\n", t.style("Listeners", bold))
 	byAddr := map[string][]facts.Listener{}
 	for _, l := range h.Listeners {
 		byAddr[l.Address] = append(byAddr[l.Address], l)
 	}
 	addrs := slices.SortedFunc(maps.Keys(byAddr), finding.CompareHosts)
 	for _, a := range addrs {
-		ew.printf("  %s\n", t.style(safe(a), bold))
+		ew.Printf("  %s\n", t.style(safe(a), bold))
 		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
 		for _, l := range byAddr[a] {
 			proc := "unknown process"
@@ -180,24 +181,24 @@ func (t Table) hostAudit(ew *errWriter, doc *result.Document) {
 		_ = tw.Flush()
 	}
 	if len(h.Listeners) == 0 {
-		ew.printf("  none\n")
+		ew.Printf("  none\n")
 	}
 
 	fw := h.Firewall
-	ew.printf("\n%s ", t.style("Firewall:", bold))
+	ew.Printf("\n%s ", t.style("Firewall:", bold))
 	switch fw.Kind {
 	case "", "none":
-		ew.printf("none — no rule filters inbound traffic")
+		ew.Printf("none — no rule filters inbound traffic")
 	default:
-		ew.printf("%s, input policy %s", safe(fw.Kind), haOrDash(safe(fw.InputPolicy)))
+		ew.Printf("%s, input policy %s", safe(fw.Kind), haOrDash(safe(fw.InputPolicy)))
 		if !fw.Filtering {
-			ew.printf(", drops nothing")
+			ew.Printf(", drops nothing")
 		}
 	}
 	if fw.Source != "" {
-		ew.printf(" (%s)", safe(fw.Source))
+		ew.Printf(" (%s)", safe(fw.Source))
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 	if len(fw.Allowed) > 0 {
 		var allowed []string
 		for _, r := range fw.Allowed {
@@ -214,7 +215,7 @@ func (t Table) hostAudit(ew *errWriter, doc *result.Document) {
 			}
 			allowed = append(allowed, a)
 		}
-		ew.printf("%s\n", indent(wrap("accepts "+strings.Join(allowed, ", "), 96), 2))
+		ew.Printf("%s\n", textout.Indent(textout.Wrap("accepts "+strings.Join(allowed, ", "), 96), 2))
 	}
 
 	var cfgs []string
@@ -238,7 +239,7 @@ func (t Table) hostAudit(ew *errWriter, doc *result.Document) {
 		cfgs = append(cfgs, fmt.Sprintf("nginx (pid %d)\t%s", c.PID, safe(c.ConfigFile)))
 	}
 	if len(cfgs) > 0 {
-		ew.printf("\n%s\n", t.style("Configurations read", bold))
+		ew.Printf("\n%s\n", t.style("Configurations read", bold))
 		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
 		for _, c := range cfgs {
 			fmt.Fprintf(tw, "  %s\n", c)
@@ -246,19 +247,19 @@ func (t Table) hostAudit(ew *errWriter, doc *result.Document) {
 		_ = tw.Flush()
 	}
 	if len(h.Errors) > 0 {
-		ew.printf("\n%s\n", t.style("Not checked", bold))
+		ew.Printf("\n%s\n", t.style("Not checked", bold))
 		for _, e := range h.Errors {
-			lines := wrap(safe(e), 94)
-			ew.printf("  - %s\n", lines[0])
+			lines := textout.Wrap(safe(e), 94)
+			ew.Printf("  - %s\n", lines[0])
 			if len(lines) > 1 {
-				ew.printf("%s\n", indent(lines[1:], 4))
+				ew.Printf("%s\n", textout.Indent(lines[1:], 4))
 			}
 		}
 	}
 
-	ew.printf("\n")
+	ew.Printf("\n")
 	if len(doc.Findings) == 0 {
-		ew.printf("%s\n", t.style("No findings.", green))
+		ew.Printf("%s\n", t.style("No findings.", green))
 		return
 	}
 	levels := map[string]int{}
@@ -281,7 +282,7 @@ func haOrDash(s string) string {
 	return s
 }
 
-func (t Table) header(ew *errWriter, doc *result.Document) {
+func (t Table) header(ew *textout.Writer, doc *result.Document) {
 	open := 0
 	for _, h := range doc.Hosts {
 		open += len(h.Services)
@@ -300,23 +301,23 @@ func (t Table) header(ew *errWriter, doc *result.Document) {
 	if len(parts) > 0 {
 		sev = " (" + strings.Join(parts, ", ") + ")"
 	}
-	ew.printf("%s %s of %s", t.style("vigil", bold), "scan", safe(strings.Join(doc.Targets, " ")))
+	ew.Printf("%s %s of %s", t.style("vigil", bold), "scan", safe(strings.Join(doc.Targets, " ")))
 	if doc.Ports != "" {
-		ew.printf(", ports %s", safe(doc.Ports))
+		ew.Printf(", ports %s", safe(doc.Ports))
 	}
-	ew.printf("\n%d host(s) · %d open port(s) · %d finding(s)%s · %s\n\n",
+	ew.Printf("\n%d host(s) · %d open port(s) · %d finding(s)%s · %s\n\n",
 		len(doc.Hosts), open, len(doc.Findings), sev, doc.Finished.Sub(doc.Started).Round(10_000_000))
 
 	lv := doc.Level
 	line := fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value))
-	ew.printf("%s", t.style(line, levelStyle(lv.Value)))
+	ew.Printf("%s", t.style(line, levelStyle(lv.Value)))
 	switch {
 	case len(lv.Next) > 0:
-		ew.printf(" Fix %s to reach level %d.", plural(len(lv.Next), "this finding", "these %d findings"), lv.Value+1)
+		ew.Printf(" Fix %s to reach level %d.", plural(len(lv.Next), "this finding", "these %d findings"), lv.Value+1)
 	case lv.Value < 5:
-		ew.printf(" %s", safe(lv.Reason))
+		ew.Printf(" %s", safe(lv.Reason))
 	}
-	ew.printf("\n\n")
+	ew.Printf("\n\n")
 }
 
 func plural(n int, one, many string) string {
@@ -326,19 +327,19 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf(many, n)
 }
 
-func (t Table) host(ew *errWriter, h result.Host, fs []finding.Finding) {
+func (t Table) host(ew *textout.Writer, h result.Host, fs []finding.Finding) {
 	title := safe(h.Address)
 	if len(h.Names) > 0 {
 		title += " (" + safe(strings.Join(h.Names, ", ")) + ")"
 	}
-	ew.printf("%s", t.style(title, bold))
+	ew.Printf("%s", t.style(title, bold))
 	if h.Level > 0 {
-		ew.printf(" — %s", t.style(fmt.Sprintf("level %d, %s", h.Level, level.Name(h.Level)), levelStyle(h.Level)))
+		ew.Printf(" — %s", t.style(fmt.Sprintf("level %d, %s", h.Level, level.Name(h.Level)), levelStyle(h.Level)))
 	}
 	if c := h.Ports; c.Open+c.Closed+c.Filtered > 0 {
-		ew.printf("%s", t.style(fmt.Sprintf(" · %d open, %d closed, %d filtered", c.Open, c.Closed, c.Filtered), dim))
+		ew.Printf("%s", t.style(fmt.Sprintf(" · %d open, %d closed, %d filtered", c.Open, c.Closed, c.Filtered), dim))
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 	if len(h.Services) > 0 {
 		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", "PORT", "SERVICE", "PRODUCT", "TLS", "BANNER")
@@ -348,26 +349,26 @@ func (t Table) host(ew *errWriter, h result.Host, fs []finding.Finding) {
 		_ = tw.Flush()
 	}
 	if len(fs) > 0 {
-		ew.printf("\n")
+		ew.Printf("\n")
 		for _, f := range fs {
 			where := "host"
 			if f.Port != 0 {
 				where = fmt.Sprintf("%d/%s", f.Port, f.Transport)
 			}
-			ew.printf("  %s %-9s %s  %s\n", t.style(fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String())), severityStyle(f.Severity)),
+			ew.Printf("  %s %-9s %s  %s\n", t.style(fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String())), severityStyle(f.Severity)),
 				where, t.style(safe(f.Check), bold), safe(f.Title))
 			if f.Evidence != "" {
-				ew.printf("%s\n", indent(wrap("Evidence: "+safeLines(f.Evidence), 96), 21))
+				ew.Printf("%s\n", textout.Indent(textout.Wrap("Evidence: "+safeLines(f.Evidence), 96), 21))
 			}
-			ew.printf("%s\n", indent(wrap("Fix: "+safeLines(f.Recommendation), 96), 21))
+			ew.Printf("%s\n", textout.Indent(textout.Wrap("Fix: "+safeLines(f.Recommendation), 96), 21))
 			id := "Finding " + safe(f.ID)
 			if t.Fixable != nil && t.Fixable(f.Check) {
 				id += fmt.Sprintf(": vigil fix %s applies this fix after you confirm", safe(f.ID))
 			}
-			ew.printf("%s\n", t.style(indent([]string{id}, 21), dim))
+			ew.Printf("%s\n", t.style(textout.Indent([]string{id}, 21), dim))
 		}
 	}
-	ew.printf("\n")
+	ew.Printf("\n")
 }
 
 func productVersion(s facts.Service) string {
@@ -388,48 +389,3 @@ func clip(s string, n int) string {
 	}
 	return string(r[:n-1]) + "…"
 }
-
-// wrap breaks text into lines of at most width runes at spaces.
-func wrap(s string, width int) []string {
-	var lines []string
-	for _, para := range strings.Split(s, "\n") {
-		var line []string
-		n := 0
-		for _, word := range strings.Fields(para) {
-			wl := len([]rune(word))
-			if n > 0 && n+1+wl > width {
-				lines = append(lines, strings.Join(line, " "))
-				line, n = nil, 0
-			}
-			if n > 0 {
-				n++
-			}
-			line = append(line, word)
-			n += wl
-		}
-		lines = append(lines, strings.Join(line, " "))
-	}
-	return lines
-}
-
-func indent(lines []string, n int) string {
-	pad := strings.Repeat(" ", n)
-	return pad + strings.Join(lines, "\n"+pad)
-}
-
-// errWriter keeps the first write error so rendering code stays linear.
-type errWriter struct {
-	w   io.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	n, err := e.w.Write(p)
-	e.err = err
-	return n, err
-}
-
-func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
