@@ -33,6 +33,8 @@ type System interface {
 	Cmdline(pid int) (string, error)
 	// Signal sends sig to pid.
 	Signal(pid int, sig syscall.Signal) error
+	// Children returns the pids of pid's child processes.
+	Children(pid int) ([]int, error)
 	// Listening returns the inode of the TCP socket that listens on addr
 	// (or on the wildcard address of its family, with its port), or 0 when
 	// none does.
@@ -366,7 +368,14 @@ func (a *Applier) step(ctx context.Context, s Step) error {
 		if !ok {
 			return fmt.Errorf("unknown signal %q", s.Signal)
 		}
-		return a.Sys.Signal(s.PID, sig)
+		var old []int
+		if s.Drain {
+			old, _ = a.Sys.Children(s.PID)
+		}
+		if err := a.Sys.Signal(s.PID, sig); err != nil {
+			return err
+		}
+		return a.drain(ctx, s.PID, old)
 	case StepListen:
 		return a.waitListen(ctx, s.Addr, 0)
 	case StepRedis:
@@ -450,6 +459,44 @@ func (a *Applier) step(ctx context.Context, s Step) error {
 }
 
 var errNoTable = errors.New("no such table")
+
+// drainWait bounds how long drain waits for old child processes.
+const drainWait = 15 * time.Second
+
+// drain waits until none of the processes in old is still a child of pid,
+// so the configuration just loaded is the one every new client gets. After
+// drainWait it goes on and says so: old workers finishing long requests
+// are no reason to undo a fix.
+func (a *Applier) drain(ctx context.Context, pid int, old []int) error {
+	if len(old) == 0 {
+		return nil
+	}
+	deadline := time.Now().Add(drainWait)
+	for {
+		now, err := a.Sys.Children(pid)
+		if err != nil {
+			return nil
+		}
+		left := 0
+		for _, c := range now {
+			if slices.Contains(old, c) {
+				left++
+			}
+		}
+		if left == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			a.logf("  %d old worker process(es) of pid %d still finishing their connections after %v", left, pid, drainWait)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
 
 // waitListen waits until a socket other than old listens on addr.
 func (a *Applier) waitListen(ctx context.Context, addr string, old uint64) error {

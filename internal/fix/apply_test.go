@@ -59,6 +59,8 @@ func (f *fakeSystem) Cmdline(pid int) (string, error) {
 	return "", os.ErrNotExist
 }
 
+func (f *fakeSystem) Children(pid int) ([]int, error) { return nil, nil }
+
 func (f *fakeSystem) Signal(pid int, sig syscall.Signal) error {
 	f.log(fmt.Sprintf("signal %d %v", pid, sig))
 	return nil

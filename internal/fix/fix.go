@@ -160,6 +160,10 @@ type Step struct {
 	// Fresh, on a listen step, waits for a new listening socket: the
 	// daemon re-executes itself on reload.
 	Fresh bool `json:"fresh,omitempty"`
+	// Drain, on a signal step, waits until the child processes the
+	// daemon had before the signal are gone: nginx's old workers keep
+	// serving the old configuration until they finish.
+	Drain bool `json:"drain,omitempty"`
 	// Undo is done at rollback when this step was done.
 	Undo *Step `json:"undo,omitempty"`
 	// Secret marks Stdin, Auth or an argument as a credential: the step is
@@ -391,14 +395,14 @@ func listenAddr(l facts.Listener) string {
 // reloadSteps reloads a service: systemctl reload UNIT when it has a unit,
 // else signal to the daemon's pid (its command line must still contain
 // match), then waits until it listens again.
-func reloadSteps(l facts.Listener, pid int, sig, match string) []Step {
+func reloadSteps(l facts.Listener, pid int, sig, match string, drain bool) []Step {
 	if l.Unit != "" {
 		return []Step{{Kind: StepRun, Argv: []string{"systemctl", "reload", l.Unit}, Why: "reload " + l.Unit}}
 	}
 	if pid <= 0 {
 		pid = l.PID
 	}
-	return []Step{{Kind: StepSignal, PID: pid, Signal: sig, Match: match, Why: "make the daemon re-read its configuration"}}
+	return []Step{{Kind: StepSignal, PID: pid, Signal: sig, Match: match, Drain: drain, Why: "make the daemon re-read its configuration"}}
 }
 
 // configFor picks the configuration of the process that holds l: the one

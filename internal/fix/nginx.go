@@ -55,7 +55,7 @@ func planNginx(in Input, l facts.Listener) (*Plan, error) {
 		Question: fmt.Sprintf("Change the TLS settings of nginx (%s) and reload it?", who(l)),
 		Edits:    edits,
 		Validate: []Step{{Kind: StepRun, Argv: []string{exe, "-t", "-c", cfg.ConfigFile}, Why: "check the configuration"}},
-		Reload:   reloadSteps(l, pid, "HUP", "nginx: master"),
+		Reload:   reloadSteps(l, pid, "HUP", "nginx: master", true),
 		Verify:   []Step{{Kind: StepListen, Addr: listenAddr(l), Why: "nginx listens"}},
 		Notes: []string{"Clients that speak only TLS 1.0 or 1.1 (Windows 7's Internet Explorer, Android 4.3 and older) can no longer connect.",
 			"TLS 1.3 needs OpenSSL 1.1.1 or later; nginx -t fails on older ones, and vigil then rolls back."},

@@ -53,7 +53,7 @@ func planSSHD(in Input, l facts.Listener) (*Plan, error) {
 			{Kind: StepRun, Argv: []string{exe, "-t", "-f", cfg.ConfigFile}, Why: "check the configuration"},
 			{Kind: StepRun, Argv: []string{exe, "-T", "-f", cfg.ConfigFile}, Want: want, Why: "check that sshd takes the new values"},
 		},
-		Reload: reloadSteps(l, pid, "HUP", "sshd"),
+		Reload: reloadSteps(l, pid, "HUP", "sshd", false),
 		Verify: []Step{{Kind: StepListen, Addr: listenAddr(l), Fresh: true, Why: "sshd listens again"}},
 		Notes:  notes,
 	}

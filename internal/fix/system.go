@@ -99,6 +99,36 @@ func (Local) Signal(pid int, sig syscall.Signal) error {
 	return syscall.Kill(pid, sig)
 }
 
+// Children implements System: the processes whose parent is pid, from
+// /proc/PID/stat.
+func (l Local) Children(pid int) ([]int, error) {
+	dirs, err := os.ReadDir(l.proc())
+	if err != nil {
+		return nil, err
+	}
+	var out []int
+	for _, d := range dirs {
+		child, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(l.proc() + "/" + d.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …: comm may hold spaces and parentheses.
+		rest := string(b)
+		if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+			rest = rest[i+1:]
+		}
+		f := strings.Fields(rest)
+		if len(f) >= 2 && f[1] == strconv.Itoa(pid) {
+			out = append(out, child)
+		}
+	}
+	return out, nil
+}
+
 // Listening implements System.
 func (l Local) Listening(addr netip.AddrPort) (uint64, error) {
 	socks, err := observe.Listening(l.proc())

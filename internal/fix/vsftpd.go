@@ -41,7 +41,7 @@ func planVsftpd(in Input, l facts.Listener) (*Plan, error) {
 		Question: fmt.Sprintf("Turn off anonymous FTP in %s (%s)?", cfg.ConfigFile, who(l)),
 		Edits:    []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode}},
 		Validate: []Step{{Kind: StepVsftpd, Argv: []string{exe}, Path: cfg.ConfigFile, Why: "vsftpd accepts the new file"}},
-		Reload:   reloadSteps(l, pid, "HUP", "vsftpd"),
+		Reload:   reloadSteps(l, pid, "HUP", "vsftpd", false),
 		Verify: []Step{
 			{Kind: StepListen, Addr: listenAddr(l), Why: "vsftpd listens"},
 			{Kind: StepBanner, Addr: listenAddr(l), Want: []string{"220"}, Why: "a new session starts with the new configuration"},

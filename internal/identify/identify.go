@@ -78,7 +78,8 @@ func TCP(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Options
 	budget := opt.BannerWait*2 + time.Duration(len(tcpProbes)+2)*opt.Timeout
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	l := &layer{d: d, addr: addr, opt: opt, bannerWait: bannerWaitFor(opt, addr.Port(), false)}
+	l := &layer{d: d, addr: addr, opt: opt, bannerWait: bannerWaitFor(opt, addr.Port(), false),
+		speculate: !serverFirstPort(addr.Port(), false)}
 	l.open = l.dialPlain
 	l.identify(ctx, &s, nil, ordered(tcpProbes, plainHints(addr.Port())))
 	return s
@@ -93,6 +94,11 @@ type layer struct {
 	tls  bool
 	// bannerWait is how long to wait for a server-first banner here.
 	bannerWait time.Duration
+	// speculate runs the first client-first probe on its own connection
+	// while the banner wait goes on, so a client-first server costs no
+	// idle wait. It is off where servers customarily speak first: they
+	// would only receive a probe they do not understand.
+	speculate bool
 	// open returns a fresh connection at this layer.
 	open func(ctx context.Context) (net.Conn, error)
 }
@@ -129,10 +135,29 @@ type followUp struct {
 	next func(resp []byte, s *facts.Service)
 }
 
+// outcome is what one client-first probe gave: the service as it filled
+// it, the server's answer, and nil when the protocol matched.
+type outcome struct {
+	s    facts.Service
+	resp []byte
+	err  error
+}
+
+// run runs p on a copy of s.
+func (l *layer) run(ctx context.Context, s *facts.Service, p probe) outcome {
+	tmp := clone(s)
+	start := time.Now()
+	resp, err := p.run(ctx, l, &tmp)
+	slog.Debug("identify: probe", "addr", l.addr, "tls", l.tls, "probe", p.name,
+		"matched", err == nil, "answer_bytes", len(resp), "took", time.Since(start), "err", err)
+	return outcome{s: tmp, resp: resp, err: err}
+}
+
 // identify runs the banner stage and then the client-first probes on l,
 // filling s. first, when not nil, is an open connection at this layer to use
-// for the banner wait; identify closes it. It reports whether the protocol
-// was recognised.
+// for the banner wait; identify closes it. When the layer speculates, the
+// first probe runs meanwhile on its own connection and whichever answers
+// first decides. It reports whether the protocol was recognised.
 func (l *layer) identify(ctx context.Context, s *facts.Service, first net.Conn, probes []probe) bool {
 	c := first
 	if c == nil {
@@ -142,7 +167,35 @@ func (l *layer) identify(ctx context.Context, s *facts.Service, first net.Conn, 
 			return false
 		}
 	}
-	b := readBanner(ctx, c, l.bannerWait, l.opt.Timeout)
+	var spec chan outcome
+	if l.speculate && len(probes) > 0 {
+		sctx, stop := context.WithCancel(ctx)
+		defer stop()
+		spec = make(chan outcome, 1)
+		p := probes[0]
+		probes = probes[1:]
+		base := clone(s) // the goroutine must not read s while the banner path writes it
+		go func() { spec <- l.run(sctx, &base, p) }()
+	}
+	banner := make(chan []byte, 1)
+	go func() { banner <- readBanner(ctx, c, l.bannerWait, l.opt.Timeout) }()
+
+	var b []byte
+	var done *outcome
+	select {
+	case b = <-banner:
+	case o := <-spec:
+		spec = nil
+		if o.err == nil {
+			// A client-first protocol answered: no greeting will come.
+			_ = c.Close()
+			<-banner
+			*s = o.s
+			return true
+		}
+		done = &o
+		b = <-banner
+	}
 	if len(b) > 0 {
 		// A server that speaks first is never a client-first protocol: if
 		// no banner matcher knows it, stop here.
@@ -155,40 +208,51 @@ func (l *layer) identify(ctx context.Context, s *facts.Service, first net.Conn, 
 		return ok
 	}
 	_ = c.Close()
-	return l.runProbes(ctx, s, probes)
+	if spec != nil {
+		o := <-spec
+		done = &o
+	}
+	return l.runProbes(ctx, s, probes, done)
 }
 
 // runProbes tries the client-first probes in order, stopping at the first
-// that matches.
-func (l *layer) runProbes(ctx context.Context, s *facts.Service, probes []probe) bool {
+// that matches. done, when not nil, is the outcome of a probe already run.
+func (l *layer) runProbes(ctx context.Context, s *facts.Service, probes []probe, done *outcome) bool {
 	queue := append([]probe(nil), probes...)
 	var firstAnswer []byte
-	for len(queue) > 0 && ctx.Err() == nil {
-		p := queue[0]
-		queue = queue[1:]
-		tmp := clone(s)
-		start := time.Now()
-		resp, err := p.run(ctx, l, &tmp)
-		slog.Debug("identify: probe", "addr", l.addr, "tls", l.tls, "probe", p.name,
-			"matched", err == nil, "answer_bytes", len(resp), "took", time.Since(start), "err", err)
-		if err == nil {
-			*s = tmp
+	for ctx.Err() == nil {
+		var o outcome
+		switch {
+		case done != nil:
+			o, done = *done, nil
+		case len(queue) > 0:
+			o = l.run(ctx, s, queue[0])
+			queue = queue[1:]
+		default:
+			s.Name = facts.Unknown
+			if firstAnswer != nil {
+				s.Banner = snippet(firstAnswer)
+			}
+			return false
+		}
+		if o.err == nil {
+			*s = o.s
 			return true
 		}
-		if len(resp) == 0 {
+		if len(o.resp) == 0 {
 			continue
 		}
 		if firstAnswer == nil {
-			firstAnswer = resp
+			firstAnswer = o.resp
 		}
 		// A slow banner, or an error message, may identify the server.
-		tmp = clone(s)
-		if l.matchBanner(ctx, nil, resp, &tmp) {
+		tmp := clone(s)
+		if l.matchBanner(ctx, nil, o.resp, &tmp) {
 			*s = tmp
 			return true
 		}
 		// An answer in another protocol's words: try that protocol next.
-		if h := answerHint(resp); h != "" {
+		if h := answerHint(o.resp); h != "" {
 			queue = moveFirst(queue, h)
 		}
 	}

@@ -151,7 +151,8 @@ func probeTLS(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	st := tc.ConnectionState()
 	s.SetDetail("tls.version", tlsVersionName(st.Version))
 	s.SetDetail("tls.cipher", tls.CipherSuiteName(st.CipherSuite))
-	inner := &layer{d: l.d, addr: l.addr, opt: l.opt, tls: true, bannerWait: bannerWaitFor(l.opt, l.addr.Port(), true)}
+	inner := &layer{d: l.d, addr: l.addr, opt: l.opt, tls: true, bannerWait: bannerWaitFor(l.opt, l.addr.Port(), true),
+		speculate: !serverFirstPort(l.addr.Port(), true)}
 	inner.open = inner.dialTLS
 	inner.identify(ctx, s, tc, ordered(tlsProbes, tlsHints(l.addr.Port())))
 	return nil, nil
