@@ -185,16 +185,17 @@ func TestTCPTLSServerName(t *testing.T) {
 	}
 }
 
-// A server that speaks first but is not recognised costs one connection:
-// no client-first probe is sent to it.
+// A server that speaks first but is not recognised gets no client-first
+// probe beyond the one speculated during the banner wait: at most two
+// connections, however many probes exist.
 func TestTCPUnknownSpeakerStops(t *testing.T) {
 	srv := serveTCP(t, bannerThen("HELLO from a protocol nobody knows\r\n", nil))
 	s := TCP(t.Context(), newDialer(t), srv.addr, testOptions)
 	if s.Name != "unknown" || s.Banner != `HELLO from a protocol nobody knows\x0d\x0a` {
 		t.Errorf("got %q banner %q", s.Name, s.Banner)
 	}
-	if n := srv.conns.Load(); n != 1 {
-		t.Errorf("%d connections, want 1", n)
+	if n := srv.conns.Load(); n > 2 {
+		t.Errorf("%d connections, want at most 2 (banner and one speculative probe)", n)
 	}
 }
 

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/codec/ber"
+	"github.com/vigilsec/vigil/internal/codec/ldap"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
 )
@@ -328,6 +330,12 @@ func TestAuditStartTLS(t *testing.T) {
 			_ = tls.Server(c, cfg).Handshake()
 		}
 	}
+	ldapRequest := ldap.ExtendedRequest(ldapMsgID, ldap.StartTLSOID)
+	// A Notice of Disconnection (RFC 4511 4.4.1): message ID 0,
+	// resultCode unavailable, responseName 1.3.6.1.4.1.1466.20036.
+	ldapNotice := ber.TLV(ber.TagSequence, ber.Concat(ber.Integer(ber.TagInteger, 0),
+		ber.TLV(ldap.ExtendedResp, ber.Concat(ber.Integer(ber.TagEnumerated, 52), ber.Octets(""), ber.Octets("shutting down"),
+			ber.TLV(ber.Context|10, []byte("1.3.6.1.4.1.1466.20036"))))))
 	tests := []struct {
 		proto   string
 		handler func(net.Conn)
@@ -340,8 +348,14 @@ func TestAuditStartTLS(t *testing.T) {
 		{StartPOP3, scripted(cfg, []step{{"", "+OK ready.\r\n"}, {"STLS", "+OK Begin TLS negotiation now.\r\n"}}), nil},
 		{StartFTP, scripted(cfg, []step{{"", "220-Welcome\r\n220 (vsFTPd 3.0.3)\r\n"}, {"AUTH TLS", "234 Proceed with negotiation.\r\n"}}), nil},
 		{StartFTP, scripted(cfg, []step{{"", "220 hi\r\n"}, {"AUTH TLS", "530 Please login with USER and PASS.\r\n"}}), ErrNoStartTLS},
-		{StartLDAP, binary(nil, len(ldapStartTLSRequest), ldapResponse(0, false)), nil},
-		{StartLDAP, binary(nil, len(ldapStartTLSRequest), ldapResponse(2, false)), ErrNoStartTLS},
+		{StartFTP, scripted(cfg, []step{{"", "220-Welcome\r\n  free text inside\r\n220 ready\r\n"}, {"AUTH TLS", "234 Proceed with negotiation.\r\n"}}), nil},
+		{StartSMTP, scripted(cfg, []step{{"", "SSH-2.0-OpenSSH_9.2p1\r\n"}}), errNotReply},
+		{StartLDAP, binary(nil, len(ldapRequest), ldapResponse(0, false)), nil},
+		{StartLDAP, binary(nil, len(ldapRequest), ldapResponse(0, true)), nil},
+		{StartLDAP, binary(nil, len(ldapRequest), ldapResponse(2, false)), ErrNoStartTLS},
+		{StartLDAP, binary(nil, len(ldapRequest), ldapNotice), ErrNoStartTLS},
+		{StartLDAP, binary(nil, len(ldapRequest), []byte("HTTP/1.1 400 Bad Request\r\n\r\n")), ldap.ErrMalformed},
+		{StartLDAP, binary(nil, len(ldapRequest), []byte{0x30, 0x80, 0x02, 0x01, 0x01}), ldap.ErrMalformed},
 		{StartPostgreSQL, binary(nil, len(pgSSLRequest), []byte("S")), nil},
 		{StartPostgreSQL, binary(nil, len(pgSSLRequest), []byte("N")), ErrNoStartTLS},
 		{StartMySQL, binary(mysqlGreeting("8.0.36", 0xffff, 0x81ff), 36, nil), nil},
@@ -349,8 +363,11 @@ func TestAuditStartTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		name := tt.proto
-		if tt.wantErr != nil {
+		switch {
+		case errors.Is(tt.wantErr, ErrNoStartTLS):
 			name += " refused"
+		case tt.wantErr != nil:
+			name += " malformed"
 		}
 		t.Run(name, func(t *testing.T) {
 			addr := serve(t, tt.handler)

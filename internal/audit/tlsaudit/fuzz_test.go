@@ -127,18 +127,6 @@ func FuzzScanAnswer(f *testing.F) {
 	})
 }
 
-func FuzzReply(f *testing.F) {
-	f.Add([]byte("250-mail.example\r\n250-STARTTLS\r\n250 OK\r\n"))
-	f.Add([]byte("220-a\r\nfree text\r\n220 b\r\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, complete, err := parseReply(b)
-		if complete && (err != nil || r.Code < 100 || r.Code > 599 || len(r.Lines) == 0) {
-			t.Errorf("complete reply %+v, err %v", r, err)
-		}
-		_ = smtpHasStartTLS(r)
-	})
-}
-
 func FuzzIMAPTagged(f *testing.F) {
 	f.Add([]byte("* OK\r\nV1 OK go\r\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -158,17 +146,6 @@ func FuzzPOP3Status(f *testing.F) {
 		ok, err := parsePOP3Status(b)
 		if ok && err != nil {
 			t.Error("ok with error")
-		}
-	})
-}
-
-func FuzzLDAPExtendedResponse(f *testing.F) {
-	f.Add(ldapResponse(0, false))
-	f.Add(ldapResponse(2, true))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		code, complete, err := parseLDAPExtendedResponse(b)
-		if complete && (err != nil || code < 0) {
-			t.Errorf("code %d err %v", code, err)
 		}
 	})
 }

@@ -236,7 +236,10 @@ func TestLabStartTLS(t *testing.T) {
 		})
 	}
 	// Services without an upgrade fail with ErrNoStartTLS, not a hang.
-	for _, tt := range []struct{ id, proto string }{{"mail-weak-imap", StartIMAP}, {"db-weak-postgresql", StartPostgreSQL}, {"db-weak-mysql", StartMySQL}} {
+	for _, tt := range []struct{ id, proto string }{
+		{"mail-weak-smtp", StartSMTP}, {"mail-weak-imap", StartIMAP}, {"ftp-weak", StartFTP},
+		{"misc-ldap", StartLDAP}, {"db-weak-postgresql", StartPostgreSQL}, {"db-weak-mysql", StartMySQL},
+	} {
 		s := labService(t, m, tt.id)
 		if _, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{StartTLS: tt.proto}); !errors.Is(err, ErrNoStartTLS) {
 			t.Errorf("%s: err = %v, want ErrNoStartTLS", tt.id, err)

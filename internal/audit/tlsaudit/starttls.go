@@ -8,10 +8,11 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/codec/ldap"
+	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -33,6 +34,10 @@ const maxPreamble = 16 << 10
 // ErrNoStartTLS means the server does not offer, or refused, the upgrade
 // to TLS.
 var ErrNoStartTLS = errors.New("server does not offer an upgrade to TLS")
+
+// errNotReply means an SMTP or FTP server answered with something other
+// than a numbered reply.
+var errNotReply = errors.New("not a numbered reply")
 
 // startTLS runs the protocol's upgrade on a fresh connection, leaving it
 // ready for a ClientHello.
@@ -58,66 +63,30 @@ func startTLS(ctx context.Context, c net.Conn, proto string, timeout time.Durati
 	return fmt.Errorf("unknown STARTTLS protocol %q", proto)
 }
 
-// reply is a numbered line-oriented reply (SMTP, FTP).
-type reply struct {
-	Code  int
-	Lines []string
-}
-
-// parseReply reads an SMTP (RFC 5321 4.2) or FTP (RFC 959 4.2) reply:
-// "250-…" lines continue, "250 …" ends it. FTP allows free text between the
-// first and last line. complete is false while the last line is missing.
-func parseReply(buf []byte) (r reply, complete bool, err error) {
-	for {
-		i := bytes.IndexByte(buf, '\n')
-		if i < 0 {
-			return r, false, nil
-		}
-		line := strings.TrimRight(string(buf[:i]), "\r")
-		buf = buf[i+1:]
-		if len(r.Lines) == 0 {
-			if len(line) < 3 {
-				return r, false, fmt.Errorf("reply line %q has no status code", sanitize.String(line, 80))
-			}
-			code, cerr := strconv.Atoi(line[:3])
-			if cerr != nil || code < 100 || code > 599 {
-				return r, false, fmt.Errorf("reply line %q has no status code", sanitize.String(line, 80))
-			}
-			r.Code = code
-		}
-		r.Lines = append(r.Lines, line)
-		if len(line) >= 3 && line[:3] == strconv.Itoa(r.Code) && (len(line) == 3 || line[3] == ' ') {
-			return r, true, nil
-		}
-		if len(r.Lines) > 256 {
-			return r, false, fmt.Errorf("reply of more than 256 lines")
-		}
-	}
-}
-
-// readReply reads one complete SMTP/FTP reply.
-func readReply(ctx context.Context, c net.Conn, timeout time.Duration) (reply, error) {
-	var r reply
-	var perr error
-	buf, err := wire.ReadUntil(ctx, c, maxPreamble, timeout, func(b []byte) bool {
-		var complete bool
-		r, complete, perr = parseReply(b)
-		return complete || perr != nil
-	})
-	if perr != nil {
-		return r, perr
-	}
+// readReply reads one complete SMTP (RFC 5321 4.2) or FTP (RFC 959 4.2)
+// reply.
+func readReply(ctx context.Context, c net.Conn, timeout time.Duration) (reply.Reply, error) {
+	buf, err := wire.ReadUntil(ctx, c, maxPreamble, timeout, reply.Complete)
 	if err != nil {
-		return r, fmt.Errorf("reading reply (%q): %w", sanitize.Printable(buf, 80), err)
+		return reply.Reply{}, fmt.Errorf("reading reply (%q): %w", sanitize.Printable(buf, 80), err)
 	}
-	return r, nil
+	rs := reply.Parse(buf)
+	if len(rs) == 0 || !rs[0].Complete {
+		return reply.Reply{}, fmt.Errorf("answer %q: %w", sanitize.Printable(buf, 80), errNotReply)
+	}
+	return rs[0], nil
 }
 
-func exchangeReply(ctx context.Context, c net.Conn, cmd string, timeout time.Duration) (reply, error) {
+func exchangeReply(ctx context.Context, c net.Conn, cmd string, timeout time.Duration) (reply.Reply, error) {
 	if err := wire.Write(ctx, c, []byte(cmd), timeout); err != nil {
-		return reply{}, err
+		return reply.Reply{}, err
 	}
 	return readReply(ctx, c, timeout)
+}
+
+// replyText is a reply as the server sent it, made printable, for errors.
+func replyText(r reply.Reply) string {
+	return sanitize.String(fmt.Sprintf("%d %s", r.Code, r.Text()), 120)
 }
 
 func startSMTP(ctx context.Context, c net.Conn, timeout time.Duration) error {
@@ -126,7 +95,7 @@ func startSMTP(ctx context.Context, c net.Conn, timeout time.Duration) error {
 		return fmt.Errorf("SMTP greeting: %w", err)
 	}
 	if r.Code != 220 {
-		return fmt.Errorf("SMTP greeting %q: %w", sanitize.String(r.Lines[0], 120), ErrNoStartTLS)
+		return fmt.Errorf("SMTP greeting %q: %w", replyText(r), ErrNoStartTLS)
 	}
 	// An address literal names the client without any DNS.
 	r, err = exchangeReply(ctx, c, "EHLO "+ehloName(c)+"\r\n", timeout)
@@ -141,7 +110,7 @@ func startSMTP(ctx context.Context, c net.Conn, timeout time.Duration) error {
 		return fmt.Errorf("SMTP STARTTLS: %w", err)
 	}
 	if r.Code != 220 {
-		return fmt.Errorf("SMTP STARTTLS answered %q: %w", sanitize.String(r.Lines[0], 120), ErrNoStartTLS)
+		return fmt.Errorf("SMTP STARTTLS answered %q: %w", replyText(r), ErrNoStartTLS)
 	}
 	return nil
 }
@@ -157,13 +126,14 @@ func ehloName(c net.Conn) string {
 	return "[127.0.0.1]"
 }
 
-// smtpHasStartTLS reports whether an EHLO reply lists the STARTTLS keyword.
-func smtpHasStartTLS(r reply) bool {
+// smtpHasStartTLS reports whether an EHLO reply lists the STARTTLS keyword
+// (RFC 3207) on one of its extension lines.
+func smtpHasStartTLS(r reply.Reply) bool {
 	if len(r.Lines) < 2 {
 		return false // the first line is the greeting, never a keyword
 	}
 	for _, l := range r.Lines[1:] {
-		if len(l) > 4 && strings.EqualFold(strings.TrimSpace(l[4:]), "STARTTLS") {
+		if kw, _, _ := strings.Cut(strings.TrimSpace(l), " "); strings.EqualFold(kw, "STARTTLS") {
 			return true
 		}
 	}
@@ -176,14 +146,14 @@ func startFTP(ctx context.Context, c net.Conn, timeout time.Duration) error {
 		return fmt.Errorf("FTP greeting: %w", err)
 	}
 	if r.Code != 220 {
-		return fmt.Errorf("FTP greeting %q: %w", sanitize.String(r.Lines[0], 120), ErrNoStartTLS)
+		return fmt.Errorf("FTP greeting %q: %w", replyText(r), ErrNoStartTLS)
 	}
 	r, err = exchangeReply(ctx, c, "AUTH TLS\r\n", timeout)
 	if err != nil {
 		return fmt.Errorf("FTP AUTH TLS: %w", err)
 	}
 	if r.Code != 234 {
-		return fmt.Errorf("FTP AUTH TLS answered %q: %w", sanitize.String(r.Lines[0], 120), ErrNoStartTLS)
+		return fmt.Errorf("FTP AUTH TLS answered %q: %w", replyText(r), ErrNoStartTLS)
 	}
 	return nil
 }
@@ -277,97 +247,27 @@ func startPOP3(ctx context.Context, c net.Conn, timeout time.Duration) error {
 	return nil
 }
 
-// ldapStartTLSRequest is the LDAPv3 ExtendedRequest for StartTLS
-// (RFC 4511 4.14.1, OID 1.3.6.1.4.1.1466.20037), message ID 1.
-var ldapStartTLSRequest = func() []byte {
-	oid := []byte("1.3.6.1.4.1.1466.20037")
-	op := append([]byte{0x80, byte(len(oid))}, oid...) // [0] requestName
-	op = append([]byte{0x77, byte(len(op))}, op...)    // [APPLICATION 23]
-	msg := append([]byte{0x02, 0x01, 0x01}, op...)     // messageID 1
-	return append([]byte{0x30, byte(len(msg))}, msg...)
-}()
+// ldapMsgID is the message ID of vigil's StartTLS extended request.
+const ldapMsgID = 1
 
-// berElement reads one BER tag-length-value with a definite length.
-// complete is false while more bytes are needed.
-func berElement(b []byte) (tag byte, value, rest []byte, complete bool, err error) {
-	if len(b) < 2 {
-		return 0, nil, b, false, nil
-	}
-	tag = b[0]
-	if tag&0x1f == 0x1f {
-		return 0, nil, b, false, fmt.Errorf("BER multi-byte tag 0x%02x not expected", tag)
-	}
-	n, hdr := int(b[1]), 2
-	if n&0x80 != 0 {
-		k := n & 0x7f
-		if k == 0 || k > 3 {
-			return 0, nil, b, false, fmt.Errorf("BER length form 0x%02x not supported", b[1])
-		}
-		if len(b) < 2+k {
-			return 0, nil, b, false, nil
-		}
-		n = 0
-		for _, x := range b[2 : 2+k] {
-			n = n<<8 | int(x)
-		}
-		hdr = 2 + k
-	}
-	if n > maxPreamble {
-		return 0, nil, b, false, fmt.Errorf("BER element of %d bytes", n)
-	}
-	if len(b) < hdr+n {
-		return tag, nil, b, false, nil
-	}
-	return tag, b[hdr : hdr+n], b[hdr+n:], true, nil
-}
-
-// parseLDAPExtendedResponse decodes an LDAPMessage holding an
-// ExtendedResponse (RFC 4511 4.12) and returns its resultCode.
-func parseLDAPExtendedResponse(b []byte) (resultCode int, complete bool, err error) {
-	tag, msg, _, complete, err := berElement(b)
-	if err != nil || !complete {
-		return 0, complete, err
-	}
-	if tag != 0x30 {
-		return 0, false, fmt.Errorf("LDAP answer does not start with a SEQUENCE (tag 0x%02x)", tag)
-	}
-	tag, _, rest, ok, err := berElement(msg)
-	if err != nil || !ok || tag != 0x02 {
-		return 0, false, fmt.Errorf("LDAP answer has no message ID")
-	}
-	tag, op, _, ok, err := berElement(rest)
-	if err != nil || !ok {
-		return 0, false, fmt.Errorf("LDAP answer has no protocol operation")
-	}
-	if tag != 0x78 {
-		return 0, false, fmt.Errorf("LDAP answer is operation 0x%02x, not an ExtendedResponse", tag)
-	}
-	tag, rc, _, ok, err := berElement(op)
-	if err != nil || !ok || tag != 0x0a || len(rc) == 0 || len(rc) > 4 {
-		return 0, false, fmt.Errorf("LDAP ExtendedResponse has no result code")
-	}
-	for _, x := range rc {
-		resultCode = resultCode<<8 | int(x)
-	}
-	return resultCode, true, nil
-}
-
+// startLDAP sends the StartTLS extended request (RFC 4511 4.14.1) and
+// reads its ExtendedResponse, or a Notice of Disconnection.
 func startLDAP(ctx context.Context, c net.Conn, timeout time.Duration) error {
-	var code int
+	var r ldap.Result
+	var done bool
 	var perr error
-	buf, err := wire.Exchange(ctx, c, ldapStartTLSRequest, maxPreamble, timeout, func(b []byte) bool {
-		var complete bool
-		code, complete, perr = parseLDAPExtendedResponse(b)
-		return complete || perr != nil
+	buf, err := wire.Exchange(ctx, c, ldap.ExtendedRequest(ldapMsgID, ldap.StartTLSOID), maxPreamble, timeout, func(b []byte) bool {
+		r, done, perr = ldap.ExtendedResult(b, ldapMsgID)
+		return done
 	})
 	if perr != nil {
-		return perr
+		return fmt.Errorf("LDAP StartTLS answer (% x): %w", buf[:min(len(buf), 16)], perr)
 	}
 	if err != nil {
 		return fmt.Errorf("LDAP StartTLS (% x): %w", buf[:min(len(buf), 16)], err)
 	}
-	if code != 0 {
-		return fmt.Errorf("LDAP StartTLS result code %d: %w", code, ErrNoStartTLS)
+	if r.Code != ldap.Success {
+		return fmt.Errorf("LDAP StartTLS result code %d %q: %w", r.Code, sanitize.String(r.Diagnostic, 120), ErrNoStartTLS)
 	}
 	return nil
 }

@@ -2,41 +2,32 @@ package tlsaudit
 
 import (
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/codec/reply"
 )
 
-func TestParseReply(t *testing.T) {
+func TestSMTPHasStartTLS(t *testing.T) {
 	tests := []struct {
-		name     string
-		in       string
-		code     int
-		lines    int
-		complete bool
-		err      bool
+		name string
+		ehlo string
+		want bool
 	}{
-		{"single line", "220 mail.example ESMTP Postfix\r\n", 220, 1, true, false},
-		{"EHLO multi-line", "250-mail.example\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 CHUNKING\r\n", 250, 4, true, false},
-		{"incomplete multi-line", "250-mail.example\r\n250-STARTTLS\r\n", 250, 2, false, false},
-		{"no newline yet", "220 mail", 0, 0, false, false},
-		{"FTP free text inside", "220-Welcome\r\n  to the server\r\n220 Ready\r\n", 220, 3, true, false},
-		{"bare code", "234\r\n", 234, 1, true, false},
-		{"not a reply", "SSH-2.0-OpenSSH\r\n", 0, 0, false, true},
-		{"code out of range", "999 what\r\n", 0, 0, false, true},
-		{"short line", "22\r\n", 0, 0, false, true},
+		{"keyword line", "250-mail.example\r\n250-SIZE 1000\r\n250-STARTTLS\r\n250 8BITMIME\r\n", true},
+		{"lower case, last line", "250-mail.example\r\n250-SIZE 1000\r\n250 starttls\r\n", true},
+		{"inside another extension", "250-mail.example\r\n250-AUTH PLAIN STARTTLS\r\n250 8BITMIME\r\n", false},
+		{"prefix of a longer keyword", "250-mail.example\r\n250 STARTTLSX\r\n", false},
+		{"greeting line only", "250 STARTTLS\r\n", false},
 	}
 	for _, tt := range tests {
-		r, complete, err := parseReply([]byte(tt.in))
-		if (err != nil) != tt.err || complete != tt.complete || r.Code != tt.code || len(r.Lines) != tt.lines {
-			t.Errorf("%s: %+v complete=%v err=%v", tt.name, r, complete, err)
-		}
-	}
-}
-
-func TestSMTPHasStartTLS(t *testing.T) {
-	yes, _, _ := parseReply([]byte("250-mail.example\r\n250-SIZE 1000\r\n250-starttls\r\n250 8BITMIME\r\n"))
-	no, _, _ := parseReply([]byte("250-mail.example\r\n250-AUTH PLAIN STARTTLS\r\n250 8BITMIME\r\n"))
-	first, _, _ := parseReply([]byte("250 STARTTLS\r\n"))
-	if !smtpHasStartTLS(yes) || smtpHasStartTLS(no) || smtpHasStartTLS(first) {
-		t.Error("STARTTLS keyword detection is wrong")
+		t.Run(tt.name, func(t *testing.T) {
+			rs := reply.Parse([]byte(tt.ehlo))
+			if len(rs) != 1 || !rs[0].Complete {
+				t.Fatalf("EHLO reply parses as %+v", rs)
+			}
+			if got := smtpHasStartTLS(rs[0]); got != tt.want {
+				t.Errorf("smtpHasStartTLS = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
 
@@ -82,7 +73,9 @@ func TestParsePOP3Status(t *testing.T) {
 	}
 }
 
-// ldapResponse builds an LDAPMessage with an ExtendedResponse.
+// ldapResponse builds, byte by byte, an LDAPMessage with message ID 1
+// holding an ExtendedResponse with resultCode code; long puts the outer
+// length in the long form.
 func ldapResponse(code byte, long bool) []byte {
 	op := []byte{0x0a, 0x01, code, 0x04, 0x00, 0x04, 0x00}
 	op = append([]byte{0x78, byte(len(op))}, op...)
@@ -91,37 +84,6 @@ func ldapResponse(code byte, long bool) []byte {
 		return append([]byte{0x30, 0x81, byte(len(msg))}, msg...)
 	}
 	return append([]byte{0x30, byte(len(msg))}, msg...)
-}
-
-func TestParseLDAPExtendedResponse(t *testing.T) {
-	ok := ldapResponse(0, false)
-	tests := []struct {
-		name     string
-		in       []byte
-		code     int
-		complete bool
-		err      bool
-	}{
-		{"success", ok, 0, true, false},
-		{"success, long length form", ldapResponse(0, true), 0, true, false},
-		{"protocolError", ldapResponse(2, false), 2, true, false},
-		{"incomplete", ok[:6], 0, false, false},
-		{"not a SEQUENCE", []byte{0x31, 0x00}, 0, false, true},
-		{"bind response instead", []byte{0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x00, 0x04, 0x00, 0x04, 0x00}, 0, false, true},
-		{"indefinite length", []byte{0x30, 0x80, 0, 0}, 0, false, true},
-		{"huge length", []byte{0x30, 0x83, 0x7f, 0xff, 0xff}, 0, false, true},
-	}
-	for _, tt := range tests {
-		code, complete, err := parseLDAPExtendedResponse(tt.in)
-		if code != tt.code || complete != tt.complete || (err != nil) != tt.err {
-			t.Errorf("%s: %d %v %v", tt.name, code, complete, err)
-		}
-	}
-	// The request is a well-formed LDAPMessage with the StartTLS OID.
-	tag, body, rest, complete, err := berElement(ldapStartTLSRequest)
-	if tag != 0x30 || !complete || err != nil || len(rest) != 0 || len(body) != 29 {
-		t.Errorf("StartTLS request % x", ldapStartTLSRequest)
-	}
 }
 
 func TestParsePGSSLReply(t *testing.T) {

@@ -6,6 +6,7 @@ package ber
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -52,19 +53,27 @@ func (e Elem) ID() int {
 	return int(e.Class) | c | e.Tag
 }
 
-// Parse decodes the TLV at the start of b and returns it and the bytes
-// after it.
-func Parse(b []byte) (Elem, []byte, error) {
+// errShort marks a header cut short: more bytes may complete it.
+var errShort = errors.New("truncated")
+
+// header decodes the identifier and length octets at the start of b: the
+// element without its content, the header's length and the content's. Its
+// error is errShort while more bytes may complete the header, or wraps
+// ErrMalformed when none can.
+func header(b []byte) (e Elem, hdr, n int, err error) {
 	if len(b) < 2 {
-		return Elem{}, nil, fmt.Errorf("%w: truncated header", ErrMalformed)
+		return Elem{}, 0, 0, errShort
 	}
-	e := Elem{Class: b[0] & 0xc0, Constructed: b[0]&Constructed != 0, Tag: int(b[0] & 0x1f)}
+	e = Elem{Class: b[0] & 0xc0, Constructed: b[0]&Constructed != 0, Tag: int(b[0] & 0x1f)}
 	i := 1
 	if e.Tag == 0x1f { // high tag number form
 		e.Tag = 0
 		for {
-			if i >= len(b) || i > 4 {
-				return Elem{}, nil, fmt.Errorf("%w: bad tag", ErrMalformed)
+			if i > 4 {
+				return Elem{}, 0, 0, fmt.Errorf("%w: bad tag", ErrMalformed)
+			}
+			if i >= len(b) {
+				return Elem{}, 0, 0, errShort
 			}
 			e.Tag = e.Tag<<7 | int(b[i]&0x7f)
 			i++
@@ -74,26 +83,64 @@ func Parse(b []byte) (Elem, []byte, error) {
 		}
 	}
 	if i >= len(b) {
-		return Elem{}, nil, fmt.Errorf("%w: truncated length", ErrMalformed)
+		return Elem{}, 0, 0, errShort
 	}
 	l := int(b[i])
 	i++
 	if l&0x80 != 0 {
-		n := l & 0x7f
-		if n == 0 || n > 4 || i+n > len(b) {
-			return Elem{}, nil, fmt.Errorf("%w: bad length", ErrMalformed)
+		k := l & 0x7f
+		if k == 0 || k > 4 { // indefinite length, or more than 4 length octets
+			return Elem{}, 0, 0, fmt.Errorf("%w: bad length", ErrMalformed)
+		}
+		if i+k > len(b) {
+			return Elem{}, 0, 0, errShort
 		}
 		l = 0
-		for _, c := range b[i : i+n] {
+		for _, c := range b[i : i+k] {
 			l = l<<8 | int(c)
 		}
-		i += n
+		i += k
 	}
-	if l < 0 || l > len(b)-i {
+	if l < 0 {
+		return Elem{}, 0, 0, fmt.Errorf("%w: length %d", ErrMalformed, l)
+	}
+	return e, i, l, nil
+}
+
+// Parse decodes the TLV at the start of b and returns it and the bytes
+// after it.
+func Parse(b []byte) (Elem, []byte, error) {
+	e, i, l, err := header(b)
+	if errors.Is(err, errShort) {
+		return Elem{}, nil, fmt.Errorf("%w: truncated header", ErrMalformed)
+	}
+	if err != nil {
+		return Elem{}, nil, err
+	}
+	if l > len(b)-i {
 		return Elem{}, nil, fmt.Errorf("%w: length %d beyond data", ErrMalformed, l)
 	}
 	e.Content = b[i : i+l]
 	return e, b[i+l:], nil
+}
+
+// Need returns how many bytes the TLV at the start of b occupies in all,
+// header and content, once its header has arrived (it may be more than
+// len(b)), or 0 while the header is incomplete. Its error, wrapping
+// ErrMalformed, means no further bytes can make b start a definite-length
+// element (an indefinite length, too many length or tag octets), so a
+// reader can give up at once instead of waiting for more.
+func Need(b []byte) (int, error) {
+	_, hdr, n, err := header(b)
+	switch {
+	case errors.Is(err, errShort):
+		return 0, nil
+	case err != nil:
+		return 0, err
+	case n > math.MaxInt-hdr:
+		return 0, fmt.Errorf("%w: length %d", ErrMalformed, n)
+	}
+	return hdr + n, nil
 }
 
 // Len returns the total length of the TLV b starts with when it is

@@ -2,6 +2,7 @@ package ber
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 )
 
@@ -65,6 +66,39 @@ func TestLengthsAndParse(t *testing.T) {
 	}
 }
 
+func TestNeed(t *testing.T) {
+	long := TLV(TagOctetString, bytes.Repeat([]byte{'a'}, 300)) // 0x04 0x82 0x01 0x2c …
+	tests := []struct {
+		name string
+		in   []byte
+		want int
+		bad  bool
+	}{
+		{"complete", []byte{0x04, 0x01, 'a', 0xff}, 3, false},
+		{"content still missing", []byte{0x04, 0x05, 'a'}, 7, false},
+		{"long form, content missing", long[:10], len(long), false},
+		{"empty", nil, 0, false},
+		{"identifier only", []byte{0x30}, 0, false},
+		{"length octets cut", long[:3], 0, false},
+		{"high tag cut", []byte{0x9f, 0x81}, 0, false},
+		{"high tag", []byte{0x9f, 0x81, 0x00, 0x02}, 6, false},
+		{"indefinite length", []byte{0x30, 0x80}, 0, true},
+		{"length of 5 octets", []byte{0x04, 0x85, 1}, 0, true},
+		{"tag too long", []byte{0x1f, 0x81, 0x81, 0x81, 0x81, 0x81}, 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, err := Need(tt.in)
+			if n != tt.want || (err != nil) != tt.bad {
+				t.Fatalf("Need(%x) = %d, %v; want %d, malformed %v", tt.in, n, err, tt.want, tt.bad)
+			}
+			if err != nil && !errors.Is(err, ErrMalformed) {
+				t.Errorf("error %v does not wrap ErrMalformed", err)
+			}
+		})
+	}
+}
+
 func TestOID(t *testing.T) {
 	for _, oid := range []string{"1.3.6.1.2.1.1.1.0", "1.3.6.1.6.3.15.1.1.4.0", "2.999.3", "1.2.840.113556.1.4.800"} {
 		enc := EncodeOID(oid)
@@ -99,5 +133,27 @@ func FuzzBER(f *testing.F) {
 		Int(e.Content)
 		OID(e.Content)
 		Len(b)
+	})
+}
+
+// FuzzNeed checks Need against Parse: whenever Need says the element is
+// all there, Parse decodes exactly that many bytes, and the reverse.
+func FuzzNeed(f *testing.F) {
+	f.Add(TLV(TagSequence, Concat(Integer(TagInteger, 1), Octets("public"))))
+	f.Add([]byte{0x30, 0x80, 0, 0})
+	f.Add([]byte{0x9f, 0x81, 0x00, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, err := Need(b)
+		_, rest, perr := Parse(b)
+		switch {
+		case err != nil && perr == nil:
+			t.Fatalf("Need fails (%v) where Parse succeeds", err)
+		case n < 0:
+			t.Fatalf("Need = %d", n)
+		case perr == nil && n != len(b)-len(rest):
+			t.Fatalf("Need = %d, Parse used %d", n, len(b)-len(rest))
+		case perr != nil && err == nil && n > 0 && n <= len(b):
+			t.Fatalf("Need = %d of %d bytes but Parse fails: %v", n, len(b), perr)
+		}
 	})
 }

@@ -42,14 +42,21 @@ type Message struct {
 }
 
 // ParseMessages decodes the complete LDAPMessages at the start of b; an
-// incomplete last message is left out without error.
+// incomplete last message is left out without error. A message that
+// cannot become valid is an error at once, before it is complete: its
+// first bytes are not a SEQUENCE, or its length is indefinite (RFC 4511
+// section 5.1 allows only the definite form).
 func ParseMessages(b []byte) ([]Message, error) {
 	var out []Message
 	for len(b) > 0 {
-		if _, ok := ber.Len(b); !ok {
-			if len(b) >= 2 && b[0] != ber.TagSequence {
-				return out, malformed("no LDAPMessage sequence")
-			}
+		n, err := ber.Need(b)
+		if err != nil {
+			return out, malformed("bad LDAPMessage header: %v", err)
+		}
+		if len(b) >= 2 && b[0] != ber.TagSequence {
+			return out, malformed("no LDAPMessage sequence")
+		}
+		if n == 0 || n > len(b) {
 			break // incomplete
 		}
 		seq, rest, err := ber.Parse(b)

@@ -16,6 +16,12 @@ func extendedResponse(id, code int64, diag, name string) []byte {
 	return ber.TLV(ber.TagSequence, ber.Concat(ber.Integer(ber.TagInteger, id), op))
 }
 
+// longForm re-encodes the outer length of an LDAPMessage in the long form
+// with one length octet (servers may use the long form for any length).
+func longForm(msg []byte) []byte {
+	return append([]byte{msg[0], 0x81, msg[1]}, msg[2:]...)
+}
+
 func TestExtendedRequest(t *testing.T) {
 	msgs, err := ParseMessages(ExtendedRequest(3, StartTLSOID))
 	if err != nil || len(msgs) != 1 || msgs[0].ID != 3 || msgs[0].Op.ID() != ExtendedReq {
@@ -46,6 +52,10 @@ func TestExtendedResult(t *testing.T) {
 		{"notice of disconnection", extendedResponse(0, 52, "bye", "1.3.6.1.4.1.1466.20036"), true, true, 52, "bye", "1.3.6.1.4.1.1466.20036"},
 		{"another id", extendedResponse(7, 0, "", ""), false, true, 0, "", ""},
 		{"cut", extendedResponse(1, 0, "", StartTLSOID)[:10], false, true, 0, "", ""},
+		{"long length form", longForm(extendedResponse(1, 0, "", StartTLSOID)), true, true, 0, "", StartTLSOID},
+		{"header cut in its length octets", []byte{0x30, 0x84, 0x00}, false, true, 0, "", ""},
+		{"indefinite length", []byte{0x30, 0x80, 0x02, 0x01, 0x01}, true, false, 0, "", ""},
+		{"another message first", ber.Concat(extendedResponse(7, 0, "", ""), extendedResponse(1, 2, "no", "")), true, true, 2, "no", ""},
 		{"not ldap", []byte("HTTP/1.1 400 Bad Request\r\n"), true, false, 0, "", ""},
 		{"bad result", ber.TLV(ber.TagSequence, ber.Concat(ber.Integer(ber.TagInteger, 1), ber.TLV(ExtendedResp, ber.Octets("x")))), true, false, 0, "", ""},
 	}
@@ -66,6 +76,8 @@ func FuzzExtendedResult(f *testing.F) {
 	f.Add(extendedResponse(1, 0, "", StartTLSOID))
 	f.Add(extendedResponse(1, 52, "x", ""))
 	f.Add(ExtendedRequest(1, StartTLSOID))
+	f.Add(longForm(extendedResponse(1, 2, "", "")))
+	f.Add([]byte{0x30, 0x80, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		ExtendedResult(b, 1)
 		if msgs, err := ParseMessages(b); err == nil {
