@@ -121,8 +121,10 @@ func auditAll(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set,
 			if !a.applies(s) {
 				continue
 			}
-			if err := a.run(ctx, env, addr, s); err != nil {
-				cfg.Log.Debug("audit incomplete", "audit", a.name, "addr", addr, "err", err)
+			start := time.Now()
+			err := a.run(ctx, env, addr, s)
+			cfg.Log.Debug("audit", "audit", a.name, "addr", addr, "took", time.Since(start), "err", err)
+			if err != nil {
 				s.AuditErrors = append(s.AuditErrors, a.name+": "+auditErrorText(err))
 			}
 		}

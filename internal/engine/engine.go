@@ -135,6 +135,8 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 		hosts[i] = facts.Host{Address: h.Addr.String(), Names: h.Names, Services: []facts.Service{}}
 		up[i] = true
 	}
+	cfg.Log.Debug("scope expanded", "hosts", len(set.Hosts), "tcp_ports", len(cfg.Ports), "udp_ports", len(cfg.UDPPorts))
+	phase := time.Now()
 	if len(cfg.Ports) > 0 {
 		res, err := portscan.Scan(ctx, d, addrs, portscan.Config{
 			Ports: cfg.Ports, MinTimeout: cfg.MinTimeout, MaxTimeout: cfg.Dial.Timeout,
@@ -150,11 +152,18 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			for _, p := range r.Open {
 				hosts[i].Services = append(hosts[i].Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown})
 			}
+			cfg.Log.Debug("ports scanned", "host", hosts[i].Address, "up", r.Up, "rtt", r.RTT,
+				"open", len(r.Open), "closed", r.Closed, "filtered", r.Filtered)
 		}
+		cfg.Log.Debug("phase done", "phase", "ports", "took", time.Since(phase))
 	}
 	if !cfg.PortsOnly {
+		phase = time.Now()
 		identifyAll(ctx, d, cfg, set, hosts, rtts, up, progress("identify"))
+		cfg.Log.Debug("phase done", "phase", "identify", "took", time.Since(phase))
+		phase = time.Now()
 		auditAll(ctx, d, cfg, set, hosts, rtts, progress("audit"))
+		cfg.Log.Debug("phase done", "phase", "audit", "took", time.Since(phase))
 	}
 
 	var live []facts.Host
@@ -287,6 +296,7 @@ func identifyOptions(cfg Config, h scope.Host, rtt time.Duration) identify.Optio
 		Timeout:        timeout,
 		BannerWait:     min(max(20*rtt, 400*time.Millisecond), timeout),
 		NoDefaultCreds: cfg.NoDefaultCreds,
+		Log:            cfg.Log,
 	}
 	if len(h.Names) > 0 {
 		opt.ServerName = h.Names[0]

@@ -34,6 +34,8 @@ type Options struct {
 	// NoDefaultCreds, when true, means SNMP communities are never tried
 	// (SNMPv3 discovery only).
 	NoDefaultCreds bool
+	// Log receives one debug record per probe; nil discards them.
+	Log *slog.Logger
 }
 
 // ErrNoMatch is what a probe returns when the bytes are not its protocol.
@@ -59,6 +61,9 @@ func (o Options) normalised(d *dialer.Dialer) Options {
 	}
 	if o.BannerWait <= 0 {
 		o.BannerWait = min(o.Timeout, defaultBannerWait)
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
@@ -148,7 +153,7 @@ func (l *layer) run(ctx context.Context, s *facts.Service, p probe) outcome {
 	tmp := clone(s)
 	start := time.Now()
 	resp, err := p.run(ctx, l, &tmp)
-	slog.Debug("identify: probe", "addr", l.addr, "tls", l.tls, "probe", p.name,
+	l.opt.Log.Debug("identify: probe", "addr", l.addr, "tls", l.tls, "probe", p.name,
 		"matched", err == nil, "answer_bytes", len(resp), "took", time.Since(start), "err", err)
 	return outcome{s: tmp, resp: resp, err: err}
 }
