@@ -1,9 +1,9 @@
 // Package sshaudit audits an SSH server from the network: it reads the
 // identification string and the server's SSH_MSG_KEXINIT from the wire
-// itself, completes one key exchange per offered host-key algorithm to learn
-// each host key, and asks which authentication methods the server offers
-// without ever sending a credential. What it learns becomes facts.SSH; checks
-// judge it elsewhere.
+// itself, completes one key exchange per offered host-key family (the RSA
+// signature algorithms share one key) to learn each host key, and asks
+// which authentication methods the server offers without ever sending a
+// credential. What it learns becomes facts.SSH; checks judge it elsewhere.
 package sshaudit
 
 import (
@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
@@ -35,6 +37,12 @@ const DefaultUser = "root"
 // OpenSSH's default MaxStartups (10), so the audit is not mistaken for a
 // flood and does not starve real users of unauthenticated slots.
 const maxParallel = 8
+
+// earlyHostKey is the host-key algorithm whose key is fetched before the
+// KEXINIT says what the server offers: RSA, which nearly every server has
+// and which the authentication probe, preferring faster signatures, seldom
+// proves. When the guess is wrong one connection is wasted.
+const earlyHostKey = ssh.KeyAlgoRSASHA512
 
 // maxSkipped caps SSH_MSG_IGNORE and SSH_MSG_DEBUG packets tolerated before
 // the KEXINIT.
@@ -65,23 +73,36 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Optio
 	if opt.User == "" {
 		opt.User = DefaultUser
 	}
-	// The authentication probe needs nothing from the KEXINIT: it starts at
-	// once, beside the connection that reads the KEXINIT, and is called off
-	// if the server turns out not to speak SSH-2.
+	// The authentication probe needs nothing from the KEXINIT, nor does
+	// fetching the RSA host key nearly every server has: both start at
+	// once, beside the connection that reads the KEXINIT, and are called
+	// off if the server turns out not to speak SSH-2.
 	sem := make(chan struct{}, maxParallel)
-	authCtx, cancelAuth := context.WithCancel(ctx)
-	defer cancelAuth()
+	earlyCtx, cancelEarly := context.WithCancel(ctx)
+	defer cancelEarly()
 	authDone := make(chan authResult, 1)
 	go func() {
 		sem <- struct{}{}
 		defer func() { <-sem }()
-		authDone <- probeAuth(authCtx, d, addr, opt)
+		authDone <- probeAuth(earlyCtx, d, addr, opt)
+	}()
+	type keyResult struct {
+		key *facts.SSHHostKey
+		err error
+	}
+	rsaDone := make(chan keyResult, 1)
+	go func() {
+		sem <- struct{}{}
+		defer func() { <-sem }()
+		k, err := fetchHostKey(earlyCtx, d, addr, opt, earlyHostKey)
+		rsaDone <- keyResult{k, err}
 	}()
 
 	id, kex, err := readKexInit(ctx, d, addr, opt.Timeout)
 	if id == nil || kex == nil {
-		cancelAuth()
+		cancelEarly()
 		<-authDone
+		<-rsaDone
 	}
 	if id == nil {
 		return nil, err
@@ -99,13 +120,27 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Optio
 	s.Compression = kex.CompressionServerClient
 
 	// The authentication probe's key exchange proves one host key: the one
-	// of the algorithm it negotiates, which is not fetched twice.
+	// of the algorithm it negotiates, which is not fetched twice; nor is
+	// the early RSA key when the server offers that algorithm.
 	viaAuth := negotiatedHostKey(authHostKeyOrder(), kex.HostKeyAlgorithms)
-	keys, errs := probeHostKeys(ctx, d, addr, opt, sem, kex.HostKeyAlgorithms, viaAuth)
+	covered := []string{viaAuth}
+	if slices.Contains(kex.HostKeyAlgorithms, earlyHostKey) {
+		covered = append(covered, earlyHostKey)
+	}
+	fetch, errs := hostKeysToFetch(kex.HostKeyAlgorithms, covered)
+	keys, fetchErrs := probeHostKeys(ctx, d, addr, opt, sem, fetch)
+	errs = append(errs, fetchErrs...)
 	auth := <-authDone
 	s.AuthMethods = auth.methods
 	if auth.err != nil {
 		errs = append(errs, auth.err)
+	}
+	if r := <-rsaDone; len(covered) > 1 {
+		if r.key != nil {
+			keys[earlyHostKey] = *r.key
+		} else {
+			errs = append(errs, r.err)
+		}
 	}
 	if viaAuth != "" {
 		if auth.key != nil && auth.key.Algorithm == viaAuth {
@@ -116,12 +151,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Optio
 			errs = append(errs, err)
 		}
 	}
-	for _, a := range kex.HostKeyAlgorithms {
-		if k, ok := keys[a]; ok {
-			s.HostKeys = append(s.HostKeys, k)
-			delete(keys, a)
-		}
-	}
+	s.HostKeys = hostKeysInOrder(kex.HostKeyAlgorithms, keys)
 	return s, errors.Join(errs...)
 }
 

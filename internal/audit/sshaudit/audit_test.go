@@ -427,3 +427,41 @@ func TestErrors(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+func TestHostKeysToFetch(t *testing.T) {
+	tests := []struct {
+		name             string
+		offered, covered []string
+		fetch            []string
+		errs             int
+	}{
+		{"rsa family fetched once", []string{"rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"}, nil, []string{"rsa-sha2-512"}, 0},
+		{"covered family skipped", []string{"ssh-ed25519", "rsa-sha2-256", "ssh-dss"}, []string{"ssh-ed25519", "rsa-sha2-512"}, []string{"ssh-dss"}, 0},
+		{"empty cover ignored", []string{"ssh-ed25519"}, []string{""}, []string{"ssh-ed25519"}, 0},
+		{"unimplemented reported", []string{"x509v3-sign-rsa", "ssh-ed25519"}, nil, []string{"ssh-ed25519"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fetch, errs := hostKeysToFetch(tt.offered, tt.covered)
+			if !slices.Equal(fetch, tt.fetch) || len(errs) != tt.errs {
+				t.Errorf("fetch %v, %d errors; want %v, %d", fetch, len(errs), tt.fetch, tt.errs)
+			}
+		})
+	}
+}
+
+func TestHostKeysInOrder(t *testing.T) {
+	keys := map[string]facts.SSHHostKey{
+		"rsa-sha2-512": {Algorithm: "rsa-sha2-512", Type: "ssh-rsa", Bits: 3072, Fingerprint: "SHA256:r"},
+		"ssh-ed25519":  {Algorithm: "ssh-ed25519", Type: "ssh-ed25519", Bits: 256, Fingerprint: "SHA256:e"},
+	}
+	got := hostKeysInOrder([]string{"ssh-rsa", "ssh-ed25519", "ssh-dss", "rsa-sha2-512"}, keys)
+	want := []facts.SSHHostKey{
+		{Algorithm: "ssh-rsa", Type: "ssh-rsa", Bits: 3072, Fingerprint: "SHA256:r"},
+		keys["ssh-ed25519"],
+		keys["rsa-sha2-512"],
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %+v\nwant %+v", got, want)
+	}
+}

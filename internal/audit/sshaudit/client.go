@@ -89,23 +89,69 @@ func clientConfig(user string, hostKeyAlgs []string) *ssh.ClientConfig {
 	return cfg
 }
 
-// probeHostKeys fetches, all at once, the host key of every offered
-// host-key algorithm vigil's client implements except skip, each connection
-// holding a slot of sem. It returns the keys by algorithm and one error per
-// key it could not fetch.
-func probeHostKeys(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Options, sem chan struct{}, offered []string, skip string) (map[string]facts.SSHHostKey, []error) {
+// keyFamily names the key a host-key algorithm signs with: the three RSA
+// signature algorithms (RFC 8332) share one RSA key, so one fetch serves
+// them all.
+func keyFamily(alg string) string {
+	switch alg {
+	case ssh.KeyAlgoRSA, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSASHA512:
+		return ssh.KeyAlgoRSA
+	}
+	return alg
+}
+
+// hostKeysToFetch returns the offered host-key algorithms whose key must be
+// fetched: one per key family not already covered, and only those vigil's
+// client implements; for the others, one error each.
+func hostKeysToFetch(offered, covered []string) ([]string, []error) {
 	supported := clientAlgorithms().HostKeys
-	var algs []string
+	var families []string
+	for _, c := range covered {
+		if c != "" {
+			families = append(families, keyFamily(c))
+		}
+	}
+	var fetch []string
 	var errs []error
 	for _, a := range offered {
 		switch {
-		case a == skip || slices.Contains(algs, a):
+		case slices.Contains(families, keyFamily(a)):
 		case slices.Contains(supported, a):
-			algs = append(algs, a)
+			fetch = append(fetch, a)
+			families = append(families, keyFamily(a))
 		default:
-			errs = append(errs, fmt.Errorf("SSH host key for %s from %s not fetched: vigil's SSH client does not implement that algorithm", a, addr))
+			errs = append(errs, fmt.Errorf("SSH host key for %s not fetched: vigil's SSH client does not implement that algorithm", a))
 		}
 	}
+	return fetch, errs
+}
+
+// hostKeysInOrder returns the key of every offered algorithm, in the
+// server's order: the key fetched for it, or else the key of its family.
+func hostKeysInOrder(offered []string, keys map[string]facts.SSHHostKey) []facts.SSHHostKey {
+	var out []facts.SSHHostKey
+	for _, a := range offered {
+		k, ok := keys[a]
+		if !ok {
+			for alg, fk := range keys {
+				if keyFamily(alg) == keyFamily(a) {
+					k, ok = fk, true
+					k.Algorithm = a
+					break
+				}
+			}
+		}
+		if ok && !slices.ContainsFunc(out, func(x facts.SSHHostKey) bool { return x.Algorithm == a }) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// probeHostKeys fetches, all at once, the host key of every algorithm of
+// algs, each connection holding a slot of sem. It returns the keys by
+// algorithm and one error per key it could not fetch.
+func probeHostKeys(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Options, sem chan struct{}, algs []string) (map[string]facts.SSHHostKey, []error) {
 	var wg sync.WaitGroup
 	keys := make([]*facts.SSHHostKey, len(algs))
 	keyErrs := make([]error, len(algs))
@@ -118,6 +164,7 @@ func probeHostKeys(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, o
 	}
 	wg.Wait()
 	got := map[string]facts.SSHHostKey{}
+	var errs []error
 	for i, alg := range algs {
 		if keys[i] != nil {
 			got[alg] = *keys[i]
