@@ -39,8 +39,12 @@ lab-up: lab-deps
 lab-down:
 	lab/lab.sh down
 
+## bench: vigil against nmap, sslscan, testssl.sh and ssh-audit (root;
+## quiet machine); each script writes its section of docs/benchmarks.md.
 bench: build lab-up
 	bench/portscan.sh
+	bench/tls.sh
+	bench/ssh.sh
 
 ## docs regenerates the generated parts of docs/.
 docs:

@@ -173,33 +173,50 @@ func (l *layer) identify(ctx context.Context, s *facts.Service, first net.Conn, 
 		}
 	}
 	var spec chan outcome
-	if l.speculate && len(probes) > 0 {
-		sctx, stop := context.WithCancel(ctx)
-		defer stop()
+	var stop context.CancelFunc = func() {}
+	defer func() { stop() }()
+	speculate := func() {
+		stop()
+		var sctx context.Context
+		sctx, stop = context.WithCancel(ctx)
 		spec = make(chan outcome, 1)
 		p := probes[0]
 		probes = probes[1:]
 		base := clone(s) // the goroutine must not read s while the banner path writes it
 		go func() { spec <- l.run(sctx, &base, p) }()
 	}
+	if l.speculate && len(probes) > 0 {
+		speculate()
+	}
 	banner := make(chan []byte, 1)
 	go func() { banner <- readBanner(ctx, c, l.bannerWait, l.opt.Timeout) }()
 
 	var b []byte
 	var done *outcome
-	select {
-	case b = <-banner:
-	case o := <-spec:
-		spec = nil
-		if o.err == nil {
-			// A client-first protocol answered: no greeting will come.
-			_ = c.Close()
-			<-banner
-			*s = o.s
-			return true
+wait:
+	for {
+		select {
+		case b = <-banner:
+			break wait
+		case o := <-spec:
+			spec = nil
+			if o.err == nil {
+				// A client-first protocol answered: no greeting will come.
+				_ = c.Close()
+				<-banner
+				*s = o.s
+				return true
+			}
+			if len(o.resp) == 0 && len(probes) > 0 {
+				// The server ended that probe without a word, so it is not
+				// one that greets: speculate on with the next probe.
+				speculate()
+				continue
+			}
+			done = &o
+			b = <-banner
+			break wait
 		}
-		done = &o
-		b = <-banner
 	}
 	if len(b) > 0 {
 		// A server that speaks first is never a client-first protocol: if

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/binary"
@@ -428,3 +429,34 @@ func TestNilDialer(t *testing.T) {
 		t.Error("UDP without a dialer answered")
 	}
 }
+
+// A client-first server that drops the probes it does not understand
+// without a word is identified by the probes that follow at once, not after
+// the banner wait: with a wait longer than the test's deadline, it is still
+// recognised.
+func TestTCPSilentDropsSpeculateOn(t *testing.T) {
+	srv := serveTCP(t, func(ctx context.Context, c net.Conn) {
+		// Like Redis on a request it takes for an attack: anything but a
+		// RESP array is dropped without a word.
+		first := make([]byte, 1)
+		if _, err := io.ReadFull(c, first); err != nil || first[0] != '*' {
+			return
+		}
+		redisHandler(false)(ctx, replayConn{c, io.MultiReader(bytes.NewReader(first), c)})
+	})
+	opt := testOptions
+	opt.BannerWait, opt.Timeout = time.Hour, time.Hour
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	if s := TCP(ctx, newDialer(t), srv.addr, opt); s.Name != "redis" {
+		t.Errorf("got %q, want redis before the deadline", s.Name)
+	}
+}
+
+// replayConn is a connection whose reads come from r.
+type replayConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c replayConn) Read(b []byte) (int, error) { return c.r.Read(b) }
