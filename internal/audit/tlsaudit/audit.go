@@ -381,12 +381,12 @@ type result struct {
 }
 
 // connect opens a fresh connection and runs the STARTTLS upgrade.
-func (a *auditor) connect(ctx context.Context) (net.Conn, error) {
-	c, err := a.d.Dial(ctx, "tcp", a.addr, a.timeout)
+func (a *auditor) connect(ctx context.Context, timeout time.Duration) (net.Conn, error) {
+	c, err := a.d.Dial(ctx, "tcp", a.addr, timeout)
 	if err != nil {
 		return nil, err
 	}
-	if err := startTLS(ctx, c, a.opt.StartTLS, a.timeout); err != nil {
+	if err := startTLS(ctx, c, a.opt.StartTLS, timeout); err != nil {
 		_ = c.Close()
 		return nil, err
 	}
@@ -404,34 +404,53 @@ func (a *auditor) acquire(ctx context.Context) (func(), error) {
 }
 
 // handshake sends one hello at version v offering suites and reads the
-// answer, up to the certificate when wantCert.
+// answer, up to the certificate when wantCert. A server that stays silent
+// gets one more try with twice the time: a busy server (a login process to
+// start, a CPU shared with other handshakes) may miss one deadline, and a
+// version must not be reported refused, or the audit fail, for that.
 func (a *auditor) handshake(ctx context.Context, v uint16, suites []uint32, wantCert bool) result {
+	r, silent := a.handshakeOnce(ctx, v, suites, wantCert, a.timeout)
+	if silent && ctx.Err() == nil {
+		r, _ = a.handshakeOnce(ctx, v, suites, wantCert, 2*a.timeout)
+	}
+	return r
+}
+
+// handshakeOnce is one try of handshake within timeout per step; silent
+// reports that it timed out without a byte from the server.
+func (a *auditor) handshakeOnce(ctx context.Context, v uint16, suites []uint32, wantCert bool, timeout time.Duration) (result, bool) {
 	release, err := a.acquire(ctx)
 	if err != nil {
-		return result{err: err}
+		return result{err: err}, false
 	}
 	defer release()
-	c, err := a.connect(ctx)
+	c, err := a.connect(ctx, timeout)
 	if err != nil {
-		return result{err: err}
+		return result{err: err}, timedOut(err)
 	}
 	defer c.Close()
 	hello, err := a.hello(v, suites)
 	if err != nil {
-		return result{err: err}
+		return result{err: err}, false
 	}
-	if err := wire.Write(ctx, c, hello, a.timeout); err != nil {
+	if err := wire.Write(ctx, c, hello, timeout); err != nil {
 		if closed(err) {
-			return result{kind: refused, why: "closed the connection"}
+			return result{kind: refused, why: "closed the connection"}, false
 		}
-		return result{err: fmt.Errorf("sending the %s hello: %w", versionName(v), err)}
+		return result{err: fmt.Errorf("sending the %s hello: %w", versionName(v), err)}, false
 	}
-	buf, rerr := wire.ReadUntil(ctx, c, maxAnswer, a.timeout, func(b []byte) bool {
+	buf, rerr := wire.ReadUntil(ctx, c, maxAnswer, timeout, func(b []byte) bool {
 		_, final := scanAnswer(b, wantCert)
 		return final
 	})
 	ans, _ := scanAnswer(buf, wantCert)
-	return interpret(v, suites, ans, len(buf), rerr, a.timeout)
+	return interpret(v, suites, ans, len(buf), rerr, timeout), len(buf) == 0 && timedOut(rerr)
+}
+
+// timedOut reports an error that is a deadline passing.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, dialer.ErrTimeout) || (errors.As(err, &ne) && ne.Timeout())
 }
 
 // interpret turns a parsed answer into a result.
@@ -543,7 +562,7 @@ func (a *auditor) fetchChain(ctx context.Context) ([][]byte, error) {
 		return nil, err
 	}
 	defer release()
-	c, err := a.connect(ctx)
+	c, err := a.connect(ctx, a.timeout)
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -502,5 +503,34 @@ func TestAuditHelloRetryRequest(t *testing.T) {
 	}
 	if got := acceptedVersions(res); !slices.Equal(got, []string{facts.TLS13}) {
 		t.Errorf("accepted %v", got)
+	}
+}
+
+// A server too busy to answer the first connections within the timeout is
+// tried again with more time: no version is lost and the audit succeeds.
+func TestAuditRetriesSilentHandshakes(t *testing.T) {
+	pki := newPKI(t)
+	cfg := goTLSConfig(pki)
+	var n atomic.Int32
+	addr := serve(t, func(c net.Conn) {
+		if n.Add(1) <= 3 {
+			time.Sleep(time.Second) // silent past the timeout
+			return
+		}
+		_ = tls.Server(c, cfg).Handshake()
+	})
+	res, err := Audit(t.Context(), testDialer(t), addr, Options{Roots: pki.roots, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{facts.TLS10, facts.TLS11, facts.TLS12, facts.TLS13} {
+		if got := versionByName(t, res, v); !got.Accepted {
+			t.Errorf("%s not accepted", v)
+		}
+	}
+	for _, v := range []string{facts.SSLv2, facts.SSLv3} {
+		if got := versionByName(t, res, v); got.Accepted {
+			t.Errorf("%s accepted", v)
+		}
 	}
 }
