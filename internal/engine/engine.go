@@ -23,6 +23,7 @@ import (
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/scope"
+	"github.com/vigilsec/vigil/internal/synscan"
 )
 
 // Config describes one scan.
@@ -43,6 +44,9 @@ type Config struct {
 	MinTimeout time.Duration
 	// PortsOnly stops after the port scan: no identification, no audits.
 	PortsOnly bool
+	// SYN sweeps the ports with a half-open SYN scan (raw sockets, root,
+	// IPv4 only) instead of a connect scan.
+	SYN bool
 	// NoDefaultCreds turns off tries of vendor-default credentials.
 	NoDefaultCreds bool
 	// TLSRoots are the roots certificates must chain to (system roots plus
@@ -138,10 +142,24 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	cfg.Log.Debug("scope expanded", "hosts", len(set.Hosts), "tcp_ports", len(cfg.Ports), "udp_ports", len(cfg.UDPPorts))
 	phase := time.Now()
 	if len(cfg.Ports) > 0 {
-		res, err := portscan.Scan(ctx, d, addrs, portscan.Config{
+		pcfg := portscan.Config{
 			Ports: cfg.Ports, MinTimeout: cfg.MinTimeout, MaxTimeout: cfg.Dial.Timeout,
 			Retries: 1, Discovery: cfg.Discovery,
-		}, progress("ports"))
+		}
+		if cfg.SYN {
+			for _, a := range addrs {
+				if !a.Unmap().Is4() {
+					return nil, fmt.Errorf("--syn scans IPv4 only and %s is IPv6: leave out --syn, or the IPv6 targets", a)
+				}
+			}
+			syn, err := synscan.New(d)
+			if err != nil {
+				return nil, err
+			}
+			defer syn.Close()
+			pcfg.Prober = syn
+		}
+		res, err := portscan.Scan(ctx, d, addrs, pcfg, progress("ports"))
 		if err != nil {
 			return nil, err
 		}
