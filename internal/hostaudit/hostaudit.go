@@ -400,6 +400,12 @@ func daemonMasters(procs map[int]*process) []*process {
 		if kind == "nginx" && len(p.Args) == 1 && strings.Contains(p.Args[0], "worker process") {
 			continue
 		}
+		// A process that ended while it was listed has no command line
+		// left to read; `sshd -T` and `sshd -t` (another audit, a package
+		// script) only test a configuration. Neither is a daemon.
+		if len(p.Args) == 0 || (kind == "sshd" && (slices.Contains(p.Args, "-T") || slices.Contains(p.Args, "-t"))) {
+			continue
+		}
 		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b *process) int { return a.PID - b.PID })

@@ -265,3 +265,22 @@ func FuzzParseProcFiles(f *testing.F) {
 		ParseComms(passwd)
 	})
 }
+
+func TestDaemonMasters(t *testing.T) {
+	procs := map[int]*process{
+		1:  {PID: 1, Comm: "systemd", Args: []string{"/sbin/init"}},
+		10: {PID: 10, PPID: 1, Comm: "sshd", Args: []string{"sshd: /usr/sbin/sshd -D -f /tmp/x [listener] 0 of 10-100 startups"}},
+		11: {PID: 11, PPID: 10, Comm: "sshd", Args: []string{"sshd: root [priv]"}},
+		20: {PID: 20, PPID: 1, Comm: "sshd"},                                                          // ended while listed
+		30: {PID: 30, PPID: 99, Comm: "sshd", Args: []string{"/usr/sbin/sshd", "-T", "-f", "/tmp/y"}}, // a test run
+		40: {PID: 40, PPID: 1, Comm: "nginx", Args: []string{"nginx: master process /usr/sbin/nginx"}},
+		41: {PID: 41, PPID: 40, Comm: "nginx", Args: []string{"nginx: worker process"}},
+	}
+	var got []int
+	for _, p := range daemonMasters(procs) {
+		got = append(got, p.PID)
+	}
+	if want := []int{10, 40}; !slices.Equal(got, want) {
+		t.Errorf("masters %v, want %v", got, want)
+	}
+}
