@@ -30,11 +30,12 @@ m = json.load(open(sys.argv[1]))
 print("\n".join(sorted({s["host"] for s in m["services"] if s["transport"] == "tcp"}, key=lambda h: tuple(map(int, h.split("."))))))
 ' "$labdir/manifest.json")
 
-# elapsed CMD… runs a command and prints its wall time in seconds.
+# elapsed CMD… runs a command, its output discarded, and prints its wall
+# time in seconds.
 elapsed() {
   local start end
   start=$(date +%s.%N)
-  "$@"
+  "$@" >/dev/null 2>&1 || true
   end=$(date +%s.%N)
   python3 -c "print(f'{$end - $start:.2f}')"
 }
@@ -65,8 +66,8 @@ for line in open(sys.argv[1]):
 }
 
 echo "== 1. all 65,535 TCP ports on ${#hosts[@]} lab hosts"
-t_vigil1=$(elapsed "$vigil" scan "${hosts[@]}" --ports-only --udp-ports "" --format json -o "$out/lab-vigil.json" --no-store 2>/dev/null || true)
-t_nmap1=$(elapsed nmap -sT -p- -T4 -n -oG "$out/lab-nmap.gnmap" "${hosts[@]}" >/dev/null)
+t_vigil1=$(elapsed "$vigil" scan "${hosts[@]}" --ports-only --udp-ports "" --format json -o "$out/lab-vigil.json" --no-store)
+t_nmap1=$(elapsed nmap -sT -p- -T4 -n -oG "$out/lab-nmap.gnmap" "${hosts[@]}")
 vigil_open "$out/lab-vigil.json" >"$out/lab-vigil.open"
 nmap_open "$out/lab-nmap.gnmap" >"$out/lab-nmap.open"
 missed1=$(comm -13 "$out/lab-vigil.open" "$out/lab-nmap.open" | wc -l)
@@ -78,13 +79,25 @@ netns=$(cat "$labdir/netns.json")
 server=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["server"])' "$netns")
 client_ns=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["client_ns"])' "$netns")
 expected=$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["open_ports"]))' "$netns")
-t_vigil2=$(elapsed ip netns exec "$client_ns" "$vigil" scan "$server" --ports-only --udp-ports "" --format json -o "$out/fw-vigil.json" --no-store 2>/dev/null || true)
-t_nmap2=$(elapsed ip netns exec "$client_ns" nmap -sT -p- -T4 -n -Pn -oG "$out/fw-nmap.gnmap" "$server" >/dev/null)
+t_vigil2=$(elapsed ip netns exec "$client_ns" "$vigil" scan "$server" --ports-only --udp-ports "" --format json -o "$out/fw-vigil.json" --no-store)
+t_nmap2=$(elapsed ip netns exec "$client_ns" nmap -sT -p- -T4 -n -Pn -oG "$out/fw-nmap.gnmap" "$server")
 vigil_open "$out/fw-vigil.json" >"$out/fw-vigil.open"
 nmap_open "$out/fw-nmap.gnmap" >"$out/fw-nmap.open"
 found2=$(wc -l <"$out/fw-vigil.open")
 missed2=$(comm -13 "$out/fw-vigil.open" "$out/fw-nmap.open" | wc -l)
 echo "vigil ${t_vigil2}s ($found2/$expected open), nmap ${t_nmap2}s ($(wc -l <"$out/fw-nmap.open") open); vigil missed $missed2 of nmap's"
+
+echo "== 2b. raw SYN scanning, for the --syn decision: vigil --syn and nmap -sS on the same targets"
+t_vsyn1=$(elapsed "$vigil" scan "${hosts[@]}" --syn --ports-only --udp-ports "" --format json -o "$out/lab-vigil-syn.json" --no-store)
+vigil_open "$out/lab-vigil-syn.json" >"$out/lab-vigil-syn.open"
+t_vsyn2=$(elapsed ip netns exec "$client_ns" "$vigil" scan "$server" --syn --ports-only --udp-ports "" --format json -o "$out/fw-vigil-syn.json" --no-store)
+vigil_open "$out/fw-vigil-syn.json" >"$out/fw-vigil-syn.open"
+echo "vigil --syn: lab ${t_vsyn1}s ($(wc -l <"$out/lab-vigil-syn.open") open), firewalled host ${t_vsyn2}s ($(wc -l <"$out/fw-vigil-syn.open") open)"
+t_syn1=$(elapsed nmap -sS -p- -T4 -n -oG "$out/lab-nmap-syn.gnmap" "${hosts[@]}")
+nmap_open "$out/lab-nmap-syn.gnmap" >"$out/lab-nmap-syn.open"
+t_syn2=$(elapsed ip netns exec "$client_ns" nmap -sS -p- -T4 -n -Pn -oG "$out/fw-nmap-syn.gnmap" "$server")
+nmap_open "$out/fw-nmap-syn.gnmap" >"$out/fw-nmap-syn.open"
+echo "nmap -sS: lab ${t_syn1}s ($(wc -l <"$out/lab-nmap-syn.open") open), firewalled host ${t_syn2}s ($(wc -l <"$out/fw-nmap-syn.open") open)"
 
 echo "== 3. identification: vigil scan of the lab vs nmap -sV on the known open ports"
 # Real services only: the hostile and emulated servers (127.0.2.30-31) have
@@ -101,9 +114,11 @@ import json, sys
 m = json.load(open(sys.argv[1]))
 print(",".join(map(str, sorted({s["port"] for s in m["services"] if s["transport"] == "tcp" and not s.get("hostile")}))))
 ' "$labdir/manifest.json")
-t_vigil3=$(elapsed "$vigil" scan "${real_hosts[@]}" --udp-ports "" --format json -o "$out/id-vigil.json" --no-store --tls-ca "$labdir/ca.pem" 2>/dev/null || true)
-t_nmap3=$(elapsed nmap -sV -sT -T4 -n -p "$ports3" -oX "$out/id-nmap.xml" "${real_hosts[@]}" >/dev/null)
+t_vigil3=$(elapsed "$vigil" scan "${real_hosts[@]}" --udp-ports "" --format json -o "$out/id-vigil.json" --no-store --tls-ca "$labdir/ca.pem")
+t_vigil3k=$(elapsed "$vigil" scan "${real_hosts[@]}" -p "$ports3" --udp-ports "" --format json -o "$out/id-vigil-known.json" --no-store --tls-ca "$labdir/ca.pem")
+t_nmap3=$(elapsed nmap -sV -sT -T4 -n -p "$ports3" -oX "$out/id-nmap.xml" "${real_hosts[@]}")
 read -r ok_vigil ok_nmap total3 < <(python3 bench/identify_score.py "$labdir/manifest.json" "$out/id-vigil.json" "$out/id-nmap.xml")
+read -r ok_vigil3k _ _ < <(python3 bench/identify_score.py "$labdir/manifest.json" "$out/id-vigil-known.json" "$out/id-nmap.xml")
 echo "vigil ${t_vigil3}s ($ok_vigil/$total3 right), nmap -sV ${t_nmap3}s ($ok_nmap/$total3 right)"
 
 echo "== 4. memory: 127.0.0.0/22 x ports 1-1000"
@@ -124,7 +139,9 @@ Reproduce with \`sudo bench/portscan.sh\` (or \`make bench\`); raw results land 
 |---|---|---|---|---|
 | all 65,535 TCP ports on ${#hosts[@]} lab hosts (\`vigil scan … --ports-only\` vs \`nmap -sT -p- -T4\`) | ${t_vigil1} s | ${t_nmap1} s | $(ratio "$t_nmap1" "$t_vigil1")× | vigil missed ${missed1} of nmap's $(wc -l <"$out/lab-nmap.open") open ports, found ${extra1} more |
 | firewalled namespace host, ${expected} open ports, every other port silently dropped (\`nmap -sT -p- -T4 -Pn\`) | ${t_vigil2} s | ${t_nmap2} s | $(ratio "$t_nmap2" "$t_vigil2")× | vigil found ${found2}/${expected}, missed ${missed2} of nmap's |
+| the same two scans as SYN scans: \`vigil scan --syn\` vs \`nmap -sS -p- -T4\` (lab; firewalled host) | ${t_vsyn1} s; ${t_vsyn2} s | ${t_syn1} s; ${t_syn2} s | $(ratio "$t_syn1" "$t_vsyn1")×; $(ratio "$t_syn2" "$t_vsyn2")× | vigil --syn found $(wc -l <"$out/lab-vigil-syn.open") and $(wc -l <"$out/fw-vigil-syn.open") open; nmap -sS $(wc -l <"$out/lab-nmap-syn.open") and $(wc -l <"$out/fw-nmap-syn.open") |
 | identification of the lab's ${#real_hosts[@]} hosts of real services (\`vigil scan\`: all 65,535 ports + identification + audits, vs \`nmap -sV\` on the known open ports only) | ${t_vigil3} s | ${t_nmap3} s | $(ratio "$t_nmap3" "$t_vigil3")× | right name/TLS: vigil ${ok_vigil}/${total3}, nmap ${ok_nmap}/${total3} |
+| identification alone: \`vigil scan\` on the same known ports as nmap (identification + audits) vs \`nmap -sV\` | ${t_vigil3k} s | ${t_nmap3} s | $(ratio "$t_nmap3" "$t_vigil3k")× | right name/TLS: vigil ${ok_vigil3k}/${total3} |
 
 Memory: \`vigil scan 127.0.0.0/22 -p 1-1000\` (1,024 hosts × 1,000 ports) peaked at **$((rss_kb / 1024)) MB** resident (\`/usr/bin/time -v\`), in ${t_mem}.
 <!-- portscan:end -->
