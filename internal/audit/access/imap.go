@@ -34,7 +34,15 @@ func parseIMAPCapability(b []byte) (caps string, ok bool) {
 	lines, _ := reply.SplitLines(b)
 	for _, l := range lines {
 		s := string(l)
-		u := strings.ToUpper(s)
+		// ASCII upper case only: indices found in u must hold in s, and
+		// strings.ToUpper changes the length of invalid UTF-8.
+		ub := []byte(s)
+		for i, c := range ub {
+			if 'a' <= c && c <= 'z' {
+				ub[i] = c - 'a' + 'A'
+			}
+		}
+		u := string(ub)
 		if rest, found := strings.CutPrefix(u, "* CAPABILITY "); found {
 			caps, ok = s[len(s)-len(rest):], true
 			continue
