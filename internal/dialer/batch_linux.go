@@ -66,6 +66,8 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 		return fmt.Errorf("cannot create an epoll instance: %w", err)
 	}
 	defer unix.Close(ep)
+	var spares spareSockets
+	defer spares.close()
 	inflight := map[int]*pending{}
 	var queue deadlines
 	var again []ProbeRequest // retries, and probes that hit local exhaustion
@@ -117,7 +119,7 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 				exhausted = true
 				break
 			}
-			p, st, err := d.start(ctx, ep, req)
+			p, st, err := d.start(ctx, ep, req, &spares)
 			switch {
 			case p != nil:
 				inflight[p.fd] = p
@@ -182,9 +184,14 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 	}
 }
 
-// start opens a non-blocking socket and begins connecting. It returns a nil
-// pending when the probe finished at once.
-func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest) (*pending, Status, error) {
+// start begins connecting to req.Addr on a spare socket or a new
+// non-blocking one. It returns a nil pending when the probe finished at
+// once: on loopback and other local paths the kernel has handled the answer
+// before connect returns, so asking again (a second connect) settles most
+// probes without epoll, and a refused socket is kept in spares for the next
+// probe instead of being closed and opened again. Together these halve the
+// kernel work of a local sweep.
+func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *spareSockets) (*pending, Status, error) {
 	release, err := d.acquire(ctx, req.Addr.Addr())
 	if err != nil {
 		return nil, Filtered, err
@@ -204,31 +211,83 @@ func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest) (*pending,
 		}
 		sa = sa6
 	}
-	fd, err := unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
-	if err != nil {
-		release()
-		return nil, Filtered, fmt.Errorf("cannot open a socket: %w", err)
+	fd, ok := spares.take(family)
+	if !ok {
+		fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
+		if err != nil {
+			release()
+			return nil, Filtered, fmt.Errorf("cannot open a socket: %w", err)
+		}
 	}
 	start := time.Now()
 	err = unix.Connect(fd, sa)
-	if err == nil || !errors.Is(err, unix.EINPROGRESS) {
-		if err == nil {
-			_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
-		}
-		_ = unix.Close(fd)
-		release()
-		if err == nil {
-			return nil, Open, nil
-		}
-		st, e := statusOf(err)
-		return nil, st, e
+	if errors.Is(err, unix.EINPROGRESS) {
+		// EALREADY: still waiting for the answer; nil: connected;
+		// otherwise the error the answer left on the socket.
+		err = unix.Connect(fd, sa)
 	}
-	if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLERR | unix.EPOLLHUP, Fd: int32(fd)}); err != nil {
-		_ = unix.Close(fd)
-		release()
-		return nil, Filtered, fmt.Errorf("cannot watch a socket: %w", err)
+	if errors.Is(err, unix.EALREADY) {
+		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLERR | unix.EPOLLHUP, Fd: int32(fd)}); err != nil {
+			_ = unix.Close(fd)
+			release()
+			return nil, Filtered, fmt.Errorf("cannot watch a socket: %w", err)
+		}
+		return &pending{req: req, fd: fd, start: start, deadline: start.Add(req.Timeout), release: release}, Filtered, nil
 	}
-	return &pending{req: req, fd: fd, start: start, deadline: start.Add(req.Timeout), release: release}, Filtered, nil
+	defer release()
+	switch {
+	case err == nil:
+		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+		_ = unix.Close(fd)
+		return nil, Open, nil
+	case errors.Is(err, unix.ECONNREFUSED):
+		// The failed connect left the socket unconnected and reusable.
+		spares.put(family, fd)
+		return nil, Closed, nil
+	}
+	_ = unix.Close(fd)
+	st, e := statusOf(err)
+	return nil, st, e
+}
+
+// spareSockets holds refused, unconnected sockets of one probe loop for
+// reuse, per address family.
+type spareSockets struct{ v4, v6 []int }
+
+// maxSpares bounds the sockets a loop keeps beyond its probes in flight.
+const maxSpares = 8
+
+func (s *spareSockets) list(family int) *[]int {
+	if family == unix.AF_INET {
+		return &s.v4
+	}
+	return &s.v6
+}
+
+func (s *spareSockets) take(family int) (int, bool) {
+	l := s.list(family)
+	if len(*l) == 0 {
+		return -1, false
+	}
+	fd := (*l)[len(*l)-1]
+	*l = (*l)[:len(*l)-1]
+	return fd, true
+}
+
+func (s *spareSockets) put(family, fd int) {
+	l := s.list(family)
+	if len(*l) >= maxSpares {
+		_ = unix.Close(fd)
+		return
+	}
+	*l = append(*l, fd)
+}
+
+func (s *spareSockets) close() {
+	for _, fd := range append(s.v4, s.v6...) {
+		_ = unix.Close(fd)
+	}
+	s.v4, s.v6 = nil, nil
 }
 
 // statusOf maps a connect error to a port state; errors that say nothing

@@ -2,8 +2,10 @@ package dialer
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -149,5 +151,75 @@ func TestProbeManyRetriesAndReportsEachPortOnce(t *testing.T) {
 	}
 	if !errors.Is(got[reqs[2].Addr].Err, ErrOutOfScope) {
 		t.Errorf("out-of-scope probe: %+v", got[reqs[2].Addr])
+	}
+}
+
+// TestProbeManyAgreesWithDial sweeps a thousand ports on IPv4 and IPv6
+// loopback, a few of them listening, in a mixed order: refused sockets are
+// reused for later probes (of either family), and every state must still
+// match what a plain connect says, with no socket left open afterwards.
+func TestProbeManyAgreesWithDial(t *testing.T) {
+	var targets []netip.AddrPort
+	for _, host := range []string{"127.0.8.4", "::1"} {
+		for range 3 {
+			ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+			if err != nil {
+				t.Skipf("cannot listen on %s: %v", host, err)
+			}
+			defer ln.Close()
+			targets = append(targets, ln.Addr().(*net.TCPAddr).AddrPort())
+		}
+		base := targets[len(targets)-1].Port() &^ 511
+		for p := range uint16(500) {
+			targets = append(targets, netip.AddrPortFrom(netip.MustParseAddr(host), base+p))
+		}
+	}
+	rand.Shuffle(len(targets), func(i, j int) { targets[i], targets[j] = targets[j], targets[i] })
+	want := map[netip.AddrPort]Status{}
+	for _, a := range targets {
+		c, err := net.DialTimeout("tcp", a.String(), time.Second)
+		want[a] = Closed
+		if err == nil {
+			want[a] = Open
+			c.Close()
+		}
+	}
+	fds := func() int { e, _ := os.ReadDir("/proc/self/fd"); return len(e) }
+	before := fds()
+
+	d, _ := New(Config{Concurrency: 64, Timeout: time.Second}, func(a netip.Addr) bool { return a.IsLoopback() })
+	var mu sync.Mutex
+	k := 0
+	next := func() (ProbeRequest, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if k == len(targets) {
+			return ProbeRequest{}, false
+		}
+		k++
+		return ProbeRequest{Addr: targets[k-1], Timeout: time.Second}, true
+	}
+	got := map[netip.AddrPort]Status{}
+	if err := d.ProbeMany(t.Context(), next, func(r ProbeResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[r.Req.Addr] = r.Status
+	}); err != nil {
+		t.Fatal(err)
+	}
+	open := 0
+	for a, w := range want {
+		if got[a] != w {
+			t.Errorf("%v: %v, a plain connect says %v", a, got[a], w)
+		}
+		if w == Open {
+			open++
+		}
+	}
+	if open < 6 || len(got) != len(want) {
+		t.Errorf("%d results for %d ports, %d open (want at least our 6)", len(got), len(want), open)
+	}
+	if after := fds(); after > before {
+		t.Errorf("%d file descriptors open after the sweep, %d before", after, before)
 	}
 }
