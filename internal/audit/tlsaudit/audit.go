@@ -236,10 +236,11 @@ func (a *auditor) auditVersion(ctx context.Context, v uint16, fv *facts.TLSVersi
 	var errs []error
 	if v != tlsinfo.VersionSSL2 {
 		var err error
-		ids, err = a.enumerate(ctx, v, p.suite)
+		var chain []uint32
+		ids, chain, err = a.enumerate(ctx, v, p.suite)
 		errs = append(errs, err)
 		if len(ids) >= 2 {
-			order, ranked, err := a.serverOrder(ctx, v, ids)
+			order, ranked, err := a.serverOrder(ctx, v, ids, chain)
 			fv.ServerOrder = order
 			if ranked != nil {
 				ids = ranked
@@ -274,47 +275,86 @@ func offer(v uint16) []uint32 {
 	return ids
 }
 
-// enumerate finds every suite version v accepts, knowing first is one. The
-// remaining candidates are split into chunks enumerated in parallel: offer
-// the chunk, note the chosen suite, drop it, offer again until refused.
-func (a *auditor) enumerate(ctx context.Context, v uint16, first uint32) ([]uint32, error) {
+// splitAfter is how many suites of one version a server may accept before
+// enumeration goes parallel.
+const splitAfter = 4
+
+// enumerate finds every suite version v accepts, knowing first (the
+// server's pick among them all) is one: it offers what remains, drops the
+// suite the server picks and offers again until refused. That costs one
+// handshake per accepted suite plus one, and when the server imposes its
+// order the picks come in that order (chain, nil otherwise). Past
+// splitAfter picks the rest is split into chunks enumerated the same way in
+// parallel, so a server accepting dozens of suites costs few round trips.
+// The suites are returned sorted.
+func (a *auditor) enumerate(ctx context.Context, v uint16, first uint32) (found, chain []uint32, err error) {
 	cands := slices.DeleteFunc(offer(v), func(id uint32) bool { return id == first })
+	chain = []uint32{first}
+	for len(chain) <= splitAfter {
+		more, done, err := a.pick(ctx, v, &cands, 1)
+		chain = append(chain, more...)
+		if err != nil || done {
+			return slices.Sorted(slices.Values(chain)), chainIf(err == nil, chain), err
+		}
+	}
 	size := max((len(cands)+a.par-1)/a.par, 8)
 	var mu sync.Mutex
-	found := []uint32{first}
+	found = slices.Clone(chain)
 	var errs []error
 	var wg sync.WaitGroup
 	for start := 0; start < len(cands); start += size {
 		chunk := slices.Clone(cands[start:min(start+size, len(cands))])
 		wg.Go(func() {
-			for len(chunk) > 0 {
-				r := a.handshake(ctx, v, chunk, false)
-				if r.kind != accepted {
-					if r.kind == failed {
-						mu.Lock()
-						errs = append(errs, fmt.Errorf("%s suites: %w", versionName(v), r.err))
-						mu.Unlock()
-					}
-					return
-				}
-				mu.Lock()
-				found = append(found, r.suite)
-				mu.Unlock()
-				chunk = slices.DeleteFunc(chunk, func(id uint32) bool { return id == r.suite })
+			more, _, err := a.pick(ctx, v, &chunk, len(chunk))
+			mu.Lock()
+			defer mu.Unlock()
+			found = append(found, more...)
+			if err != nil {
+				errs = append(errs, err)
 			}
 		})
 	}
 	wg.Wait()
 	slices.Sort(found)
-	return found, errors.Join(errs...)
+	return found, nil, errors.Join(errs...)
+}
+
+// pick offers cands up to n times, each time dropping the suite the server
+// chose, and returns the choices; done reports that the server refused
+// what was left (or nothing is left).
+func (a *auditor) pick(ctx context.Context, v uint16, cands *[]uint32, n int) (picks []uint32, done bool, err error) {
+	for range n {
+		if len(*cands) == 0 {
+			return picks, true, nil
+		}
+		r := a.handshake(ctx, v, *cands, false)
+		switch r.kind {
+		case failed:
+			return picks, false, fmt.Errorf("%s suites: %w", versionName(v), r.err)
+		case refused:
+			return picks, true, nil
+		}
+		picks = append(picks, r.suite)
+		*cands = slices.DeleteFunc(*cands, func(id uint32) bool { return id == r.suite })
+	}
+	return picks, len(*cands) == 0, nil
+}
+
+func chainIf(ok bool, chain []uint32) []uint32 {
+	if ok {
+		return chain
+	}
+	return nil
 }
 
 // serverOrder tells whether the server picks by its own preference: offered
 // the accepted suites in one order and then reversed, a server that picks
 // the same suite both times imposes its order; one that picks each list's
-// head follows the client. When it imposes its order, the list is ranked by
-// offering what remains and taking the server's choice each time.
-func (a *auditor) serverOrder(ctx context.Context, v uint16, acc []uint32) (*bool, []uint32, error) {
+// head follows the client. When it imposes its order, the list is ranked:
+// chain, when enumeration found the suites in one chain of picks, is that
+// ranking already; otherwise what remains is offered again and the server's
+// choice taken each time.
+func (a *auditor) serverOrder(ctx context.Context, v uint16, acc, chain []uint32) (*bool, []uint32, error) {
 	rev := slices.Clone(acc)
 	slices.Reverse(rev)
 	var r1, r2 result
@@ -340,6 +380,9 @@ func (a *auditor) serverOrder(ctx context.Context, v uint16, acc []uint32) (*boo
 		return &order, nil, nil
 	default:
 		return nil, nil, nil // neither: a mixed policy (e.g. ChaCha20 preference)
+	}
+	if len(chain) == len(acc) && chain[0] == r1.suite {
+		return &order, chain, nil
 	}
 	ranked := []uint32{r1.suite}
 	rest := slices.DeleteFunc(slices.Clone(acc), func(id uint32) bool { return id == r1.suite })

@@ -25,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/ldap"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/tlsinfo"
 )
 
 func testDialer(t testing.TB) *dialer.Dialer {
@@ -257,34 +258,77 @@ func legacyServer(certDER []byte, order []uint32) func(net.Conn) {
 }
 
 func TestAuditLegacyServer(t *testing.T) {
-	pki := newPKI(t)
-	order := []uint32{0x0005, 0x000A, 0x0003, 0x0009}
-	addr := serve(t, legacyServer(pki.cert.Certificate[0], order))
-	res, err := Audit(t.Context(), testDialer(t), addr, Options{Roots: pki.roots})
-	if err != nil {
-		t.Fatal(err)
+	ssl3 := offer(tlsinfo.VersionSSL3)
+	many := slices.Clone(ssl3[len(ssl3)-12:])
+	slices.Reverse(many)
+	tests := []struct {
+		name  string
+		order []uint32
+		// hellos is how many SSLv3 handshakes the audit may make: the
+		// version probe, one per further suite plus the refusal, and the
+		// two order probes (the enumeration's picks are the ranking).
+		hellos int64
+	}{
+		{"few suites, enumerated in one chain", []uint32{0x0005, 0x000A, 0x0003, 0x0009}, 1 + 4 + 2},
+		{"many suites, enumerated in parallel", many, 0},
 	}
-	v2 := versionByName(t, res, facts.SSLv2)
-	if !v2.Accepted || !slices.Equal(suiteIDs(&v2), []uint32{0x010080, 0x020080, 0x0700C0}) {
-		t.Errorf("SSLv2: %+v", v2)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pki := newPKI(t)
+			var hellos atomic.Int64
+			legacy := legacyServer(pki.cert.Certificate[0], tt.order)
+			addr := serve(t, func(c net.Conn) {
+				legacy(&countingConn{Conn: c, ssl3: &hellos})
+			})
+			res, err := Audit(t.Context(), testDialer(t), addr, Options{Roots: pki.roots})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v2 := versionByName(t, res, facts.SSLv2)
+			if !v2.Accepted || !slices.Equal(suiteIDs(&v2), []uint32{0x010080, 0x020080, 0x0700C0}) {
+				t.Errorf("SSLv2: %+v", v2)
+			}
+			v3 := versionByName(t, res, facts.SSLv3)
+			var got []uint32
+			for _, s := range v3.Suites {
+				got = append(got, s.ID)
+			}
+			if !v3.Accepted || v3.ServerOrder == nil || !*v3.ServerOrder || !slices.Equal(got, tt.order) {
+				t.Errorf("SSLv3: accepted %v order %v suites %04x, want server order %04x", v3.Accepted, v3.ServerOrder, got, tt.order)
+			}
+			if n := hellos.Load(); tt.hellos > 0 && n != tt.hellos {
+				t.Errorf("%d SSLv3 handshakes, want %d", n, tt.hellos)
+			}
+			for _, n := range []string{facts.TLS10, facts.TLS11, facts.TLS12, facts.TLS13} {
+				if versionByName(t, res, n).Accepted {
+					t.Errorf("%s accepted", n)
+				}
+			}
+			// crypto/tls cannot speak SSLv3: the chain comes from the raw message.
+			if len(res.Chain) != 1 || res.Chain[0].Subject != "CN=leaf.test" || !res.NameMatch {
+				t.Errorf("chain %+v name %v", res.Chain, res.NameMatch)
+			}
+		})
 	}
-	v3 := versionByName(t, res, facts.SSLv3)
-	var got []uint32
-	for _, s := range v3.Suites {
-		got = append(got, s.ID)
-	}
-	if !v3.Accepted || v3.ServerOrder == nil || !*v3.ServerOrder || !slices.Equal(got, order) {
-		t.Errorf("SSLv3: accepted %v order %v suites %04x, want server order %04x", v3.Accepted, v3.ServerOrder, got, order)
-	}
-	for _, n := range []string{facts.TLS10, facts.TLS11, facts.TLS12, facts.TLS13} {
-		if versionByName(t, res, n).Accepted {
-			t.Errorf("%s accepted", n)
+}
+
+// countingConn counts the SSLv3 hellos read through it: a handshake
+// record (22) whose ClientHello asks for version 3.0.
+type countingConn struct {
+	net.Conn
+	ssl3 *atomic.Int64
+	head []byte
+}
+
+func (c *countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	if len(c.head) < 11 {
+		c.head = append(c.head, b[:min(n, 11-len(c.head))]...)
+		if len(c.head) == 11 && c.head[0] == 22 && c.head[9] == 3 && c.head[10] == 0 {
+			c.ssl3.Add(1)
 		}
 	}
-	// crypto/tls cannot speak SSLv3: the chain comes from the raw message.
-	if len(res.Chain) != 1 || res.Chain[0].Subject != "CN=leaf.test" || !res.NameMatch {
-		t.Errorf("chain %+v name %v", res.Chain, res.NameMatch)
-	}
+	return n, err
 }
 
 // scripted runs a STARTTLS server dialogue: each step reads a line (when
