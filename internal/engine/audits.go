@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
@@ -22,6 +21,12 @@ type auditEnv struct {
 	host    scope.Host
 	timeout time.Duration
 	now     time.Time
+}
+
+// newAuditEnv gives audits of host twice the identification timeout its
+// round trip rtt allows.
+func newAuditEnv(d *dialer.Dialer, cfg Config, h scope.Host, rtt time.Duration, now time.Time) auditEnv {
+	return auditEnv{d: d, cfg: cfg, host: h, now: now, timeout: identifyOptions(cfg, h, rtt).Timeout * 2}
 }
 
 // audit is one deep protocol audit: it applies to some services and adds
@@ -98,41 +103,20 @@ func runSSH(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	return err
 }
 
-// auditAll runs every applicable audit on every identified service.
-func auditAll(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set, hosts []facts.Host, rtts []time.Duration, progress func(done, total int64)) {
-	type job struct{ host, svc int }
-	var jobs []job
-	for i := range hosts {
-		for j := range hosts[i].Services {
-			jobs = append(jobs, job{i, j})
+// auditService runs every audit that applies to s, in order, keeping
+// their errors on s.
+func auditService(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) {
+	for _, a := range audits {
+		if !a.applies(s) {
+			continue
+		}
+		start := time.Now()
+		err := a.run(ctx, env, addr, s)
+		env.cfg.Log.Debug("audit", "audit", a.name, "addr", addr, "took", time.Since(start), "err", err)
+		if err != nil {
+			s.AuditErrors = append(s.AuditErrors, a.name+": "+auditErrorText(err))
 		}
 	}
-	var mu sync.Mutex
-	var done int64
-	progress(0, int64(len(jobs)))
-	now := time.Now()
-	parallel(ctx, max(1, min(cfg.Dial.Concurrency/32, 16)), len(jobs), func(k int) {
-		j := jobs[k]
-		s := &hosts[j.host].Services[j.svc]
-		env := auditEnv{d: d, cfg: cfg, host: set.Hosts[j.host], now: now,
-			timeout: identifyOptions(cfg, set.Hosts[j.host], rtts[j.host]).Timeout * 2}
-		addr := netip.AddrPortFrom(set.Hosts[j.host].Addr, uint16(s.Port))
-		for _, a := range audits {
-			if !a.applies(s) {
-				continue
-			}
-			start := time.Now()
-			err := a.run(ctx, env, addr, s)
-			cfg.Log.Debug("audit", "audit", a.name, "addr", addr, "took", time.Since(start), "err", err)
-			if err != nil {
-				s.AuditErrors = append(s.AuditErrors, a.name+": "+auditErrorText(err))
-			}
-		}
-		mu.Lock()
-		done++
-		progress(done, int64(len(jobs)))
-		mu.Unlock()
-	})
 }
 
 // auditErrorText keeps error text short and printable: audits may quote

@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/netip"
 	"slices"
-	"sync"
 	"syscall"
 	"time"
 
@@ -70,7 +69,7 @@ type Config struct {
 
 // Progress is a snapshot of the scan's advance within one phase.
 type Progress struct {
-	Phase       string // "ports", "identify", "audit"
+	Phase       string // "ports", then "services" (identification and audits)
 	Done, Total int64
 }
 
@@ -140,11 +139,24 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 		up[i] = true
 	}
 	cfg.Log.Debug("scope expanded", "hosts", len(set.Hosts), "tcp_ports", len(cfg.Ports), "udp_ports", len(cfg.UDPPorts))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var pipe *pipeline
+	if !cfg.PortsOnly {
+		pipe = newPipeline(ctx, d, cfg, set)
+		defer func() {
+			cancel() // on an early return, stop what is still queued
+			pipe.wg.Wait()
+		}()
+	}
 	phase := time.Now()
 	if len(cfg.Ports) > 0 {
 		pcfg := portscan.Config{
 			Ports: cfg.Ports, MinTimeout: cfg.MinTimeout, MaxTimeout: cfg.Dial.Timeout,
 			Retries: 1, Discovery: cfg.Discovery,
+		}
+		if pipe != nil {
+			pcfg.Found = pipe.addTCP
 		}
 		if cfg.SYN {
 			for _, a := range addrs {
@@ -167,21 +179,32 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			up[i] = r.Up
 			rtts[i] = r.RTT
 			hosts[i].Ports = facts.PortCounts{Open: len(r.Open), Closed: r.Closed, Filtered: r.Filtered}
-			for _, p := range r.Open {
-				hosts[i].Services = append(hosts[i].Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown})
+			if pipe == nil {
+				for _, p := range r.Open {
+					hosts[i].Services = append(hosts[i].Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown})
+				}
 			}
 			cfg.Log.Debug("ports scanned", "host", hosts[i].Address, "up", r.Up, "rtt", r.RTT,
 				"open", len(r.Open), "closed", r.Closed, "filtered", r.Filtered)
 		}
 		cfg.Log.Debug("phase done", "phase", "ports", "took", time.Since(phase))
 	}
-	if !cfg.PortsOnly {
+	if pipe != nil {
 		phase = time.Now()
-		identifyAll(ctx, d, cfg, set, hosts, rtts, up, progress("identify"))
-		cfg.Log.Debug("phase done", "phase", "identify", "took", time.Since(phase))
-		phase = time.Now()
-		auditAll(ctx, d, cfg, set, hosts, rtts, progress("audit"))
-		cfg.Log.Debug("phase done", "phase", "audit", "took", time.Since(phase))
+		for i := range hosts {
+			if up[i] {
+				for _, p := range cfg.UDPPorts {
+					pipe.addUDP(i, p, rtts[i])
+				}
+			}
+		}
+		for _, f := range pipe.wait(progress("services")) {
+			hosts[f.host].Services = append(hosts[f.host].Services, f.svc)
+			if f.svc.Transport == facts.UDP {
+				hosts[f.host].Ports.Open++
+			}
+		}
+		cfg.Log.Debug("phase done", "phase", "services", "took", time.Since(phase))
 	}
 
 	var live []facts.Host
@@ -217,89 +240,6 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	return doc, nil
 }
 
-// identifyAll identifies every open TCP port and probes the UDP ports.
-func identifyAll(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set, hosts []facts.Host, rtts []time.Duration, up []bool, progress func(done, total int64)) {
-	type job struct {
-		host int
-		svc  int // index into Services, or -1 for a UDP port
-		port uint16
-	}
-	var jobs []job
-	for i := range hosts {
-		if !up[i] {
-			continue
-		}
-		for j := range hosts[i].Services {
-			jobs = append(jobs, job{host: i, svc: j})
-		}
-		for _, p := range cfg.UDPPorts {
-			jobs = append(jobs, job{host: i, svc: -1, port: p})
-		}
-	}
-	var mu sync.Mutex
-	var done int64
-	total := int64(len(jobs))
-	progress(0, total)
-	parallel(ctx, identifyParallelism(cfg), len(jobs), func(k int) {
-		j := jobs[k]
-		opt := identifyOptions(cfg, set.Hosts[j.host], rtts[j.host])
-		if j.svc >= 0 {
-			s := &hosts[j.host].Services[j.svc]
-			addr := netip.AddrPortFrom(set.Hosts[j.host].Addr, uint16(s.Port))
-			*s = identify.TCP(ctx, d, addr, opt)
-		} else if s, ok := identify.UDP(ctx, d, netip.AddrPortFrom(set.Hosts[j.host].Addr, j.port), opt); ok {
-			mu.Lock()
-			hosts[j.host].Services = append(hosts[j.host].Services, s)
-			hosts[j.host].Ports.Open++
-			mu.Unlock()
-		}
-		mu.Lock()
-		done++
-		progress(done, total)
-		mu.Unlock()
-	})
-	retrySilent(ctx, d, cfg, set, hosts, rtts)
-}
-
-// retrySilent identifies again, with three times the patience, the TCP
-// ports that answered no probe with a single byte on hosts where other ports
-// did talk: there, silence more likely means a server that was slow to
-// answer than one that never speaks. A host whose every port is silent
-// (a tarpit, or listeners that only accept) is left alone.
-func retrySilent(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set, hosts []facts.Host, rtts []time.Duration) {
-	type job struct{ host, svc int }
-	var jobs []job
-	for i := range hosts {
-		var quiet []int
-		talks := false
-		for j := range hosts[i].Services {
-			if silent(&hosts[i].Services[j]) {
-				quiet = append(quiet, j)
-			} else {
-				talks = true
-			}
-		}
-		if talks {
-			for _, j := range quiet {
-				jobs = append(jobs, job{i, j})
-			}
-		}
-	}
-	parallel(ctx, identifyParallelism(cfg), len(jobs), func(k int) {
-		j := jobs[k]
-		s := &hosts[j.host].Services[j.svc]
-		opt := identifyOptions(cfg, set.Hosts[j.host], rtts[j.host])
-		opt.Timeout *= 3
-		opt.BannerWait *= 3
-		*s = identify.TCP(ctx, d, netip.AddrPortFrom(set.Hosts[j.host].Addr, uint16(s.Port)), opt)
-	})
-}
-
-// silent reports a TCP service that answered no probe with a single byte.
-func silent(s *facts.Service) bool {
-	return s.Transport == facts.TCP && s.Name == facts.Unknown && !s.TLS && s.Banner == "" && len(s.Details) == 0
-}
-
 // identifyParallelism bounds how many ports are identified at once: enough
 // to hide every server's latency, few enough to stay gentle.
 func identifyParallelism(cfg Config) int {
@@ -320,25 +260,6 @@ func identifyOptions(cfg Config, h scope.Host, rtt time.Duration) identify.Optio
 		opt.ServerName = h.Names[0]
 	}
 	return opt
-}
-
-// parallel calls f(0..n-1) with at most width calls at once.
-func parallel(ctx context.Context, width, n int, f func(int)) {
-	sem := make(chan struct{}, width)
-	var wg sync.WaitGroup
-	for k := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			wg.Wait()
-			return
-		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			f(k)
-		})
-	}
-	wg.Wait()
 }
 
 // raiseFileLimit lifts the soft open-file limit to the hard limit, so a

@@ -34,6 +34,10 @@ type Config struct {
 	// Prober, when set, sends the sweep's probes instead of the Dialer's
 	// connect scan (a SYN scanner); discovery still connects.
 	Prober Prober
+	// Found, when set, is told of each open port the moment it is found,
+	// with the host's round-trip estimate then. It is called from the
+	// probe loops and must not block.
+	Found func(addr netip.AddrPort, rtt time.Duration)
 }
 
 // Prober probes many TCP ports with the contract of
@@ -111,8 +115,7 @@ func Scan(ctx context.Context, d *dialer.Dialer, hosts []netip.Addr, cfg Config,
 
 	// Ports in random order, hosts shuffled, hosts interleaved: consecutive
 	// probes go to different hosts and no host sees a sequential sweep.
-	ports := slices.Clone(cfg.Ports)
-	rand.Shuffle(len(ports), func(i, j int) { ports[i], ports[j] = ports[j], ports[i] })
+	ports := commonFirst(cfg.Ports)
 	order := slices.Clone(live)
 	rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
 
@@ -146,6 +149,9 @@ func Scan(ctx context.Context, d *dialer.Dialer, hosts []netip.Addr, cfg Config,
 		switch r.Status {
 		case dialer.Open:
 			h.record(r.RTT, func(res *HostResult) { res.Open = append(res.Open, r.Req.Addr.Port()) })
+			if cfg.Found != nil {
+				cfg.Found(r.Req.Addr, h.rtt())
+			}
 		case dialer.Closed:
 			h.record(r.RTT, func(res *HostResult) { res.Closed++ })
 		default:
@@ -174,6 +180,28 @@ func Scan(ctx context.Context, d *dialer.Dialer, hosts []netip.Addr, cfg Config,
 		out[i] = s.res
 	}
 	return out, nil
+}
+
+// commonFirst returns ports in random order, except that the common
+// server ports come first (themselves shuffled): services are found early
+// in a long sweep, so identifying and auditing them overlaps the rest.
+func commonFirst(ports []uint16) []uint16 {
+	isCommon := make(map[uint16]bool, len(common))
+	for _, p := range common {
+		isCommon[p] = true
+	}
+	var first, rest []uint16
+	for _, p := range ports {
+		if isCommon[p] {
+			first = append(first, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	for _, l := range [][]uint16{first, rest} {
+		rand.Shuffle(len(l), func(i, j int) { l[i], l[j] = l[j], l[i] })
+	}
+	return append(first, rest...)
 }
 
 // warmUp measures a lone host's round trip on a few common ports at once.
@@ -258,6 +286,13 @@ func (h *hostState) timeout() time.Duration {
 		return h.max
 	}
 	return min(max(h.srtt+4*h.rttvar, h.min), h.max)
+}
+
+// rtt is the smoothed round-trip time measured so far.
+func (h *hostState) rtt() time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.srtt
 }
 
 // record applies update to the results and, when rtt > 0, folds the sample

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,8 +113,11 @@ func TestScanFindsEveryOpenPort(t *testing.T) {
 		addrs = append(addrs, netip.MustParseAddr(h))
 	}
 	var lastDone, lastTotal int64
-	res, err := Scan(t.Context(), loopbackDialer(t, 64), addrs, Config{Ports: sel, MinTimeout: 50 * time.Millisecond, MaxTimeout: time.Second, Retries: 1, Discovery: false},
-		func(d, tot int64) { lastDone, lastTotal = d, tot })
+	var mu sync.Mutex
+	found := map[netip.AddrPort]int{}
+	cfg := Config{Ports: sel, MinTimeout: 50 * time.Millisecond, MaxTimeout: time.Second, Retries: 1, Discovery: false,
+		Found: func(a netip.AddrPort, _ time.Duration) { mu.Lock(); found[a]++; mu.Unlock() }}
+	res, err := Scan(t.Context(), loopbackDialer(t, 64), addrs, cfg, func(d, tot int64) { lastDone, lastTotal = d, tot })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,6 +142,14 @@ func TestScanFindsEveryOpenPort(t *testing.T) {
 		if r.Filtered != 0 {
 			t.Errorf("%s: %d filtered ports on loopback", h, r.Filtered)
 		}
+		for _, p := range r.Open {
+			if n := found[netip.AddrPortFrom(r.Addr, p)]; n != 1 {
+				t.Errorf("%s:%d open, told Found %d times", h, p, n)
+			}
+		}
+	}
+	if n := len(found); n != len(res[0].Open)+len(res[1].Open)+len(res[2].Open) {
+		t.Errorf("Found told of %d ports, the results hold fewer", n)
 	}
 	if lastDone != lastTotal || lastTotal != int64(len(sel)*len(hosts)) {
 		t.Errorf("progress ended at %d/%d, want %d/%d", lastDone, lastTotal, len(sel)*len(hosts), len(sel)*len(hosts))
@@ -173,4 +185,43 @@ func TestOutOfScopeIsAnError(t *testing.T) {
 	if !errors.Is(err, dialer.ErrOutOfScope) {
 		t.Fatalf("err = %v, want ErrOutOfScope", err)
 	}
+}
+
+func TestCommonFirst(t *testing.T) {
+	tests := []struct {
+		name  string
+		ports []uint16
+	}{
+		{"all ports", mustPorts(t, AllPorts)},
+		{"no common port", []uint16{1, 2, 3, 4}},
+		{"only common ports", []uint16{22, 80, 443}},
+		{"mixed", []uint16{1, 22, 2, 80, 3, 443, 65535}},
+	}
+	isCommon := func(p uint16) bool { return slices.Contains(common, p) }
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := commonFirst(tt.ports)
+			if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tt.ports))) {
+				t.Fatalf("not a permutation of the selection: %d ports for %d", len(got), len(tt.ports))
+			}
+			firstOther := slices.IndexFunc(got, func(p uint16) bool { return !isCommon(p) })
+			if firstOther >= 0 && slices.ContainsFunc(got[firstOther:], isCommon) {
+				t.Errorf("a common port comes after other ports: %v…", got[:min(len(got), 12)])
+			}
+		})
+	}
+	// The rest is shuffled, not swept in order.
+	all := mustPorts(t, AllPorts)
+	if a, b := commonFirst(all), commonFirst(all); slices.Equal(a, b) {
+		t.Error("two orders of all ports are the same")
+	}
+}
+
+func mustPorts(t *testing.T, spec string) []uint16 {
+	t.Helper()
+	p, err := ParsePorts(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -29,8 +29,7 @@ func New(w io.Writer, enabled bool) *Bar {
 // labels names each phase in the words the user reads.
 var labels = map[string]string{
 	"ports":    "scanning ports",
-	"identify": "identifying services",
-	"audit":    "auditing protocols",
+	"services": "identifying, auditing",
 }
 
 // Update records that done of total units of phase are finished.
