@@ -161,7 +161,8 @@ func readHTTPRequest(r *bufio.Reader) (path, host string, err error) {
 		return "", "", err
 	}
 	f := strings.Fields(line)
-	if len(f) < 2 {
+	if len(f) != 3 || !strings.HasPrefix(f[2], "HTTP/") {
+		// Another probe's bytes: speculation may send those too.
 		return "", "", errors.New("bad request line")
 	}
 	for {
