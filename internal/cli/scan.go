@@ -38,7 +38,6 @@ type scanFlags struct {
 	minTimeout      time.Duration
 	noDiscovery     bool
 	portsOnly       bool
-	syn             bool
 	noDefaultCreds  bool
 	label           string
 	untrusted       bool
@@ -77,7 +76,6 @@ unless you add --allow-public. --exclude always wins.`,
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists (critical, high, medium, low, info)")
 	fl.BoolVarP(&f.noDiscovery, "no-discovery", "P", false, "scan every target address even if it shows no sign of life")
 	fl.BoolVar(&f.portsOnly, "ports-only", false, "only find open ports: no identification, no audits")
-	fl.BoolVar(&f.syn, "syn", false, "find open ports with a half-open SYN scan: raw sockets, root only, IPv4 only; cheaper than a connect scan on large sweeps")
 	fl.BoolVar(&f.noDefaultCreds, "no-default-creds", false, "never try vendor-default credentials (e.g. SNMP community public)")
 	fl.StringVar(&f.label, "label", "", "name of the environment scanned (e.g. office), kept with the result")
 	fl.BoolVar(&f.untrusted, "untrusted", false, "this scan runs from a network that must not reach admin services or databases (guest Wi-Fi, the internet): report every one it reaches")
@@ -122,7 +120,6 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		Discovery:      !f.noDiscovery,
 		MinTimeout:     min(f.minTimeout, f.timeout),
 		PortsOnly:      f.portsOnly,
-		SYN:            f.syn,
 		NoDefaultCreds: f.noDefaultCreds,
 		TLSRoots:       roots,
 		Label:          f.label,

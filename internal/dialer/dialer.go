@@ -104,18 +104,6 @@ func (d *Dialer) acquire(ctx context.Context, addr netip.Addr) (release func(), 
 	return func() { once.Do(func() { <-d.slots }) }, nil
 }
 
-// Admit checks that addr is in scope and waits for the rate limiter: what a
-// probe sent without a socket of this Dialer (a raw SYN) must pass.
-func (d *Dialer) Admit(ctx context.Context, addr netip.Addr) error {
-	if !d.allow(addr.Unmap()) {
-		return fmt.Errorf("%s: %w", addr, ErrOutOfScope)
-	}
-	if d.limiter != nil {
-		return d.limiter.Wait(ctx)
-	}
-	return ctx.Err()
-}
-
 // Dial connects to address ("ip:port"; names are not resolved here) over
 // network ("tcp" or "udp") within timeout (the default when zero). The
 // returned connection holds one concurrency slot until closed.

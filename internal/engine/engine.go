@@ -22,7 +22,6 @@ import (
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/scope"
-	"github.com/vigilsec/vigil/internal/synscan"
 )
 
 // Config describes one scan.
@@ -43,9 +42,6 @@ type Config struct {
 	MinTimeout time.Duration
 	// PortsOnly stops after the port scan: no identification, no audits.
 	PortsOnly bool
-	// SYN sweeps the ports with a half-open SYN scan (raw sockets, root,
-	// IPv4 only) instead of a connect scan.
-	SYN bool
 	// NoDefaultCreds turns off tries of vendor-default credentials.
 	NoDefaultCreds bool
 	// TLSRoots are the roots certificates must chain to (system roots plus
@@ -157,19 +153,6 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 		}
 		if pipe != nil {
 			pcfg.Found = pipe.addTCP
-		}
-		if cfg.SYN {
-			for _, a := range addrs {
-				if !a.Unmap().Is4() {
-					return nil, fmt.Errorf("--syn scans IPv4 only and %s is IPv6: leave out --syn, or the IPv6 targets", a)
-				}
-			}
-			syn, err := synscan.New(d)
-			if err != nil {
-				return nil, err
-			}
-			defer syn.Close()
-			pcfg.Prober = syn
 		}
 		res, err := portscan.Scan(ctx, d, addrs, pcfg, progress("ports"))
 		if err != nil {

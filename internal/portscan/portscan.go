@@ -1,5 +1,4 @@
-// Package portscan finds open TCP ports by connect (or, given a SYN
-// prober, half-open) scanning: every
+// Package portscan finds open TCP ports by connect scanning: every
 // (host, port) pair once, in an order that interleaves hosts and randomises
 // ports, with a timeout per host that adapts to its measured round-trip time
 // and one retry for ports that did not answer.
@@ -31,19 +30,10 @@ type Config struct {
 	// Discovery skips hosts that answer on none of the discovery ports
 	// (open or refused); it only applies to scans of several hosts.
 	Discovery bool
-	// Prober, when set, sends the sweep's probes instead of the Dialer's
-	// connect scan (a SYN scanner); discovery still connects.
-	Prober Prober
 	// Found, when set, is told of each open port the moment it is found,
 	// with the host's round-trip estimate then. It is called from the
 	// probe loops and must not block.
 	Found func(addr netip.AddrPort, rtt time.Duration)
-}
-
-// Prober probes many TCP ports with the contract of
-// dialer.Dialer.ProbeMany.
-type Prober interface {
-	ProbeMany(ctx context.Context, next func() (dialer.ProbeRequest, bool), done func(dialer.ProbeResult)) error
 }
 
 // Validate reports a configuration that cannot work.
@@ -161,11 +151,7 @@ func Scan(ctx context.Context, d *dialer.Dialer, hosts []netip.Addr, cfg Config,
 			report()
 		}
 	}
-	var prober Prober = d
-	if cfg.Prober != nil {
-		prober = cfg.Prober
-	}
-	err := prober.ProbeMany(ctx, gen, record)
+	err := d.ProbeMany(ctx, gen, record)
 	report()
 	if err == nil {
 		err = firstErr
