@@ -1,6 +1,6 @@
 // Package engine runs a network scan from targets to a judged, rated
-// document: scope, port scan, service identification, protocol audits,
-// checks and level, in that order.
+// document: scope, then the port scan, whose open ports are identified and
+// audited as they are found, then checks and level.
 package engine
 
 import (

@@ -1,6 +1,6 @@
 // Package portscan finds open TCP ports by connect scanning: every
 // (host, port) pair once, in an order that interleaves hosts and randomises
-// ports, with a timeout per host that adapts to its measured round-trip time
+// ports (common server ports first, like nmap), with a timeout per host that adapts to its measured round-trip time
 // and one retry for ports that did not answer.
 package portscan
 

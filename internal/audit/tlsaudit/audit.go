@@ -151,13 +151,8 @@ func (a *auditor) run(ctx context.Context) (*facts.TLS, error) {
 
 	// Every version at once, each on its own: a probe offering all its
 	// suites, then (when accepted) every accepted suite, then the server's
-	// order. The chain comes through crypto/tls meanwhile; TLS 1.2 and
-	// older probes also keep the raw chain in case crypto/tls fails.
-	var chain [][]byte
-	var chainErr error
-	var cw sync.WaitGroup
-	cw.Go(func() { chain, chainErr = a.fetchChain(ctx) })
-
+	// order. TLS 1.2 and older probes keep the certificate chain, which
+	// they see in the clear.
 	out := &facts.TLS{StartTLS: a.opt.StartTLS, Checked: a.opt.Now.UTC()}
 	out.Versions = make([]facts.TLSVersion, len(versions))
 	probes := make([]result, len(versions))
@@ -183,24 +178,21 @@ func (a *auditor) run(ctx context.Context) (*facts.TLS, error) {
 		}
 	}
 	if !anyAccepted {
-		cancel()
-		cw.Wait()
 		if !anyRefused {
 			return nil, fmt.Errorf("no TLS handshake with %s: %w", a.where(), firstCause(probes))
 		}
 		return nil, fmt.Errorf("%s accepted no SSL or TLS version (%s): %w", a.where(), strings.Join(answers, "; "), ErrNoVersion)
 	}
 
-	// The chain: crypto/tls's, else the raw one from the newest probe
-	// that carried a certificate.
-	cw.Wait()
+	// The chain: from the newest probe that carried one; a TLS 1.3-only
+	// server encrypts it, so then it comes through crypto/tls.
+	var chain [][]byte
+	var chainErr error
+	for i := len(probes) - 1; i >= 0 && len(chain) == 0; i-- {
+		chain = probes[i].certs
+	}
 	if len(chain) == 0 {
-		for i := len(probes) - 1; i >= 0; i-- {
-			if len(probes[i].certs) > 0 {
-				chain = probes[i].certs
-				break
-			}
-		}
+		chain, chainErr = a.fetchChain(ctx)
 	}
 	name := a.opt.ServerName
 	if name == "" {
@@ -350,11 +342,14 @@ func chainIf(ok bool, chain []uint32) []uint32 {
 // serverOrder tells whether the server picks by its own preference: offered
 // the accepted suites in one order and then reversed, a server that picks
 // the same suite both times imposes its order; one that picks each list's
-// head follows the client. When it imposes its order, the list is ranked:
-// chain, when enumeration found the suites in one chain of picks, is that
-// ranking already; otherwise what remains is offered again and the server's
-// choice taken each time.
+// head follows the client. When it imposes its order, the list is ranked by
+// offering what remains and taking the server's choice each time. A
+// complete chain of picks from enumeration needs one handshake instead
+// (chainOrder).
 func (a *auditor) serverOrder(ctx context.Context, v uint16, acc, chain []uint32) (*bool, []uint32, error) {
+	if len(chain) == len(acc) {
+		return a.chainOrder(ctx, v, chain)
+	}
 	rev := slices.Clone(acc)
 	slices.Reverse(rev)
 	var r1, r2 result
@@ -381,9 +376,6 @@ func (a *auditor) serverOrder(ctx context.Context, v uint16, acc, chain []uint32
 	default:
 		return nil, nil, nil // neither: a mixed policy (e.g. ChaCha20 preference)
 	}
-	if len(chain) == len(acc) && chain[0] == r1.suite {
-		return &order, chain, nil
-	}
 	ranked := []uint32{r1.suite}
 	rest := slices.DeleteFunc(slices.Clone(acc), func(id uint32) bool { return id == r1.suite })
 	for len(rest) > 1 {
@@ -399,6 +391,32 @@ func (a *auditor) serverOrder(ctx context.Context, v uint16, acc, chain []uint32
 		rest = slices.DeleteFunc(rest, func(id uint32) bool { return id == r.suite })
 	}
 	return &order, append(ranked, rest...), nil
+}
+
+// chainOrder tells the server's policy from chain, the suites in the order
+// enumeration's picks found them, with one handshake: offered the chain
+// reversed, a server imposing its order picks chain[0] again (its
+// favourite: the chain is then its ranking), one following the client
+// picks the reversed list's head, and any other pick is a mixed policy.
+func (a *auditor) chainOrder(ctx context.Context, v uint16, chain []uint32) (*bool, []uint32, error) {
+	rev := slices.Clone(chain)
+	slices.Reverse(rev)
+	r := a.handshake(ctx, v, rev, false)
+	if r.kind != accepted {
+		err := r.err
+		if err == nil {
+			err = errors.New("a suite accepted before was refused")
+		}
+		return nil, nil, fmt.Errorf("%s server order: %w", versionName(v), err)
+	}
+	order := r.suite == chain[0]
+	switch {
+	case order:
+		return &order, chain, nil
+	case r.suite == rev[0]:
+		return &order, nil, nil
+	}
+	return nil, nil, nil
 }
 
 // outcome classifies one handshake attempt.

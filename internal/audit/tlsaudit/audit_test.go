@@ -224,7 +224,7 @@ func readClientHello(c net.Conn) (clientHelloInfo, error) {
 
 // legacyServer emulates an SSLv2/SSLv3-only server: SSLv2 with three
 // kinds, SSLv3 with its own preference order, TLS refused with an alert.
-func legacyServer(certDER []byte, order []uint32) func(net.Conn) {
+func legacyServer(certDER []byte, order []uint32, followClient bool) func(net.Conn) {
 	kinds := []uint32{0x0700C0, 0x020080, 0x010080}
 	return func(c net.Conn) {
 		h, err := readClientHello(c)
@@ -241,8 +241,12 @@ func legacyServer(certDER []byte, order []uint32) func(net.Conn) {
 			}
 			_, _ = c.Write(ssl2Record(ssl2ServerHelloMsg(certDER, common...)))
 		case h.version == 0x0300:
-			for _, s := range order {
-				if slices.Contains(h.suites, s) {
+			prefs, supported := order, h.suites
+			if followClient {
+				prefs, supported = h.suites, order
+			}
+			for _, s := range prefs {
+				if slices.Contains(supported, s) {
 					flight := handshakeOf(hsServerHello, serverHelloBody(0x0300, nil, uint16(s)))
 					flight = append(flight, handshakeOf(hsCertificate, certificateBody(certDER))...)
 					flight = append(flight, handshakeOf(hsServerHelloDone, nil)...)
@@ -265,18 +269,21 @@ func TestAuditLegacyServer(t *testing.T) {
 		name  string
 		order []uint32
 		// hellos is how many SSLv3 handshakes the audit may make: the
-		// version probe, one per further suite plus the refusal, and the
-		// two order probes (the enumeration's picks are the ranking).
+		// version probe, one per further suite plus the refusal, and one
+		// order probe (the enumeration's picks are the ranking).
 		hellos int64
+		// followClient: the server takes the client's preference.
+		followClient bool
 	}{
-		{"few suites, enumerated in one chain", []uint32{0x0005, 0x000A, 0x0003, 0x0009}, 1 + 4 + 2},
-		{"many suites, enumerated in parallel", many, 0},
+		{"few suites, enumerated in one chain", []uint32{0x0005, 0x000A, 0x0003, 0x0009}, 1 + 4 + 1, false},
+		{"many suites, enumerated in parallel", many, 0, false},
+		{"a server following the client's order", []uint32{0x0005, 0x000A, 0x0003, 0x0009}, 1 + 4 + 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pki := newPKI(t)
 			var hellos atomic.Int64
-			legacy := legacyServer(pki.cert.Certificate[0], tt.order)
+			legacy := legacyServer(pki.cert.Certificate[0], tt.order, tt.followClient)
 			addr := serve(t, func(c net.Conn) {
 				legacy(&countingConn{Conn: c, ssl3: &hellos})
 			})
@@ -293,7 +300,12 @@ func TestAuditLegacyServer(t *testing.T) {
 			for _, s := range v3.Suites {
 				got = append(got, s.ID)
 			}
-			if !v3.Accepted || v3.ServerOrder == nil || !*v3.ServerOrder || !slices.Equal(got, tt.order) {
+			switch {
+			case tt.followClient:
+				if !v3.Accepted || v3.ServerOrder == nil || *v3.ServerOrder || !slices.Equal(got, slices.Sorted(slices.Values(tt.order))) {
+					t.Errorf("SSLv3: accepted %v order %v suites %04x, want the client's order and %04x sorted", v3.Accepted, v3.ServerOrder, got, tt.order)
+				}
+			case !v3.Accepted || v3.ServerOrder == nil || !*v3.ServerOrder || !slices.Equal(got, tt.order):
 				t.Errorf("SSLv3: accepted %v order %v suites %04x, want server order %04x", v3.Accepted, v3.ServerOrder, got, tt.order)
 			}
 			if n := hellos.Load(); tt.hellos > 0 && n != tt.hellos {
