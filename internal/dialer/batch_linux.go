@@ -190,7 +190,7 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 // before connect returns, so asking again (a second connect) settles most
 // probes without epoll, and a refused socket is kept in spares for the next
 // probe instead of being closed and opened again. Together these halve the
-// kernel work of a local sweep.
+// time of a local sweep.
 func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *spareSockets) (*pending, Status, error) {
 	release, err := d.acquire(ctx, req.Addr.Addr())
 	if err != nil {
