@@ -14,14 +14,15 @@ cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 out=bench/results
 mkdir -p "$out"
-[ "$(id -u)" = 0 ] || { echo "bench/portscan.sh: needs root (network namespaces)" >&2; exit 1; }
-command -v nmap >/dev/null || { echo "bench/portscan.sh: nmap is missing: run lab/install-deps.sh" >&2; exit 1; }
+labdir=${VIGIL_LAB_DIR:-/tmp/vigil-lab}
+. bench/lib.sh
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+command -v nmap >/dev/null || die "nmap is missing: run lab/install-deps.sh"
 
 go build -o "$out/vigil" ./cmd/vigil
 vigil=$PWD/$out/vigil
-lab/lab.sh status >/dev/null 2>&1 || lab/lab.sh up >/dev/null
+lab_hold # until the end: a concurrent lab.sh up waits
 lab/netns.sh up >/dev/null
-labdir=${VIGIL_LAB_DIR:-/tmp/vigil-lab}
 
 # The lab's TCP hosts, from the manifest.
 mapfile -t hosts < <(python3 -c '
@@ -131,7 +132,7 @@ t_mem=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$out/mem-time.txt")
 echo "peak RSS $((rss_kb / 1024)) MB in $t_mem"
 
 ratio() { python3 -c "print(f'{float($1) / max(float($2), 0.001):.1f}')"; }
-section=$(cat <<EOF
+cat >"$out/portscan-section.md" <<EOF
 <!-- portscan:begin -->
 ## Port scanning and identification (bench/portscan.sh)
 
@@ -149,16 +150,4 @@ Reproduce with \`sudo bench/portscan.sh\` (or \`make bench\`); raw results land 
 Memory: \`vigil scan 127.0.0.0/22 -p 1-1000\` (1,024 hosts × 1,000 ports) peaked at **$((rss_kb / 1024)) MB** resident (\`/usr/bin/time -v\`), in ${t_mem}.
 <!-- portscan:end -->
 EOF
-)
-python3 - "$section" <<'PY'
-import re, sys, pathlib
-p = pathlib.Path("docs/benchmarks.md")
-text = p.read_text() if p.exists() else "# vigil benchmarks\n\nEvery figure here comes from a script in bench/ that runs vigil and its peer in the same run; the command to reproduce is given with each table.\n"
-new = sys.argv[1]
-if "<!-- portscan:begin -->" in text:
-    text = re.sub(r"<!-- portscan:begin -->.*<!-- portscan:end -->", lambda _: new, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + new + "\n"
-p.write_text(text)
-PY
-echo "wrote docs/benchmarks.md"
+write_section portscan "$out/portscan-section.md"

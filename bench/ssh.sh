@@ -22,7 +22,7 @@ out=bench/results/ssh
 labdir=${VIGIL_LAB_DIR:-/tmp/vigil-lab}
 runs=${BENCH_RUNS:-5}
 
-die() { echo "bench/ssh.sh: $*" >&2; exit 1; }
+. bench/lib.sh
 [ "$(id -u)" = 0 ] || die "needs root (the lab runs as root)"
 for t in ssh-audit hyperfine python3 go; do
   command -v "$t" >/dev/null || die "$t is missing: run lab/install-deps.sh"
@@ -32,22 +32,6 @@ rm -rf "$out"
 mkdir -p "$out"
 go build -o "$out/vigil" ./cmd/vigil
 vigil=$PWD/$out/vigil
-
-# lab_hold takes a shared lock on the lab, as lab tests do, so that a
-# concurrent `lab.sh up` (which restarts every service) waits until this
-# endpoint is done; it starts the lab only when `lab.sh status` fails.
-lab_hold() {
-  exec 8>"$labdir/.lock"
-  flock -s -w 900 8 || die "the lab stays locked by another lab.sh"
-  if ! lab/lab.sh status >/dev/null 2>&1; then
-    flock -u 8
-    echo "lab not running: lab/lab.sh up" >&2
-    lab/lab.sh up >/dev/null
-    flock -s -w 900 8 || die "the lab stays locked by another lab.sh"
-    lab/lab.sh status >/dev/null 2>&1 || die "the lab does not answer after lab/lab.sh up"
-  fi
-}
-lab_release() { flock -u 8; }
 
 # banner HOST PORT prints the server's identification string (it speaks
 # first; nothing is sent).
@@ -69,7 +53,6 @@ PY
 # valid_json FILE: whether FILE holds a JSON document.
 valid_json() { python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$1" 2>/dev/null; }
 
-mkdir -p "$labdir"
 lab_hold
 mapfile -t endpoints < <(python3 bench/ssh_compare.py endpoints "$labdir/manifest.json")
 lab_release
@@ -145,15 +128,4 @@ PY
 
 python3 bench/ssh_compare.py report "$out" "$out/meta.json" | tee "$out/diff.txt"
 
-python3 - "$out/section.md" <<'PY'
-import re, sys, pathlib
-new = pathlib.Path(sys.argv[1]).read_text().rstrip("\n")
-p = pathlib.Path("docs/benchmarks.md")
-text = p.read_text() if p.exists() else "# vigil benchmarks\n\nEvery figure here comes from a script in bench/ that runs vigil and its peer in the same run; the command to reproduce is given with each table.\n"
-if "<!-- ssh:begin -->" in text:
-    text = re.sub(r"<!-- ssh:begin -->.*<!-- ssh:end -->", lambda _: new, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + new + "\n"
-p.write_text(text)
-PY
-echo "wrote the ssh section of docs/benchmarks.md"
+write_section ssh "$out/section.md"

@@ -25,7 +25,7 @@ runs=${BENCH_RUNS:-5}
 testssl_runs=${BENCH_TESTSSL_RUNS:-3}
 testssl_ids=${BENCH_TESTSSL_IDS-web-weak-https web-hard-https legacy-tls mail-hard-smtp}
 
-die() { echo "bench/tls.sh: $*" >&2; exit 1; }
+. bench/lib.sh
 [ "$(id -u)" = 0 ] || die "needs root (the lab runs as root)"
 for t in sslscan testssl hyperfine python3 openssl go; do
   command -v "$t" >/dev/null || die "$t is missing: run lab/install-deps.sh"
@@ -38,23 +38,6 @@ go build -o "$out/tlsbench" ./bench/tlsbench
 vigil=$PWD/$out/vigil
 tlsbench=$PWD/$out/tlsbench
 
-# lab_hold takes a shared lock on the lab, as lab tests do, so that a
-# concurrent `lab.sh up` (which restarts every service) waits until this
-# endpoint is done; it starts the lab only when `lab.sh status` fails.
-lab_hold() {
-  exec 8>"$labdir/.lock"
-  flock -s -w 900 8 || die "the lab stays locked by another lab.sh"
-  if ! lab/lab.sh status >/dev/null 2>&1; then
-    flock -u 8
-    echo "lab not running: lab/lab.sh up" >&2
-    lab/lab.sh up >/dev/null
-    flock -s -w 900 8 || die "the lab stays locked by another lab.sh"
-    lab/lab.sh status >/dev/null 2>&1 || die "the lab does not answer after lab/lab.sh up"
-  fi
-}
-lab_release() { flock -u 8; }
-
-mkdir -p "$labdir"
 lab_hold
 mapfile -t endpoints < <(python3 bench/tls_compare.py endpoints "$labdir/manifest.json")
 lab_release
@@ -124,15 +107,4 @@ PY
 
 python3 bench/tls_compare.py report "$out" "$out/meta.json" | tee "$out/diff.txt"
 
-python3 - "$out/section.md" <<'PY'
-import re, sys, pathlib
-new = pathlib.Path(sys.argv[1]).read_text().rstrip("\n")
-p = pathlib.Path("docs/benchmarks.md")
-text = p.read_text() if p.exists() else "# vigil benchmarks\n\nEvery figure here comes from a script in bench/ that runs vigil and its peer in the same run; the command to reproduce is given with each table.\n"
-if "<!-- tls:begin -->" in text:
-    text = re.sub(r"<!-- tls:begin -->.*<!-- tls:end -->", lambda _: new, text, flags=re.S)
-else:
-    text = text.rstrip() + "\n\n" + new + "\n"
-p.write_text(text)
-PY
-echo "wrote the tls section of docs/benchmarks.md"
+write_section tls "$out/section.md"

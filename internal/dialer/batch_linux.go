@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"runtime"
 	"sync"
 	"time"
@@ -66,7 +67,7 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 		return fmt.Errorf("cannot create an epoll instance: %w", err)
 	}
 	defer unix.Close(ep)
-	var spares spareSockets
+	spares := spareSockets{late: map[netip.Addr]bool{}}
 	defer spares.close()
 	inflight := map[int]*pending{}
 	var queue deadlines
@@ -184,13 +185,15 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 	}
 }
 
-// start begins connecting to req.Addr on a spare socket or a new
-// non-blocking one. It returns a nil pending when the probe finished at
-// once: on loopback and other local paths the kernel has handled the answer
-// before connect returns, so asking again (a second connect) settles most
-// probes without epoll, and a refused socket is kept in spares for the next
-// probe instead of being closed and opened again. Together these halve the
-// time of a local sweep.
+// start begins connecting to req.Addr on a spare socket or a new one. It
+// returns a nil pending when the probe finished at once: on loopback and
+// other local paths the kernel has handled the answer before connect
+// returns. To loopback addresses the socket is blocking with a send timeout
+// of one clock tick, so that one connect call returns the answer; elsewhere
+// it is non-blocking and a second connect asks for an answer already there.
+// Either way most local probes need no epoll, and a refused socket is kept
+// for the next probe instead of being closed and opened again. Together
+// these cut a local sweep's time by more than half.
 func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *spareSockets) (*pending, Status, error) {
 	release, err := d.acquire(ctx, req.Addr.Addr())
 	if err != nil {
@@ -211,22 +214,27 @@ func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *sp
 		}
 		sa = sa6
 	}
-	fd, ok := spares.take(family)
+	// A loopback host that once left a probe unanswered for a tick (a
+	// firewall on lo) gets non-blocking sockets: a tick per probe is slow.
+	kind := sockKind{family: family, blocking: a.IsLoopback() && !spares.late[a]}
+	fd, ok := spares.take(kind)
 	if !ok {
-		fd, err = unix.Socket(family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
-		if err != nil {
+		if fd, err = newProbeSocket(kind); err != nil {
 			release()
-			return nil, Filtered, fmt.Errorf("cannot open a socket: %w", err)
+			return nil, Filtered, err
 		}
 	}
 	start := time.Now()
 	err = unix.Connect(fd, sa)
-	if errors.Is(err, unix.EINPROGRESS) {
+	if err == unix.EINTR || (err == unix.EINPROGRESS && !kind.blocking) {
 		// EALREADY: still waiting for the answer; nil: connected;
 		// otherwise the error the answer left on the socket.
 		err = unix.Connect(fd, sa)
 	}
-	if errors.Is(err, unix.EALREADY) {
+	if err == unix.EINPROGRESS || err == unix.EALREADY {
+		if kind.blocking {
+			spares.late[a] = true
+		}
 		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, fd, &unix.EpollEvent{Events: unix.EPOLLOUT | unix.EPOLLERR | unix.EPOLLHUP, Fd: int32(fd)}); err != nil {
 			_ = unix.Close(fd)
 			release()
@@ -240,9 +248,9 @@ func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *sp
 		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 		_ = unix.Close(fd)
 		return nil, Open, nil
-	case errors.Is(err, unix.ECONNREFUSED):
+	case err == unix.ECONNREFUSED:
 		// The failed connect left the socket unconnected and reusable.
-		spares.put(family, fd)
+		spares.put(kind, fd)
 		return nil, Closed, nil
 	}
 	_ = unix.Close(fd)
@@ -250,44 +258,70 @@ func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *sp
 	return nil, st, e
 }
 
-// spareSockets holds refused, unconnected sockets of one probe loop for
-// reuse, per address family.
-type spareSockets struct{ v4, v6 []int }
+// sockKind says which probe sockets can stand in for one another.
+type sockKind struct {
+	family   int
+	blocking bool
+}
 
-// maxSpares bounds the sockets a loop keeps beyond its probes in flight.
+// newProbeSocket opens a TCP socket of kind: a blocking one waits at most
+// one clock tick in connect.
+func newProbeSocket(kind sockKind) (int, error) {
+	flags := unix.SOCK_STREAM | unix.SOCK_CLOEXEC
+	if !kind.blocking {
+		flags |= unix.SOCK_NONBLOCK
+	}
+	fd, err := unix.Socket(kind.family, flags, unix.IPPROTO_TCP)
+	if err != nil {
+		return -1, fmt.Errorf("cannot open a socket: %w", err)
+	}
+	if kind.blocking {
+		if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &unix.Timeval{Usec: 1}); err != nil {
+			_ = unix.Close(fd)
+			return -1, fmt.Errorf("cannot set up a socket: %w", err)
+		}
+	}
+	return fd, nil
+}
+
+// spareSockets holds one probe loop's refused, unconnected sockets for
+// reuse, by kind, and the loopback hosts that answer late.
+type spareSockets struct {
+	free map[sockKind][]int
+	late map[netip.Addr]bool
+}
+
+// maxSpares bounds the sockets of a kind a loop keeps beyond its probes in
+// flight.
 const maxSpares = 8
 
-func (s *spareSockets) list(family int) *[]int {
-	if family == unix.AF_INET {
-		return &s.v4
-	}
-	return &s.v6
-}
-
-func (s *spareSockets) take(family int) (int, bool) {
-	l := s.list(family)
-	if len(*l) == 0 {
+func (s *spareSockets) take(kind sockKind) (int, bool) {
+	l := s.free[kind]
+	if len(l) == 0 {
 		return -1, false
 	}
-	fd := (*l)[len(*l)-1]
-	*l = (*l)[:len(*l)-1]
-	return fd, true
+	s.free[kind] = l[:len(l)-1]
+	return l[len(l)-1], true
 }
 
-func (s *spareSockets) put(family, fd int) {
-	l := s.list(family)
-	if len(*l) >= maxSpares {
+func (s *spareSockets) put(kind sockKind, fd int) {
+	if len(s.free[kind]) >= maxSpares {
 		_ = unix.Close(fd)
 		return
 	}
-	*l = append(*l, fd)
+	if s.free == nil {
+		s.free = map[sockKind][]int{}
+	}
+	s.free[kind] = append(s.free[kind], fd)
 }
 
 func (s *spareSockets) close() {
-	for _, fd := range append(s.v4, s.v6...) {
-		_ = unix.Close(fd)
+	for _, l := range s.free {
+		for _, fd := range l {
+			_ = unix.Close(fd)
+		}
 	}
-	s.v4, s.v6 = nil, nil
+	s.free = nil
 }
 
 // statusOf maps a connect error to a port state; errors that say nothing

@@ -2,10 +2,13 @@ package dialer
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -221,5 +224,75 @@ func TestProbeManyAgreesWithDial(t *testing.T) {
 	}
 	if after := fds(); after > before {
 		t.Errorf("%d file descriptors open after the sweep, %d before", after, before)
+	}
+}
+
+// TestProbeManyLoopbackFirewall runs inside a fresh network namespace whose
+// loopback drops SYNs to half the probed ports (nftables): there connect
+// cannot answer at once, the probe must wait in epoll and end filtered,
+// while the refused ports still come out closed.
+func TestProbeManyLoopbackFirewall(t *testing.T) {
+	if os.Getenv("VIGIL_DIALER_IN_NETNS") == "" {
+		if os.Geteuid() != 0 {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("network namespace tests need root")
+			}
+			t.Skip("network namespace tests need root")
+		}
+		ns := fmt.Sprintf("vigil-dl-%d", os.Getpid())
+		_ = exec.Command("ip", "netns", "del", ns).Run()
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add: %v: %s", err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+		for _, args := range [][]string{
+			{"ip", "link", "set", "lo", "up"},
+			{"nft", "add table inet vigil; add chain inet vigil in { type filter hook input priority 0; }; add rule inet vigil in tcp dport 20000-20199 drop"},
+		} {
+			if out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...).CombinedOutput(); err != nil {
+				t.Fatalf("%v: %v: %s", args, err, out)
+			}
+		}
+		cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^TestProbeManyLoopbackFirewall$", "-test.count=1", "-test.v")
+		cmd.Env = append(os.Environ(), "VIGIL_DIALER_IN_NETNS=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestProbeManyLoopbackFirewall") {
+			t.Fatalf("inside the namespace: %v\n%s", err, out)
+		}
+		return
+	}
+	d, _ := New(Config{Concurrency: 256, Timeout: time.Second}, func(a netip.Addr) bool { return a.IsLoopback() })
+	var ports []uint16
+	for p := uint16(20000); p < 20400; p++ {
+		ports = append(ports, p)
+	}
+	rand.Shuffle(len(ports), func(i, j int) { ports[i], ports[j] = ports[j], ports[i] })
+	var mu sync.Mutex
+	k := 0
+	next := func() (ProbeRequest, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if k == len(ports) {
+			return ProbeRequest{}, false
+		}
+		k++
+		return ProbeRequest{Addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), ports[k-1]), Timeout: 200 * time.Millisecond}, true
+	}
+	got := map[uint16]Status{}
+	if err := d.ProbeMany(t.Context(), next, func(r ProbeResult) {
+		mu.Lock()
+		defer mu.Unlock()
+		got[r.Req.Addr.Port()] = r.Status
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ports {
+		want := Closed
+		if p < 20200 {
+			want = Filtered
+		}
+		if got[p] != want {
+			t.Errorf("port %d: %v, want %v", p, got[p], want)
+		}
 	}
 }
