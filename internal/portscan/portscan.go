@@ -1,6 +1,6 @@
 // Package portscan finds open TCP ports by connect scanning: every
 // (host, port) pair once, in an order that interleaves hosts and randomises
-// ports (common server ports first, like nmap), with a timeout per host that adapts to its measured round-trip time
+// ports (common server ports first, then the rest below 10000), with a timeout per host that adapts to its measured round-trip time
 // and one retry for ports that did not answer.
 package portscan
 
@@ -168,26 +168,38 @@ func Scan(ctx context.Context, d *dialer.Dialer, hosts []netip.Addr, cfg Config,
 	return out, nil
 }
 
-// commonFirst returns ports in random order, except that the common
-// server ports come first (themselves shuffled): services are found early
-// in a long sweep, so identifying and auditing them overlaps the rest.
+// serverPortsBelow is where the second tier of the sweep ends: almost all
+// server software listens below it (IANA's system ports and the user ports
+// products register), while the ports above are mostly ephemeral.
+const serverPortsBelow = 10000
+
+// commonFirst returns ports in random order within three tiers, swept one
+// after the other: the common server ports, the other ports below
+// serverPortsBelow, then the rest. Services are found early in a long
+// sweep, so identifying and auditing them overlaps the rest of it (nmap
+// also moves common ports to the front of its random order).
 func commonFirst(ports []uint16) []uint16 {
 	isCommon := make(map[uint16]bool, len(common))
 	for _, p := range common {
 		isCommon[p] = true
 	}
-	var first, rest []uint16
+	var tiers [3][]uint16
 	for _, p := range ports {
-		if isCommon[p] {
-			first = append(first, p)
-		} else {
-			rest = append(rest, p)
+		switch {
+		case isCommon[p]:
+			tiers[0] = append(tiers[0], p)
+		case p < serverPortsBelow:
+			tiers[1] = append(tiers[1], p)
+		default:
+			tiers[2] = append(tiers[2], p)
 		}
 	}
-	for _, l := range [][]uint16{first, rest} {
+	out := make([]uint16, 0, len(ports))
+	for _, l := range tiers {
 		rand.Shuffle(len(l), func(i, j int) { l[i], l[j] = l[j], l[i] })
+		out = append(out, l...)
 	}
-	return append(first, rest...)
+	return out
 }
 
 // warmUp measures a lone host's round trip on a few common ports at once.

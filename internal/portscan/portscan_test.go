@@ -195,7 +195,7 @@ func TestCommonFirst(t *testing.T) {
 		{"all ports", mustPorts(t, AllPorts)},
 		{"no common port", []uint16{1, 2, 3, 4}},
 		{"only common ports", []uint16{22, 80, 443}},
-		{"mixed", []uint16{1, 22, 2, 80, 3, 443, 65535}},
+		{"mixed", []uint16{1, 22, 2, 80, 3, 443, 65535, 20000, 9999}},
 	}
 	isCommon := func(p uint16) bool { return slices.Contains(common, p) }
 	for _, tt := range tests {
@@ -204,9 +204,17 @@ func TestCommonFirst(t *testing.T) {
 			if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tt.ports))) {
 				t.Fatalf("not a permutation of the selection: %d ports for %d", len(got), len(tt.ports))
 			}
-			firstOther := slices.IndexFunc(got, func(p uint16) bool { return !isCommon(p) })
-			if firstOther >= 0 && slices.ContainsFunc(got[firstOther:], isCommon) {
-				t.Errorf("a common port comes after other ports: %v…", got[:min(len(got), 12)])
+			tier := func(p uint16) int {
+				switch {
+				case isCommon(p):
+					return 0
+				case p < serverPortsBelow:
+					return 1
+				}
+				return 2
+			}
+			if !slices.IsSortedFunc(got, func(a, b uint16) int { return tier(a) - tier(b) }) {
+				t.Errorf("tiers out of order (common, below %d, the rest): %v…", serverPortsBelow, got[:min(len(got), 12)])
 			}
 		})
 	}
