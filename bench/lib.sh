@@ -14,12 +14,14 @@ lab_hold() {
   if ! lab/lab.sh status >/dev/null 2>&1; then
     flock -u 8
     echo "lab not running: lab/lab.sh up" >&2
-    lab/lab.sh up >/dev/null
+    lab/lab.sh up 8>&- >/dev/null
     flock -s -w 900 8 || die "the lab stays locked by another lab.sh"
     lab/lab.sh status >/dev/null 2>&1 || die "the lab does not answer after lab/lab.sh up"
   fi
 }
 lab_release() { flock -u 8; }
+# A process that outlives the script must not inherit the lock (fd 8): start
+# daemons with 8>&-, or the lab stays locked after the script ends.
 
 # write_section NAME FILE puts FILE (which holds the <!-- NAME:begin --> and
 # <!-- NAME:end --> markers) in place of that section of docs/benchmarks.md,

@@ -22,7 +22,7 @@ command -v nmap >/dev/null || die "nmap is missing: run lab/install-deps.sh"
 go build -o "$out/vigil" ./cmd/vigil
 vigil=$PWD/$out/vigil
 lab_hold # until the end: a concurrent lab.sh up waits
-lab/netns.sh up >/dev/null
+lab/netns.sh up 8>&- >/dev/null # its daemons outlive this script
 
 # The lab's TCP hosts, from the manifest.
 mapfile -t hosts < <(python3 -c '
