@@ -127,16 +127,7 @@ func TestProbeManyRetriesAndReportsEachPortOnce(t *testing.T) {
 		{Addr: netip.MustParseAddrPort("127.0.8.2:1"), Timeout: time.Second, Retries: 1}, // out of scope
 	}
 	var mu sync.Mutex
-	i := 0
-	next := func() (ProbeRequest, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if i == len(reqs) {
-			return ProbeRequest{}, false
-		}
-		i++
-		return reqs[i-1], true
-	}
+	next := feed(reqs)
 	got := map[netip.AddrPort]ProbeResult{}
 	err = d.ProbeMany(t.Context(), next, func(r ProbeResult) {
 		mu.Lock()
@@ -192,16 +183,11 @@ func TestProbeManyAgreesWithDial(t *testing.T) {
 
 	d, _ := New(Config{Concurrency: 64, Timeout: time.Second}, func(a netip.Addr) bool { return a.IsLoopback() })
 	var mu sync.Mutex
-	k := 0
-	next := func() (ProbeRequest, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if k == len(targets) {
-			return ProbeRequest{}, false
-		}
-		k++
-		return ProbeRequest{Addr: targets[k-1], Timeout: time.Second}, true
+	var reqs []ProbeRequest
+	for _, a := range targets {
+		reqs = append(reqs, ProbeRequest{Addr: a, Timeout: time.Second})
 	}
+	next := feed(reqs)
 	got := map[netip.AddrPort]Status{}
 	if err := d.ProbeMany(t.Context(), next, func(r ProbeResult) {
 		mu.Lock()
@@ -268,16 +254,11 @@ func TestProbeManyLoopbackFirewall(t *testing.T) {
 	}
 	rand.Shuffle(len(ports), func(i, j int) { ports[i], ports[j] = ports[j], ports[i] })
 	var mu sync.Mutex
-	k := 0
-	next := func() (ProbeRequest, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if k == len(ports) {
-			return ProbeRequest{}, false
-		}
-		k++
-		return ProbeRequest{Addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), ports[k-1]), Timeout: 200 * time.Millisecond}, true
+	var reqs []ProbeRequest
+	for _, p := range ports {
+		reqs = append(reqs, ProbeRequest{Addr: netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), p), Timeout: 200 * time.Millisecond})
 	}
+	next := feed(reqs)
 	got := map[uint16]Status{}
 	if err := d.ProbeMany(t.Context(), next, func(r ProbeResult) {
 		mu.Lock()
@@ -294,5 +275,21 @@ func TestProbeManyLoopbackFirewall(t *testing.T) {
 		if got[p] != want {
 			t.Errorf("port %d: %v, want %v", p, got[p], want)
 		}
+	}
+}
+
+// feed hands out reqs one at a time, from any goroutine, as ProbeMany's
+// next.
+func feed(reqs []ProbeRequest) func() (ProbeRequest, bool) {
+	var mu sync.Mutex
+	return func() (ProbeRequest, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(reqs) == 0 {
+			return ProbeRequest{}, false
+		}
+		r := reqs[0]
+		reqs = reqs[1:]
+		return r, true
 	}
 }
