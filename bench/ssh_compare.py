@@ -18,8 +18,9 @@ vigil's facts and ssh-audit's JSON.
 import json
 import os
 import re
-import statistics
 import sys
+
+import benchlib  # bench/benchlib.py, next to this script
 
 KINDS = {"kex": "kex_algorithms", "hostkey": "host_key_algorithms",
          "cipher": ("ciphers_client_to_server", "ciphers_server_to_client"),
@@ -218,16 +219,6 @@ def compare(v, a):
     return rows
 
 
-def medians(path):
-    if not os.path.exists(path):
-        return {}
-    out = {}
-    for r in json.load(open(path))["results"]:
-        out[r["command"]] = {"median": statistics.median(r["times"]), "runs": len(r["times"]),
-                             "failed": sum(1 for c in r.get("exit_codes", []) if c != 0)}
-    return out
-
-
 def secs(t):
     return "—" if t is None else "%.2f s" % t
 
@@ -241,7 +232,7 @@ def report(outdir, meta_path):
         base = os.path.join(outdir, eid)
         v, err = vigil_side(base + ".vigil.json", host, port)
         a = audit_side(base)
-        t = medians(base + ".time.json")
+        t = benchlib.medians(base + ".time.json")
         print("== %s (%s:%d)" % (eid, host, port))
         if v is None:
             print("  vigil FAILED: %s" % err)
@@ -387,17 +378,5 @@ def endpoints(manifest):
             yield s["id"], s["host"], s["port"]
 
 
-def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "endpoints":
-        for e in endpoints(sys.argv[2]):
-            print("\t".join(map(str, e)))
-        return 0
-    if len(sys.argv) == 4 and sys.argv[1] == "report":
-        report(sys.argv[2], sys.argv[3])
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchlib.main(__doc__, endpoints, report))

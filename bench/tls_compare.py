@@ -26,6 +26,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+import benchlib  # bench/benchlib.py, next to this script
+
 VERSIONS = ["SSLv2", "SSLv3", "TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"]
 LABELS = ["null", "anonymous", "export", "weak", "no-fs", "fine"]  # worst first
 VIGIL_CHECKS = {
@@ -300,18 +302,6 @@ def fmt_versions(vs):
 
 # ---------------------------------------------------------------- timing
 
-def medians(path):
-    """Median wall time (s) and exit codes of each command of a hyperfine
-    export, by command name."""
-    if not os.path.exists(path):
-        return {}
-    out = {}
-    for r in json.load(open(path))["results"]:
-        out[r["command"]] = {"median": statistics.median(r["times"]), "runs": len(r["times"]),
-                             "failed": sum(1 for c in r.get("exit_codes", []) if c != 0)}
-    return out
-
-
 def secs(t):
     return "—" if t is None else ("%.2f s" % t if t < 10 else "%.1f s" % t)
 
@@ -356,8 +346,8 @@ def report(outdir, meta_path):
         if not ep_dis and vigil.ran:
             print("  no disagreement")
         disagreements.append((ep, ep_dis))
-        t = medians(base + ".time.json")
-        tt = medians(base + ".testssl-time.json")
+        t = benchlib.medians(base + ".time.json")
+        tt = benchlib.medians(base + ".testssl-time.json")
         g = lambda m, n: m.get(n, {}).get("median")
         # testssl exits non-zero after complete scans too (1 on legacy-tls):
         # whether it worked is told by its JSON (read_testssl), not its code.
@@ -497,17 +487,5 @@ def render(meta, rows, totals, ts_totals, agree):
     return "\n".join(L) + "\n"
 
 
-def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "endpoints":
-        for e in endpoints(sys.argv[2]):
-            print("\t".join(map(str, e)))
-        return 0
-    if len(sys.argv) == 4 and sys.argv[1] == "report":
-        report(sys.argv[2], sys.argv[3])
-        return 0
-    print(__doc__, file=sys.stderr)
-    return 2
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(benchlib.main(__doc__, endpoints, report))
