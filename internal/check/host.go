@@ -290,14 +290,20 @@ var haSSHKeywords = map[string]string{
 func haSSHSetting(c facts.SSHDConfig, key string) string {
 	name := haSSHKeywords[key]
 	val := c.Effective[key]
+	// When the values come from the files, the evidence says why vigil did
+	// not ask sshd itself.
+	why := ""
+	if c.Method == "file" && c.Daemon.Note != "" {
+		why = "; " + c.Daemon.Note
+	}
 	if src := c.Sources[key]; src != "" {
-		return fmt.Sprintf("%s %s (%s)", name, val, src)
+		return fmt.Sprintf("%s %s (%s%s)", name, val, src, why)
 	}
 	how := "sshd -T reports it"
 	if c.Method == "file" {
 		how = "sshd's default"
 	}
-	return fmt.Sprintf("%s %s (not set in %s: %s)", name, val, c.ConfigFile, how)
+	return fmt.Sprintf("%s %s (not set in %s: %s%s)", name, val, c.ConfigFile, how, why)
 }
 
 func judgeHostSSHD(h *facts.HostAudit, _ time.Time) []finding.Finding {

@@ -21,8 +21,37 @@ type HostAudit struct {
 	Nginx       []NginxConfig      `json:"nginx,omitempty"`
 	Flows       []Flow             `json:"flows,omitempty"`
 	Observation *Observation       `json:"observation,omitempty"`
+	// Distrusted are processes named like a daemon vigil examines (sshd,
+	// nginx, …) that it did not examine as one, and why: they do not run
+	// as root or the daemon's own user.
+	Distrusted []Distrusted `json:"distrusted,omitempty"`
 	// Errors says which collectors could not complete, and why.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// Distrusted is a process that calls itself a daemon but is not examined
+// as one: its command line and files are another user's word.
+type Distrusted struct {
+	PID     int    `json:"pid"`
+	Process string `json:"process"`
+	User    string `json:"user,omitempty"`
+	Reason  string `json:"reason"`
+}
+
+// Daemon says how far vigil trusted a daemon process whose configuration
+// it read (see internal/trust and docs/security.md).
+type Daemon struct {
+	// UID and GID are the ids it runs as.
+	UID int `json:"uid"`
+	GID int `json:"gid"`
+	// Exe is its binary (/proc/PID/exe) when vigil may run it, as root:
+	// root's, in root's directories, with the daemon's own name; "" when
+	// it may not.
+	Exe string `json:"exe,omitempty"`
+	// Note says why vigil read the configuration files itself instead of
+	// asking the daemon (sshd -T, nginx -T), and which files it does not
+	// quote because someone else could have written them.
+	Note string `json:"note,omitempty"`
 }
 
 // Listener is one listening socket and the process that holds it.
@@ -80,6 +109,8 @@ type PortRule struct {
 
 // SSHDConfig is one running sshd's effective configuration.
 type SSHDConfig struct {
+	// Daemon is how far vigil trusted the process.
+	Daemon     Daemon `json:"daemon"`
 	PID        int    `json:"pid,omitempty"`
 	ConfigFile string `json:"config_file"`
 	// Effective holds `sshd -T` output for the keys vigil judges, lower
@@ -97,6 +128,8 @@ type SSHDConfig struct {
 
 // PostgreSQLConfig is one running PostgreSQL cluster's configuration.
 type PostgreSQLConfig struct {
+	// Daemon is how far vigil trusted the process.
+	Daemon          Daemon    `json:"daemon"`
 	PID             int       `json:"pid,omitempty"`
 	DataDir         string    `json:"data_dir"`
 	ConfigFile      string    `json:"config_file"`
@@ -127,6 +160,8 @@ type HBALine struct {
 
 // RedisConfig is one running Redis server's configuration.
 type RedisConfig struct {
+	// Daemon is how far vigil trusted the process.
+	Daemon        Daemon   `json:"daemon"`
 	PID           int      `json:"pid,omitempty"`
 	ConfigFile    string   `json:"config_file,omitempty"`
 	Bind          []string `json:"bind,omitempty"`
@@ -144,6 +179,8 @@ type RedisConfig struct {
 
 // FTPConfig is one running FTP server's configuration.
 type FTPConfig struct {
+	// Daemon is how far vigil trusted the process.
+	Daemon     Daemon `json:"daemon"`
 	PID        int    `json:"pid,omitempty"`
 	Product    string `json:"product"` // vsftpd, proftpd
 	ConfigFile string `json:"config_file"`
@@ -160,6 +197,8 @@ type FTPConfig struct {
 
 // NginxConfig is one running nginx's TLS directives.
 type NginxConfig struct {
+	// Daemon is how far vigil trusted the process.
+	Daemon       Daemon   `json:"daemon"`
 	PID          int      `json:"pid,omitempty"`
 	ConfigFile   string   `json:"config_file"`
 	SSLProtocols []string `json:"ssl_protocols,omitempty"`

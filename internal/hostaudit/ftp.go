@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
@@ -64,7 +65,8 @@ func vsftpdFile(argv []string) string {
 // command line (else /etc/vsftpd.conf), then -oOPTION=VALUE arguments.
 // vsftpd's built-in defaults apply to options the file leaves out:
 // anonymous_enable=YES, ssl_enable=NO, listen_port=21.
-func collectVsftpd(ctx context.Context, t Target, p *process) (facts.FTPConfig, []string) {
+func collectVsftpd(ctx context.Context, df *asDaemon) (facts.FTPConfig, []string) {
+	t, p := Target(df), df.d
 	argv := p.argv()
 	file := vsftpdFile(argv)
 	var cmdline []VsftpdOption
@@ -100,14 +102,15 @@ func collectVsftpd(ctx context.Context, t Target, p *process) (facts.FTPConfig, 
 		cfg.Sources[o.Key] = sanitize.String(where, 512)
 	}
 	for _, o := range opts {
-		apply(o, fmt.Sprintf("%s:%d: %s", file, o.Line, o.Text))
+		apply(o, where(t, file, o.Line, o.Text))
 	}
 	for _, o := range cmdline {
-		apply(o, "command line: "+o.Text)
+		apply(o, "command line: "+redact.String(o.Text))
 	}
 	if err != nil && len(cmdline) == 0 {
 		cfg.Anonymous = false // unknown: do not report a default as a finding
 	}
+	cfg.Daemon = p.facts(filesNote(df))
 	return cfg, errs
 }
 
@@ -140,7 +143,8 @@ func ParseProftpdConf(b []byte) []ProftpdDirective {
 // collectProftpd learns a proftpd's configuration: -c FILE (or
 // /etc/proftpd/proftpd.conf) and its Includes. An <Anonymous> block
 // enables anonymous login; TLSEngine on enables TLS.
-func collectProftpd(ctx context.Context, t Target, p *process) (facts.FTPConfig, []string) {
+func collectProftpd(ctx context.Context, df *asDaemon) (facts.FTPConfig, []string) {
+	t, p := Target(df), df.d
 	argv := p.argv()
 	file := "/etc/proftpd/proftpd.conf"
 	for i := 0; i < len(argv); i++ {
@@ -157,6 +161,7 @@ func collectProftpd(ctx context.Context, t Target, p *process) (facts.FTPConfig,
 	if err := proftpdRead(ctx, t, file, 0, &cfg); err != nil {
 		errs = append(errs, fmt.Sprintf("proftpd (pid %d): %v", p.PID, err))
 	}
+	cfg.Daemon = p.facts(filesNote(df))
 	return cfg, errs
 }
 
@@ -169,7 +174,7 @@ func proftpdRead(ctx context.Context, t Target, path string, depth int, cfg *fac
 		return fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	for _, d := range ParseProftpdConf(b) {
-		where := sanitize.String(fmt.Sprintf("%s:%d: %s", path, d.Line, d.Text), 512)
+		where := where(t, path, d.Line, d.Text)
 		switch d.Key {
 		case "<anonymous":
 			cfg.Anonymous = true

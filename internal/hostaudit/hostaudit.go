@@ -15,7 +15,9 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -23,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/sanitize"
+	"github.com/vigilsec/vigil/internal/trust"
 )
 
 // Options tune Collect.
@@ -39,12 +42,6 @@ type Options struct {
 
 // collectTimeout bounds each collector.
 const collectTimeout = 20 * time.Second
-
-// daemons are the command names whose configuration vigil reads.
-var daemons = map[string]string{
-	"sshd": "sshd", "postgres": "postgresql", "postmaster": "postgresql", "redis-server": "redis",
-	"vsftpd": "vsftpd", "proftpd": "proftpd", "nginx": "nginx",
-}
 
 // Collect runs every collector on the target and returns what they saw.
 // A collector that fails leaves its reason in HostAudit.Errors and the
@@ -74,6 +71,7 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 		links     map[uint64][]int
 		names     map[int]string
 		users     map[int]string
+		sessionID = -1 // the remote session's user id
 		rules     *Ruleset
 		bigEndian = nativeBigEndian()
 	)
@@ -93,6 +91,13 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 		h.Hostname = sanitize.String(strings.TrimSpace(string(b)), 253)
 	})
 	if !isLocal(t) {
+		step(func(ctx context.Context) {
+			if b, err := t.Run(ctx, "id", "-u"); err == nil {
+				if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+					sessionID = n
+				}
+			}
+		})
 		step(func(ctx context.Context) {
 			b, err := t.Run(ctx, "uname", "-m")
 			if err != nil {
@@ -193,14 +198,14 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 	}
 	envFor := map[int]bool{}
 	for pid, name := range names {
-		if _, ok := daemons[name]; ok {
+		if d, ok := trust.Lookup(name); ok {
 			if withSockets[pid] && !inTables[pid] {
 				// Its sockets are all in another network namespace (or
 				// are Unix sockets): it serves nothing here.
 				continue
 			}
 			pids = append(pids, pid)
-			if daemons[name] == "postgresql" {
+			if d.Kind == "postgresql" {
 				envFor[pid] = true
 			}
 		}
@@ -226,9 +231,9 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 	}
 
 	// Phase 3: each daemon's configuration.
-	d := opt.Dialer
-	if d == nil && isLocal(t) {
-		d = ownDialer(h.Addresses)
+	dl := opt.Dialer
+	if dl == nil && isLocal(t) {
+		dl = ownDialer(h.Addresses)
 	}
 	byPID := map[int][]facts.Listener{}
 	for _, l := range h.Listeners {
@@ -236,31 +241,66 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 			byPID[l.PID] = append(byPID[l.PID], l)
 		}
 	}
-	var mu sync.Mutex
+	// Which of the processes named like daemons are examined as them, and
+	// whose binaries vigil may run (see daemon.go and internal/trust).
+	sc := newStatCache(t)
+	uids := map[string]int{}
+	for id, name := range users {
+		if _, dup := uids[name]; !dup {
+			uids[name] = id
+		}
+	}
+	uidOf := func(name string) (int, bool) { id, ok := uids[name]; return id, ok }
 	masters := daemonMasters(procs)
+	var exeLinks []string
+	for _, p := range masters {
+		exeLinks = append(exeLinks, "/proc/"+strconv.Itoa(p.PID)+"/exe")
+	}
+	_, _ = sc.stat(ctx, exeLinks)
+	var known []string
+	for _, p := range masters {
+		known = append(known, sc.exeOf(ctx, p.PID))
+		_, files := plan(p, nil)
+		known = append(known, files...)
+	}
+	sc.warm(ctx, known)
+	var examined []*daemonProc
+	for _, p := range masters {
+		d, dist := examine(ctx, sc, p, uidOf, users)
+		if dist != nil {
+			h.Distrusted = append(h.Distrusted, *dist)
+			continue
+		}
+		examined = append(examined, d)
+	}
 	if bt != nil {
 		var cmds [][]string
 		var files []string
-		for _, p := range masters {
-			c, f := plan(p, byPID[p.PID])
-			cmds, files = append(cmds, c...), append(files, f...)
+		for _, d := range examined {
+			c, f := plan(d.process, byPID[d.PID])
+			cmds = append(cmds, c...)
+			if d.owners == trust.Root {
+				files = append(files, f...) // read as root: the bundle's cat is right
+			}
 		}
 		pctx, cancel := context.WithTimeout(ctx, collectTimeout)
 		bt.prefetch(pctx, cmds, files)
 		cancel()
 	}
-	for _, p := range masters {
+	var mu sync.Mutex
+	for _, d := range examined {
+		df := newAsDaemon(t, sc, d, sessionID == 0)
 		step(func(ctx context.Context) {
 			var errs []string
-			switch daemons[p.Comm] {
+			switch d.kind.Kind {
 			case "sshd":
-				cfg, e := collectSSHD(ctx, t, p)
+				cfg, e := collectSSHD(ctx, df)
 				errs = e
 				mu.Lock()
 				h.SSHD = append(h.SSHD, cfg)
 				mu.Unlock()
 			case "postgresql":
-				cfg, e := collectPostgreSQL(ctx, t, p)
+				cfg, e := collectPostgreSQL(ctx, df)
 				errs = e
 				if cfg.ConfigFile != "" {
 					mu.Lock()
@@ -268,23 +308,23 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 					mu.Unlock()
 				}
 			case "redis":
-				cfg, e := collectRedis(ctx, t, p, byPID[p.PID], d)
+				cfg, e := collectRedis(ctx, df, byPID[d.PID], dl)
 				errs = e
 				mu.Lock()
 				h.Redis = append(h.Redis, cfg)
 				mu.Unlock()
 			case "vsftpd", "proftpd":
 				collect := collectVsftpd
-				if daemons[p.Comm] == "proftpd" {
+				if d.kind.Kind == "proftpd" {
 					collect = collectProftpd
 				}
-				cfg, e := collect(ctx, t, p)
+				cfg, e := collect(ctx, df)
 				errs = e
 				mu.Lock()
 				h.FTP = append(h.FTP, cfg)
 				mu.Unlock()
 			case "nginx":
-				cfg, e := collectNginx(ctx, t, p)
+				cfg, e := collectNginx(ctx, df)
 				errs = e
 				mu.Lock()
 				h.Nginx = append(h.Nginx, cfg)
@@ -318,6 +358,7 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 // What phase 1 runs and reads, fetched in one bundle on remote targets.
 var (
 	phase1Commands = [][]string{
+		{"id", "-u"},
 		{"uname", "-m"},
 		{"ip", "-j", "addr", "show"},
 		{"nft", "-j", "list", "ruleset"},
@@ -332,13 +373,13 @@ var (
 )
 
 // plan lists the commands and files a daemon's collector will need first,
-// so that a remote target can fetch them in one bundle.
+// so that a remote target can fetch them in one bundle. It never lists the
+// daemon's own binary: whether vigil may run it is decided later.
 func plan(p *process, listeners []facts.Listener) (cmds [][]string, files []string) {
-	switch daemons[p.Comm] {
+	d, _ := trust.Lookup(p.Comm)
+	switch d.Kind {
 	case "sshd":
-		inv := sshdArgs(p.argv())
-		cmds = append(cmds, append([]string{inv.bin}, inv.testArgs()...))
-		files = append(files, inv.file)
+		files = append(files, sshdArgs(p.argv()).file)
 	case "postgresql":
 		dir, file, _ := pgLocate(p)
 		if file != "" {
@@ -360,7 +401,9 @@ func plan(p *process, listeners []facts.Listener) (cmds [][]string, files []stri
 		files = append(files, vsftpdFile(p.argv()))
 	case "nginx":
 		inv := nginxArgs(p.argv())
-		cmds = append(cmds, append([]string{inv.bin}, inv.testArgs()...))
+		if filepath.IsAbs(inv.file) {
+			files = append(files, inv.file)
+		}
 	}
 	return cmds, files
 }
@@ -390,20 +433,22 @@ func (c *collection) errs() []string {
 func daemonMasters(procs map[int]*process) []*process {
 	var out []*process
 	for _, p := range procs {
-		kind, ok := daemons[p.Comm]
+		d, ok := trust.Lookup(p.Comm)
 		if !ok {
 			continue
 		}
-		if parent := procs[p.PPID]; parent != nil && daemons[parent.Comm] == kind {
-			continue
+		if parent := procs[p.PPID]; parent != nil {
+			if pd, ok := trust.Lookup(parent.Comm); ok && pd.Kind == d.Kind {
+				continue
+			}
 		}
-		if kind == "nginx" && len(p.Args) == 1 && strings.Contains(p.Args[0], "worker process") {
+		if d.Kind == "nginx" && len(p.Args) == 1 && strings.Contains(p.Args[0], "worker process") {
 			continue
 		}
 		// A process that ended while it was listed has no command line
 		// left to read; `sshd -T` and `sshd -t` (another audit, a package
 		// script) only test a configuration. Neither is a daemon.
-		if len(p.Args) == 0 || (kind == "sshd" && (slices.Contains(p.Args, "-T") || slices.Contains(p.Args, "-t"))) {
+		if len(p.Args) == 0 || (d.Kind == "sshd" && (slices.Contains(p.Args, "-T") || slices.Contains(p.Args, "-t"))) {
 			continue
 		}
 		out = append(out, p)

@@ -3,12 +3,11 @@ package hostaudit
 import (
 	"cmp"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
@@ -42,27 +41,6 @@ func holder(pids []int, procs map[int]*process) *process {
 	return best
 }
 
-// secretArg matches command-line options whose value is a secret.
-var secretArg = regexp.MustCompile(`(?i)(pass|secret|token|pwd|credential)`)
-
-// redactArgs hides the values of options that carry secrets
-// (--requirepass X, password=X, -c db_password=X).
-func redactArgs(args []string) []string {
-	out := slices.Clone(args)
-	for i := 0; i < len(out); i++ {
-		a := out[i]
-		if k, _, ok := strings.Cut(a, "="); ok && secretArg.MatchString(k) {
-			out[i] = k + "=********"
-			continue
-		}
-		if strings.HasPrefix(a, "-") && secretArg.MatchString(a) && i+1 < len(out) && !strings.HasPrefix(out[i+1], "-") {
-			out[i+1] = "********"
-			i++
-		}
-	}
-	return out
-}
-
 // describe fills a listener's process fields.
 func describe(l *facts.Listener, p *process, users map[int]string) {
 	if p == nil {
@@ -70,10 +48,10 @@ func describe(l *facts.Listener, p *process, users map[int]string) {
 	}
 	l.PID = p.PID
 	l.Process = sanitize.String(p.Comm, 64)
-	if p.UID >= 0 {
-		l.User = userName(p.UID, users)
+	if uid := p.Cred.UID(); uid >= 0 {
+		l.User = userName(uid, users)
 	}
-	l.Cmdline = sanitize.String(strings.Join(redactArgs(p.Args), " "), maxCmdline)
+	l.Cmdline = sanitize.String(redact.Args(p.Args), maxCmdline)
 	l.Unit = sanitize.String(p.Unit, 128)
 }
 

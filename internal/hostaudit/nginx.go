@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
@@ -111,9 +112,10 @@ func ParseNginxConf(b []byte, file string) []NginxDirective {
 	return out
 }
 
-// nginxInvocation is what an nginx master's title says.
+// nginxInvocation is what an nginx master's title says. Its argv[0] is not
+// kept: vigil runs only the binary /proc/PID/exe points to.
 type nginxInvocation struct {
-	bin, file, prefix string
+	file, prefix string
 }
 
 // testArgs are the arguments of `nginx -T` for this invocation.
@@ -130,15 +132,9 @@ func (inv nginxInvocation) testArgs() []string {
 
 // nginxArgs reads "nginx: master process /usr/sbin/nginx -c FILE -g …".
 func nginxArgs(argv []string) nginxInvocation {
-	inv := nginxInvocation{bin: "nginx"}
+	var inv nginxInvocation
 	for len(argv) > 0 && (argv[0] == "nginx:" || argv[0] == "master" || argv[0] == "process") {
 		argv = argv[1:]
-	}
-	if len(argv) == 0 {
-		return inv
-	}
-	if strings.HasPrefix(argv[0], "/") {
-		inv.bin = argv[0]
 	}
 	for i := 1; i < len(argv); i++ {
 		switch argv[i] {
@@ -161,40 +157,42 @@ func nginxArgs(argv []string) nginxInvocation {
 	return inv
 }
 
-// collectNginx learns an nginx master's TLS directives from `nginx -T`
-// with its own -c and -p, or by reading its files when that fails.
-func collectNginx(ctx context.Context, t Target, p *process) (facts.NginxConfig, []string) {
+// collectNginx learns an nginx master's TLS directives. It reads the
+// configuration (its -c and -p) and the files it includes as the daemon
+// would; when vigil may run the daemon's binary and every file is root's,
+// it takes what `nginx -T` prints instead, as nginx itself resolves it.
+func collectNginx(ctx context.Context, df *asDaemon) (facts.NginxConfig, []string) {
+	p := df.d
 	inv := nginxArgs(p.argv())
 	cfg := facts.NginxConfig{PID: p.PID, ConfigFile: sanitize.String(inv.file, 512), Sources: map[string]string{}}
 	var errs []string
-	var dirs []NginxDirective
-	out, err := t.Run(ctx, inv.bin, inv.testArgs()...)
-	if err == nil {
-		dirs = ParseNginxDump(out)
-		if cfg.ConfigFile == "" && len(dirs) > 0 {
-			cfg.ConfigFile = sanitize.String(dirs[0].File, 512)
-		}
+	file := inv.file
+	if file == "" {
+		file = "/etc/nginx/nginx.conf"
+		cfg.ConfigFile = file
 	}
-	if err != nil || len(dirs) == 0 {
-		file := inv.file
-		if file == "" {
-			file = "/etc/nginx/nginx.conf"
-			cfg.ConfigFile = file
-		}
-		if !filepath.IsAbs(file) && inv.prefix != "" {
-			file = filepath.Join(inv.prefix, file)
-		}
-		var rerr error
-		dirs, rerr = nginxRead(ctx, t, file, filepath.Dir(file), 0)
-		if rerr != nil {
-			errs = append(errs, fmt.Sprintf("nginx (pid %d): %s -T failed (%v), and reading %s failed too: %v", p.PID, inv.bin, err, file, rerr))
+	if !filepath.IsAbs(file) && inv.prefix != "" {
+		file = filepath.Join(inv.prefix, file)
+	}
+	dirs, rerr := nginxRead(ctx, df, file, filepath.Dir(file), 0)
+	if rerr != nil {
+		errs = append(errs, fmt.Sprintf("nginx (pid %d): reading %s failed: %v", p.PID, file, rerr))
+	}
+	filesErr := df.trusted()
+	note := skipNote("nginx -T", p.exeErr, filesErr)
+	if rerr == nil && p.exe != "" && filesErr == nil {
+		out, err := df.Run(ctx, p.exe, inv.testArgs()...)
+		if dump := ParseNginxDump(out); err == nil && len(dump) > 0 {
+			dirs = dump
 		} else {
-			errs = append(errs, fmt.Sprintf("nginx (pid %d): %s -T failed (%v); its files were read instead", p.PID, inv.bin, err))
+			note = fmt.Sprintf("%s -T failed (%s); the configuration was read from the files", p.exe, redact.String(fmt.Sprint(err)))
+			errs = append(errs, fmt.Sprintf("nginx (pid %d): %s", p.PID, note))
 		}
 	}
+	cfg.Daemon = p.facts(note)
 	var ciphers []string
 	for _, d := range dirs {
-		where := sanitize.String(fmt.Sprintf("%s:%d: %s", d.File, d.Line, d.Text()), 512)
+		where := where(df, d.File, d.Line, d.Text())
 		switch d.Name {
 		case "ssl_protocols":
 			for _, a := range d.Args {

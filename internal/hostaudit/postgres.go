@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
@@ -294,7 +295,7 @@ func pgLocate(p *process) (configDir, configFile string, cmdline map[string]pgSo
 	}
 	cmdline = map[string]pgSource{}
 	for _, s := range inv.settings {
-		cmdline[s.Name] = pgSource{s.Value, "command line: " + s.Text}
+		cmdline[s.Name] = pgSource{s.Value, "command line: " + redact.String(s.Text)}
 	}
 	configFile = cmdline["config_file"].value
 	if configFile == "" && configDir != "" {
@@ -305,16 +306,17 @@ func pgLocate(p *process) (configDir, configFile string, cmdline map[string]pgSo
 
 // collectPostgreSQL learns one postmaster's configuration from its command
 // line, its configuration files and its pg_hba.conf.
-func collectPostgreSQL(ctx context.Context, t Target, p *process) (facts.PostgreSQLConfig, []string) {
+func collectPostgreSQL(ctx context.Context, df *asDaemon) (facts.PostgreSQLConfig, []string) {
+	t, p := Target(df), df.d
 	var errs []string
 	fail := func(format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("PostgreSQL (pid %d): ", p.PID)+fmt.Sprintf(format, args...))
 	}
-	configDir, configFile, cmdline := pgLocate(p)
+	configDir, configFile, cmdline := pgLocate(p.process)
 	vals := map[string]pgSource{}
 	if configFile == "" {
 		fail("neither -D nor config_file on its command line, and PGDATA is unknown: its configuration cannot be found")
-		return facts.PostgreSQLConfig{PID: p.PID}, errs
+		return facts.PostgreSQLConfig{PID: p.PID, Daemon: p.facts("")}, errs
 	}
 	if err := pgReadConf(ctx, t, configFile, 0, true, vals); err != nil {
 		fail("%v", err)
@@ -364,6 +366,7 @@ func collectPostgreSQL(ctx context.Context, t Target, p *process) (facts.Postgre
 		fail("%v", err)
 	}
 	cfg.HBA = lines
+	cfg.Daemon = p.facts(filesNote(df))
 	return cfg, errs
 }
 
@@ -409,7 +412,7 @@ func pgReadConf(ctx context.Context, t Target, path string, depth int, required 
 				}
 			}
 		default:
-			vals[s.Name] = pgSource{s.Value, fmt.Sprintf("%s:%d: %s", path, s.Line, s.Text)}
+			vals[s.Name] = pgSource{s.Value, where(t, path, s.Line, s.Text)}
 		}
 	}
 	return nil
@@ -457,7 +460,10 @@ func pgReadHBA(ctx context.Context, t Target, path, main string, depth int) ([]f
 		l.User = sanitize.String(l.User, 256)
 		l.Address = sanitize.String(l.Address, 256)
 		l.Method = sanitize.String(l.Method, 64)
-		l.Text = sanitize.String(l.Text, 512)
+		l.Text = sanitize.String(redact.String(l.Text), 512)
+		if !quotable(t, path) {
+			l.Text = ""
+		}
 		out = append(out, l)
 	}
 	return out, nil

@@ -11,13 +11,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/vigilsec/vigil/internal/trust"
 )
 
 // process is what vigil learns of one running process.
 type process struct {
 	PID, PPID int
-	Comm      string // command name (15 bytes at most), as the kernel keeps it
-	UID       int    // effective user id; -1 when unknown
+	Comm      string     // command name (15 bytes at most), as the kernel keeps it
+	Cred      trust.Cred // its user and group ids
 	Args      []string
 	Unit      string // systemd unit, from the cgroup path
 	Env       map[string]string
@@ -45,34 +47,6 @@ func ParseCmdline(b []byte) []string {
 		parts = parts[:len(parts)-1]
 	}
 	return parts
-}
-
-// ParseStatus reads the PPid and effective Uid of /proc/PID/status; -1
-// when absent.
-func ParseStatus(b []byte) (ppid, uid int) {
-	ppid, uid = -1, -1
-	for line := range strings.SplitSeq(string(b), "\n") {
-		k, v, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		f := strings.Fields(v)
-		switch k {
-		case "PPid":
-			if len(f) > 0 {
-				if n, err := strconv.Atoi(f[0]); err == nil && n >= 0 {
-					ppid = n
-				}
-			}
-		case "Uid":
-			if len(f) > 1 {
-				if n, err := strconv.Atoi(f[1]); err == nil && n >= 0 {
-					uid = n
-				}
-			}
-		}
-	}
-	return ppid, uid
 }
 
 // ParseCgroupUnit returns the systemd unit of a process from
@@ -322,7 +296,7 @@ func readProcesses(ctx context.Context, t Target, pids []int, names map[int]stri
 			continue // gone, or not visible
 		}
 		p := &process{PID: pid, Comm: names[pid]}
-		p.PPID, p.UID = ParseStatus(status)
+		p.PPID, p.Cred = trust.ParseStatus(status)
 		if p.Comm == "" {
 			p.Comm = strings.TrimRight(string(files[base+"comm"]), "\n")
 		}

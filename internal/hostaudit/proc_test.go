@@ -1,6 +1,8 @@
 package hostaudit
 
 import (
+	"github.com/vigilsec/vigil/internal/trust"
+
 	"bytes"
 	"context"
 	"errors"
@@ -44,23 +46,23 @@ func TestArgvSplitsRewrittenTitles(t *testing.T) {
 
 func TestParseStatus(t *testing.T) {
 	status := "Name:\tnginx\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t2141\nPPid:\t2139\nUid:\t33\t33\t33\t33\nGid:\t33\t33\t33\t33\n"
-	if ppid, uid := ParseStatus([]byte(status)); ppid != 2139 || uid != 33 {
-		t.Errorf("ParseStatus = %d, %d", ppid, uid)
+	if ppid, c := trust.ParseStatus([]byte(status)); ppid != 2139 || c.UID() != 33 {
+		t.Errorf("ParseStatus = %d, %+v", ppid, c)
 	}
 	// The effective uid is the second column.
-	if _, uid := ParseStatus([]byte("Uid:\t1000\t0\t0\t0\n")); uid != 0 {
-		t.Errorf("effective uid = %d, want 0", uid)
+	if _, c := trust.ParseStatus([]byte("Uid:\t1000\t0\t0\t0\n")); c.UID() != 0 {
+		t.Errorf("effective uid = %d, want 0", c.UID())
 	}
-	if ppid, uid := ParseStatus([]byte("garbage")); ppid != -1 || uid != -1 {
-		t.Errorf("ParseStatus(garbage) = %d, %d", ppid, uid)
+	if ppid, c := trust.ParseStatus([]byte("garbage")); ppid != -1 || c.UID() != -1 {
+		t.Errorf("ParseStatus(garbage) = %d, %+v", ppid, c)
 	}
 	// The real thing: this process.
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		t.Skip(err)
 	}
-	if ppid, uid := ParseStatus(b); ppid != os.Getppid() || uid != os.Geteuid() {
-		t.Errorf("ParseStatus(/proc/self/status) = %d, %d; want %d, %d", ppid, uid, os.Getppid(), os.Geteuid())
+	if ppid, c := trust.ParseStatus(b); ppid != os.Getppid() || c.UID() != os.Geteuid() {
+		t.Errorf("ParseStatus(/proc/self/status) = %d, %d; want %d, %d", ppid, c.UID(), os.Getppid(), os.Geteuid())
 	}
 }
 
@@ -254,7 +256,7 @@ func FuzzParseProcFiles(f *testing.F) {
 		if u != "" && !strings.HasSuffix(u, ".service") && !strings.HasSuffix(u, ".scope") {
 			t.Fatalf("unit %q", u)
 		}
-		ParseStatus(status)
+		trust.ParseStatus(status)
 		for uid := range ParsePasswd(passwd) {
 			if uid < 0 {
 				t.Fatalf("uid %d", uid)

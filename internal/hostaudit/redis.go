@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/resp"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -27,9 +28,6 @@ type RedisDirective struct {
 	Line int
 	Text string // the line as written, with secrets hidden
 }
-
-// redisSecret lists keywords whose arguments are secrets.
-var redisSecret = map[string]bool{"requirepass": true, "masterauth": true, "user": true}
 
 // ParseRedisConf reads redis.conf syntax: a keyword and arguments per line,
 // arguments optionally in double quotes (with \-escapes) or single quotes,
@@ -45,29 +43,9 @@ func ParseRedisConf(b []byte) []RedisDirective {
 		if !ok || len(words) == 0 {
 			continue
 		}
-		d := RedisDirective{Key: strings.ToLower(words[0]), Args: words[1:], Line: i + 1, Text: t}
-		if redisSecret[d.Key] {
-			d.Text = redisRedacted(d.Key, d.Args)
-		}
-		out = append(out, d)
+		out = append(out, RedisDirective{Key: strings.ToLower(words[0]), Args: words[1:], Line: i + 1, Text: redact.String(t)})
 	}
 	return out
-}
-
-// redisRedacted writes a directive with its secrets hidden: requirepass
-// ********, user NAME on >******** ~*.
-func redisRedacted(key string, args []string) string {
-	if key != "user" {
-		return key + " ********"
-	}
-	parts := []string{key}
-	for i, a := range args {
-		if i > 0 && (strings.HasPrefix(a, ">") || strings.HasPrefix(a, "#")) {
-			a = a[:1] + "********"
-		}
-		parts = append(parts, a)
-	}
-	return strings.Join(parts, " ")
 }
 
 // redisWords splits a redis.conf line as Redis does (sdssplitargs).
@@ -167,10 +145,7 @@ func redisArgs(args []string) redisInvocation {
 			i++
 			d.Args = append(d.Args, args[i])
 		}
-		d.Text = "--" + k + " " + strings.Join(d.Args, " ")
-		if redisSecret[d.Key] {
-			d.Text = "--" + redisRedacted(d.Key, d.Args)
-		}
+		d.Text = redact.String("--" + k + " " + strings.Join(d.Args, " "))
 		inv.options = append(inv.options, d)
 	}
 	return inv
@@ -268,7 +243,7 @@ func readRedisConf(ctx context.Context, t Target, path string, depth int, s *red
 			}
 			continue
 		}
-		s.apply(d, fmt.Sprintf("%s:%d: %s", path, d.Line, d.Text))
+		s.apply(d, where(t, path, d.Line, d.Text))
 	}
 	return nil
 }
@@ -530,7 +505,8 @@ func redisDialAddr(l facts.Listener) (netip.AddrPort, bool) {
 // collectRedis learns one redis-server's configuration: its config file
 // and command-line options when the process title still shows them, and
 // CONFIG GET asked over its own listener.
-func collectRedis(ctx context.Context, t Target, p *process, listeners []facts.Listener, d *dialer.Dialer) (facts.RedisConfig, []string) {
+func collectRedis(ctx context.Context, df *asDaemon, listeners []facts.Listener, d *dialer.Dialer) (facts.RedisConfig, []string) {
+	t, p := Target(df), df.d
 	var errs []string
 	fail := func(format string, args ...any) {
 		errs = append(errs, fmt.Sprintf("Redis (pid %d): ", p.PID)+fmt.Sprintf(format, args...))
@@ -547,7 +523,7 @@ func collectRedis(ctx context.Context, t Target, p *process, listeners []facts.L
 		}
 	}
 	for _, o := range inv.options {
-		st.apply(o, "command line: "+o.Text)
+		st.apply(o, "command line: "+redact.String(o.Text))
 	}
 	if len(inv.options) > 0 {
 		methods = append(methods, "command line")
@@ -661,5 +637,6 @@ func collectRedis(ctx context.Context, t Target, p *process, listeners []facts.L
 	cfg.ProtectedMode = st.protectedMode
 	cfg.Method = strings.Join(methods, ", ")
 	cfg.Sources = st.sources
+	cfg.Daemon = p.facts(filesNote(df))
 	return cfg, errs
 }

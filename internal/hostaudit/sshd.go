@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
@@ -112,8 +113,9 @@ func unquote(v string) string {
 }
 
 // sshdInvocation is what an sshd command line says about its configuration.
+// Its argv[0] is not kept: a process names itself as it likes, and vigil
+// runs only the binary /proc/PID/exe points to (see daemon.go).
 type sshdInvocation struct {
-	bin     string
 	file    string
 	options []string // -o values, in order
 }
@@ -130,7 +132,7 @@ func (inv sshdInvocation) testArgs() []string {
 // sshdArgs reads an sshd listener's command line, including the rewritten
 // title "sshd: /usr/sbin/sshd -D -f FILE [listener] 0 of 10-100 startups".
 func sshdArgs(argv []string) sshdInvocation {
-	inv := sshdInvocation{bin: "sshd", file: "/etc/ssh/sshd_config"}
+	inv := sshdInvocation{file: "/etc/ssh/sshd_config"}
 	if len(argv) > 0 && strings.HasSuffix(argv[0], ":") {
 		argv = argv[1:]
 	}
@@ -142,9 +144,6 @@ func sshdArgs(argv []string) sshdInvocation {
 	}
 	if len(argv) == 0 {
 		return inv
-	}
-	if strings.HasPrefix(argv[0], "/") {
-		inv.bin = argv[0]
 	}
 	for i := 1; i < len(argv); i++ {
 		flag, v := argv[i], ""
@@ -168,16 +167,20 @@ func sshdArgs(argv []string) sshdInvocation {
 	return inv
 }
 
-// collectSSHD learns one sshd's effective configuration: sshd -T with the
-// same file and options, and the file itself for the lines that set each
-// keyword (or, when sshd -T fails, for the values too).
-func collectSSHD(ctx context.Context, t Target, p *process) (facts.SSHDConfig, []string) {
+// collectSSHD learns one sshd's effective configuration. It reads the file
+// the daemon was started with (-f) and its Includes as the daemon would,
+// for the lines that set each keyword; then, when vigil may run the
+// daemon's binary (it runs as root, its binary is root's) and every file
+// is root's, it asks sshd -T with the same file and options. Otherwise the
+// values come from the files, and the note says why.
+func collectSSHD(ctx context.Context, df *asDaemon) (facts.SSHDConfig, []string) {
+	p := df.d
 	inv := sshdArgs(p.argv())
 	cfg := facts.SSHDConfig{PID: p.PID, ConfigFile: sanitize.String(inv.file, 512), Effective: map[string]string{}, Sources: map[string]string{}}
 	var errs []string
 
 	var dirs []fileDirective
-	ferr := sshdReadFile(ctx, t, inv.file, 0, false, &dirs)
+	ferr := sshdReadFile(ctx, df, inv.file, 0, false, &dirs)
 	if ferr != nil {
 		errs = append(errs, fmt.Sprintf("sshd (pid %d): %v", p.PID, ferr))
 	}
@@ -196,31 +199,36 @@ func collectSSHD(ctx context.Context, t Target, p *process) (facts.SSHDConfig, [
 	for _, key := range sshdKeys {
 		for _, d := range all {
 			if d.Key == key && !d.Match {
-				cfg.Sources[key] = sanitize.String(d.where(), 512)
+				cfg.Sources[key] = d.where(df)
 				break
 			}
 		}
 	}
 
-	out, err := t.Run(ctx, inv.bin, inv.testArgs()...)
-	if err == nil {
-		vals := ParseSSHDT(out)
-		if len(vals["permitrootlogin"]) > 0 {
-			cfg.Method = "sshd -T"
-			for _, k := range sshdKeys {
-				if v := vals[k]; len(v) > 0 {
-					cfg.Effective[k] = sanitize.String(strings.Join(v, " "), 2048)
+	filesErr := df.trusted()
+	if ferr == nil && p.exe != "" && filesErr == nil {
+		out, err := df.Run(ctx, p.exe, inv.testArgs()...)
+		if err == nil {
+			vals := ParseSSHDT(out)
+			if len(vals["permitrootlogin"]) > 0 {
+				cfg.Method = "sshd -T"
+				for _, k := range sshdKeys {
+					if v := vals[k]; len(v) > 0 {
+						cfg.Effective[k] = sanitize.String(strings.Join(v, " "), 2048)
+					}
 				}
+				normalizeSSHD(cfg.Effective)
+				cfg.Daemon = p.facts("")
+				return cfg, errs
 			}
-			normalizeSSHD(cfg.Effective)
-			return cfg, errs
+			err = fmt.Errorf("it printed no configuration")
 		}
-		err = fmt.Errorf("it printed no configuration")
+		errs = append(errs, fmt.Sprintf("sshd (pid %d): %s -T -f %s failed (%s); the configuration was parsed from the file and its Includes instead", p.PID, p.exe, inv.file, redact.String(err.Error())))
 	}
+	cfg.Daemon = p.facts(skipNote("sshd -T", p.exeErr, filesErr))
 	if ferr != nil {
-		return cfg, append(errs, fmt.Sprintf("sshd (pid %d): %s -T -f %s failed, and the file cannot be read either: %v", p.PID, inv.bin, inv.file, err))
+		return cfg, errs
 	}
-	errs = append(errs, fmt.Sprintf("sshd (pid %d): %s -T -f %s failed (%v); the configuration was parsed from the file and its Includes instead (sshd -T needs the host keys: run as root or with --sudo)", p.PID, inv.bin, inv.file, err))
 	cfg.Method = "file"
 	for _, key := range sshdKeys {
 		var vals []string
@@ -265,12 +273,13 @@ type fileDirective struct {
 	file string
 }
 
-// where names the line for evidence: "FILE:LINE: text".
-func (d fileDirective) where() string {
+// where names the line for evidence: "FILE:LINE: text" (see where), or
+// "command line: -o text".
+func (d fileDirective) where(t Target) string {
 	if d.Line == 0 {
-		return d.file + " " + d.Text
+		return sanitize.String(d.file+" "+redact.String(d.Text), 512)
 	}
-	return fmt.Sprintf("%s:%d: %s", d.file, d.Line, d.Text)
+	return where(t, d.file, d.Line, d.Text)
 }
 
 const maxIncludeDepth = 8

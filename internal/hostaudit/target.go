@@ -178,6 +178,8 @@ func remote(t Target) string {
 		return remote(v.t)
 	case *bundled:
 		return remote(v.t)
+	case *asDaemon:
+		return remote(v.Target)
 	case interface{ Remote() string }:
 		return v.Remote()
 	}
@@ -186,6 +188,11 @@ func remote(t Target) string {
 
 // isLocal reports whether t is this machine, read directly.
 func isLocal(t Target) bool {
-	_, ok := t.(localTarget)
-	return ok
+	switch v := t.(type) {
+	case localTarget:
+		return true
+	case *asDaemon:
+		return isLocal(v.Target)
+	}
+	return false
 }

@@ -246,6 +246,16 @@ func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 		}
 		_ = tw.Flush()
 	}
+	if len(h.Distrusted) > 0 {
+		ew.Printf("\n%s\n", t.style("Not examined as daemons", bold))
+		for _, d := range h.Distrusted {
+			lines := textout.Wrap(fmt.Sprintf("%s (pid %d, user %s): %s", safe(d.Process), d.PID, safe(d.User), safe(d.Reason)), 94)
+			ew.Printf("  - %s\n", lines[0])
+			if len(lines) > 1 {
+				ew.Printf("%s\n", textout.Indent(lines[1:], 4))
+			}
+		}
+	}
 	if len(h.Errors) > 0 {
 		ew.Printf("\n%s\n", t.style("Not checked", bold))
 		for _, e := range h.Errors {
