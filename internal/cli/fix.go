@@ -99,7 +99,7 @@ func fixDir() (string, error) {
 }
 
 func runFix(ctx context.Context, e *env, f *fixFlags, ref string) error {
-	st, err := openStore(ctx, f.db)
+	st, err := openStoreRead(ctx, f.db)
 	if err != nil {
 		return err
 	}
@@ -125,8 +125,9 @@ func runFix(ctx context.Context, e *env, f *fixFlags, ref string) error {
 	id := fix.NewID(now)
 	plan, err := fix.MakePlan(fix.Input{
 		Finding: fd, Service: serviceOf(doc, fd), Host: local,
-		ReadFile: readLocalFile, Glob: filepath.Glob,
-		FixID: id, Now: now, SSHConnection: os.Getenv("SSH_CONNECTION"),
+		ReadFile: func(path string, g fix.Guard) ([]byte, fs.FileMode, error) { return fix.ReadConfig(ctx, path, g) },
+		Glob:     filepath.Glob,
+		FixID:    id, Now: now, SSHConnection: os.Getenv("SSH_CONNECTION"),
 	})
 	if err != nil {
 		return err
@@ -172,24 +173,6 @@ func terminalLines(s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
-}
-
-// readLocalFile reads a file and its permission bits.
-func readLocalFile(path string) ([]byte, fs.FileMode, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s is not a regular file", path)
-	}
-	b, err := io.ReadAll(io.LimitReader(fh, 16<<20))
-	return b, fi.Mode().Perm(), err
 }
 
 // confirm asks a yes/no question on standard input; no answer is no.

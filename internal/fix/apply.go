@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/vigilsec/vigil/internal/finding"
 )
 
@@ -92,6 +94,8 @@ type FileBackup struct {
 	GID    int         `json:"gid"`
 	// After is the SHA-256 of what the fix wrote, to notice later edits.
 	After string `json:"after"`
+	// Guard is checked again before the file is restored.
+	Guard Guard `json:"guard"`
 }
 
 // Dir returns the fix's directory.
@@ -143,23 +147,26 @@ func (a *Applier) Apply(ctx context.Context, id string, p *Plan) (*Record, error
 		Applied: time.Now().UTC(), Rollback: p.Rollback, Reload: p.Reload, Verify: p.Verify, Secret: p.Secret, dir: dir}
 
 	// Back everything up before changing anything; refuse when a file
-	// changed since the plan was made from it.
+	// changed since the plan was made from it, or no longer passes its
+	// guard.
 	for i, e := range p.Edits {
-		cur, err := os.ReadFile(e.Path)
+		r, err := checkPath(ctx, e.Path, e.Guard)
 		if err != nil {
-			return nil, a.abandon(dir, fmt.Errorf("cannot read %s: %w", e.Path, err))
+			return nil, a.abandon(dir, err)
+		}
+		dfd, base, err := openDir(r)
+		if err != nil {
+			return nil, a.abandon(dir, err)
+		}
+		cur, err := readAt(dfd, base, r)
+		unix.Close(dfd)
+		if err != nil {
+			return nil, a.abandon(dir, err)
 		}
 		if !bytes.Equal(cur, e.Before) {
 			return nil, a.abandon(dir, fmt.Errorf("%s changed since the plan was made: run vigil fix again", e.Path))
 		}
-		fi, err := os.Stat(e.Path)
-		if err != nil {
-			return nil, a.abandon(dir, err)
-		}
-		fb := FileBackup{Path: e.Path, Backup: "file-" + strconv.Itoa(i), Mode: fi.Mode().Perm(), After: sum(e.After)}
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-			fb.UID, fb.GID = int(st.Uid), int(st.Gid)
-		}
+		fb := FileBackup{Path: e.Path, Backup: "file-" + strconv.Itoa(i), Mode: r.Info.Mode.Perm(), UID: r.Info.UID, GID: r.Info.GID, After: sum(e.After), Guard: e.Guard}
 		if err := os.WriteFile(filepath.Join(dir, fb.Backup), cur, 0o600); err != nil {
 			return nil, a.abandon(dir, fmt.Errorf("cannot back up %s: %w", e.Path, err))
 		}
@@ -185,7 +192,12 @@ func (a *Applier) Apply(ctx context.Context, id string, p *Plan) (*Record, error
 
 	for i, e := range p.Edits {
 		a.logf("writing %s", e.Path)
-		if err := writeFileAtomic(e.Path, e.After, rec.Files[i]); err != nil {
+		fb := rec.Files[i]
+		mode, gid := fb.Mode, fb.GID
+		if e.Private {
+			mode, gid = 0o640, e.GID
+		}
+		if err := writeChecked(ctx, e.Path, e.Guard, e.After, mode, fb.UID, gid); err != nil {
 			return fail("writing "+e.Path, err)
 		}
 	}
@@ -275,7 +287,7 @@ func (a *Applier) undo(ctx context.Context, rec *Record, auto bool) error {
 			continue
 		}
 		a.logf("restoring %s", f.Path)
-		if err := writeFileAtomic(f.Path, b, f); err != nil {
+		if err := writeChecked(ctx, f.Path, f.Guard, b, f.Mode, f.UID, f.GID); err != nil {
 			errs = append(errs, fmt.Errorf("cannot restore %s: %w", f.Path, err))
 		}
 	}
@@ -596,43 +608,6 @@ func maskAll(s, secret string) string {
 func sum(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory, keeping the mode and owner recorded in fb.
-//
-// A symbolic link (Debian's sites-enabled/ holds links to sites-available/)
-// stays a link: the file it points to is replaced.
-func writeFileAtomic(path string, data []byte, fb FileBackup) error {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".vigil-")
-	if err != nil {
-		return err
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(name, fb.Mode.Perm()); err != nil {
-		return err
-	}
-	if os.Geteuid() == 0 {
-		if err := os.Lchown(name, fb.UID, fb.GID); err != nil {
-			return err
-		}
-	}
-	return os.Rename(name, path)
 }
 
 // save writes the manifest atomically.

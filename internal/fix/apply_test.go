@@ -101,6 +101,12 @@ func (f *fakeSystem) Banner(_ context.Context, addr netip.AddrPort) (string, err
 	return f.greeting, nil
 }
 
+// self is a daemon that runs as this test, so that the files the test
+// makes pass the guard whoever runs it; exe is its binary.
+func self(exe string) facts.Daemon {
+	return facts.Daemon{UID: os.Geteuid(), GID: os.Getegid(), Exe: exe}
+}
+
 // sshdPlan plans the cipher fix on a temporary copy of sshd-weak.conf.
 func sshdPlan(t *testing.T) (*Plan, string, []byte) {
 	t.Helper()
@@ -114,7 +120,7 @@ func sshdPlan(t *testing.T) (*Plan, string, []byte) {
 		t.Fatal(err)
 	}
 	h := &facts.HostAudit{Listeners: []facts.Listener{{Transport: "tcp", Address: "127.0.4.12", Port: 2222, PID: 100, Process: "sshd", Cmdline: "/usr/sbin/sshd -D -f " + conf}},
-		SSHD: []facts.SSHDConfig{{PID: 100, ConfigFile: conf}}}
+		SSHD: []facts.SSHDConfig{{PID: 100, ConfigFile: conf, Daemon: self("/usr/sbin/sshd")}}}
 	p, err := MakePlan(Input{Finding: find("ssh.cipher.weak", "127.0.4.12", 2222, "tcp", ""), Service: weakSSH, Host: h, ReadFile: readFile, FixID: "T1"})
 	if err != nil {
 		t.Fatal(err)
@@ -442,7 +448,7 @@ func TestVsftpdCheck(t *testing.T) {
 	orig, _ := os.ReadFile("testdata/in/vsftpd.conf")
 	os.WriteFile(conf, orig, 0o600)
 	h := &facts.HostAudit{Listeners: []facts.Listener{{Transport: "tcp", Address: "127.0.4.16", Port: 21, PID: 400, Process: "vsftpd"}},
-		FTP: []facts.FTPConfig{{PID: 400, Product: "vsftpd", ConfigFile: conf}}}
+		FTP: []facts.FTPConfig{{PID: 400, Product: "vsftpd", ConfigFile: conf, Daemon: self("/usr/sbin/vsftpd")}}}
 	p, err := MakePlan(Input{Finding: find("auth.anonymous.ftp", "127.0.4.16", 21, "tcp", ""), Host: h, ReadFile: readFile, FixID: "V1"})
 	if err != nil {
 		t.Fatal(err)

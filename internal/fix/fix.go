@@ -109,6 +109,12 @@ type Edit struct {
 	Before []byte      `json:"-"`
 	After  []byte      `json:"-"`
 	Mode   fs.FileMode `json:"mode"`
+	// Guard is checked again just before the file is written.
+	Guard Guard `json:"guard"`
+	// Private means the change writes a secret: the file is left readable
+	// by its owner and the daemon's group GID only (mode 0640).
+	Private bool `json:"private,omitempty"`
+	GID     int  `json:"gid,omitempty"`
 }
 
 // Diff returns the change as a unified diff.
@@ -237,8 +243,9 @@ type Input struct {
 	// Host is a fresh audit of this machine: listeners and service
 	// configurations.
 	Host *facts.HostAudit
-	// ReadFile returns a file's current content and mode.
-	ReadFile func(path string) ([]byte, fs.FileMode, error)
+	// ReadFile returns a configuration file's current content and mode,
+	// or refuses it when it does not pass the guard (ReadConfig).
+	ReadFile func(path string, g Guard) ([]byte, fs.FileMode, error)
 	// Glob lists the files matching a pattern (nginx include lines); nil
 	// follows only includes without wildcards.
 	Glob func(pattern string) ([]string, error)
@@ -405,22 +412,27 @@ func reloadSteps(l facts.Listener, pid int, sig, match string, drain bool) []Ste
 	return []Step{{Kind: StepSignal, PID: pid, Signal: sig, Match: match, Drain: drain, Why: "make the daemon re-read its configuration"}}
 }
 
-// configFor picks the configuration of the process that holds l: the one
-// with its pid, else the only one.
-func configFor[T any](list []T, pid func(T) int, l facts.Listener) (T, bool) {
+// configFor picks the configuration of the process that holds l: the host
+// audit found it for that very pid. Another daemon's configuration never
+// stands in for it, and a listener whose process the audit did not examine
+// (it runs as another user than the daemon's) gets none: the error says why.
+func configFor[T any](h *facts.HostAudit, list []T, pid func(T) int, l facts.Listener, what string) (T, error) {
 	var zero T
 	for _, c := range list {
 		if l.PID > 0 && pid(c) == l.PID {
-			return c, true
+			return c, nil
 		}
 	}
-	if len(list) == 1 {
-		return list[0], true
+	for _, d := range h.Distrusted {
+		if d.PID == l.PID && l.PID > 0 {
+			return zero, fmt.Errorf("%w for port %d: the process that holds it (%s) %s", ErrNoApplier, l.Port, who(l), d.Reason)
+		}
 	}
-	return zero, false
+	if l.PID == 0 {
+		return zero, fmt.Errorf("cannot tell which process holds port %d (run vigil fix as root)", l.Port)
+	}
+	return zero, fmt.Errorf("%w for port %d: the host audit found no %s configuration for the process that holds it (%s)", ErrNoApplier, l.Port, what, who(l))
 }
-
-func fileMode(m uint32) fs.FileMode { return fs.FileMode(m) }
 
 // Text renders the plan for people: what changes, the diffs, the commands
 // in order, and the notes. Secrets are masked.

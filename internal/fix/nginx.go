@@ -1,7 +1,9 @@
 package fix
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -25,14 +27,19 @@ const (
 )
 
 func planNginx(in Input, l facts.Listener) (*Plan, error) {
-	if !strings.Contains(strings.ToLower(l.Process), "nginx") {
-		return nil, fmt.Errorf("%w for %s on port %d: vigil fixes TLS settings of nginx only; do it by hand: %s", ErrNoApplier, nonEmpty(l.Process, "this server"), l.Port, in.Finding.Recommendation)
+	cfg, err := configFor(in.Host, in.Host.Nginx, func(c facts.NginxConfig) int { return c.PID }, l, "nginx")
+	if err != nil {
+		return nil, fmt.Errorf("%w; vigil fixes TLS settings of nginx only; do it by hand: %s", err, in.Finding.Recommendation)
 	}
-	cfg, ok := configFor(in.Host.Nginx, func(c facts.NginxConfig) int { return c.PID }, l)
-	if !ok || cfg.ConfigFile == "" {
+	if cfg.ConfigFile == "" {
 		return nil, fmt.Errorf("cannot tell which configuration file nginx on port %d (%s) reads", l.Port, who(l))
 	}
-	files, err := nginxFiles(in, cfg.ConfigFile)
+	exe := cfg.Daemon.Exe
+	if exe == "" {
+		return nil, fmt.Errorf("vigil checks a changed nginx configuration with the daemon's own binary (nginx -t) before it reloads, and may not run the binary of %s: %s", who(l), nonEmpty(cfg.Daemon.Note, "it is not root's"))
+	}
+	guard := guardFor(cfg.Daemon, cfg.ConfigFile)
+	files, err := nginxFiles(in, cfg.ConfigFile, guard)
 	if err != nil {
 		return nil, err
 	}
@@ -40,14 +47,10 @@ func planNginx(in Input, l facts.Listener) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	exe := nginxBinary(l.Cmdline)
-	pid := cfg.PID
-	if pid == 0 {
-		pid = l.PID
-	}
 	var paths []string
-	for _, e := range edits {
-		paths = append(paths, e.Path)
+	for i := range edits {
+		edits[i].Guard = guard
+		paths = append(paths, edits[i].Path)
 	}
 	return &Plan{
 		Applier:  "nginx",
@@ -55,22 +58,11 @@ func planNginx(in Input, l facts.Listener) (*Plan, error) {
 		Question: fmt.Sprintf("Change the TLS settings of nginx (%s) and reload it?", who(l)),
 		Edits:    edits,
 		Validate: []Step{{Kind: StepRun, Argv: []string{exe, "-t", "-c", cfg.ConfigFile}, Why: "check the configuration"}},
-		Reload:   reloadSteps(l, pid, "HUP", "nginx: master", true),
+		Reload:   reloadSteps(l, cfg.PID, "HUP", "nginx: master", true),
 		Verify:   []Step{{Kind: StepListen, Addr: listenAddr(l), Why: "nginx listens"}},
 		Notes: []string{"Clients that speak only TLS 1.0 or 1.1 (Windows 7's Internet Explorer, Android 4.3 and older) can no longer connect.",
 			"TLS 1.3 needs OpenSSL 1.1.1 or later; nginx -t fails on older ones, and vigil then rolls back."},
 	}, nil
-}
-
-// nginxBinary finds the nginx executable in its master's command line
-// ("nginx: master process /usr/sbin/nginx -c …").
-func nginxBinary(cmdline string) string {
-	for _, f := range strings.Fields(cmdline) {
-		if strings.HasPrefix(f, "/") && strings.HasSuffix(f, "/nginx") {
-			return f
-		}
-	}
-	return "nginx"
 }
 
 // nginxFile is one configuration file and its content.
@@ -82,7 +74,7 @@ type nginxFile struct {
 
 // nginxFiles reads the main file and, recursively, what it includes
 // (relative paths are relative to the main file's directory, as nginx does).
-func nginxFiles(in Input, main string) ([]nginxFile, error) {
+func nginxFiles(in Input, main string, guard Guard) ([]nginxFile, error) {
 	prefix := filepath.Dir(main)
 	var out []nginxFile
 	seen := map[string]bool{}
@@ -92,12 +84,14 @@ func nginxFiles(in Input, main string) ([]nginxFile, error) {
 			return nil
 		}
 		seen[path] = true
-		b, mode, err := in.ReadFile(path)
-		if err != nil {
-			if depth == 0 {
-				return fmt.Errorf("cannot read nginx's configuration %s: %w", path, err)
-			}
-			return nil // a glob match that vanished, or unreadable: nginx -t will tell
+		b, mode, err := in.ReadFile(path, guard)
+		switch {
+		case errors.Is(err, ErrRefusedFile):
+			return err // never planned around: the file is nginx's too
+		case err != nil && depth == 0:
+			return fmt.Errorf("cannot read nginx's configuration: %w", err)
+		case err != nil:
+			return nil // a glob match that vanished: nginx -t will tell
 		}
 		out = append(out, nginxFile{path: path, content: b, mode: uint32(mode)})
 		for _, st := range nginxStatements(b) {
@@ -269,7 +263,7 @@ func setNginx(files []nginxFile, main string, port int) ([]Edit, error) {
 		}
 		b.Write(f.content[last:])
 		if after := b.String(); after != string(f.content) {
-			edits = append(edits, Edit{Path: f.path, Before: f.content, After: []byte(after), Mode: fileMode(f.mode)})
+			edits = append(edits, Edit{Path: f.path, Before: f.content, After: []byte(after), Mode: fs.FileMode(f.mode)})
 		}
 	}
 	if len(edits) == 0 {

@@ -35,8 +35,8 @@ var host = &facts.HostAudit{
 		{Transport: "udp", Address: "10.0.0.5", Port: 161, PID: 700, Process: "snmpd", Unit: "snmpd.service", Reachable: true},
 	},
 	SSHD: []facts.SSHDConfig{
-		{PID: 100, ConfigFile: "testdata/in/sshd-weak.conf"},
-		{PID: 200, ConfigFile: "testdata/in/sshd-debian.conf", Effective: map[string]string{
+		{PID: 100, ConfigFile: "testdata/in/sshd-weak.conf", Daemon: facts.Daemon{Exe: "/usr/sbin/sshd"}},
+		{PID: 200, ConfigFile: "testdata/in/sshd-debian.conf", Daemon: facts.Daemon{Exe: "/usr/sbin/sshd"}, Effective: map[string]string{
 			"ciphers": "aes128-cbc,aes256-ctr", "macs": "hmac-sha2-256-etm@openssh.com,hmac-sha1,umac-64@openssh.com",
 			"kexalgorithms": "curve25519-sha256,diffie-hellman-group14-sha1,ext-info-s"}},
 	},
@@ -44,8 +44,8 @@ var host = &facts.HostAudit{
 		{PID: 300, ConfigFile: "testdata/in/redis.conf", Bind: []string{"127.0.4.18"}, Port: 6379},
 		{PID: 301, Port: 6380},
 	},
-	FTP:   []facts.FTPConfig{{PID: 400, Product: "vsftpd", ConfigFile: "testdata/in/vsftpd.conf", Anonymous: true}},
-	Nginx: []facts.NginxConfig{{PID: 500, ConfigFile: "testdata/in/nginx.conf"}, {PID: 600, ConfigFile: "testdata/in/nginx-bare.conf"}},
+	FTP:   []facts.FTPConfig{{PID: 400, Product: "vsftpd", ConfigFile: "testdata/in/vsftpd.conf", Anonymous: true, Daemon: facts.Daemon{Exe: "/usr/sbin/vsftpd"}}},
+	Nginx: []facts.NginxConfig{{PID: 500, ConfigFile: "testdata/in/nginx.conf", Daemon: facts.Daemon{Exe: "/usr/sbin/nginx"}}, {PID: 600, ConfigFile: "testdata/in/nginx-bare.conf", Daemon: facts.Daemon{Exe: "/usr/sbin/nginx"}}},
 }
 
 // weakSSH is what a scan of the weak sshd saw.
@@ -60,7 +60,9 @@ var weakSSH = &facts.Service{Port: 2222, Transport: "tcp", Name: "ssh", Product:
 	HostKeys:              []facts.SSHHostKey{{Algorithm: "rsa-sha2-512", Type: "ssh-rsa", Bits: 1024}, {Algorithm: "ssh-dss", Type: "ssh-dss", Bits: 1024}},
 }}
 
-func readFile(path string) ([]byte, fs.FileMode, error) {
+// readFile reads test files and takes every guard as passed: the guard
+// itself is tested with ReadConfig (files_test.go).
+func readFile(path string, _ Guard) ([]byte, fs.FileMode, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, 0, err
@@ -173,7 +175,7 @@ func TestPlanRefusals(t *testing.T) {
 		{name: "TLS on a server that is not nginx", finding: find("tls.protocol.tls10", "clinic", 9000, "tcp", ""), is: ErrNoApplier},
 		{name: "old Redis", finding: find("auth.none.redis", "127.0.4.18", 6379, "tcp", ""), service: &facts.Service{Version: "6.2.6"}, want: "7.0 and later"},
 		{name: "vsftpd without local logins", finding: find("ftp.config.anonymous", "127.0.4.16", 21, "tcp", ""),
-			host: &facts.HostAudit{Hostname: "clinic", Listeners: host.Listeners, FTP: []facts.FTPConfig{{PID: 400, Product: "vsftpd", ConfigFile: "testdata/in/vsftpd-nolocal.conf"}}},
+			host: &facts.HostAudit{Hostname: "clinic", Listeners: host.Listeners, FTP: []facts.FTPConfig{{PID: 400, Product: "vsftpd", ConfigFile: "testdata/in/vsftpd-nolocal.conf", Daemon: facts.Daemon{Exe: "/usr/sbin/vsftpd"}}}},
 			want: "local_enable"},
 		{name: "small RSA key and no other", finding: find("ssh.hostkey.weak", "127.0.4.12", 2222, "tcp", "ssh-rsa"),
 			service: &facts.Service{SSH: &facts.SSH{HostKeyAlgorithms: []string{"rsa-sha2-512", "ssh-rsa"}, HostKeys: []facts.SSHHostKey{{Type: "ssh-rsa", Bits: 1024}}}},
@@ -181,7 +183,7 @@ func TestPlanRefusals(t *testing.T) {
 		{name: "nothing sound to keep", finding: find("ssh.cipher.weak", "127.0.4.12", 2222, "tcp", ""),
 			service: &facts.Service{SSH: &facts.SSH{CiphersClientToServer: []string{"3des-cbc"}}}, want: "upgrade OpenSSH"},
 		{name: "nginx already fixed", finding: find("tls.protocol.tls10", "clinic", 8443, "tcp", ""),
-			host: &facts.HostAudit{Hostname: "clinic", Listeners: host.Listeners, Nginx: []facts.NginxConfig{{PID: 500, ConfigFile: "testdata/in/nginx-fixed.conf"}}},
+			host: &facts.HostAudit{Hostname: "clinic", Listeners: host.Listeners, Nginx: []facts.NginxConfig{{PID: 500, ConfigFile: "testdata/in/nginx-fixed.conf", Daemon: facts.Daemon{Exe: "/usr/sbin/nginx"}}}},
 			want: "already sets"},
 	}
 	for _, tc := range tests {

@@ -26,7 +26,10 @@ func redisPassword(r io.Reader) (string, error) {
 }
 
 func planRedis(in Input, l facts.Listener) (*Plan, error) {
-	cfg, _ := configFor(in.Host.Redis, func(c facts.RedisConfig) int { return c.PID }, l)
+	cfg, err := configFor(in.Host, in.Host.Redis, func(c facts.RedisConfig) int { return c.PID }, l, "Redis")
+	if err != nil {
+		return nil, err
+	}
 	if cfg.Port == 0 {
 		cfg.Port = l.Port
 	}
@@ -55,12 +58,18 @@ func planRedis(in Input, l facts.Listener) (*Plan, error) {
 		Secret:   pass,
 	}
 	if cfg.ConfigFile != "" {
-		before, mode, err := in.ReadFile(cfg.ConfigFile)
+		guard := guardFor(cfg.Daemon, cfg.ConfigFile)
+		before, mode, err := in.ReadFile(cfg.ConfigFile, guard)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read Redis's configuration %s: %w", cfg.ConfigFile, err)
+			return nil, fmt.Errorf("cannot read Redis's configuration: %w", err)
 		}
 		after := setRedis(before, [][2]string{{"requirepass", pass}, {"bind", redisLoopback}}, in.FixID)
-		p.Edits = []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode}}
+		// The file now holds the password: only its owner and Redis's
+		// group may read it.
+		p.Edits = []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode, Guard: guard, Private: true, GID: cfg.Daemon.GID}}
+		if mode.Perm()&0o037 != 0 {
+			p.Notes = append(p.Notes, fmt.Sprintf("%s will hold the password, so it becomes readable by its owner and Redis's group only (mode 0640, was %04o).", cfg.ConfigFile, mode.Perm()))
+		}
 	} else {
 		p.Notes = append(p.Notes, fmt.Sprintf("This Redis was started without a configuration file: the change lasts until it restarts. Add --requirepass and --bind %q to its command line (%s) to keep it.", redisLoopback, l.Cmdline))
 	}

@@ -18,57 +18,49 @@ type sshdSetting struct {
 }
 
 func planSSHD(in Input, l facts.Listener) (*Plan, error) {
-	cfg, ok := configFor(in.Host.SSHD, func(c facts.SSHDConfig) int { return c.PID }, l)
-	if !ok || cfg.ConfigFile == "" {
-		return nil, fmt.Errorf("cannot tell which configuration file the sshd on port %d (%s) reads: the host audit found %d sshd configurations", l.Port, who(l), len(in.Host.SSHD))
+	cfg, err := configFor(in.Host, in.Host.SSHD, func(c facts.SSHDConfig) int { return c.PID }, l, "sshd")
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ConfigFile == "" {
+		return nil, fmt.Errorf("cannot tell which configuration file the sshd on port %d (%s) reads", l.Port, who(l))
+	}
+	exe := cfg.Daemon.Exe
+	if exe == "" {
+		return nil, fmt.Errorf("vigil checks a changed sshd configuration with the daemon's own binary (sshd -t) before it reloads, and may not run the binary of %s: %s", who(l), nonEmpty(cfg.Daemon.Note, "it is not root's"))
 	}
 	settings, notes, err := sshdSettings(in, cfg)
 	if err != nil {
 		return nil, err
 	}
-	before, mode, err := in.ReadFile(cfg.ConfigFile)
+	guard := guardFor(cfg.Daemon, cfg.ConfigFile)
+	before, mode, err := in.ReadFile(cfg.ConfigFile, guard)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read sshd's configuration %s: %w", cfg.ConfigFile, err)
+		return nil, fmt.Errorf("cannot read sshd's configuration: %w", err)
 	}
 	after, editNotes := setSSHD(before, settings, in.FixID)
 	notes = append(notes, editNotes...)
 
-	exe := sshdBinary(l.Cmdline)
 	var want []string
 	var lines []string
 	for _, s := range settings {
 		want = append(want, s.want)
 		lines = append(lines, s.keyword+" "+s.value)
 	}
-	pid := cfg.PID
-	if pid == 0 {
-		pid = l.PID
-	}
 	p := &Plan{
 		Applier:  "sshd",
 		Summary:  fmt.Sprintf("Set %s in %s, check it with sshd -t and sshd -T, and reload sshd (%s)", strings.Join(lines, "; "), cfg.ConfigFile, who(l)),
 		Question: fmt.Sprintf("Change %s and reload sshd on port %d (%s)?", cfg.ConfigFile, l.Port, who(l)),
-		Edits:    []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode}},
+		Edits:    []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode, Guard: guard}},
 		Validate: []Step{
 			{Kind: StepRun, Argv: []string{exe, "-t", "-f", cfg.ConfigFile}, Why: "check the configuration"},
 			{Kind: StepRun, Argv: []string{exe, "-T", "-f", cfg.ConfigFile}, Want: want, Why: "check that sshd takes the new values"},
 		},
-		Reload: reloadSteps(l, pid, "HUP", "sshd", false),
+		Reload: reloadSteps(l, cfg.PID, "HUP", "sshd", false),
 		Verify: []Step{{Kind: StepListen, Addr: listenAddr(l), Fresh: true, Why: "sshd listens again"}},
 		Notes:  notes,
 	}
 	return p, nil
-}
-
-// sshdBinary finds the sshd executable in a daemon's command line
-// ("sshd: /usr/sbin/sshd -D [listener] …"), or "sshd".
-func sshdBinary(cmdline string) string {
-	for _, f := range strings.Fields(cmdline) {
-		if strings.HasPrefix(f, "/") && strings.HasSuffix(f, "/sshd") {
-			return f
-		}
-	}
-	return "sshd"
 }
 
 // sshdSettings decides the lines that fix the finding.

@@ -15,49 +15,39 @@ func planVsftpd(in Input, l facts.Listener) (*Plan, error) {
 			ftp = append(ftp, c)
 		}
 	}
-	cfg, ok := configFor(ftp, func(c facts.FTPConfig) int { return c.PID }, l)
-	if !ok || cfg.ConfigFile == "" {
-		if !strings.Contains(strings.ToLower(l.Process), "vsftpd") {
-			return nil, fmt.Errorf("%w for %s: vigil fixes anonymous FTP in vsftpd only; do it by hand: %s", ErrNoApplier, nonEmpty(l.Process, "this FTP server"), in.Finding.Recommendation)
-		}
+	cfg, err := configFor(in.Host, ftp, func(c facts.FTPConfig) int { return c.PID }, l, "vsftpd")
+	if err != nil {
+		return nil, fmt.Errorf("%w; vigil fixes anonymous FTP in vsftpd only; do it by hand: %s", err, in.Finding.Recommendation)
+	}
+	if cfg.ConfigFile == "" {
 		return nil, fmt.Errorf("cannot tell which configuration file vsftpd on port %d (%s) reads", l.Port, who(l))
 	}
-	before, mode, err := in.ReadFile(cfg.ConfigFile)
+	exe := cfg.Daemon.Exe
+	if exe == "" {
+		return nil, fmt.Errorf("vigil checks a changed vsftpd configuration with the daemon's own binary before it reloads, and may not run the binary of %s: %s", who(l), nonEmpty(cfg.Daemon.Note, "it is not root's"))
+	}
+	guard := guardFor(cfg.Daemon, cfg.ConfigFile)
+	before, mode, err := in.ReadFile(cfg.ConfigFile, guard)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read vsftpd's configuration %s: %w", cfg.ConfigFile, err)
+		return nil, fmt.Errorf("cannot read vsftpd's configuration: %w", err)
 	}
 	if v, _ := vsftpdValue(before, "local_enable"); !strings.EqualFold(v, "YES") {
 		return nil, errors.New("vsftpd allows no local-user logins (local_enable is not YES): without anonymous logins it would accept no one. If nobody needs this FTP server, stop it instead (systemctl disable --now vsftpd); otherwise set local_enable=YES first")
 	}
 	after := setVsftpd(before, "anonymous_enable", "NO", in.FixID)
-	exe := vsftpdBinary(l.Cmdline)
-	pid := cfg.PID
-	if pid == 0 {
-		pid = l.PID
-	}
 	return &Plan{
 		Applier:  "vsftpd",
 		Summary:  fmt.Sprintf("Set anonymous_enable=NO in %s, check that vsftpd accepts it, make vsftpd (%s) re-read it and check that a new session starts", cfg.ConfigFile, who(l)),
 		Question: fmt.Sprintf("Turn off anonymous FTP in %s (%s)?", cfg.ConfigFile, who(l)),
-		Edits:    []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode}},
+		Edits:    []Edit{{Path: cfg.ConfigFile, Before: before, After: after, Mode: mode, Guard: guard}},
 		Validate: []Step{{Kind: StepVsftpd, Argv: []string{exe}, Path: cfg.ConfigFile, Why: "vsftpd accepts the new file"}},
-		Reload:   reloadSteps(l, pid, "HUP", "vsftpd", false),
+		Reload:   reloadSteps(l, cfg.PID, "HUP", "vsftpd", false),
 		Verify: []Step{
 			{Kind: StepListen, Addr: listenAddr(l), Why: "vsftpd listens"},
 			{Kind: StepBanner, Addr: listenAddr(l), Want: []string{"220"}, Why: "a new session starts with the new configuration"},
 		},
 		Notes: []string{"Sessions already open keep their settings until they end; new ones get the change."},
 	}, nil
-}
-
-// vsftpdBinary finds the vsftpd executable in its command line.
-func vsftpdBinary(cmdline string) string {
-	for _, f := range strings.Fields(cmdline) {
-		if strings.HasPrefix(f, "/") && strings.HasSuffix(f, "/vsftpd") {
-			return f
-		}
-	}
-	return "vsftpd"
 }
 
 // vsftpdValue returns the value of the last line setting key (vsftpd
