@@ -35,8 +35,19 @@ type Manifest struct {
 	ClientKey string `json:"client_key"`
 	// KnownHosts holds ssh-hard's host keys in OpenSSH known_hosts format.
 	KnownHosts string `json:"known_hosts"`
+	// Attacker is an unprivileged account of the lab's own (not nobody,
+	// which lab daemons run as) for tests in which a local user plays
+	// the attacker.
+	Attacker Account `json:"attacker"`
 	// Services lists every listener of the lab.
 	Services []Service `json:"services"`
+}
+
+// Account is a user of this machine.
+type Account struct {
+	User string `json:"user"`
+	UID  int    `json:"uid"`
+	GID  int    `json:"gid"`
 }
 
 // Service is one listener of the lab and what correct identification of it

@@ -161,8 +161,22 @@ alive() {
 	done
 }
 
+# ATTACKER is the unprivileged account security tests play an attacker
+# with: the lab's own, never nobody (lab daemons run as nobody).
+ATTACKER=vigil-attacker
+
+# ensure_attacker creates the attacker account once; it has no home and no
+# login shell.
+ensure_attacker() {
+	id -u "$ATTACKER" >/dev/null 2>&1 && return 0
+	useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$ATTACKER" ||
+		id -u "$ATTACKER" >/dev/null 2>&1 || die "cannot create the user $ATTACKER"
+}
+
 stop_all() {
 	local pids pid f i left term="" comm line
+	# Whatever a security test left running as the attacker.
+	if id -u "$ATTACKER" >/dev/null 2>&1; then pkill -KILL -u "$ATTACKER" 2>/dev/null || true; fi
 	# PostgreSQL gets SIGINT (fast shutdown) on its postmaster and nothing
 	# else, so it shuts down cleanly; everything else gets SIGTERM.
 	for f in "$D"/db-*/pg/postmaster.pid; do
@@ -1114,14 +1128,15 @@ write_manifest() {
 		"sends 64 KiB of random bytes without a line break instead of an identification string"
 	svc legacy-ssh-endless 127.0.2.31 2204 tcp ssh false OpenSSH 9.6 "" ssh-endless \
 		"valid SSH-2.0-OpenSSH_9.6 banner, then a packet length of 2^31 and random bytes forever: an SSH audit must cap and stop"
-	local jd jca jkey jkh
+	local jd jca jkey jkh juser
 	json_str jd "$D"
+	json_str juser "$ATTACKER"
 	json_str jca "$D/ca.pem"
 	json_str jkey "$D/client_ed25519"
 	json_str jkh "$D/known_hosts"
 	{
-		printf '{\n  "dir": %s,\n  "ca": %s,\n  "client_key": %s,\n  "known_hosts": %s,\n  "services": [\n' \
-			"$jd" "$jca" "$jkey" "$jkh"
+		printf '{\n  "dir": %s,\n  "ca": %s,\n  "client_key": %s,\n  "known_hosts": %s,\n' "$jd" "$jca" "$jkey" "$jkh"
+		printf '  "attacker": {"user": %s, "uid": %d, "gid": %d},\n  "services": [\n' "$juser" "$(id -u "$ATTACKER")" "$(id -g "$ATTACKER")"
 		local i n=${#SERVICES[@]}
 		for ((i = 0; i < n; i++)); do
 			if ((i < n - 1)); then printf '%s,\n' "${SERVICES[i]}"; else printf '%s\n' "${SERVICES[i]}"; fi
@@ -1219,6 +1234,7 @@ $busy"
 	log "previous lab stopped"
 	layout
 	versions
+	ensure_attacker
 
 	# The slow steps run in the background while keys are made.
 	(cd "$REPO" && go build -o "$LABD" ./lab/cmd/labd) >"$D/log/go-build.log" 2>&1 9>&- &

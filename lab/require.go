@@ -159,6 +159,9 @@ func flock(ctx context.Context, f *os.File, how int) error {
 
 // healthy reports the first TCP service that does not accept a connection.
 func healthy(ctx context.Context, m *Manifest) error {
+	if m.Attacker.UID <= 0 {
+		return errors.New("the manifest is an older lab.sh's: it names no attacker account")
+	}
 	var (
 		wg    sync.WaitGroup
 		mu    sync.Mutex

@@ -13,6 +13,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 // Exit codes.
@@ -56,6 +58,12 @@ func Execute(ctx context.Context, version string, args []string, stdin io.Reader
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, store.ErrNoStore) {
+		// A read-only command on a store that does not exist yet: nothing
+		// to show, nothing was created.
+		fmt.Fprintf(stderr, "vigil: %v. Run 'vigil scan' or 'vigil host' to make one.\n", err)
 		return ExitOK
 	}
 	var xe *exitError

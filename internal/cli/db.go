@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,10 +22,26 @@ func addDBFlag(fl *pflag.FlagSet, dsn *string) {
 	fl.StringVar(dsn, "db", "", dbFlagUsage)
 }
 
-// openStore opens the scan store named by --db: the default SQLite file when
-// dsn is empty. Every command that touches the store opens it here.
+// openStore opens the scan store named by --db to store a result: the
+// default SQLite file when dsn is empty, created when missing.
 func openStore(ctx context.Context, dsn string) (*store.Store, error) {
-	return store.Open(ctx, dsn)
+	st, err := store.Open(ctx, dsn)
+	if err != nil && strings.Contains(err.Error(), "--db") {
+		return nil, usageError("%v", err)
+	}
+	return st, err
+}
+
+// openStoreRead opens the scan store named by --db to read it, creating
+// nothing. A --db that names no store is a usage mistake; a store that
+// does not exist yet is store.ErrNoStore, which Execute reports as "no
+// scans stored yet" with exit status 0.
+func openStoreRead(ctx context.Context, dsn string) (*store.Store, error) {
+	st, err := store.OpenExisting(ctx, dsn)
+	if errors.Is(err, store.ErrBadDSN) {
+		return nil, usageError("%v", err)
+	}
+	return st, err
 }
 
 // saveScan stores a finished scan in the store named by dsn and returns
@@ -86,7 +103,7 @@ func (s *scanSource) load(ctx context.Context, ref string) (*result.Document, er
 		return doc, nil
 	}
 	if s.st == nil {
-		st, err := openStore(ctx, s.dsn)
+		st, err := openStoreRead(ctx, s.dsn)
 		if err != nil {
 			return nil, err
 		}

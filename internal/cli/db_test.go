@@ -10,43 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/store"
 )
-
-// storeCLI runs vigil as Execute does, with the store commands (scans, diff,
-// compare) added to the root when it does not have them yet.
-func storeCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	e := &env{version: "test", stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb}
-	root := newRoot(e)
-	for name, mk := range map[string]func(*env) *cobra.Command{"scans": newScansCmd, "diff": newDiffCmd, "compare": newCompareCmd} {
-		if c, _, err := root.Find([]string{name}); err != nil || c == root {
-			root.AddCommand(mk(e))
-		}
-	}
-	root.SetArgs(args)
-	root.SetIn(e.stdin)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err := root.ExecuteContext(t.Context())
-	if err == nil {
-		return ExitOK, out.String(), errb.String()
-	}
-	code := ExitError
-	var xe *exitError
-	if errors.As(err, &xe) {
-		code = xe.code
-	} else if isFlagError(err) {
-		code = ExitUsage
-	}
-	return code, out.String(), errb.String() + "vigil: " + err.Error()
-}
 
 // spot is a finding to place: check, severity, port.
 type spot struct {

@@ -49,7 +49,7 @@ func TestDiffTable(t *testing.T) {
 		{"diff", fileA, fileB},
 		{"diff", "--db", db, fileA, "latest"},
 	} {
-		code, out, stderr := storeCLI(t, "", args...)
+		code, out, stderr := vigilIn(t, "", args...)
 		if code != ExitOK {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
@@ -89,7 +89,7 @@ func TestDiffNothingChanged(t *testing.T) {
 	again.ID = "20260402T093000Z-33333333"
 	again.Started = before.Started.Add(24 * time.Hour)
 	db := newStore(t, before, &again)
-	code, out, stderr := storeCLI(t, "", "diff", "--db", db)
+	code, out, stderr := vigilIn(t, "", "diff", "--db", db)
 	if code != ExitOK || !strings.Contains(out, "Level 1 → 1: unchanged (exposed).") || !strings.Contains(out, "Nothing changed: the same 4 finding(s) are open.") ||
 		strings.Contains(out, "Fixed") || strings.Contains(out, "Hosts") {
 		t.Errorf("exit %d (%s):\n%s", code, stderr, out)
@@ -103,7 +103,7 @@ func TestDiffJSON(t *testing.T) {
 	if err := before.Write(&stdin); err != nil {
 		t.Fatal(err)
 	}
-	code, out, stderr := storeCLI(t, stdin.String(), "diff", "-", "latest", "--db", db, "--format", "json")
+	code, out, stderr := vigilIn(t, stdin.String(), "diff", "-", "latest", "--db", db, "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -139,7 +139,7 @@ func TestCompare(t *testing.T) {
 		machine{"127.0.3.1", []int{443}, []spot{noTLS13Spot}})
 	db := newStore(t, office, hosted)
 
-	code, out, stderr := storeCLI(t, "", "compare", "--db", db, "20260401T09", "latest")
+	code, out, stderr := vigilIn(t, "", "compare", "--db", db, "20260401T09", "latest")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -176,7 +176,7 @@ func TestCompare(t *testing.T) {
 		t.Errorf("rows missing: %v\n%s", rows, out)
 	}
 
-	code, out, stderr = storeCLI(t, "", "compare", "--db", db, "latest", "latest~1", "--format", "json")
+	code, out, stderr = vigilIn(t, "", "compare", "--db", db, "latest", "latest~1", "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -212,11 +212,11 @@ func TestDiffEscapesHostileText(t *testing.T) {
 	after.Hosts[0].Services[0].Product = "\x9b31m"
 	after.Targets = []string{"127.0.2.0/24", "\x1b[8m"}
 	db := newStore(t, before, after)
-	if _, out, _ := storeCLI(t, "", "diff", "--db", db); !strings.Contains(out, `different targets (127.0.2.0/24; 127.0.2.0/24 \x1b[8m)`) {
+	if _, out, _ := vigilIn(t, "", "diff", "--db", db); !strings.Contains(out, `different targets (127.0.2.0/24; 127.0.2.0/24 \x1b[8m)`) {
 		t.Errorf("no warning that the targets differ:\n%s", out)
 	}
 	for _, cmd := range []string{"diff", "compare"} {
-		code, out, stderr := storeCLI(t, "", cmd, "--db", db, "latest~1", "latest")
+		code, out, stderr := vigilIn(t, "", cmd, "--db", db, "latest~1", "latest")
 		if code != ExitOK {
 			t.Fatalf("%s: exit %d: %s", cmd, code, stderr)
 		}
@@ -257,7 +257,7 @@ func TestDiffErrors(t *testing.T) {
 		{[]string{"compare", "--db", db, "latest", "latest", "--color", "sometimes"}, ExitUsage, "--color"},
 	}
 	for _, tt := range tests {
-		code, _, stderr := storeCLI(t, "", tt.args...)
+		code, _, stderr := vigilIn(t, "", tt.args...)
 		if code != tt.code || !strings.Contains(stderr, tt.msg) {
 			t.Errorf("%v: exit %d (%s), want %d mentioning %q", tt.args, code, stderr, tt.code, tt.msg)
 		}

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,8 +16,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	"github.com/vigilsec/vigil/internal/dialer"
 )
@@ -33,18 +30,15 @@ const (
 	helperListen  = "VIGIL_TEST_LISTEN_ADDR" // address:port to listen on
 )
 
-// TestHelperProcess is not a test: run with VIGIL_TEST_HELPER set, it is
-// vigil (with `host observe` and `fix` registered, whatever cli.go
-// registers yet) or a TCP listener that accepts and closes connections.
+// TestHelperProcess is not a test: run with VIGIL_TEST_HELPER=vigil, it
+// is vigil (VIGIL_TEST_HELPER=listen is handled by TestMain).
 func TestHelperProcess(t *testing.T) {
-	mode := os.Getenv(helperEnv)
-	if mode == "" {
+	if os.Getenv(helperEnv) != "vigil" {
 		return
 	}
 	// TestMain made a data directory for this process; the helper exits
-	// without returning to it, so each mode removes it.
-	switch mode {
-	case "vigil":
+	// without returning to it, so it removes it.
+	{
 		made := os.Getenv("XDG_DATA_HOME")
 		if d := os.Getenv(helperDataEnv); d != "" {
 			os.Setenv("XDG_DATA_HOME", d)
@@ -61,68 +55,30 @@ func TestHelperProcess(t *testing.T) {
 			os.RemoveAll(made)
 		}
 		os.Exit(code)
-	case "listen":
-		if d := os.Getenv("XDG_DATA_HOME"); strings.Contains(d, "vigil-cli-test-") {
-			os.RemoveAll(d)
-		}
-		ln, err := net.Listen("tcp", os.Getenv(helperListen))
-		if err != nil {
-			fmt.Println("error:", err)
-			os.Exit(1)
-		}
-		fmt.Println("ready")
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				os.Exit(0)
-			}
-			c.Close()
-		}
 	}
 }
 
-// executeAll runs vigil with the commands of this task registered: `host
-// observe` and `fix` (added to what newRoot has when it lacks them).
-func executeAll(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{version: "test", stdin: stdin, stdout: stdout, stderr: stderr}
-	root := newRoot(e)
-	var host, fixCmd *cobra.Command
-	for _, c := range root.Commands() {
-		switch c.Name() {
-		case "host":
-			host = c
-		case "fix":
-			fixCmd = c
+// listenHelper listens on $VIGIL_TEST_LISTEN_ADDR, prints "ready", and
+// accepts and closes connections until it is killed.
+func listenHelper() {
+	ln, err := net.Listen("tcp", os.Getenv(helperListen))
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready")
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			os.Exit(0)
 		}
+		c.Close()
 	}
-	if host == nil {
-		host = &cobra.Command{Use: "host", Short: "host audit (test stand-in)"}
-		root.AddCommand(host)
-	}
-	hasObserve := false
-	for _, c := range host.Commands() {
-		hasObserve = hasObserve || c.Name() == "observe"
-	}
-	if !hasObserve {
-		host.AddCommand(newObserveCmd(e))
-	}
-	if fixCmd == nil {
-		root.AddCommand(newFixCmd(e))
-	}
-	root.SetArgs(args)
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return ExitOK
-	}
-	fmt.Fprintf(stderr, "vigil: %v\n", err)
-	var xe *exitError
-	if errors.As(err, &xe) {
-		return xe.code
-	}
-	return ExitError
+}
+
+// executeAll runs vigil as main does, with version "test".
+func executeAll(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return Execute(ctx, "test", args, stdin, stdout, stderr)
 }
 
 // vigilIn runs vigil in-process with this task's commands.

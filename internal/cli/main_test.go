@@ -8,7 +8,14 @@ import (
 
 // TestMain points the default scan store at a temporary directory, so no
 // test writes into the real user's data directory.
+//
+// Run with VIGIL_TEST_HELPER=listen, the test binary is a plain TCP
+// listener and takes its arguments as they come: lab tests give it any
+// name and command line, as a daemon that lies about itself would have.
 func TestMain(m *testing.M) {
+	if os.Getenv(helperEnv) == "listen" {
+		listenHelper()
+	}
 	dir, err := os.MkdirTemp("", "vigil-cli-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -55,6 +55,7 @@ reports what was seen.`,
 	fl.DurationVar(&f.poll, "poll", observe.DefaultPoll, "poll interval of the proc method")
 	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
+	addModeFlag(fl, &f.mode)
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does (and each connection seen) to standard error")
@@ -119,7 +120,7 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 // a host audit), for judging flows; nil when there is none or the store
 // cannot be read (the flows are then not judged).
 func latestScanHosts(ctx context.Context, dsn string) []facts.Host {
-	st, err := openStore(ctx, dsn)
+	st, err := openStoreRead(ctx, dsn)
 	if err != nil {
 		return nil
 	}

@@ -3,8 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
 	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/fix"
@@ -15,8 +16,8 @@ import (
 // outputFlags are the flags shared by the commands that produce a document
 // (scan, host, host observe).
 type outputFlags struct {
-	format, output, color, failOn, db string
-	noStore, verbose                  bool
+	format, output, color, failOn, db, mode string
+	noStore, verbose                        bool
 }
 
 // sink is where a command's document goes: the chosen format on standard
@@ -25,15 +26,19 @@ type sink struct {
 	e      *env
 	f      *outputFlags
 	w      report.Writer
-	out    io.Writer
-	close  func()
+	out    *output
 	failOn finding.Severity
+}
+
+// addModeFlag adds --mode, the permission bits of -o files.
+func addModeFlag(fl *pflag.FlagSet, mode *string) {
+	fl.StringVar(mode, "mode", "", "permission bits of the file -o writes, in octal (default 0600: readable by you alone)")
 }
 
 // newSink checks the output flags and opens the output, before any work
 // starts, so a mistyped flag costs nothing.
 func newSink(e *env, f *outputFlags) (*sink, error) {
-	s := &sink{e: e, f: f, close: func() {}}
+	s := &sink{e: e, f: f}
 	if f.failOn != "" {
 		var err error
 		if s.failOn, err = finding.ParseSeverity(f.failOn); err != nil {
@@ -43,22 +48,26 @@ func newSink(e *env, f *outputFlags) (*sink, error) {
 	if _, err := report.New(f.format, report.Options{}); err != nil {
 		return nil, usageError("--format: %v", err)
 	}
-	out, closeOut, err := openOutput(e.stdout, f.output)
+	mode, err := parseMode(f.mode)
 	if err != nil {
 		return nil, err
 	}
-	color, err := colorWanted(f.color, out)
+	out, err := openOutput(e.stdout, f.output, mode)
 	if err != nil {
-		closeOut()
 		return nil, err
 	}
-	s.out, s.close = out, closeOut
+	color, err := colorWanted(f.color, out.Writer)
+	if err != nil {
+		out.abort()
+		return nil, err
+	}
+	s.out = out
 	s.w, _ = report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
 	return s, nil
 }
 
-// Close closes the output file, if any.
-func (s *sink) Close() { s.close() }
+// Close drops the output file if the document was not written.
+func (s *sink) Close() { s.out.abort() }
 
 // emit stores the document (unless --no-store), writes it, says where it
 // went, and applies --fail-on. A store failure is reported after the
@@ -71,6 +80,9 @@ func (s *sink) emit(ctx context.Context, doc *result.Document, what string) erro
 	}
 	if err := s.w.Write(s.out, doc); err != nil {
 		return fmt.Errorf("cannot write the result: %w", err)
+	}
+	if err := s.out.commit(); err != nil {
+		return err
 	}
 	if storeErr != nil {
 		return storeErr

@@ -16,7 +16,7 @@ import (
 
 // reportFlags are the flags of `vigil report`.
 type reportFlags struct {
-	format, framework, output, db, color string
+	format, framework, output, db, color, mode string
 }
 
 func newReportCmd(e *env) *cobra.Command {
@@ -53,6 +53,7 @@ prove. It works with the table, json, html and pdf formats.`,
 	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVar(&f.framework, "framework", "", "add compliance evidence for a framework: "+strings.Join(compliance.Frameworks(), ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to FILE instead of standard output")
+	addModeFlag(fl, &f.mode)
 	addDBFlag(fl, &f.db)
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	return cmd
@@ -95,12 +96,16 @@ func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 		}
 	}
 
-	out, closeOut, err := openOutput(e.stdout, f.output)
+	mode, err := parseMode(f.mode)
 	if err != nil {
 		return err
 	}
-	defer closeOut()
-	color, err := colorWanted(f.color, out)
+	out, err := openOutput(e.stdout, f.output, mode)
+	if err != nil {
+		return err
+	}
+	defer out.abort()
+	color, err := colorWanted(f.color, out.Writer)
 	if err != nil {
 		return err
 	}
@@ -110,6 +115,9 @@ func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 	}
 	if err := w.Write(out, doc); err != nil {
 		return fmt.Errorf("cannot write the report: %w", err)
+	}
+	if err := out.commit(); err != nil {
+		return err
 	}
 	if f.output != "" && f.output != "-" {
 		fmt.Fprintf(e.stderr, "Level %d of 5. Report of scan %s written to %s.\n", doc.Level.Value, doc.ID, f.output)

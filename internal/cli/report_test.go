@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,35 +17,6 @@ import (
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/store"
 )
-
-// vigil runs the command line with stdin and returns the exit code and
-// output, as Execute does; it adds the report command to the root when the
-// root does not have it yet.
-func vigil(t *testing.T, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	e := &env{version: "test", stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb}
-	root := newRoot(e)
-	if c, _, err := root.Find([]string{"report"}); err != nil || c == root {
-		root.AddCommand(newReportCmd(e))
-	}
-	root.SetArgs(args)
-	root.SetIn(e.stdin)
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	err := root.ExecuteContext(t.Context())
-	if err == nil {
-		return ExitOK, out.String(), errb.String()
-	}
-	code := ExitError
-	var xe *exitError
-	if errors.As(err, &xe) {
-		code = xe.code
-	} else if isFlagError(err) {
-		code = ExitUsage
-	}
-	return code, out.String(), errb.String() + err.Error()
-}
 
 // scanDoc is a small scan: an SSH server with a weak cipher and Redis in
 // cleartext, finished at end.
@@ -131,7 +101,7 @@ func TestReportFormatsFromAFile(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		code, out, stderr := vigil(t, "", tt.args...)
+		code, out, stderr := vigilIn(t, "", tt.args...)
 		if code != ExitOK {
 			t.Errorf("%v: exit %d: %s", tt.args, code, stderr)
 			continue
@@ -141,7 +111,7 @@ func TestReportFormatsFromAFile(t *testing.T) {
 
 	// Standard input.
 	raw, _ := os.ReadFile(file)
-	if code, out, stderr := vigil(t, string(raw), "report", "-", "--format", "csv"); code != ExitOK || !strings.Contains(out, "ssh.cipher.weak") {
+	if code, out, stderr := vigilIn(t, string(raw), "report", "-", "--format", "csv"); code != ExitOK || !strings.Contains(out, "ssh.cipher.weak") {
 		t.Errorf("report -: exit %d %s %s", code, out, stderr)
 	}
 }
@@ -149,7 +119,7 @@ func TestReportFormatsFromAFile(t *testing.T) {
 func TestReportPDFToAFile(t *testing.T) {
 	file := writeScan(t, scanDoc("20261120T090000Z-aaaa0002", "", time.Date(2026, 11, 20, 9, 1, 0, 0, time.UTC)))
 	pdf := filepath.Join(t.TempDir(), "evidence.pdf")
-	code, out, stderr := vigil(t, "", "report", file, "--format", "pdf", "--framework", "pci", "-o", pdf)
+	code, out, stderr := vigilIn(t, "", "report", file, "--format", "pdf", "--framework", "pci", "-o", pdf)
 	if code != ExitOK || out != "" || !strings.Contains(stderr, "Level 2 of 5") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
@@ -180,7 +150,7 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report", t.TempDir()}, ExitError, "is not a scan file"},
 	}
 	for _, tt := range tests {
-		code, _, stderr := vigil(t, "", tt.args...)
+		code, _, stderr := vigilIn(t, "", tt.args...)
 		if code != tt.code || !strings.Contains(stderr, tt.want) {
 			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", tt.args, code, stderr, tt.code, tt.want)
 		}
@@ -207,7 +177,7 @@ func TestReportFromTheStore(t *testing.T) {
 	}
 	st.Close()
 
-	code, out, stderr := vigil(t, "", "report", "--db", db, "--framework", "gdpr", "--format", "json")
+	code, out, stderr := vigilIn(t, "", "report", "--db", db, "--framework", "gdpr", "--format", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -225,13 +195,13 @@ func TestReportFromTheStore(t *testing.T) {
 	}
 
 	// A prefix, and latest~N.
-	if code, out, _ := vigil(t, "", "report", "20261106", "--db", db, "--format", "csv"); code != ExitOK || !strings.Contains(out, docs[1].ID) {
+	if code, out, _ := vigilIn(t, "", "report", "20261106", "--db", db, "--format", "csv"); code != ExitOK || !strings.Contains(out, docs[1].ID) {
 		t.Errorf("prefix: exit %d\n%s", code, out)
 	}
-	if code, out, _ := vigil(t, "", "report", "latest~2", "--db", db, "--format", "csv"); code != ExitOK || !strings.Contains(out, docs[0].ID) {
+	if code, out, _ := vigilIn(t, "", "report", "latest~2", "--db", db, "--format", "csv"); code != ExitOK || !strings.Contains(out, docs[0].ID) {
 		t.Errorf("latest~2: exit %d\n%s", code, out)
 	}
-	if code, _, stderr := vigil(t, "", "report", "19990101", "--db", db); code != ExitError || !strings.Contains(stderr, "no stored scan") {
+	if code, _, stderr := vigilIn(t, "", "report", "19990101", "--db", db); code != ExitError || !strings.Contains(stderr, "no stored scan") {
 		t.Errorf("unknown ref: exit %d %s", code, stderr)
 	}
 }

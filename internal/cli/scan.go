@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -68,6 +67,7 @@ unless you add --allow-public. --exclude always wins.`,
 	fl.IntVar(&f.maxHosts, "max-hosts", scope.DefaultMaxHosts, "refuse target sets larger than this")
 	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
+	addModeFlag(fl, &f.mode)
 	fl.StringSliceVar(&f.tlsCA, "tls-ca", nil, "PEM file of extra trusted root certificates (repeatable)")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many new connections per second (0: no cap)")
 	fl.IntVar(&f.concurrency, "concurrency", 4096, "at most this many sockets open at once")
@@ -144,7 +144,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 // cannot be read (the scan then rates at most level 4, as a network scan
 // alone must).
 func recentHostAudits(ctx context.Context, dsn string, log *slog.Logger) map[string]time.Time {
-	st, err := openStore(ctx, dsn)
+	st, err := openStoreRead(ctx, dsn)
 	if err != nil {
 		log.Warn("cannot read host audits from the store; no host can reach level 5", "err", err)
 		return nil
@@ -194,16 +194,4 @@ func loadRoots(files []string) (*x509.CertPool, error) {
 		}
 	}
 	return pool, nil
-}
-
-// openOutput returns where to write: standard output, or FILE.
-func openOutput(stdout io.Writer, path string) (io.Writer, func(), error) {
-	if path == "" || path == "-" {
-		return stdout, func() {}, nil
-	}
-	fh, err := os.Create(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot create the output file: %w", err)
-	}
-	return fh, func() { _ = fh.Close() }, nil
 }

@@ -60,7 +60,7 @@ func runScans(ctx context.Context, e *env, f *scansFlags) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, f.db)
+	st, err := openStoreRead(ctx, f.db)
 	if err != nil {
 		return err
 	}

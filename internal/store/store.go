@@ -12,6 +12,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -88,6 +90,80 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	return s, nil
 }
 
+// Errors of OpenExisting.
+var (
+	// ErrNoStore means the store does not exist yet: nothing was ever
+	// stored there.
+	ErrNoStore = errors.New("no scans stored yet")
+	// ErrBadDSN means a --db value names no store vigil can read.
+	ErrBadDSN = errors.New("not a scan store")
+)
+
+// OpenExisting opens a store for reading without creating anything: no
+// directory, no file, no table. dsn must be "" (the default file), an
+// existing SQLite file, sqlite:PATH or a postgres:// or postgresql:// URL;
+// anything else wraps ErrBadDSN. A store that does not exist yet (no file,
+// or a database without vigil's tables) wraps ErrNoStore. An existing
+// store of an older vigil is brought up to date as Open does.
+func OpenExisting(ctx context.Context, dsn string) (*Store, error) {
+	kind, target, err := parseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadDSN, err)
+	}
+	trimmed := strings.TrimSpace(dsn)
+	bare := trimmed != "" && kind == sqlite && !strings.HasPrefix(strings.ToLower(trimmed), "sqlite:")
+	var s *Store
+	switch kind {
+	case postgres:
+		if s, err = openPostgres(ctx, target); err != nil {
+			return nil, err
+		}
+	default:
+		fi, err := os.Stat(target)
+		switch {
+		case err != nil && bare:
+			return nil, fmt.Errorf("%w: --db %s: no such file; give an existing SQLite file, sqlite:PATH or postgres://…", ErrBadDSN, target)
+		case err != nil && errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("%w (%s does not exist)", ErrNoStore, target)
+		case err != nil:
+			return nil, fmt.Errorf("cannot open the scan store %s: %w", target, err)
+		case !fi.Mode().IsRegular():
+			return nil, fmt.Errorf("%w: --db %s is not a file", ErrBadDSN, target)
+		}
+		if ok, err := sqliteFile(target); err != nil {
+			return nil, fmt.Errorf("cannot open the scan store %s: %w", target, err)
+		} else if !ok {
+			return nil, fmt.Errorf("%w: --db %s is not an SQLite file", ErrBadDSN, target)
+		}
+		if s, err = openSQLiteFile(ctx, target, false); err != nil {
+			return nil, err
+		}
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM schema_migrations").Scan(&n); err != nil || n == 0 {
+		s.db.Close()
+		return nil, fmt.Errorf("%w (%s holds no vigil scans)", ErrNoStore, s.where)
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("cannot prepare the scan store %s: %w", s.where, err)
+	}
+	return s, nil
+}
+
+// sqliteFile reports whether path is an SQLite database: empty, or
+// starting with SQLite's header.
+func sqliteFile(path string) (bool, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer fh.Close()
+	head := make([]byte, 16)
+	n, _ := io.ReadFull(fh, head)
+	return n == 0 || string(head[:n]) == "SQLite format 3\x00", nil
+}
+
 // parseDSN tells which database a --db value names, and returns the SQLite
 // path or the PostgreSQL URL.
 func parseDSN(dsn string) (dialect, string, error) {
@@ -109,6 +185,8 @@ func parseDSN(dsn string) (dialect, string, error) {
 	case strings.Contains(dsn, "://"):
 		scheme, _, _ := strings.Cut(dsn, "://")
 		return 0, "", fmt.Errorf("--db: vigil cannot store scans in %q databases: give a file path, sqlite:PATH or postgres://…", scheme)
+	case strings.HasPrefix(lower, "postgres:"), strings.HasPrefix(lower, "postgresql:"):
+		return 0, "", fmt.Errorf("--db %q: a PostgreSQL URL starts with postgres:// (two slashes)", dsn)
 	}
 	return sqlite, dsn, nil
 }
@@ -128,8 +206,20 @@ func openSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("cannot open the scan store: %w", err)
 	}
 	fh.Close()
+	return openSQLiteFile(ctx, abs, true)
+}
 
+// openSQLiteFile opens the SQLite file at path; SQLite creates it when
+// create is set and it is missing.
+func openSQLiteFile(ctx context.Context, path string, create bool) (*Store, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use %s as the scan store: %w", path, err)
+	}
 	q := url.Values{}
+	if !create {
+		q.Set("mode", "rw")
+	}
 	q.Add("_pragma", "busy_timeout("+strconv.Itoa(busyTimeoutMS)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
