@@ -24,6 +24,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/redact"
 )
 
 // System is what applying a plan touches besides files: commands,
@@ -580,7 +581,7 @@ func wantLines(out []byte, want []string) error {
 }
 
 func outputNote(out []byte) string {
-	s := strings.TrimSpace(string(out))
+	s := redact.String(strings.TrimSpace(string(out)))
 	if s == "" {
 		return ""
 	}

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/redact"
 )
 
 // Target is the machine being audited: this one, or one reached over SSH.
@@ -108,7 +110,7 @@ func commandError(name string, err error, stderr []byte) error {
 			msg = msg[:i+1+j]
 		}
 	}
-	msg = strings.ReplaceAll(msg, "\n", "; ")
+	msg = redact.String(strings.ReplaceAll(msg, "\n", "; "))
 	if len(msg) > 300 {
 		msg = msg[:300] + "…"
 	}

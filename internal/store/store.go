@@ -22,6 +22,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
+
+	"github.com/vigilsec/vigil/internal/redact"
 )
 
 // dialect is the SQL flavour of the database behind a Store.
@@ -179,14 +181,14 @@ func parseDSN(dsn string) (dialect, string, error) {
 		// sqlite:PATH, sqlite:///abs/path or sqlite://rel/path
 		p := strings.TrimPrefix(dsn[len("sqlite:"):], "//")
 		if p == "" {
-			return 0, "", fmt.Errorf("--db %q names no file: use sqlite:PATH", dsn)
+			return 0, "", fmt.Errorf("--db %q names no file: use sqlite:PATH", redact.String(dsn))
 		}
 		return sqlite, p, nil
 	case strings.Contains(dsn, "://"):
 		scheme, _, _ := strings.Cut(dsn, "://")
-		return 0, "", fmt.Errorf("--db: vigil cannot store scans in %q databases: give a file path, sqlite:PATH or postgres://…", scheme)
+		return 0, "", fmt.Errorf("--db: vigil cannot store scans in %q databases: give a file path, sqlite:PATH or postgres://…", redact.String(scheme))
 	case strings.HasPrefix(lower, "postgres:"), strings.HasPrefix(lower, "postgresql:"):
-		return 0, "", fmt.Errorf("--db %q: a PostgreSQL URL starts with postgres:// (two slashes)", dsn)
+		return 0, "", fmt.Errorf("--db %q: a PostgreSQL URL starts with postgres:// (two slashes)", redact.String(dsn))
 	}
 	return sqlite, dsn, nil
 }
