@@ -39,8 +39,7 @@ func labScan(t *testing.T, args ...string) *result.Document {
 // TestLabLevelsFollowTheRubric scans the lab's weak and hardened twins and
 // checks each host's level against the weaknesses planted in it: a critical
 // weakness makes level 1, a high one level 2; a hardened host, with no
-// finding above low, rates 4 from the network alone and 5 once a host audit
-// of this machine is stored.
+// finding above low, rates 4 from the network alone.
 func TestLabLevelsFollowTheRubric(t *testing.T) {
 	m := lab.Require(t)
 	want := map[string]int{
@@ -96,14 +95,9 @@ func TestLabLevelsFollowTheRubric(t *testing.T) {
 		t.Errorf("overall level %d with %d findings to fix; want 1 with the critical ones listed", doc.Level.Value, len(doc.Level.Next))
 	}
 
-	// A host audit of this machine, stored, lifts the hardened hosts to 5.
-	if code, _, stderr := run(t, "host", "--db", db, "--format", "json", "-o", filepath.Join(t.TempDir(), "host.json")); code != ExitOK && code != ExitFindings {
-		t.Fatalf("vigil host: exit %d: %s", code, stderr)
-	}
-	doc = labScan(t, "127.0.2.11", "-p", "443", "--udp-ports", "", "--tls-ca", m.CA, "--db", db)
-	if len(doc.Hosts) != 1 || doc.Hosts[0].Level != 5 || doc.Hosts[0].Audited == nil {
-		t.Errorf("after a host audit, web-hard is at level %d (audited %v); want 5", doc.Hosts[0].Level, doc.Hosts[0].Audited)
-	}
+	// Level 5 needs a host audit, and depends on what the audit finds on
+	// the machine: TestHostAuditReachesItsAddresses shows both outcomes on
+	// a machine of its own.
 }
 
 func joinPorts(set map[int]bool) string {

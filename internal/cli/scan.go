@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -15,12 +16,14 @@ import (
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/level"
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/progress"
 	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/scope"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 // scanFlags are the flags of `vigil scan`.
@@ -129,7 +132,8 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		Log:            logger(e.stderr, f.verbose),
 	}
 	if !f.noStore {
-		cfg.Audited = recentHostAudits(cmd.Context(), f.db, cfg.Log)
+		cfg.HostAudits = recentHostAudits(cmd.Context(), f.db, cfg.Log)
+		cfg.Here = hostaudit.Here(cmd.Context())
 	}
 	doc, err := engine.Run(cmd.Context(), cfg)
 	bar.Clear()
@@ -139,23 +143,25 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 	return out.emit(cmd.Context(), doc, "scan")
 }
 
-// recentHostAudits returns when each address was last audited from inside
-// (vigil host) within the level-5 window, from the store; nil when the store
-// cannot be read (the scan then rates at most level 4, as a network scan
-// alone must).
-func recentHostAudits(ctx context.Context, dsn string, log *slog.Logger) map[string]time.Time {
+// recentHostAudits returns the latest host audit (vigil host) of each
+// machine within the level-5 window, from the store; nil when there is
+// none or the store cannot be read (the scan then rates at most level 4,
+// as a network scan alone must).
+func recentHostAudits(ctx context.Context, dsn string, log *slog.Logger) []*result.Document {
 	st, err := openStoreRead(ctx, dsn)
 	if err != nil {
-		log.Warn("cannot read host audits from the store; no host can reach level 5", "err", err)
+		if !errors.Is(err, store.ErrNoStore) {
+			log.Warn("cannot read host audits from the store; no host can reach level 5", "err", err)
+		}
 		return nil
 	}
 	defer st.Close()
-	audited, err := st.HostAudits(ctx, time.Now().Add(-level.HostAuditWindow))
+	audits, err := st.LatestHostAudits(ctx, time.Now().Add(-level.HostAuditWindow))
 	if err != nil {
 		log.Warn("cannot read host audits from the store; no host can reach level 5", "err", err)
 		return nil
 	}
-	return audited
+	return audits
 }
 
 // failOnError returns an ExitFindings error when a finding reaches min.

@@ -52,9 +52,13 @@ type Config struct {
 	// Untrusted says the scanner stands on a network that should not reach
 	// administration services or databases.
 	Untrusted bool
-	// Audited maps an address (or host name) to its latest host audit
-	// (vigil host) within the level-5 window; nil when there is none.
-	Audited map[string]time.Time
+	// HostAudits are the latest host audit (vigil host) of each machine
+	// within the level-5 window. A scanned address one of them covers
+	// carries its findings (result.Carry) and counts as audited then.
+	HostAudits []*result.Document
+	// Here is the machine the scan runs on: only an audit made here
+	// speaks for loopback addresses.
+	Here facts.Machine
 	// Tool is the vigil version, recorded in the document.
 	Tool string
 	// Progress, when set, is told how the scan advances.
@@ -208,10 +212,20 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	finished := time.Now()
 	findings := check.JudgeScan(live, check.Scope{Now: finished, Untrusted: cfg.Untrusted})
 	audited := map[string]time.Time{}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		seen[f.ID] = true
+	}
 	for _, h := range live {
-		for _, key := range append([]string{h.Address}, h.Names...) {
-			if t, ok := cfg.Audited[key]; ok && t.After(audited[h.Address]) {
-				audited[h.Address] = t
+		audit := latestCovering(cfg.HostAudits, h.Address, cfg.Here)
+		if audit == nil {
+			continue
+		}
+		audited[h.Address] = audit.Finished
+		for _, f := range result.Carry(audit, h.Address) {
+			if !seen[f.ID] {
+				seen[f.ID] = true
+				findings = append(findings, f)
 			}
 		}
 	}
@@ -221,6 +235,21 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	doc.Untrusted = cfg.Untrusted
 	doc.Tool = cfg.Tool
 	return doc, nil
+}
+
+// latestCovering returns the newest host audit that speaks for addr.
+func latestCovering(audits []*result.Document, addr string, here facts.Machine) *result.Document {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return nil
+	}
+	var best *result.Document
+	for _, d := range audits {
+		if d.HostAudit.Covers(a, here) && (best == nil || d.Finished.After(best.Finished)) {
+			best = d
+		}
+	}
+	return best
 }
 
 // identifyParallelism bounds how many ports are identified at once: enough

@@ -1,6 +1,10 @@
 package facts
 
-import "time"
+import (
+	"net/netip"
+	"strings"
+	"time"
+)
 
 // HostAudit is what `vigil host` saw from inside one machine: its
 // listeners, its firewall, the real configuration of its services, its live
@@ -10,8 +14,14 @@ type HostAudit struct {
 	Time     time.Time `json:"time"`
 	// Remote is user@host when the audit ran over SSH; empty when local.
 	Remote string `json:"remote,omitempty"`
+	// Machine identifies the machine and the network namespace its sockets
+	// live in: the same loopback address is another machine's elsewhere.
+	Machine Machine `json:"machine,omitzero"`
 	// Addresses are the machine's own addresses (all interfaces).
-	Addresses   []string           `json:"addresses,omitempty"`
+	Addresses []string `json:"addresses,omitempty"`
+	// Prefixes are those addresses with their prefix lengths, as the
+	// interfaces hold them (127.0.0.1/8, 10.0.0.5/24).
+	Prefixes    []string           `json:"prefixes,omitempty"`
 	Listeners   []Listener         `json:"listeners"`
 	Firewall    Firewall           `json:"firewall"`
 	SSHD        []SSHDConfig       `json:"sshd,omitempty"`
@@ -27,6 +37,54 @@ type HostAudit struct {
 	Distrusted []Distrusted `json:"distrusted,omitempty"`
 	// Errors says which collectors could not complete, and why.
 	Errors []string `json:"errors,omitempty"`
+}
+
+// Machine identifies one machine's network view: its /etc/machine-id and
+// its network namespace (the inode of /proc/self/ns/net, "net:[4026531840]").
+type Machine struct {
+	ID    string `json:"id,omitempty"`
+	NetNS string `json:"netns,omitempty"`
+}
+
+// Known reports whether the machine's identity was read.
+func (m Machine) Known() bool { return m.ID != "" && m.NetNS != "" }
+
+// Covers reports whether the audit speaks for addr, scanned from the
+// machine here: addr is one of the machine's interface addresses or a
+// listener's bind address; a loopback address (which every machine has)
+// counts only when the audit was made on the very machine and network
+// namespace the scan runs in, where the interfaces' loopback prefix
+// (127.0.0.0/8) covers every alias.
+func (h *HostAudit) Covers(addr netip.Addr, here Machine) bool {
+	if h == nil || !addr.IsValid() {
+		return false
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.IsLoopback() && (!h.Machine.Known() || h.Machine != here) {
+		return false
+	}
+	same := func(s string) bool {
+		a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+		return err == nil && a.Unmap().WithZone("") == addr
+	}
+	for _, a := range h.Addresses {
+		if same(a) {
+			return true
+		}
+	}
+	for _, l := range h.Listeners {
+		if same(l.Address) {
+			return true
+		}
+	}
+	if addr.IsLoopback() {
+		for _, s := range h.Prefixes {
+			if p, err := netip.ParsePrefix(s); err == nil && p.Addr().Unmap().IsLoopback() && p.Masked().Contains(addr) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Distrusted is a process that calls itself a daemon but is not examined

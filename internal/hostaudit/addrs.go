@@ -4,34 +4,49 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
 // ParseIPAddrJSON reads the output of `ip -j addr` and returns every
-// address of every interface.
-func ParseIPAddrJSON(b []byte) ([]netip.Addr, error) {
+// address of every interface with its prefix length.
+func ParseIPAddrJSON(b []byte) ([]netip.Prefix, error) {
 	var ifs []struct {
 		Name  string `json:"ifname"`
 		Addrs []struct {
-			Family string `json:"family"`
-			Local  string `json:"local"`
+			Family    string `json:"family"`
+			Local     string `json:"local"`
+			PrefixLen int    `json:"prefixlen"`
 		} `json:"addr_info"`
 	}
 	if err := json.Unmarshal(b, &ifs); err != nil {
 		return nil, fmt.Errorf("ip -j addr printed something else than JSON: %w", err)
 	}
-	var out []netip.Addr
+	var out []netip.Prefix
 	for _, i := range ifs {
 		for _, a := range i.Addrs {
 			if a.Family != "inet" && a.Family != "inet6" {
 				continue
 			}
-			if ip, err := netip.ParseAddr(a.Local); err == nil {
-				out = append(out, ip.WithZone("").Unmap())
+			ip, err := netip.ParseAddr(a.Local)
+			if err != nil {
+				continue
 			}
+			ip = ip.WithZone("").Unmap()
+			p, err := ip.Prefix(a.PrefixLen)
+			if err != nil || a.PrefixLen <= 0 {
+				p = netip.PrefixFrom(ip, ip.BitLen())
+			} else {
+				p = netip.PrefixFrom(ip, a.PrefixLen) // keep the address, not the network
+			}
+			out = append(out, p)
 		}
 	}
 	return out, nil
@@ -76,13 +91,14 @@ func ParseFibTrie(b []byte) []netip.Addr {
 	return out
 }
 
-// addresses returns the machine's own addresses: from `ip -j addr`, or
-// from /proc when ip is missing or too old.
-func addresses(ctx context.Context, t Target) ([]string, error) {
-	var addrs []netip.Addr
+// addresses returns the machine's own addresses with their prefix lengths:
+// from `ip -j addr`, or from /proc when ip is missing or too old (then
+// each address stands alone, as /32 or /128).
+func addresses(ctx context.Context, t Target) ([]netip.Prefix, error) {
 	b, err := t.Run(ctx, "ip", "-j", "addr", "show")
+	var ps []netip.Prefix
 	if err == nil {
-		addrs, err = ParseIPAddrJSON(b)
+		ps, err = ParseIPAddrJSON(b)
 	}
 	if err != nil {
 		fib, ferr := t.ReadFile(ctx, "/proc/net/fib_trie")
@@ -90,13 +106,47 @@ func addresses(ctx context.Context, t Target) ([]string, error) {
 		if ferr != nil && ierr != nil {
 			return nil, fmt.Errorf("cannot list the machine's addresses: %w; /proc/net/fib_trie: %w", err, ferr)
 		}
-		addrs = append(ParseFibTrie(fib), ParseIfInet6(in6)...)
+		for _, a := range append(ParseFibTrie(fib), ParseIfInet6(in6)...) {
+			ps = append(ps, netip.PrefixFrom(a, a.BitLen()))
+		}
 	}
-	slices.SortFunc(addrs, func(a, b netip.Addr) int { return a.Compare(b) })
-	addrs = slices.Compact(addrs)
-	out := make([]string, 0, len(addrs))
-	for _, a := range addrs {
-		out = append(out, a.String())
+	slices.SortFunc(ps, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	return slices.Compact(ps), nil
+}
+
+// machine reads the machine's identity: /etc/machine-id (or D-Bus's copy)
+// and the network namespace its processes see.
+func machine(ctx context.Context, t Target) (facts.Machine, error) {
+	var m facts.Machine
+	for _, f := range []string{"/etc/machine-id", "/var/lib/dbus/machine-id"} {
+		if b, err := t.ReadFile(ctx, f); err == nil {
+			if id := strings.TrimSpace(string(b)); id != "" {
+				m.ID = sanitize.String(id, 64)
+				break
+			}
+		}
 	}
-	return out, nil
+	var ns string
+	if isLocal(t) {
+		ns, _ = os.Readlink("/proc/self/ns/net")
+	} else if b, err := t.Run(ctx, "readlink", "/proc/self/ns/net"); err == nil {
+		ns = strings.TrimSpace(string(b))
+	}
+	m.NetNS = sanitize.String(ns, 64)
+	if !m.Known() {
+		return m, errors.New("cannot tell which machine this is (/etc/machine-id, /proc/self/ns/net): its loopback addresses are not vouched for")
+	}
+	return m, nil
+}
+
+// Here returns the identity of the machine vigil runs on, for matching
+// host audits to the addresses a scan reaches.
+func Here(ctx context.Context) facts.Machine {
+	m, _ := machine(ctx, Local())
+	return m
 }

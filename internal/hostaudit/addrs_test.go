@@ -9,9 +9,18 @@ import (
 // The fixtures are this machine's own: ip -j addr show, /proc/net/fib_trie
 // and /proc/net/if_inet6, captured together.
 func TestAddressesAgree(t *testing.T) {
-	ip, err := ParseIPAddrJSON(readFixture(t, "ip_addr.json"))
+	ps, err := ParseIPAddrJSON(readFixture(t, "ip_addr.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	var ip []netip.Addr
+	for _, p := range ps {
+		ip = append(ip, p.Addr())
+	}
+	for _, want := range []string{"127.0.0.1/8", "::1/128"} {
+		if !slices.Contains(ps, netip.MustParsePrefix(want)) {
+			t.Errorf("prefix %s is missing from %v", want, ps)
+		}
 	}
 	proc := append(ParseFibTrie(readFixture(t, "fib_trie.txt")), ParseIfInet6(readFixture(t, "if_inet6.txt"))...)
 	sort := func(a []netip.Addr) []netip.Addr {
@@ -40,7 +49,7 @@ func TestAddressesLive(t *testing.T) {
 	if err != nil {
 		t.Skip(err)
 	}
-	if !slices.Contains(got, "127.0.0.1") {
+	if !slices.Contains(got, netip.MustParsePrefix("127.0.0.1/8")) {
 		t.Errorf("addresses %v lack 127.0.0.1", got)
 	}
 }
@@ -49,7 +58,14 @@ func FuzzParseAddresses(f *testing.F) {
 	f.Add(readFixture(f, "ip_addr.json"), readFixture(f, "fib_trie.txt"))
 	f.Add([]byte(`[{"addr_info":[{"family":"inet6","local":"fe80::1%eth0"}]}]`), readFixture(f, "if_inet6.txt"))
 	f.Fuzz(func(t *testing.T, js, text []byte) {
-		as, _ := ParseIPAddrJSON(js)
+		ps, _ := ParseIPAddrJSON(js)
+		var as []netip.Addr
+		for _, p := range ps {
+			if !p.IsValid() {
+				t.Fatal("invalid prefix")
+			}
+			as = append(as, p.Addr())
+		}
 		as = append(as, ParseFibTrie(text)...)
 		as = append(as, ParseIfInet6(text)...)
 		for _, a := range as {

@@ -109,11 +109,22 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 		})
 	}
 	step(func(ctx context.Context) {
-		a, err := addresses(ctx, t)
+		ps, err := addresses(ctx, t)
 		if err != nil {
 			c.fail("%v", err)
 		}
-		h.Addresses = a
+		for _, p := range ps {
+			h.Addresses = append(h.Addresses, p.Addr().String())
+			h.Prefixes = append(h.Prefixes, p.String())
+		}
+		h.Addresses = slices.Compact(h.Addresses)
+	})
+	step(func(ctx context.Context) {
+		m, err := machine(ctx, t)
+		if err != nil {
+			c.fail("%v", err)
+		}
+		h.Machine = m
 	})
 	step(func(ctx context.Context) {
 		rs, err := firewall(ctx, t)
@@ -359,6 +370,7 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 var (
 	phase1Commands = [][]string{
 		{"id", "-u"},
+		{"readlink", "/proc/self/ns/net"},
 		{"uname", "-m"},
 		{"ip", "-j", "addr", "show"},
 		{"nft", "-j", "list", "ruleset"},
@@ -368,7 +380,7 @@ var (
 		{"sh", "-c", commsScript},
 	}
 	phase1Files = []string{
-		"/proc/sys/kernel/hostname", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6", "/etc/passwd",
+		"/proc/sys/kernel/hostname", "/etc/machine-id", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6", "/etc/passwd",
 	}
 )
 

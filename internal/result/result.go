@@ -132,3 +132,37 @@ func Read(r io.Reader) (*Document, error) {
 	}
 	return &d, nil
 }
+
+// Carry returns what a host audit (vigil host) says about one address of
+// its machine, for a network scan's document: the audit's findings filed
+// under that address, and its findings about the machine as a whole (port
+// 0, filed under the machine's name) filed again under the address, port 0.
+// Each names the audit and its date in its evidence.
+func Carry(audit *Document, addr string) []finding.Finding {
+	if audit == nil || audit.HostAudit == nil {
+		return nil
+	}
+	name := audit.HostAudit.Hostname
+	from := fmt.Sprintf("host audit %s of %s, %s", audit.ID, nonEmpty(name, "this machine"), audit.Finished.UTC().Format("2006-01-02 15:04 UTC"))
+	var out []finding.Finding
+	for _, f := range audit.Findings {
+		switch {
+		case f.Host == addr:
+		case f.Port == 0 && f.Host == name:
+			f.Host = addr
+			f.ID = finding.MakeID(f.Check, addr, 0, f.Transport, f.Subject)
+		default:
+			continue
+		}
+		f.Evidence = from + ": " + f.Evidence
+		out = append(out, f)
+	}
+	return out
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -12,21 +12,19 @@ import (
 	"github.com/vigilsec/vigil/internal/result"
 )
 
-// HostAudits returns, for every host audit (vigil host) stored that
-// finished at or after since, each address it vouches for, mapped to the
-// time of the latest such audit. An audit vouches for the machine's
-// interface addresses, its listeners' bind addresses and its host name,
-// and, when it ran over SSH, for the host it reached. Loopback addresses
-// belong to whichever machine one is on, so only a local audit vouches
-// for them.
-func (s *Store) HostAudits(ctx context.Context, since time.Time) (map[string]time.Time, error) {
+// LatestHostAudits returns the newest host audit (vigil host) of each
+// machine among those stored that finished at or after since. A machine is
+// known by its identity (machine id and network namespace), else by the
+// host reached over SSH, else by its host name.
+func (s *Store) LatestHostAudits(ctx context.Context, since time.Time) ([]*result.Document, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, document FROM scans WHERE kind = ? AND finished >= ? ORDER BY finished"),
 		result.KindHost, formatTime(since))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the host audits in %s: %w", s.where, err)
 	}
 	defer rows.Close()
-	out := map[string]time.Time{}
+	latest := map[string]*result.Document{}
+	var order []string
 	for rows.Next() {
 		var id, body string
 		if err := rows.Scan(&id, &body); err != nil {
@@ -36,19 +34,28 @@ func (s *Store) HostAudits(ctx context.Context, since time.Time) (map[string]tim
 		if err != nil {
 			return nil, fmt.Errorf("host audit %s in %s is damaged: %w", id, s.where, err)
 		}
-		at := doc.Finished
-		addrs := AuditedAddresses(doc.HostAudit)
-		for _, x := range doc.Hosts {
-			addrs = append(addrs, x.Address)
+		if doc.HostAudit == nil {
+			continue
 		}
-		for _, a := range addrs {
-			if prev, ok := out[a]; !ok || at.After(prev) {
-				out[a] = at
-			}
+		h := doc.HostAudit
+		key := "host:" + h.Hostname
+		switch {
+		case h.Machine.Known():
+			key = "machine:" + h.Machine.ID + "/" + h.Machine.NetNS
+		case h.Remote != "":
+			key = "remote:" + h.Remote
 		}
+		if _, ok := latest[key]; !ok {
+			order = append(order, key)
+		}
+		latest[key] = doc // rows come oldest first
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("cannot read the host audits in %s: %w", s.where, err)
+	}
+	out := make([]*result.Document, 0, len(order))
+	for _, k := range order {
+		out = append(out, latest[k])
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"maps"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -51,48 +50,42 @@ func TestSaveKeepsTheKind(t *testing.T) {
 	})
 }
 
-func TestHostAudits(t *testing.T) {
+func TestLatestHostAudits(t *testing.T) {
 	t0 := storetest.Base
-	local := &facts.HostAudit{Hostname: "srv1", Addresses: []string{"127.0.0.1", "10.0.0.5", "::1", "fe80::1%eth0", "::ffff:10.0.0.6"},
-		Listeners: []facts.Listener{{Transport: "tcp", Address: "0.0.0.0", Port: 22}, {Transport: "tcp", Address: "127.0.2.12", Port: 2222}, {Transport: "tcp", Address: "10.0.0.5", Port: 443}}}
-	remote := &facts.HostAudit{Hostname: "db1", Remote: "root@10.0.0.9:2200", Addresses: []string{"127.0.0.1", "10.0.0.9", "::1"},
-		Listeners: []facts.Listener{{Transport: "tcp", Address: "127.0.0.1", Port: 5432}, {Transport: "tcp", Address: "::", Port: 22}}}
-	lab := &facts.HostAudit{Hostname: "srv1", Remote: "root@127.0.2.13", Addresses: []string{"127.0.0.1", "10.0.0.5"}}
+	m1 := facts.Machine{ID: "aaaa", NetNS: "net:[1]"}
+	local := &facts.HostAudit{Hostname: "srv1", Machine: m1, Addresses: []string{"127.0.0.1", "10.0.0.5"}}
+	again := &facts.HostAudit{Hostname: "srv1", Machine: m1, Remote: "root@127.0.2.13", Addresses: []string{"127.0.0.1", "10.0.0.5"}}
+	other := &facts.HostAudit{Hostname: "srv1", Machine: facts.Machine{ID: "aaaa", NetNS: "net:[2]"}, Addresses: []string{"10.79.0.2"}}
+	remote := &facts.HostAudit{Hostname: "db1", Remote: "root@10.0.0.9:2200", Addresses: []string{"127.0.0.1", "10.0.0.9"}}
 	eachBackend(t, func(t *testing.T, s *Store) {
 		ctx := t.Context()
 		docs := []*result.Document{
 			hostDoc(1, t0.Add(-10*24*time.Hour), &facts.HostAudit{Hostname: "old", Addresses: []string{"10.9.9.9"}}), // before since
 			hostDoc(2, t0.Add(time.Hour), local),
 			hostDoc(3, t0.Add(2*time.Hour), remote),
-			hostDoc(4, t0.Add(3*time.Hour), lab),
-			storetest.Document(5, 2, 1, 0), // a network scan vouches for nothing
+			hostDoc(4, t0.Add(3*time.Hour), again), // the same machine, audited again (over SSH)
+			hostDoc(5, t0.Add(4*time.Hour), other), // the same machine id, another network namespace
+			storetest.Document(6, 2, 1, 0),         // a network scan is no host audit
 		}
 		for _, d := range docs {
 			if err := s.Save(ctx, d); err != nil {
 				t.Fatal(err)
 			}
 		}
-		got, err := s.HostAudits(ctx, t0.Add(-7*24*time.Hour))
+		got, err := s.LatestHostAudits(ctx, t0.Add(-7*24*time.Hour))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]time.Time{
-			// The local audit vouches for loopback too; the later remote
-			// audit of the same machine (lab) updates what both name.
-			"srv1": t0.Add(3 * time.Hour), "127.0.0.1": t0.Add(time.Hour), "::1": t0.Add(time.Hour), "10.0.0.5": t0.Add(3 * time.Hour),
-			"fe80::1": t0.Add(time.Hour), "10.0.0.6": t0.Add(time.Hour), "127.0.2.12": t0.Add(time.Hour),
-			// The remote audit: not its loopback, but the host reached.
-			"db1": t0.Add(2 * time.Hour), "10.0.0.9": t0.Add(2 * time.Hour),
-			// A remote audit of a loopback address vouches for that address.
-			"127.0.2.13": t0.Add(3 * time.Hour),
+		var ids []string
+		for _, d := range got {
+			ids = append(ids, d.ID)
 		}
-		if !maps.EqualFunc(got, want, func(a, b time.Time) bool { return a.Equal(b) }) {
-			keys := slices.Sorted(maps.Keys(got))
-			t.Errorf("HostAudits = %v\n(keys %v)\nwant %v", got, keys, want)
+		if want := []string{docs[3].ID, docs[2].ID, docs[4].ID}; !slices.Equal(slices.Sorted(slices.Values(ids)), slices.Sorted(slices.Values(want))) {
+			t.Errorf("LatestHostAudits = %v, want %v", ids, want)
 		}
-		none, err := s.HostAudits(ctx, t0.Add(4*time.Hour))
+		none, err := s.LatestHostAudits(ctx, t0.Add(5*time.Hour))
 		if err != nil || len(none) != 0 {
-			t.Errorf("HostAudits after the last audit = %v, %v", none, err)
+			t.Errorf("LatestHostAudits after the last audit = %v, %v", none, err)
 		}
 	})
 }
@@ -136,9 +129,9 @@ func TestMigrationFillsKind(t *testing.T) {
 			if kinds[host.ID] != result.KindHost || kinds[scan.ID] != "" {
 				t.Errorf("kinds after migration = %v", kinds)
 			}
-			audits, err := s.HostAudits(ctx, time.Time{})
-			if err != nil || !audits["srv1"].Equal(host.Finished) {
-				t.Errorf("HostAudits = %v, %v", audits, err)
+			audits, err := s.LatestHostAudits(ctx, time.Time{})
+			if err != nil || len(audits) != 1 || audits[0].ID != host.ID {
+				t.Errorf("LatestHostAudits = %v, %v", audits, err)
 			}
 		})
 	}
