@@ -32,6 +32,8 @@ const (
 	pciPatches        = "PCI 6.3.3"
 	pciNetControls    = "PCI 1.3.1"
 	pciDataNotDirect  = "PCI 1.4.4"
+	cisSoftwareInv    = "CIS 2.1"
+	pciInternalScan   = "PCI 11.3.1"
 )
 
 var (
@@ -46,6 +48,7 @@ var (
 	fwDBExposed   = []string{hipaaAccess, gdprConfidential, cisServerFirewall, cisNetArch, pciDataNotDirect}
 	fwVuln        = []string{hipaaRisk, hipaaRiskMgmt, "GDPR 32(1)(d)", cisVulnMgmt, cisPatchApps, pciPatches}
 	fwFirewall    = []string{hipaaAccess, gdprConfidential, cisServerFirewall, pciNetControls}
+	fwCoverage    = []string{hipaaRisk, cisSoftwareInv, pciInternalScan}
 )
 
 // catalogue is the registry of every check vigil knows, in the order
@@ -207,7 +210,8 @@ var catalogue = []Check{
 		Fix:       "Bind the service to loopback or a private interface and allow only application servers in the firewall.", Frameworks: fwDBExposed},
 	{ID: "vuln.known", Severity: finding.High, Title: "Software version with known vulnerabilities",
 		Rationale: "The version the server reports is affected by published vulnerabilities.",
-		Fix:       "Upgrade to the fixed version named in the evidence (apt-get update && apt-get upgrade on Debian).", Frameworks: fwVuln},
+		Fix:       "Upgrade to the fixed version named in the evidence (apt-get update && apt-get upgrade on Debian).", Frameworks: fwVuln,
+		Planned: "issue 12"},
 	// Host configuration.
 	{ID: "ssh.config.root-login", Severity: finding.Medium, Title: "sshd permits root login with a password",
 		Rationale: "root is the one account name every attacker knows; with passwords allowed it can be guessed.",
@@ -233,4 +237,11 @@ var catalogue = []Check{
 	{ID: "flow.cleartext", Severity: finding.High, Title: "Live connection over a cleartext protocol",
 		Rationale: "Data between these hosts crosses the network unencrypted right now.",
 		Fix:       "Enable TLS on the server side and require it from the client.", Frameworks: fwTransport},
+	// Coverage: what the scan could not examine is a finding, not silence.
+	{ID: "coverage.unexamined", Severity: finding.Low, Title: "Open port vigil could not identify or audit",
+		Rationale: "A port that answers but speaks no protocol vigil recognises was not examined: whatever runs there is unknown, so the host cannot be vouched for.",
+		Fix:       "Find the program behind the port (on the host: ss -ltnp 'sport = :PORT', or vigil host), and close the port if nothing needs it.", Frameworks: fwCoverage},
+	{ID: "coverage.audit-failed", Severity: finding.Medium, Title: "An audit of a known service did not complete",
+		Rationale: "vigil knew the service but could not finish examining it (a timeout, a refused handshake): its weaknesses, if any, are unknown.",
+		Fix:       "Scan the service again (vigil scan HOST -p PORT); if the audit keeps failing, check the server's load and logs, or raise --timeout.", Frameworks: fwCoverage},
 }

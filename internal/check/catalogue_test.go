@@ -3,6 +3,7 @@ package check
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -20,6 +21,40 @@ var designIDs = []string{
 	"auth.anonymous.ftp", "auth.default.snmp", "port.open-unused", "port.allowed-no-listener", "exposure.admin", "exposure.database",
 	"vuln.known", "ssh.config.root-login", "ssh.config.password-auth", "postgresql.config.trust", "postgresql.config.no-ssl",
 	"redis.config.no-auth", "ftp.config.anonymous", "firewall.none", "flow.cleartext",
+	"coverage.unexamined", "coverage.audit-failed",
+}
+
+// TestEveryCheckIsJudged fails for a check ID that no judge can emit (the
+// ID appears in no judge's source), unless the catalogue marks it planned
+// with the issue that builds it; and for a planned check that a judge
+// emits after all.
+func TestEveryCheckIsJudged(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "catalogue.go" || f == "markdown.go" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
+	}
+	for _, c := range All() {
+		judged := bytes.Contains(src, []byte(`"`+c.ID+`"`))
+		switch {
+		case !judged && c.Planned == "":
+			t.Errorf("%s: no judge emits it; build its judge or mark it Planned with the issue that will", c.ID)
+		case judged && c.Planned != "":
+			t.Errorf("%s: a judge emits it, yet it is marked planned (%s)", c.ID, c.Planned)
+		case c.Planned != "" && !regexp.MustCompile(`^issue \d+$`).MatchString(c.Planned):
+			t.Errorf("%s: Planned %q does not name an issue", c.ID, c.Planned)
+		}
+	}
 }
 
 func TestCatalogueIsComplete(t *testing.T) {

@@ -23,6 +23,10 @@ type Check struct {
 	Rationale  string
 	Fix        string // the generic fix; judges give a product-specific one when they can
 	Frameworks []string
+	// Planned names the issue that will build the check's judge: until
+	// then no judge emits it, and reports and `vigil checks` say so
+	// instead of counting it as examined.
+	Planned string
 }
 
 // All returns every check in catalogue order.

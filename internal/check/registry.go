@@ -8,4 +8,5 @@ var judges = []Judge{
 	judgeSSH,
 	JudgeAccess,
 	judgeExposure,
+	judgeCoverage,
 }

@@ -24,7 +24,11 @@ func newChecksCmd(e *env) *cobra.Command {
 				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "ID\tSEVERITY\tTITLE\tFRAMEWORKS")
 				for _, c := range cs {
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, c.Title, strings.Join(c.Frameworks, ", "))
+					title := c.Title
+					if c.Planned != "" {
+						title += " (planned: " + c.Planned + ", not checked yet)"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, title, strings.Join(c.Frameworks, ", "))
 				}
 				return tw.Flush()
 			case "json":
@@ -35,10 +39,11 @@ func newChecksCmd(e *env) *cobra.Command {
 					Rationale  string   `json:"rationale"`
 					Fix        string   `json:"fix"`
 					Frameworks []string `json:"frameworks"`
+					Planned    string   `json:"planned,omitempty"`
 				}
 				out := make([]entry, len(cs))
 				for i, c := range cs {
-					out[i] = entry{c.ID, c.Severity.String(), c.Title, c.Rationale, c.Fix, c.Frameworks}
+					out[i] = entry{c.ID, c.Severity.String(), c.Title, c.Rationale, c.Fix, c.Frameworks, c.Planned}
 				}
 				enc := json.NewEncoder(e.stdout)
 				enc.SetIndent("", "  ")

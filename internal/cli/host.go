@@ -181,6 +181,9 @@ func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, star
 	doc := result.Assemble(result.NewID(started), started, finished, nonEmpty(target), hosts, findings, audited)
 	doc.Kind = result.KindHost
 	doc.HostAudit = h
+	for _, e := range h.Errors {
+		doc.NoteGap(result.Gap{What: e})
+	}
 	doc.Tool = "vigil " + version
 	return doc
 }

@@ -113,31 +113,45 @@ const (
 	NoEvidence Status = iota
 	NotMet
 	Met
+	// Partial: no open finding among what was examined, but part of a
+	// host in scope was not examined (a port left unidentified, an audit
+	// that failed, UDP not probed, a probe switched off).
+	Partial
 )
 
-// String returns "met", "not met" or "no evidence".
+// String returns "met", "not met", "partly examined" or "no evidence".
 func (s Status) String() string {
 	switch s {
 	case Met:
 		return "met"
 	case NotMet:
 		return "not met"
+	case Partial:
+		return "partly examined"
 	}
 	return "no evidence"
 }
 
+// Code is the status's JSON value: met, not met, partial or no evidence.
+func (s Status) Code() string {
+	if s == Partial {
+		return "partial"
+	}
+	return s.String()
+}
+
 // MarshalText implements encoding.TextMarshaler.
-func (s Status) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+func (s Status) MarshalText() ([]byte, error) { return []byte(s.Code()), nil }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (s *Status) UnmarshalText(b []byte) error {
-	for _, v := range []Status{Met, NotMet, NoEvidence} {
-		if v.String() == string(b) {
+	for _, v := range []Status{Met, NotMet, Partial, NoEvidence} {
+		if v.Code() == string(b) {
 			*s = v
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown control status %q: want met, not met or no evidence", b)
+	return fmt.Errorf("unknown control status %q: want met, not met, partial or no evidence", b)
 }
 
 // Run is one scan of a series, for the controls that ask for regular testing.
@@ -184,7 +198,14 @@ type Control struct {
 type Summary struct {
 	Met        int `json:"met"`
 	NotMet     int `json:"not_met"`
+	Partial    int `json:"partial"`
 	NoEvidence int `json:"no_evidence"`
+}
+
+// String says the counts in words: "3 met, 1 not met, 2 partly
+// examined, 4 with no evidence".
+func (s Summary) String() string {
+	return fmt.Sprintf("%d met, %d not met, %d partly examined, %d with no evidence", s.Met, s.NotMet, s.Partial, s.NoEvidence)
 }
 
 // Assessment is a compliance report for one framework over one scan.
@@ -280,6 +301,8 @@ func Assess(fw Framework, doc *result.Document, series []Run) (*Assessment, erro
 			a.Summary.Met++
 		case NotMet:
 			a.Summary.NotMet++
+		case Partial:
+			a.Summary.Partial++
 		default:
 			a.Summary.NoEvidence++
 		}
@@ -352,6 +375,11 @@ func evaluate(id string, checks []string, open []finding.Finding, obs observatio
 		if len(ctl.Unchecked) > 0 {
 			ctl.Basis += " " + plural(len(ctl.Unchecked), "One other check", "%d other checks") + " had nothing to examine."
 		}
+		if gaps := gapsFor(doc, checks); len(gaps) > 0 {
+			ctl.Status = Partial
+			ctl.Basis = fmt.Sprintf("Partly examined: no open finding among what was examined, but %s not: %s.",
+				plural(len(gaps), "one thing was", "%d things were"), strings.Join(gaps, "; "))
+		}
 	default:
 		ctl.Status = NoEvidence
 		if len(checks) == 0 {
@@ -361,6 +389,30 @@ func evaluate(id string, checks []string, open []finding.Finding, obs observatio
 		}
 	}
 	return ctl
+}
+
+// gapsFor lists, as "HOST tcp/PORT: what", the gaps of the document's
+// hosts that concern any of checks (a gap naming no checks concerns all).
+func gapsFor(doc *result.Document, checks []string) []string {
+	var out []string
+	add := func(host string, g result.Gap) {
+		if len(g.Checks) > 0 && !slices.ContainsFunc(g.Checks, func(c string) bool { return slices.Contains(checks, c) }) {
+			return
+		}
+		if w := g.Where(); w != "" {
+			host += " " + w
+		}
+		out = append(out, host+": "+g.What)
+	}
+	for _, g := range doc.NotExamined {
+		add("every host", g)
+	}
+	for _, h := range doc.Hosts {
+		for _, g := range h.NotExamined {
+			add(h.Address, g)
+		}
+	}
+	return out
 }
 
 // regularity judges regular testing from the series of scans up to this one.

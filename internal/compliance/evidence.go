@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/result"
@@ -93,6 +94,10 @@ var rules = map[string]rule{
 	"ftp.config.anonymous":     hostRule,
 	"firewall.none":            hostRule,
 	"flow.cleartext":           {needs: "observing live connections between hosts"},
+
+	// Every open port a scan found is examined for coverage.
+	"coverage.unexamined":   {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},
+	"coverage.audit-failed": {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},
 }
 
 var (
@@ -136,6 +141,9 @@ func accessed(name, needs string) rule {
 
 // needFor returns what check c needs to give evidence.
 func needFor(c string) string {
+	if ch, ok := check.Lookup(c); ok && ch.Planned != "" {
+		return "a check that is not built yet (" + c + ", planned: " + ch.Planned + ")"
+	}
 	if r, ok := rules[c]; ok {
 		return r.needs
 	}

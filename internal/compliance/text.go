@@ -56,24 +56,24 @@ func WriteText(w io.Writer, a *Assessment) error {
 		ew.Printf(", ports %s", t(a.Ports))
 	}
 	ew.Printf(", %s\n", a.Dates())
-	ew.Printf("%d met · %d not met · %d no evidence\n\n", a.Summary.Met, a.Summary.NotMet, a.Summary.NoEvidence)
+	ew.Printf("Controls: %s\n\n", a.Summary)
 
 	for _, c := range a.Controls {
 		title := c.Title
 		if title == "" {
 			title = "(control not described by this vigil version)"
 		}
-		ew.Printf("%-12s %-28s %s\n", strings.ToUpper(c.Status.String()), c.ID, title)
-		ew.Printf("%s\n", textout.Indent(textout.Wrap(t(c.Basis), 90), 13))
+		ew.Printf("%-16s %-28s %s\n", strings.ToUpper(c.Status.String()), c.ID, title)
+		ew.Printf("%s\n", textout.Indent(textout.Wrap(t(c.Basis), 90), 17))
 		for _, id := range c.Findings {
 			f, _ := a.Finding(id)
-			ew.Printf("%s\n", bullet(fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title)), 90, 13))
+			ew.Printf("%s\n", bullet(fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title)), 90, 17))
 		}
 		for _, o := range c.Checked {
 			if c.Status == NotMet {
 				break
 			}
-			ew.Printf("%s\n", textout.Indent(textout.Wrap("Checked "+strings.Join(o.Checks, ", ")+" on "+t(strings.Join(o.Subjects, ", ")), 90), 13))
+			ew.Printf("%s\n", textout.Indent(textout.Wrap("Checked "+strings.Join(o.Checks, ", ")+" on "+t(strings.Join(o.Subjects, ", ")), 90), 17))
 		}
 		ew.Printf("\n")
 	}

@@ -15,6 +15,7 @@ var titles = map[string]string{
 	"GDPR 32(1)(b)": "Ongoing confidentiality, integrity, availability and resilience of processing systems",
 	"GDPR 32(1)(d)": "Regularly testing, assessing and evaluating the effectiveness of security measures",
 
+	"CIS 2.1":  "Establish and maintain a software inventory",
 	"CIS 3.10": "Encrypt sensitive data in transit",
 	"CIS 4.1":  "Establish and maintain a secure configuration process",
 	"CIS 4.4":  "Implement and manage a firewall on servers",
@@ -27,14 +28,15 @@ var titles = map[string]string{
 	"CIS 12.2": "Establish and maintain a secure network architecture",
 	"CIS 12.3": "Securely manage network infrastructure",
 
-	"PCI 1.3.1": "Inbound traffic to the cardholder data environment is restricted",
-	"PCI 1.4.4": "System components that store cardholder data are not directly accessible from untrusted networks",
-	"PCI 2.2.2": "Vendor default accounts are managed",
-	"PCI 2.2.4": "Only necessary services, protocols, daemons and functions are enabled",
-	"PCI 2.2.7": "All non-console administrative access is encrypted using strong cryptography",
-	"PCI 4.2.1": "Strong cryptography and security protocols protect account data during transmission",
-	"PCI 6.3.3": "System components are protected from known vulnerabilities by installing security patches",
-	"PCI 8.3.1": "All user and administrator access to system components is authenticated",
+	"PCI 1.3.1":  "Inbound traffic to the cardholder data environment is restricted",
+	"PCI 1.4.4":  "System components that store cardholder data are not directly accessible from untrusted networks",
+	"PCI 2.2.2":  "Vendor default accounts are managed",
+	"PCI 2.2.4":  "Only necessary services, protocols, daemons and functions are enabled",
+	"PCI 2.2.7":  "All non-console administrative access is encrypted using strong cryptography",
+	"PCI 4.2.1":  "Strong cryptography and security protocols protect account data during transmission",
+	"PCI 6.3.3":  "System components are protected from known vulnerabilities by installing security patches",
+	"PCI 8.3.1":  "All user and administrator access to system components is authenticated",
+	"PCI 11.3.1": "Internal vulnerability scans are performed, and high-risk and critical vulnerabilities are resolved",
 }
 
 // Title returns the title of a control reference, or "" when vigil does not

@@ -168,7 +168,8 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			hosts[i].Ports = facts.PortCounts{Open: len(r.Open), Closed: r.Closed, Filtered: r.Filtered}
 			if pipe == nil {
 				for _, p := range r.Open {
-					hosts[i].Services = append(hosts[i].Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown})
+					hosts[i].Services = append(hosts[i].Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown,
+						Details: map[string]string{facts.DetailUnexamined: "not probed (--ports-only)"}})
 				}
 			}
 			cfg.Log.Debug("ports scanned", "host", hosts[i].Address, "up", r.Up, "rtt", r.RTT,
@@ -231,6 +232,12 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	}
 	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, live, findings, audited)
 	doc.Ports = cfg.PortSpec
+	if !cfg.PortsOnly && len(cfg.UDPPorts) == 0 {
+		doc.NoteGap(result.Gap{What: "UDP was not probed (--udp-ports was empty): DNS, NTP and SNMP services were not looked for"})
+	}
+	if cfg.NoDefaultCreds && !cfg.PortsOnly {
+		doc.NoteGap(result.Gap{What: "vendor-default credentials were not tried (--no-default-creds)", Checks: []string{"auth.default.snmp"}})
+	}
 	doc.Label = cfg.Label
 	doc.Untrusted = cfg.Untrusted
 	doc.Tool = cfg.Tool

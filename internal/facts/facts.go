@@ -15,6 +15,11 @@ const (
 // Unknown is the service name of a port whose protocol was not recognised.
 const Unknown = "unknown"
 
+// DetailUnexamined is the Details key saying why vigil did not try to
+// identify a port at all (identification limited on a tarpit, or the scan
+// interrupted); unset when it tried.
+const DetailUnexamined = "vigil.unexamined"
+
 // Host is one scanned address and what was found on it.
 type Host struct {
 	Address  string     `json:"address"`

@@ -9,7 +9,7 @@ import (
 	"github.com/vigilsec/vigil/internal/result"
 )
 
-// CSV writes one row per finding, RFC 4180 quoted, for spreadsheets and
+// CSV writes one row per finding, then one per thing not examined, RFC 4180 quoted, for spreadsheets and
 // ticket imports. Cells that a spreadsheet would run as a formula (starting
 // with = + - @, a tab or a carriage return) get a leading apostrophe, and
 // control characters other than newline are escaped as \xNN.
@@ -26,14 +26,33 @@ func (CSV) Write(w io.Writer, doc *result.Document) error {
 	if err := cw.Write(csvHeader); err != nil {
 		return err
 	}
-	for _, f := range doc.Findings {
-		row := []string{doc.ID, f.Host, strconv.Itoa(f.Port), f.Transport, f.Severity.String(), f.Check, f.Title,
-			f.Evidence, f.Recommendation, strings.Join(f.Frameworks, "; "), f.ID}
+	write := func(row []string) error {
 		for i, cell := range row {
 			row[i] = csvCell(cell)
 		}
-		if err := cw.Write(row); err != nil {
+		return cw.Write(row)
+	}
+	for _, f := range doc.Findings {
+		if err := write([]string{doc.ID, f.Host, strconv.Itoa(f.Port), f.Transport, f.Severity.String(), f.Check, f.Title,
+			f.Evidence, f.Recommendation, strings.Join(f.Frameworks, "; "), f.ID}); err != nil {
 			return err
+		}
+	}
+	// What was not examined, as rows of their own: no severity, check
+	// "not-examined".
+	gap := func(host string, g result.Gap) error {
+		return write([]string{doc.ID, host, strconv.Itoa(g.Port), g.Transport, "", "not-examined", "Not examined", g.What, "", "", ""})
+	}
+	for _, g := range doc.NotExamined {
+		if err := gap("every host", g); err != nil {
+			return err
+		}
+	}
+	for _, h := range doc.Hosts {
+		for _, g := range h.NotExamined {
+			if err := gap(h.Address, g); err != nil {
+				return err
+			}
 		}
 	}
 	cw.Flush()

@@ -169,7 +169,7 @@ func newView(doc *result.Document, a *compliance.Assessment) *view {
 		v.OpenPorts += len(h.Services)
 		hf := byHost[h.Address]
 		delete(byHost, h.Address)
-		if len(h.Services) == 0 && len(hf) == 0 {
+		if len(h.Services) == 0 && len(hf) == 0 && len(h.NotExamined) == 0 {
 			v.Quiet++
 			continue
 		}

@@ -58,6 +58,7 @@ var (
 	colMet      = rgb{0x1a, 0x7f, 0x37}
 	colNotMet   = rgb{0xc8, 0x26, 0x1d}
 	colNoEviden = rgb{0x59, 0x63, 0x6e}
+	colPartial  = rgb{0x9a, 0x67, 0x00}
 )
 
 func severityColor(s finding.Severity) rgb {
@@ -96,6 +97,8 @@ func statusColor(s compliance.Status) rgb {
 		return colMet
 	case compliance.NotMet:
 		return colNotMet
+	case compliance.Partial:
+		return colPartial
 	}
 	return colNoEviden
 }
@@ -418,8 +421,7 @@ func (pw *pdfWriter) titlePage(v *view) {
 	rows = append(rows, [2]string{"Found", summary})
 	if v.Compliance != nil {
 		a := v.Compliance
-		rows = append(rows, [2]string{"Framework", fmt.Sprintf("%s: %d met, %d not met, %d no evidence",
-			a.Name, a.Summary.Met, a.Summary.NotMet, a.Summary.NoEvidence)})
+		rows = append(rows, [2]string{"Framework", fmt.Sprintf("%s: %s", a.Name, a.Summary)})
 	}
 	tool := d.Tool
 	if tool == "" {
@@ -429,6 +431,23 @@ func (pw *pdfWriter) titlePage(v *view) {
 	for _, r := range rows {
 		pw.labelled(pdfMarginL, 78, r[0], stBody, r[1], nil)
 		pw.y += 4
+	}
+	pw.gaps("Not examined on any host", d.NotExamined)
+}
+
+// gaps lists what was not examined under a title; nothing when empty.
+func (pw *pdfWriter) gaps(title string, gs []result.Gap) {
+	if len(gs) == 0 {
+		return
+	}
+	pw.y += 4
+	pw.para(pdfMarginL, pdfWidth, style{fontBold, stBody.size, colPartial}, title)
+	for _, g := range gs {
+		line := g.What
+		if w := g.Where(); w != "" {
+			line = w + ": " + line
+		}
+		pw.para(pdfMarginL+10, pdfWidth-10, stSmall, "- "+line)
 	}
 }
 
@@ -477,10 +496,9 @@ func (pw *pdfWriter) levelSection(v *view) {
 func (pw *pdfWriter) complianceSection(a *compliance.Assessment) {
 	pw.newPage()
 	pw.heading(stH2, "Compliance: "+a.Name)
-	pw.para(pdfMarginL, pdfWidth, stBody, fmt.Sprintf("%d control(s) met, %d not met, %d with no evidence from this scan (%s). Scans on record: %s.",
-		a.Summary.Met, a.Summary.NotMet, a.Summary.NoEvidence, a.Dates(), a.SeriesDates()))
+	pw.para(pdfMarginL, pdfWidth, stBody, fmt.Sprintf("Controls: %s (%s). Scans on record: %s.", a.Summary, a.Dates(), a.SeriesDates()))
 	pw.y += 8
-	const statusW = 78.0
+	const statusW = 96.0
 	for _, c := range a.Controls {
 		pw.ensure(48)
 		pw.rule()
@@ -574,18 +592,18 @@ func (pw *pdfWriter) hostsSection(v *view) {
 		pw.y += 3
 		if len(h.Services) == 0 {
 			pw.para(pdfMarginL, pdfWidth, stSmall, "No open port recorded for this host; its findings come from a host audit.")
-			pw.y += 8
-			continue
-		}
-		pw.tableRow(cols, heads, stLabel, &colWash)
-		for _, s := range h.Services {
-			tls := "-"
-			if s.TLS {
-				tls = "yes"
+		} else {
+			pw.tableRow(cols, heads, stLabel, &colWash)
+			for _, s := range h.Services {
+				tls := "-"
+				if s.TLS {
+					tls = "yes"
+				}
+				pw.tableRow(cols, []string{fmt.Sprintf("%d/%s", s.Port, s.Transport), s.Name,
+					strings.TrimSpace(s.Product + " " + s.Version), tls, s.Banner}, stMono, nil)
 			}
-			pw.tableRow(cols, []string{fmt.Sprintf("%d/%s", s.Port, s.Transport), s.Name,
-				strings.TrimSpace(s.Product + " " + s.Version), tls, s.Banner}, stMono, nil)
 		}
+		pw.gaps("Not examined", h.NotExamined)
 		pw.y += 10
 	}
 	if v.Quiet > 0 {

@@ -77,6 +77,42 @@ type sarifInvocation struct {
 	ExecutionSuccessful bool   `json:"executionSuccessful"`
 	StartTimeUTC        string `json:"startTimeUtc,omitempty"`
 	EndTimeUTC          string `json:"endTimeUtc,omitempty"`
+	// ToolExecutionNotifications say what the scan did not examine.
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+// gapNotifications turns what the document did not examine into SARIF
+// notifications, one per gap, located at the host and port it concerns.
+func gapNotifications(doc *result.Document) []sarifNotification {
+	var out []sarifNotification
+	add := func(host string, g result.Gap) {
+		n := sarifNotification{Level: "note", Message: sarifText{Text: "Not examined: " + clean(g.What)}}
+		if host != "" {
+			f := finding.Finding{Host: host, Port: g.Port, Transport: g.Transport}
+			place := where(f)
+			n.Message.Text = "Not examined on " + place + ": " + clean(g.What)
+			n.Locations = []sarifLocation{{
+				PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: findingURI(f)}},
+				LogicalLocations: []sarifLogical{{Name: place, FullyQualifiedName: place, Kind: "resource"}},
+			}}
+		}
+		out = append(out, n)
+	}
+	for _, g := range doc.NotExamined {
+		add("", g)
+	}
+	for _, h := range doc.Hosts {
+		for _, g := range h.NotExamined {
+			add(h.Address, g)
+		}
+	}
+	return out
 }
 
 type sarifResult struct {
@@ -190,7 +226,7 @@ func (SARIF) Write(w io.Writer, doc *result.Document) error {
 	}
 	run := sarifRun{
 		Tool:        sarifTool{Driver: driver},
-		Invocations: []sarifInvocation{{ExecutionSuccessful: true}},
+		Invocations: []sarifInvocation{{ExecutionSuccessful: true, ToolExecutionNotifications: gapNotifications(doc)}},
 		Results:     []sarifResult{},
 		Properties: map[string]any{
 			"scan":        doc.ID,

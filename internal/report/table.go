@@ -100,7 +100,7 @@ func (t Table) Write(w io.Writer, doc *result.Document) error {
 	for _, h := range doc.Hosts {
 		fs := byHost[h.Address]
 		delete(byHost, h.Address)
-		if len(h.Services) == 0 && len(fs) == 0 {
+		if len(h.Services) == 0 && len(fs) == 0 && len(h.NotExamined) == 0 {
 			quiet++
 			continue
 		}
@@ -328,6 +328,26 @@ func (t Table) header(ew *textout.Writer, doc *result.Document) {
 		ew.Printf(" %s", safe(lv.Reason))
 	}
 	ew.Printf("\n\n")
+	if len(doc.NotExamined) > 0 {
+		ew.Printf("%s\n", t.style("Not examined on any host:", yellow))
+		t.gaps(ew, doc.NotExamined)
+		ew.Printf("\n")
+	}
+}
+
+// gaps lists what was not examined, one wrapped line each.
+func (t Table) gaps(ew *textout.Writer, gs []result.Gap) {
+	for _, g := range gs {
+		line := g.What
+		if w := g.Where(); w != "" {
+			line = w + ": " + line
+		}
+		lines := textout.Wrap(safe(line), 94)
+		ew.Printf("  - %s\n", lines[0])
+		if len(lines) > 1 {
+			ew.Printf("%s\n", textout.Indent(lines[1:], 4))
+		}
+	}
 }
 
 func plural(n int, one, many string) string {
@@ -357,6 +377,10 @@ func (t Table) host(ew *textout.Writer, h result.Host, fs []finding.Finding) {
 			fmt.Fprintf(tw, "  %d/%s\t%s\t%s\t%s\t%s\n", s.Port, s.Transport, safe(s.Name), productVersion(s), yesNo(s.TLS), clip(safe(s.Banner), 60))
 		}
 		_ = tw.Flush()
+	}
+	if len(h.NotExamined) > 0 {
+		ew.Printf("\n  %s\n", t.style("Not examined:", yellow))
+		t.gaps(ew, h.NotExamined)
 	}
 	if len(fs) > 0 {
 		ew.Printf("\n")

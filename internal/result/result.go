@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/facts"
@@ -43,6 +44,10 @@ type Document struct {
 	Kind string `json:"kind,omitempty"`
 	// HostAudit holds what a host audit saw from inside the machine.
 	HostAudit *facts.HostAudit `json:"host_audit,omitempty"`
+	// NotExamined lists what the scan did not examine on any of its hosts
+	// (UDP not probed, a probe switched off by an option); each host's
+	// own gaps are in its NotExamined.
+	NotExamined []Gap `json:"not_examined,omitempty"`
 }
 
 // KindHost marks a document written by a host audit.
@@ -59,7 +64,55 @@ type Host struct {
 	// Audited is when this host was last audited from inside (vigil host),
 	// if ever.
 	Audited *time.Time `json:"audited,omitempty"`
+	// NotExamined lists what the scan or audit could not examine on this
+	// host: ports it could not identify, audits that failed, probes the
+	// options switched off. While it is not empty, no compliance control
+	// of the host is met, only partly examined.
+	NotExamined []Gap `json:"not_examined,omitempty"`
 }
+
+// Gap is one thing a scan or audit did not examine on a host.
+type Gap struct {
+	Port      int    `json:"port,omitempty"`
+	Transport string `json:"transport,omitempty"`
+	// What says what was not examined and why, in words.
+	What string `json:"what"`
+	// Checks are the checks the gap concerns; empty for every check.
+	Checks []string `json:"checks,omitempty"`
+}
+
+// Where names the gap's place: "tcp/8080", or "" for the host as a whole.
+func (g Gap) Where() string {
+	if g.Port == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s/%d", g.Transport, g.Port)
+}
+
+// serviceGaps lists what was not examined of a host's services: ports no
+// probe identified and audits that did not complete.
+func serviceGaps(h facts.Host) []Gap {
+	var out []Gap
+	for _, s := range h.Services {
+		switch {
+		case s.Name == facts.Unknown:
+			why := "not identified: it answered none of vigil's probes"
+			if r := s.Detail(facts.DetailUnexamined); r != "" {
+				why = "not identified: " + r
+			} else if s.Banner != "" || s.TLS {
+				why = "not identified: vigil does not recognise what it says"
+			}
+			out = append(out, Gap{Port: s.Port, Transport: s.Transport, What: why})
+		case len(s.AuditErrors) > 0:
+			out = append(out, Gap{Port: s.Port, Transport: s.Transport, What: s.Name + " audit did not complete: " + strings.Join(s.AuditErrors, "; ")})
+		}
+	}
+	return out
+}
+
+// NoteGap records a gap on every host of the document (an option that
+// switched probes off, UDP not probed).
+func (d *Document) NoteGap(g Gap) { d.NotExamined = append(d.NotExamined, g) }
 
 // NewID returns a fresh scan identifier: the start time and random bits, so
 // IDs sort by time.
@@ -86,7 +139,7 @@ func Assemble(id string, started, finished time.Time, targets []string, hosts []
 		lv := level.Host(byHost[h.Address], at, finished)
 		levels[h.Address] = lv
 		rh := Host{Address: h.Address, Names: append([]string{}, h.Names...), Level: lv.Value, Reason: lv.Reason,
-			Ports: h.Ports, Services: append([]facts.Service{}, h.Services...)}
+			Ports: h.Ports, Services: append([]facts.Service{}, h.Services...), NotExamined: serviceGaps(h)}
 		if !at.IsZero() {
 			t := at.UTC()
 			rh.Audited = &t
