@@ -218,33 +218,7 @@ func TestProbeManyAgreesWithDial(t *testing.T) {
 // cannot answer at once, the probe must wait in epoll and end filtered,
 // while the refused ports still come out closed.
 func TestProbeManyLoopbackFirewall(t *testing.T) {
-	if os.Getenv("VIGIL_DIALER_IN_NETNS") == "" {
-		if os.Geteuid() != 0 {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("network namespace tests need root")
-			}
-			t.Skip("network namespace tests need root")
-		}
-		ns := fmt.Sprintf("vigil-dl-%d", os.Getpid())
-		_ = exec.Command("ip", "netns", "del", ns).Run()
-		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-			t.Fatalf("ip netns add: %v: %s", err, out)
-		}
-		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
-		for _, args := range [][]string{
-			{"ip", "link", "set", "lo", "up"},
-			{"nft", "add table inet vigil; add chain inet vigil in { type filter hook input priority 0; }; add rule inet vigil in tcp dport 20000-20199 drop"},
-		} {
-			if out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...).CombinedOutput(); err != nil {
-				t.Fatalf("%v: %v: %s", args, err, out)
-			}
-		}
-		cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^TestProbeManyLoopbackFirewall$", "-test.count=1", "-test.v")
-		cmd.Env = append(os.Environ(), "VIGIL_DIALER_IN_NETNS=1")
-		out, err := cmd.CombinedOutput()
-		if err != nil || !strings.Contains(string(out), "--- PASS: TestProbeManyLoopbackFirewall") {
-			t.Fatalf("inside the namespace: %v\n%s", err, out)
-		}
+	if !inNetns(t, []string{"nft", "add table inet vigil; add chain inet vigil in { type filter hook input priority 0; }; add rule inet vigil in tcp dport 20000-20199 drop"}) {
 		return
 	}
 	d, _ := New(Config{Concurrency: 256, Timeout: time.Second}, func(a netip.Addr) bool { return a.IsLoopback() })
@@ -276,6 +250,42 @@ func TestProbeManyLoopbackFirewall(t *testing.T) {
 			t.Errorf("port %d: %v, want %v", p, got[p], want)
 		}
 	}
+}
+
+// inNetns runs the calling test again inside a fresh network namespace,
+// with its loopback up and the setup commands run there, and reports
+// whether this is that inner run: the outer run returns false once the
+// inner one has passed. It skips without root (fails under CI=true).
+func inNetns(t *testing.T, setup ...[]string) bool {
+	t.Helper()
+	if os.Getenv("VIGIL_DIALER_IN_NETNS") != "" {
+		return true
+	}
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("network namespace tests need root")
+		}
+		t.Skip("network namespace tests need root")
+	}
+	ns := fmt.Sprintf("vigil-dl-%d", os.Getpid())
+	_ = exec.Command("ip", "netns", "del", ns).Run()
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+	for _, args := range append([][]string{{"ip", "link", "set", "lo", "up"}}, setup...) {
+		if out, err := exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v: %s", args, err, out)
+		}
+	}
+	cmd := exec.Command("ip", "netns", "exec", ns, os.Args[0], "-test.run=^"+t.Name()+"$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "VIGIL_DIALER_IN_NETNS=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("inside the namespace: %v\n%s", err, out)
+	}
+	t.Logf("inside the namespace:\n%s", out)
+	return false
 }
 
 // feed hands out reqs one at a time, from any goroutine, as ProbeMany's
