@@ -18,9 +18,11 @@ import (
 // directly (one loop per CPU), which costs far less per probe than a
 // goroutine and net.Dialer each, and obeys the same scope, rate and
 // concurrency limits as Probe. A probe that gets no answer is tried again
-// req.Retries times, each time with twice the timeout. next and done are
-// called from several goroutines at once; next must not block, and
-// returning ok=false ends the run once every probe in flight is done.
+// req.Retries times, each time with twice the timeout; one whose socket
+// connected to itself is no open port and is tried again on a fresh socket
+// (see selfConnected). next and done are called from several goroutines at
+// once; next must not block, and returning ok=false ends the run once every
+// probe in flight is done.
 func (d *Dialer) ProbeMany(ctx context.Context, next func() (ProbeRequest, bool), done func(ProbeResult)) error {
 	loops := max(1, min(runtime.GOMAXPROCS(0), d.cfg.Concurrency))
 	perLoop := max(1, d.cfg.Concurrency/loops)
@@ -72,12 +74,24 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 	inflight := map[int]*pending{}
 	var queue deadlines
 	var again []ProbeRequest // retries, and probes that hit local exhaustion
+	// conclude reports a probe's result, or queues the probe again when its
+	// socket connected to itself: a fresh socket gets another source port.
+	conclude := func(req ProbeRequest, st Status, rtt time.Duration, err error) {
+		if errors.Is(err, errSelfConnected) {
+			if req.self++; req.self < maxSelfConnects {
+				again = append(again, req)
+				return
+			}
+			err = nil // st is Closed: nothing is bound to a port picked as a source
+		}
+		done(ProbeResult{Req: req, Status: st, RTT: rtt, Err: err})
+	}
 	finish := func(p *pending, st Status, err error) {
 		delete(inflight, p.fd)
 		if p.index >= 0 && p.index < len(queue) && queue[p.index] == p {
 			heap.Remove(&queue, p.index)
 		}
-		if st == Open {
+		if st == Open || errors.Is(err, errSelfConnected) {
 			// Close with a reset: no TIME_WAIT left behind, and the
 			// server frees its end at once.
 			_ = unix.SetsockoptLinger(p.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
@@ -91,7 +105,7 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 			again = append(again, r)
 			return
 		}
-		done(ProbeResult{Req: p.req, Status: st, RTT: time.Since(p.start), Err: err})
+		conclude(p.req, st, time.Since(p.start), err)
 	}
 	defer func() {
 		for _, p := range inflight {
@@ -131,7 +145,7 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 				again = append(again, req)
 				backoff = time.Now().Add(time.Duration(req.busy) * 10 * time.Millisecond)
 			default:
-				done(ProbeResult{Req: req, Status: st, Err: err})
+				conclude(req, st, 0, err)
 			}
 		}
 		if len(inflight) == 0 {
@@ -163,6 +177,8 @@ func (d *Dialer) probeLoop(ctx context.Context, capacity int, next func() (Probe
 				switch {
 				case err != nil:
 					finish(p, Filtered, fmt.Errorf("probing %s: %w", p.req.Addr, err))
+				case soErr == 0 && socketSelfConnected(p.fd, p.req.Addr):
+					finish(p, Closed, errSelfConnected)
 				case soErr == 0:
 					finish(p, Open, nil)
 				default:
@@ -245,8 +261,12 @@ func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *sp
 	defer release()
 	switch {
 	case err == nil:
+		self := socketSelfConnected(fd, req.Addr)
 		_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 		_ = unix.Close(fd)
+		if self {
+			return nil, Closed, errSelfConnected
+		}
 		return nil, Open, nil
 	case err == unix.ECONNREFUSED:
 		// The failed connect left the socket unconnected and reusable.
@@ -256,6 +276,24 @@ func (d *Dialer) start(ctx context.Context, ep int, req ProbeRequest, spares *sp
 	_ = unix.Close(fd)
 	st, e := statusOf(err)
 	return nil, st, e
+}
+
+// errSelfConnected means a probe's socket connected to itself, which is no
+// open port (see selfConnected); ProbeMany probes the port again.
+var errSelfConnected = errors.New("the socket connected to itself")
+
+// socketSelfConnected reports whether the connected socket fd connected
+// to itself: its own address and port are to's. It costs one getsockname,
+// only on sockets that connected.
+func socketSelfConnected(fd int, to netip.AddrPort) bool {
+	var local netip.AddrPort
+	switch sa, _ := unix.Getsockname(fd); sa := sa.(type) {
+	case *unix.SockaddrInet4:
+		local = netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(sa.Port))
+	case *unix.SockaddrInet6:
+		local = netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), uint16(sa.Port))
+	}
+	return selfConnected(local, to)
 }
 
 // sockKind says which probe sockets can stand in for one another.

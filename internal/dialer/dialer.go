@@ -106,7 +106,8 @@ func (d *Dialer) acquire(ctx context.Context, addr netip.Addr) (release func(), 
 
 // Dial connects to address ("ip:port"; names are not resolved here) over
 // network ("tcp" or "udp") within timeout (the default when zero). The
-// returned connection holds one concurrency slot until closed.
+// returned connection holds one concurrency slot until closed; it is never
+// a socket connected to itself (see selfConnected).
 func (d *Dialer) Dial(ctx context.Context, network string, address netip.AddrPort, timeout time.Duration) (net.Conn, error) {
 	if timeout <= 0 {
 		timeout = d.cfg.Timeout
@@ -115,8 +116,7 @@ func (d *Dialer) Dial(ctx context.Context, network string, address netip.AddrPor
 	if err != nil {
 		return nil, err
 	}
-	nd := net.Dialer{Timeout: timeout}
-	c, err := nd.DialContext(ctx, network, address.String())
+	c, err := dial(ctx, network, address, timeout)
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("cannot reach %s over %s: %w", address, network, classify(err, timeout))
@@ -141,6 +141,7 @@ type ProbeRequest struct {
 	// Retries is how many more times to try when nothing answers.
 	Retries int
 	busy    int // times local resources ran out for this probe
+	self    int // times the probe's socket connected to itself
 }
 
 // ProbeResult is the final state of one probed port. RTT is the time the
@@ -169,17 +170,18 @@ func interfaceIndex(name string) (int, error) {
 
 // Probe connects to a TCP port and closes at once (with a reset, leaving no
 // TIME_WAIT behind), returning the port's state and the time the answer
-// took. A timeout or an unreachable host is Filtered with a nil error; other
-// errors (out of scope, cancelled, out of file descriptors) are returned.
+// took. A socket that connected to itself is no open port (see
+// selfConnected). A timeout or an unreachable host is Filtered with a nil
+// error; other errors (out of scope, cancelled, out of file descriptors)
+// are returned.
 func (d *Dialer) Probe(ctx context.Context, address netip.AddrPort, timeout time.Duration) (Status, time.Duration, error) {
 	release, err := d.acquire(ctx, address.Addr())
 	if err != nil {
 		return Filtered, 0, err
 	}
 	defer release()
-	nd := net.Dialer{Timeout: timeout}
 	start := time.Now()
-	c, err := nd.DialContext(ctx, "tcp", address.String())
+	c, err := dial(ctx, "tcp", address, timeout)
 	rtt := time.Since(start)
 	if err == nil {
 		if tc, ok := c.(*net.TCPConn); ok {
@@ -199,6 +201,50 @@ func (d *Dialer) Probe(ctx context.Context, address netip.AddrPort, timeout time
 	default:
 		return Filtered, rtt, fmt.Errorf("probing %s: %w", address, e)
 	}
+}
+
+// maxSelfConnects is how many times a probe may connect to itself before
+// its port is taken as closed.
+const maxSelfConnects = 3
+
+// selfConnected reports a socket whose own address and port, local, are
+// those it connected to, remote: nothing listened there, the kernel picked
+// the probed port as the source port on the same address, and the socket
+// met itself (TCP simultaneous open; a UDP socket reads back what it
+// sends). That is no open port. Addresses alone would not do: a probe of 127.0.0.1 always
+// comes from 127.0.0.1.
+func selfConnected(local, remote netip.AddrPort) bool {
+	return local.IsValid() && local.Port() == remote.Port() &&
+		local.Addr().WithZone("").Unmap() == remote.Addr().WithZone("").Unmap()
+}
+
+// dial connects like net.Dialer, but never returns a socket connected to
+// itself: it dials again on a fresh socket, which gets another source port,
+// and after maxSelfConnects such sockets reports the port refused (the
+// kernel only picks a source port that nothing is bound to).
+func dial(ctx context.Context, network string, address netip.AddrPort, timeout time.Duration) (net.Conn, error) {
+	nd := net.Dialer{Timeout: timeout}
+	for range maxSelfConnects {
+		c, err := nd.DialContext(ctx, network, address.String())
+		if err != nil {
+			return nil, err
+		}
+		var local netip.AddrPort
+		switch a := c.LocalAddr().(type) {
+		case *net.TCPAddr:
+			local = a.AddrPort()
+		case *net.UDPAddr:
+			local = a.AddrPort()
+		}
+		if !selfConnected(local, address) {
+			return c, nil
+		}
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0)
+		}
+		_ = c.Close()
+	}
+	return nil, fmt.Errorf("%s connected to itself %d times: %w", address, maxSelfConnects, syscall.ECONNREFUSED)
 }
 
 // classify maps a dial error onto the package's sentinel errors, keeping the
