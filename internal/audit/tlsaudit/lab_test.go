@@ -137,7 +137,7 @@ func TestLabWeakEndpoints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
 			s := labService(t, m, tt.id)
-			res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: roots, Now: now})
+			res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: roots})
 			if err != nil {
 				t.Fatalf("audit of %s: %v", s.Address(), err)
 			}
@@ -187,7 +187,7 @@ func TestLabHardened(t *testing.T) {
 	m := lab.Require(t)
 	s := labService(t, m, "web-hard-https")
 	now := time.Now()
-	res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: labRoots(t, m), Now: now})
+	res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: labRoots(t, m)})
 	if err != nil {
 		t.Fatal(err)
 	}
