@@ -88,14 +88,16 @@ var catalogue = []Check{
 		Fix:       "Offer only ECDHE and DHE key exchange: use the Mozilla intermediate cipher list.", Frameworks: fwTransport},
 	// Certificates.
 	{ID: "tls.cert.expired", Severity: finding.High, Title: "Certificate is expired or not yet valid",
-		Rationale: "Clients reject or warn about an out-of-date certificate; users learn to click through warnings.",
-		Fix:       "Renew the certificate (for example with certbot renew) and reload the server.", Frameworks: fwCert},
+		Rationale: "Clients reject or warn about an out-of-date certificate; users learn to click through warnings. " +
+			"Dates are judged at the moment of the scan's handshake; the evidence quotes that moment and the certificate's own date, and says \"chain valid apart from expiry\" when the chain verifies once the dates are set aside.",
+		Fix: "Renew the certificate (for example with certbot renew) and reload the server.", Frameworks: fwCert},
 	{ID: "tls.cert.expiring", Severity: finding.Medium, Title: "Certificate expires within 30 days",
 		Rationale: "An expiring certificate will break connections soon.",
 		Fix:       "Renew the certificate now and automate renewal (certbot's timer or an ACME client).", Frameworks: fwCert},
 	{ID: "tls.cert.untrusted", Severity: finding.Medium, Title: "Certificate chain is not trusted",
-		Rationale: "A chain that does not verify (self-signed, unknown CA, missing intermediate) cannot be told apart from an impostor's.",
-		Fix:       "Install a certificate from a trusted CA (or your internal CA, distributed to clients) with its full chain.", Frameworks: fwCert},
+		Rationale: "A chain that does not verify (self-signed, unknown CA, missing intermediate) cannot be told apart from an impostor's. " +
+			"A chain whose only fault is an expired or not yet valid certificate is reported as tls.cert.expired alone.",
+		Fix: "Install a certificate from a trusted CA (or your internal CA, distributed to clients) with its full chain.", Frameworks: fwCert},
 	{ID: "tls.cert.weak-key", Severity: finding.High, Title: "Certificate key is too small",
 		Rationale: "RSA and DSA keys under 2048 bits and EC keys under 224 bits can be factored or broken with feasible effort.",
 		Fix:       "Issue a new certificate with an RSA 2048+ or ECDSA P-256 key.", Frameworks: fwCert},

@@ -463,24 +463,24 @@ func judgeTLSCert(s *facts.Service, t *facts.TLS, now time.Time) []Hit {
 	return hits
 }
 
-// certHits judges the chain; the hits carry no fix.
+// certHits judges the chain; the hits carry no fix. Dates are judged at
+// the moment of the handshake that delivered the chain (facts.TLS.Checked),
+// or at now for facts that do not record it, and the evidence quotes that
+// moment beside the certificate's own date.
 func certHits(t *facts.TLS, now time.Time) []Hit {
 	leaf := t.Chain[0]
-	var hits []Hit
-	const day = "2006-01-02"
-	switch {
-	case leaf.NotAfter.IsZero():
-	case now.After(leaf.NotAfter):
-		hits = append(hits, Hit{Check: "tls.cert.expired",
-			Evidence: fmt.Sprintf("certificate %s expired %s (%s ago)", certName(leaf), leaf.NotAfter.Format(day), plural(days(now.Sub(leaf.NotAfter)), "day"))})
-	case now.Before(leaf.NotBefore):
-		hits = append(hits, Hit{Check: "tls.cert.expired",
-			Evidence: fmt.Sprintf("certificate %s is not valid before %s (in %s)", certName(leaf), leaf.NotBefore.Format(day), plural(days(leaf.NotBefore.Sub(now)), "day"))})
-	case leaf.NotAfter.Sub(now) <= 30*24*time.Hour:
-		hits = append(hits, Hit{Check: "tls.cert.expiring",
-			Evidence: fmt.Sprintf("certificate %s expires %s (in %s)", certName(leaf), leaf.NotAfter.Format(day), plural(days(leaf.NotAfter.Sub(now)), "day"))})
+	at := now
+	if !t.Checked.IsZero() {
+		at = t.Checked
 	}
-	if !t.Trusted {
+	var hits []Hit
+	if ev := datesEvidence(t, at); ev != "" {
+		hits = append(hits, Hit{Check: "tls.cert.expired", Evidence: ev})
+	} else if !leaf.NotAfter.IsZero() && leaf.NotAfter.Sub(at) <= 30*24*time.Hour {
+		hits = append(hits, Hit{Check: "tls.cert.expiring",
+			Evidence: fmt.Sprintf("certificate %s expires %s (%s after the scan, %s)", certName(leaf), leaf.NotAfter.Format(certDay), plural(days(leaf.NotAfter.Sub(at)), "day"), scanStamp(at))})
+	}
+	if !t.Trusted && !t.TrustedApartFromDates() {
 		why := t.TrustError
 		if why == "" {
 			why = "it does not verify to a trusted root"
@@ -520,6 +520,63 @@ func certHits(t *facts.TLS, now time.Time) []Hit {
 			Evidence: fmt.Sprintf("certificate %s names %s but was reached as %s", certName(leaf), certNames(leaf), t.NameChecked)})
 	}
 	return hits
+}
+
+// certDay is how evidence writes a certificate's date.
+const certDay = "2006-01-02"
+
+// scanStamp is how evidence writes the moment dates were judged at.
+func scanStamp(at time.Time) string { return at.UTC().Format("2006-01-02 15:04 UTC") }
+
+// outOfPeriod reports whether c was expired or not yet valid at moment at;
+// a certificate without dates (unparseable) never is.
+func outOfPeriod(c facts.Certificate, at time.Time) bool {
+	if c.NotAfter.IsZero() {
+		return false
+	}
+	return at.After(c.NotAfter) || at.Before(c.NotBefore)
+}
+
+// datesEvidence words the certificates outside their validity period at
+// at: the leaf always; the others only when the chain did not verify at at
+// (a spare certificate the verified chain did not need is no fault) and,
+// when the chain verified apart from its dates, only those valid at the
+// moment it verified. It adds "chain valid apart from expiry" (or "from
+// the start date") when the dates are the chain's only fault, and returns
+// "" when no date is at fault.
+func datesEvidence(t *facts.TLS, at time.Time) string {
+	var faults []string
+	expiry := false
+	for i, c := range t.Chain {
+		if !outOfPeriod(c, at) {
+			continue
+		}
+		if i > 0 && (t.Trusted || (t.TrustedApartFromDates() && outOfPeriod(c, t.VerifiedAgainAt))) {
+			continue
+		}
+		role := "certificate"
+		if i > 0 {
+			role = "chain certificate"
+		}
+		if at.After(c.NotAfter) {
+			expiry = true
+			faults = append(faults, fmt.Sprintf("%s %s expired %s (%s before the scan, %s)", role, certName(c), c.NotAfter.Format(certDay), plural(days(at.Sub(c.NotAfter)), "day"), scanStamp(at)))
+		} else {
+			faults = append(faults, fmt.Sprintf("%s %s is not valid before %s (%s after the scan, %s)", role, certName(c), c.NotBefore.Format(certDay), plural(days(c.NotBefore.Sub(at)), "day"), scanStamp(at)))
+		}
+	}
+	if !t.TrustedApartFromDates() {
+		return strings.Join(faults, "; ")
+	}
+	if len(faults) == 0 {
+		// Facts judged at another moment than at: their own words.
+		return t.TrustError
+	}
+	apart := "chain valid apart from the start date"
+	if expiry {
+		apart = "chain valid apart from expiry"
+	}
+	return strings.Join(faults, "; ") + "; " + apart
 }
 
 // certNames lists the names a certificate covers, for evidence.

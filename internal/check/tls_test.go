@@ -141,7 +141,7 @@ func TestJudgeTLSFindings(t *testing.T) {
 			"tls.cipher.export":             "accepts 2 EXPORT-grade suites: EXP-RC4-MD5 (0x0003) [40-bit], EXP-EDH-RSA-DES-CBC-SHA (0x0014) [40-bit]",
 			"tls.cipher.weak":               "accepts 2 weak suites: DES-CBC3-SHA (0x000a) [3DES, 64-bit blocks (SWEET32)], RC4-SHA (0x0005) [RC4]",
 			"tls.cipher.no-forward-secrecy": "accepts 5 non-forward-secret (static RSA key exchange) suites: AES256-SHA (0x0035), AES128-SHA (0x002f), DES-CBC3-SHA (0x000a), RC4-SHA (0x0005), AES256-GCM-SHA384 (0x009d) (with TLS 1.0, TLS 1.1, TLS 1.2)",
-			"tls.cert.expired":              "certificate CN=weak.example expired 2025-01-03 (690 days ago)",
+			"tls.cert.expired":              "certificate CN=weak.example expired 2025-01-03 (690 days before the scan, 2026-11-23 12:00 UTC)",
 			"tls.cert.untrusted":            "certificate CN=weak.example is not trusted: self-signed certificate",
 			"tls.cert.weak-key":             "leaf certificate CN=weak.example has a 1024-bit RSA key",
 			"tls.cert.weak-signature":       "leaf certificate CN=weak.example is signed with SHA1-RSA",
@@ -154,10 +154,10 @@ func TestJudgeTLSFindings(t *testing.T) {
 			"tls.cipher.weak":               "accepts 3 weak suites: DES-CBC3-MD5 (0x0700c0) [3DES, 64-bit blocks (SWEET32)], DES-CBC3-SHA (0x000a) [3DES, 64-bit blocks (SWEET32)], RC4-MD5 (0x0004) [RC4] (with SSLv2, SSLv3)",
 			"tls.cipher.no-forward-secrecy": "accepts 3 non-forward-secret (static RSA key exchange) suites: DES-CBC3-MD5 (0x0700c0)",
 		}},
-		{"expiring in 10 days", expiring, map[string]string{"tls.cert.expiring": "certificate CN=good.example expires 2026-12-03 (in 10 days)"}},
-		{"expiring in exactly 30 days", atThirty, map[string]string{"tls.cert.expiring": "(in 30 days)"}},
+		{"expiring in 10 days", expiring, map[string]string{"tls.cert.expiring": "certificate CN=good.example expires 2026-12-03 (10 days after the scan, 2026-11-23 12:00 UTC)"}},
+		{"expiring in exactly 30 days", atThirty, map[string]string{"tls.cert.expiring": "(30 days after the scan"}},
 		{"expiring in 31 days", atThirtyOne, map[string]string{}},
-		{"not yet valid", notYet, map[string]string{"tls.cert.expired": "is not valid before 2026-11-26 (in 3 days)"}},
+		{"not yet valid", notYet, map[string]string{"tls.cert.expired": "is not valid before 2026-11-26 (3 days after the scan, 2026-11-23 12:00 UTC)"}},
 		{"weak chain", badChain, map[string]string{
 			"tls.cert.weak-key":       "chain certificate CN=Old Intermediate has a 192-bit ECDSA key",
 			"tls.cert.weak-signature": "chain certificate CN=Old Intermediate is signed with SHA1-RSA",
@@ -286,5 +286,95 @@ func TestTLSFixTableComplete(t *testing.T) {
 		if !found {
 			t.Errorf("%s unknown to tlsinfo", name)
 		}
+	}
+}
+
+// TestJudgeTLSCertDates: certificate dates are judged at the moment of the
+// handshake the facts record, not when the scan is judged; the evidence
+// quotes that moment and the certificate's own date; a chain that verified
+// apart from its dates is tls.cert.expired alone, saying so.
+func TestJudgeTLSCertDates(t *testing.T) {
+	handshake := tlsNow.Add(-72 * time.Hour) // 2026-11-20 12:00 UTC
+	leaf := func(nb, na time.Time) facts.Certificate {
+		return facts.Certificate{Subject: "CN=good.example", Issuer: "CN=Lab CA", IPAddresses: []string{"127.0.2.10"},
+			NotBefore: nb, NotAfter: na, KeyAlgorithm: "ECDSA", KeyBits: 256, SignatureAlgorithm: "ECDSA-SHA256"}
+	}
+	inter := func(nb, na time.Time) facts.Certificate {
+		return facts.Certificate{Subject: "CN=Lab Intermediate", Issuer: "CN=Lab Root", NotBefore: nb, NotAfter: na,
+			KeyAlgorithm: "ECDSA", KeyBits: 256, SignatureAlgorithm: "ECDSA-SHA256", IsCA: true}
+	}
+	tlsWith := func(trusted bool, again time.Time, why string, chain ...facts.Certificate) *facts.TLS {
+		return &facts.TLS{Versions: []facts.TLSVersion{ver(facts.TLS13, 0x1301)}, Chain: chain, Trusted: trusted, VerifiedAgainAt: again,
+			TrustError: why, NameChecked: "127.0.2.10", NameMatch: true, Checked: handshake}
+	}
+	expiredAt := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	stale := expiredAt.AddDate(-1, 0, 0)
+	oldFacts := tlsWith(true, time.Time{}, "", leaf(stale, expiredAt))
+	oldFacts.Checked = time.Time{}
+
+	tests := []struct {
+		name  string
+		tls   *facts.TLS
+		want  map[string]string // check → substring of its evidence
+		lacks string            // no evidence may hold it
+	}{
+		{"valid at the handshake, expired when judged",
+			tlsWith(true, time.Time{}, "", leaf(stale, handshake.Add(36*time.Hour))),
+			map[string]string{"tls.cert.expiring": "certificate CN=good.example expires 2026-11-22 (2 days after the scan, 2026-11-20 12:00 UTC)"}, ""},
+		{"expired leaf, chain valid apart from expiry",
+			tlsWith(false, expiredAt, "chain valid apart from expiry: …", leaf(stale, expiredAt)),
+			map[string]string{"tls.cert.expired": "certificate CN=good.example expired 2026-11-01 (20 days before the scan, 2026-11-20 12:00 UTC); chain valid apart from expiry"}, ""},
+		{"expired leaf, also untrusted",
+			tlsWith(false, time.Time{}, "self-signed certificate, not issued by a trusted CA", leaf(stale, expiredAt)),
+			map[string]string{
+				"tls.cert.expired":   "certificate CN=good.example expired 2026-11-01 (20 days before the scan, 2026-11-20 12:00 UTC)",
+				"tls.cert.untrusted": "is not trusted: self-signed certificate, not issued by a trusted CA",
+			}, "apart"},
+		{"not yet valid, chain valid apart from the start date",
+			tlsWith(false, handshake.AddDate(0, 0, 5), "chain valid apart from its validity dates: …", leaf(handshake.AddDate(0, 0, 5), handshake.AddDate(1, 0, 0))),
+			map[string]string{"tls.cert.expired": "is not valid before 2026-11-25 (5 days after the scan, 2026-11-20 12:00 UTC); chain valid apart from the start date"}, ""},
+		{"expired intermediate, chain valid apart from expiry",
+			tlsWith(false, expiredAt, "chain valid apart from expiry: …", leaf(stale, handshake.AddDate(1, 0, 0)), inter(stale, expiredAt)),
+			map[string]string{"tls.cert.expired": "chain certificate CN=Lab Intermediate expired 2026-11-01 (20 days before the scan, 2026-11-20 12:00 UTC); chain valid apart from expiry"},
+			"CN=good.example expire"},
+		{"expired intermediate, also untrusted",
+			tlsWith(false, time.Time{}, `the chain ends at "CN=Lab Intermediate", which is not a trusted root`, leaf(stale, handshake.AddDate(1, 0, 0)), inter(stale, expiredAt)),
+			map[string]string{
+				"tls.cert.expired":   "chain certificate CN=Lab Intermediate expired 2026-11-01",
+				"tls.cert.untrusted": "which is not a trusted root",
+			}, "apart"},
+		{"spare expired certificate in a trusted chain",
+			tlsWith(true, time.Time{}, "", leaf(stale, handshake.AddDate(1, 0, 0)), inter(stale, expiredAt)),
+			map[string]string{}, ""},
+		{"spare certificate the chain verified without",
+			tlsWith(false, expiredAt, "chain valid apart from expiry: …", leaf(stale, expiredAt), inter(stale.AddDate(-5, 0, 0), stale.AddDate(-1, 0, 0))),
+			map[string]string{"tls.cert.expired": "certificate CN=good.example expired 2026-11-01 (20 days before the scan, 2026-11-20 12:00 UTC); chain valid apart from expiry"},
+			"Lab Intermediate"},
+		{"facts without the handshake's moment",
+			oldFacts,
+			map[string]string{"tls.cert.expired": "certificate CN=good.example expired 2026-11-01 (23 days before the scan, 2026-11-23 12:00 UTC)"}, "apart"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := judge(t, facts.Service{Port: 443, Transport: "tcp", Name: "http", TLS: true, TLSAudit: tt.tls})
+			var want []string
+			for id := range tt.want {
+				want = append(want, id)
+			}
+			slices.Sort(want)
+			if g := keys(got); !slices.Equal(g, want) {
+				t.Fatalf("checks = %v\nwant     %v", g, want)
+			}
+			for id, sub := range tt.want {
+				if !strings.Contains(got[id].Evidence, sub) {
+					t.Errorf("%s evidence = %q\nwant it to contain %q", id, got[id].Evidence, sub)
+				}
+			}
+			for id, h := range got {
+				if tt.lacks != "" && strings.Contains(h.Evidence, tt.lacks) {
+					t.Errorf("%s evidence = %q holds %q", id, h.Evidence, tt.lacks)
+				}
+			}
+		})
 	}
 }

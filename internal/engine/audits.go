@@ -20,13 +20,12 @@ type auditEnv struct {
 	cfg     Config
 	host    scope.Host
 	timeout time.Duration
-	now     time.Time
 }
 
 // newAuditEnv gives audits of host twice the identification timeout its
 // round trip rtt allows.
-func newAuditEnv(d *dialer.Dialer, cfg Config, h scope.Host, rtt time.Duration, now time.Time) auditEnv {
-	return auditEnv{d: d, cfg: cfg, host: h, now: now, timeout: identifyOptions(cfg, h, rtt).Timeout * 2}
+func newAuditEnv(d *dialer.Dialer, cfg Config, h scope.Host, rtt time.Duration) auditEnv {
+	return auditEnv{d: d, cfg: cfg, host: h, timeout: identifyOptions(cfg, h, rtt).Timeout * 2}
 }
 
 // audit is one deep protocol audit: it applies to some services and adds
@@ -77,7 +76,7 @@ func runAccess(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.
 }
 
 func runTLS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
-	opt := tlsaudit.Options{Roots: env.cfg.TLSRoots, Timeout: env.timeout, Now: env.now}
+	opt := tlsaudit.Options{Roots: env.cfg.TLSRoots, Timeout: env.timeout}
 	if !s.TLS {
 		opt.StartTLS = startTLSProtocols[s.Name]
 	}

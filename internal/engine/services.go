@@ -28,7 +28,6 @@ type pipeline struct {
 	cfg      Config
 	set      *scope.Set
 	index    map[netip.Addr]int
-	now      time.Time
 	identify chan struct{} // identifications at once
 	audit    chan struct{} // services audited at once
 	wg       sync.WaitGroup
@@ -50,7 +49,7 @@ type found struct {
 
 func newPipeline(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set) *pipeline {
 	p := &pipeline{
-		ctx: ctx, d: d, cfg: cfg, set: set, now: time.Now(),
+		ctx: ctx, d: d, cfg: cfg, set: set,
 		index:    make(map[netip.Addr]int, len(set.Hosts)),
 		identify: make(chan struct{}, identifyParallelism(cfg)),
 		audit:    make(chan struct{}, max(1, min(cfg.Dial.Concurrency/32, 16))),
@@ -138,7 +137,7 @@ func (p *pipeline) tcp(host int, addr netip.AddrPort, rtt time.Duration, patienc
 
 // audited runs the audits that apply to s, within the audit slots.
 func (p *pipeline) audited(host int, addr netip.AddrPort, s *facts.Service, rtt time.Duration) {
-	p.limited(p.audit, func() { auditService(p.ctx, newAuditEnv(p.d, p.cfg, p.set.Hosts[host], rtt, p.now), addr, s) })
+	p.limited(p.audit, func() { auditService(p.ctx, newAuditEnv(p.d, p.cfg, p.set.Hosts[host], rtt), addr, s) })
 }
 
 // limited runs f once a slot of sem is free; not at all when cancelled.

@@ -84,16 +84,31 @@ type TLS struct {
 	Versions []TLSVersion `json:"versions"`
 	// Chain is the certificate chain as the server sent it, leaf first.
 	Chain []Certificate `json:"chain,omitempty"`
-	// Trusted is true when the chain verifies to the system roots or the
-	// extra roots given with --tls-ca; TrustError says why not.
+	// Trusted is true when the chain verifies, at Checked, to the system
+	// roots or the extra roots given with --tls-ca; TrustError says why
+	// not.
 	Trusted    bool   `json:"trusted"`
 	TrustError string `json:"trust_error,omitempty"`
+	// VerifiedAgainAt is set when the chain does not verify at Checked only
+	// because of certificate dates: a certificate it sent (the leaf, or an
+	// intermediate) had expired or was not yet valid, and verified again at
+	// that certificate's NotAfter (or NotBefore), a moment all the dates
+	// that failed allow, the chain verifies. It is zero otherwise.
+	VerifiedAgainAt time.Time `json:"verified_again_at,omitzero"`
 	// NameChecked is the host name or address the leaf was matched against;
 	// NameMatch whether the leaf covers it.
 	NameChecked string `json:"name_checked,omitempty"`
 	NameMatch   bool   `json:"name_match"`
-	// Checked is when the certificate validity was evaluated.
+	// Checked is when the handshake that delivered the certificate chain
+	// took place: the chain is verified, and its dates judged, at that
+	// moment. Without a chain it is when the audit gave up on one.
 	Checked time.Time `json:"checked"`
+}
+
+// TrustedApartFromDates reports that the chain fails to verify at Checked
+// only because of certificate dates (see VerifiedAgainAt).
+func (t *TLS) TrustedApartFromDates() bool {
+	return !t.Trusted && !t.VerifiedAgainAt.IsZero()
 }
 
 // Accepted returns the accepted version named name (e.g. "TLS1.0"), or nil.

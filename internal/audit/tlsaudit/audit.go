@@ -57,9 +57,11 @@ type Options struct {
 	// Parallel is the number of handshakes in flight against the
 	// endpoint; zero means DefaultParallel.
 	Parallel int
-	// Now is the moment certificate validity is judged at; zero means
-	// time.Now().
-	Now time.Time
+	// Clock tells the time when a certificate chain arrives: the chain is
+	// verified, and its dates judged, at the moment of the handshake that
+	// delivered it (facts.TLS.Checked). Nil means time.Now; tests set it
+	// to play a handshake at another date.
+	Clock func() time.Time
 }
 
 // Validate reports options that cannot work.
@@ -122,8 +124,9 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Optio
 	}
 	a.sem = make(chan struct{}, par)
 	a.par = par
-	if a.opt.Now.IsZero() {
-		a.opt.Now = time.Now()
+	a.clock = opt.Clock
+	if a.clock == nil {
+		a.clock = time.Now
 	}
 	return a.run(ctx)
 }
@@ -135,6 +138,7 @@ type auditor struct {
 	timeout time.Duration
 	sem     chan struct{}
 	par     int
+	clock   func() time.Time
 }
 
 // where names the endpoint in errors.
@@ -153,7 +157,7 @@ func (a *auditor) run(ctx context.Context) (*facts.TLS, error) {
 	// suites, then (when accepted) every accepted suite, then the server's
 	// order. TLS 1.2 and older probes keep the certificate chain, which
 	// they see in the clear.
-	out := &facts.TLS{StartTLS: a.opt.StartTLS, Checked: a.opt.Now.UTC()}
+	out := &facts.TLS{StartTLS: a.opt.StartTLS}
 	out.Versions = make([]facts.TLSVersion, len(versions))
 	probes := make([]result, len(versions))
 	errs := make([]error, len(versions))
@@ -187,21 +191,23 @@ func (a *auditor) run(ctx context.Context) (*facts.TLS, error) {
 	// The chain: from the newest probe that carried one; a TLS 1.3-only
 	// server encrypts it, so then it comes through crypto/tls.
 	var chain [][]byte
+	var chainAt time.Time
 	var chainErr error
 	for i := len(probes) - 1; i >= 0 && len(chain) == 0; i-- {
-		chain = probes[i].certs
+		chain, chainAt = probes[i].certs, probes[i].at
 	}
 	if len(chain) == 0 {
-		chain, chainErr = a.fetchChain(ctx)
+		chain, chainAt, chainErr = a.fetchChain(ctx)
 	}
 	name := a.opt.ServerName
 	if name == "" {
 		name = a.addr.Addr().Unmap().String()
 	}
 	if len(chain) > 0 {
-		judgeChain(out, chain, a.opt.Roots, name, a.opt.Now)
+		judgeChain(out, chain, a.opt.Roots, name, chainAt)
 	} else {
 		out.NameChecked = name
+		out.Checked = a.clock().UTC()
 		err := errors.New("the server sent no certificate")
 		if chainErr != nil {
 			err = fmt.Errorf("no certificate chain: %w", chainErr)
@@ -434,11 +440,12 @@ const (
 // result is the outcome of one handshake attempt.
 type result struct {
 	kind  outcome
-	suite uint32   // the chosen suite
-	kinds []uint32 // SSLv2: the cipher kinds in common
-	certs [][]byte // the raw chain when asked for and sent
-	why   string   // why refused
-	err   error    // why failed
+	suite uint32    // the chosen suite
+	kinds []uint32  // SSLv2: the cipher kinds in common
+	certs [][]byte  // the raw chain when asked for and sent
+	at    time.Time // when certs arrived
+	why   string    // why refused
+	err   error     // why failed
 }
 
 // connect opens a fresh connection and runs the STARTTLS upgrade.
@@ -505,7 +512,11 @@ func (a *auditor) handshakeOnce(ctx context.Context, v uint16, suites []uint32, 
 		return final
 	})
 	ans, _ := scanAnswer(buf, wantCert)
-	return interpret(v, suites, ans, len(buf), rerr, timeout), len(buf) == 0 && timedOut(rerr)
+	r := interpret(v, suites, ans, len(buf), rerr, timeout)
+	if len(r.certs) > 0 {
+		r.at = a.clock()
+	}
+	return r, len(buf) == 0 && timedOut(rerr)
 }
 
 // timedOut reports an error that is a deadline passing.
@@ -615,23 +626,24 @@ func goSuites() []uint16 {
 }
 
 // fetchChain completes a handshake with crypto/tls and returns the chain
-// the server sent. The chain is captured as soon as it arrives, so a
-// handshake that fails later still yields it.
-func (a *auditor) fetchChain(ctx context.Context) ([][]byte, error) {
+// the server sent and when it arrived. The chain is captured as soon as it
+// arrives, so a handshake that fails later still yields it.
+func (a *auditor) fetchChain(ctx context.Context) ([][]byte, time.Time, error) {
 	release, err := a.acquire(ctx)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	defer release()
 	c, err := a.connect(ctx, a.timeout)
 	if err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	defer c.Close()
 	if err := c.SetDeadline(time.Now().Add(a.timeout)); err != nil {
-		return nil, err
+		return nil, time.Time{}, err
 	}
 	var raw [][]byte
+	var at time.Time
 	sni := a.opt.ServerName
 	if isIPLiteral(sni) {
 		sni = ""
@@ -643,6 +655,7 @@ func (a *auditor) fetchChain(ctx context.Context) ([][]byte, error) {
 		MaxVersion:         tls.VersionTLS13,
 		CipherSuites:       goSuites(),
 		VerifyPeerCertificate: func(certs [][]byte, _ [][]*x509.Certificate) error {
+			at = a.clock()
 			for i, c := range certs {
 				if i == maxChainCerts {
 					break
@@ -655,10 +668,10 @@ func (a *auditor) fetchChain(ctx context.Context) ([][]byte, error) {
 	tc := tls.Client(c, cfg)
 	err = tc.HandshakeContext(ctx)
 	if len(raw) > 0 {
-		return raw, nil
+		return raw, at, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("crypto/tls handshake: %w", err)
+		return nil, time.Time{}, fmt.Errorf("crypto/tls handshake: %w", err)
 	}
-	return nil, errors.New("the server sent no certificate")
+	return nil, time.Time{}, errors.New("the server sent no certificate")
 }

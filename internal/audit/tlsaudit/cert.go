@@ -12,6 +12,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/facts"
@@ -81,15 +83,20 @@ func keyInfo(c *x509.Certificate) (string, int) {
 }
 
 // judgeChain fills the chain, trust and name facts from the DER chain as
-// the server sent it (leaf first).
+// the server sent it (leaf first), at the moment at when the handshake that
+// delivered it took place.
 //
-// Trust is judged on the issuer chain alone: when the leaf is outside its
-// validity period the chain is verified at a moment inside it, so an expired
-// but otherwise good certificate is reported as expired (tls.cert.expired),
-// not also as untrusted.
-func judgeChain(t *facts.TLS, ders [][]byte, roots *x509.CertPool, name string, now time.Time) {
+// The chain is verified at that moment. When that fails and a certificate
+// the server sent was outside its validity period then, the chain is
+// verified again at the end of that period (its start, for a certificate
+// not yet valid): if it verifies, the dates are the only fault
+// (VerifiedAgainAt is set, and tls.cert.expired reports them alone); if not,
+// the trust error is the fault that remains once the dates are set aside
+// (self-signed, unknown CA, missing intermediate), as found at that moment.
+func judgeChain(t *facts.TLS, ders [][]byte, roots *x509.CertPool, name string, at time.Time) {
 	var parsed []*x509.Certificate
 	t.Chain = nil
+	t.Checked = at.UTC()
 	for _, der := range ders {
 		fc, c := describeCert(der)
 		t.Chain = append(t.Chain, fc)
@@ -117,24 +124,104 @@ func judgeChain(t *facts.TLS, ders [][]byte, roots *x509.CertPool, name string, 
 			inter.AddCert(c)
 		}
 	}
-	at := now
-	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		at = leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
-	}
-	_, err := leaf.Verify(x509.VerifyOptions{
+	opts := x509.VerifyOptions{
 		Roots:         roots,
 		Intermediates: inter,
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	})
-	if err != nil {
-		t.TrustError = sanitize.String(trustReason(err, parsed), 400)
+	}
+	_, err := leaf.Verify(opts)
+	if err == nil {
+		t.Trusted = true
 		return
 	}
-	t.Trusted = true
+	var remains error
+	for _, m := range retryMoments(parsed, at) {
+		opts.CurrentTime = m
+		_, again := leaf.Verify(opts)
+		if again == nil {
+			t.VerifiedAgainAt = m.UTC()
+			t.TrustError = sanitize.String(datesReason(parsed, at, m), 400)
+			return
+		}
+		if remains == nil {
+			remains = again
+		}
+	}
+	if remains != nil {
+		err = remains
+	}
+	t.TrustError = sanitize.String(trustReason(err, parsed), 400)
 }
 
-// trustReason words a verification error for a sysadmin.
+// inPeriod reports whether c is valid at moment at (both ends included, as
+// crypto/x509 counts them).
+func inPeriod(c *x509.Certificate, at time.Time) bool {
+	return !at.Before(c.NotBefore) && !at.After(c.NotAfter)
+}
+
+// retryMoments returns the moments to verify the chain again at, leaf
+// first: for each certificate outside its validity period at at, the end of
+// that period (the start, when it is not yet valid), kept inside the leaf's
+// own period. It returns none when every certificate is valid at at, and
+// skips a certificate never valid at the same time as the leaf.
+func retryMoments(chain []*x509.Certificate, at time.Time) []time.Time {
+	leaf := chain[0]
+	var out []time.Time
+	for _, c := range chain {
+		if c == nil || inPeriod(c, at) {
+			continue
+		}
+		lo, hi := c.NotBefore, c.NotAfter
+		if leaf.NotBefore.After(lo) {
+			lo = leaf.NotBefore
+		}
+		if leaf.NotAfter.Before(hi) {
+			hi = leaf.NotAfter
+		}
+		if lo.After(hi) {
+			continue
+		}
+		m := hi
+		if at.Before(lo) {
+			m = lo
+		}
+		if !slices.ContainsFunc(out, m.Equal) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// stamp formats a certificate date or the moment of a handshake.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// datesReason words a chain that verifies at moment again but not at at:
+// each certificate outside its validity period at at and inside it at
+// again, with its own date.
+func datesReason(chain []*x509.Certificate, at, again time.Time) string {
+	var faults []string
+	expiry := false
+	for _, c := range chain {
+		if c == nil || inPeriod(c, at) || !inPeriod(c, again) {
+			continue
+		}
+		if at.After(c.NotAfter) {
+			expiry = true
+			faults = append(faults, fmt.Sprintf("%q expired %s", c.Subject.String(), stamp(c.NotAfter)))
+		} else {
+			faults = append(faults, fmt.Sprintf("%q is not valid before %s", c.Subject.String(), stamp(c.NotBefore)))
+		}
+	}
+	what := "its validity dates"
+	if expiry {
+		what = "expiry"
+	}
+	return fmt.Sprintf("chain valid apart from %s: %s (handshake at %s)", what, strings.Join(faults, "; "), stamp(at))
+}
+
+// trustReason words a verification error for a sysadmin. It quotes dates
+// from the certificates only, never the moment the chain was verified at.
 func trustReason(err error, chain []*x509.Certificate) string {
 	leaf, last := chain[0], chain[len(chain)-1]
 	var ua x509.UnknownAuthorityError
@@ -149,6 +236,8 @@ func trustReason(err error, chain []*x509.Certificate) string {
 		return fmt.Sprintf("issuer %q is not a trusted CA, and the server sent no chain to a trusted root", leaf.Issuer.String())
 	case errors.As(err, &ia):
 		return "signed with an algorithm no longer trusted: " + err.Error()
+	case errors.As(err, &ci) && ci.Reason == x509.Expired && ci.Cert != nil:
+		return fmt.Sprintf("certificate %q is valid only from %s to %s", ci.Cert.Subject.String(), stamp(ci.Cert.NotBefore), stamp(ci.Cert.NotAfter))
 	case errors.As(err, &ci):
 		return "invalid certificate: " + err.Error()
 	}

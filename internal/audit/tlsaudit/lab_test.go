@@ -90,6 +90,7 @@ func TestLabWeakEndpoints(t *testing.T) {
 		versions  []string
 		suites    map[string][]string // version → suites that must be accepted
 		checks    map[string]string   // check → evidence substring
+		lacks     map[string]string   // check → substring its evidence must not hold
 		noneAbove []string            // checks that must not fire
 	}{
 		{
@@ -110,6 +111,8 @@ func TestLabWeakEndpoints(t *testing.T) {
 				"tls.cert.weak-signature":       "SHA1-RSA",
 				"tls.cert.name-mismatch":        "was reached as 127.0.2.10",
 			},
+			// Expired and self-signed: both faults, each on its own.
+			lacks: map[string]string{"tls.cert.expired": "apart from", "tls.cert.untrusted": "expired"},
 		},
 		{
 			id:       "web-weak-expiring",
@@ -137,9 +140,13 @@ func TestLabWeakEndpoints(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
 			s := labService(t, m, tt.id)
-			res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: roots, Now: now})
+			before := time.Now()
+			res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: roots})
 			if err != nil {
 				t.Fatalf("audit of %s: %v", s.Address(), err)
+			}
+			if res.Checked.Before(before) || res.Checked.After(time.Now()) {
+				t.Errorf("chain checked at %v, outside the audit (%v on)", res.Checked, before)
 			}
 			if got := acceptedVersions(res); !slices.Equal(got, tt.versions) {
 				t.Errorf("accepted versions %v, want %v", got, tt.versions)
@@ -167,6 +174,11 @@ func TestLabWeakEndpoints(t *testing.T) {
 					t.Errorf("%s: recommendation is not specific to %s: %q", c, s.Product, f.Recommendation)
 				}
 			}
+			for c, sub := range tt.lacks {
+				if f := found[c]; strings.Contains(f.Evidence, sub) {
+					t.Errorf("%s evidence %q holds %q", c, f.Evidence, sub)
+				}
+			}
 			for _, c := range tt.noneAbove {
 				if f, ok := found[c]; ok {
 					t.Errorf("%s fired: %s", c, f.Evidence)
@@ -182,12 +194,13 @@ func TestLabWeakEndpoints(t *testing.T) {
 }
 
 // TestLabHardened: the Mozilla-intermediate nginx, with the lab CA as an
-// extra root, yields nothing at medium or above.
+// extra root, yields nothing at medium or above, and no certificate
+// finding at all.
 func TestLabHardened(t *testing.T) {
 	m := lab.Require(t)
 	s := labService(t, m, "web-hard-https")
 	now := time.Now()
-	res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: labRoots(t, m), Now: now})
+	res, err := Audit(t.Context(), testDialer(t), s.AddrPort(), Options{Roots: labRoots(t, m)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,8 +210,11 @@ func TestLabHardened(t *testing.T) {
 	if !res.Trusted || !res.NameMatch || len(res.Chain) == 0 || res.Chain[0].KeyAlgorithm != "ECDSA" {
 		t.Errorf("trusted %v (%s), name match %v, chain %+v", res.Trusted, res.TrustError, res.NameMatch, res.Chain)
 	}
+	if res.Checked.Before(now) || res.Checked.After(time.Now()) || !res.VerifiedAgainAt.IsZero() {
+		t.Errorf("chain checked at %v (audit from %v), verified again at %v", res.Checked, now, res.VerifiedAgainAt)
+	}
 	for c, f := range judgeLab(t, res, s, now) {
-		if f.Severity >= finding.Medium {
+		if f.Severity >= finding.Medium || strings.HasPrefix(c, "tls.cert.") {
 			t.Errorf("%s at %s: %s", c, f.Severity, f.Evidence)
 		}
 	}
