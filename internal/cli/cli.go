@@ -9,7 +9,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -24,6 +26,23 @@ const (
 	ExitUsage    = 2
 	ExitFindings = 3 // --fail-on matched a finding
 )
+
+// Interrupted is the cause of a context a signal cancelled: commands stop,
+// and vigil exits with status 128 plus the signal's number (130 for
+// SIGINT, 143 for SIGTERM).
+type Interrupted struct{ Signal syscall.Signal }
+
+func (i Interrupted) Error() string { return "interrupted by " + signalName(i.Signal) }
+
+func signalName(s syscall.Signal) string {
+	switch s {
+	case syscall.SIGINT:
+		return "SIGINT (Ctrl-C)"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return s.String()
+}
 
 // env is what every command needs from the process.
 type env struct {
@@ -47,6 +66,25 @@ func usageError(format string, args ...any) error {
 	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
 }
 
+// Main runs vigil as a process: the standard streams, and signals. The
+// first SIGINT or SIGTERM cancels the work with the signal as its cause
+// (the exit status is then 128 plus the signal's number); a second one
+// ends vigil at once.
+func Main(version string, args []string) int {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig, ok := <-sigs
+		signal.Stop(sigs)
+		if ok {
+			cancel(Interrupted{Signal: sig.(syscall.Signal)})
+		}
+	}()
+	return Execute(ctx, version, args, os.Stdin, os.Stdout, os.Stderr)
+}
+
 // Execute runs vigil with args (without the program name) and returns the
 // process exit code.
 func Execute(ctx context.Context, version string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -57,6 +95,17 @@ func Execute(ctx context.Context, version string, args []string, stdin io.Reader
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	var sig Interrupted
+	if errors.As(context.Cause(ctx), &sig) && (err != nil || ctx.Err() != nil) {
+		// Whatever the command was doing, it did not finish: no level and
+		// no result stand for work that was cut short.
+		msg := "stopped"
+		if err != nil {
+			msg = err.Error()
+		}
+		fmt.Fprintf(stderr, "vigil: %s: %s\n", sig, msg)
+		return 128 + int(sig.Signal)
+	}
 	if err == nil {
 		return ExitOK
 	}

@@ -11,9 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -48,9 +46,7 @@ func TestHelperProcess(t *testing.T) {
 			fmt.Fprintln(os.Stderr, "helper:", err)
 			os.Exit(2)
 		}
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := executeAll(ctx, args, os.Stdin, os.Stdout, os.Stderr)
-		stop()
+		code := Main("test", args)
 		if strings.Contains(made, "vigil-cli-test-") {
 			os.RemoveAll(made)
 		}

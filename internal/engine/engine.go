@@ -90,11 +90,17 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Run scans, judges and rates, and returns the document.
+// ErrInterrupted wraps the error of a scan stopped before it finished.
+var ErrInterrupted = errors.New("scan interrupted before it finished: nothing was judged, written or stored")
+
+// Run scans, judges and rates, and returns the document. A scan whose
+// context ends before it finished returns no document at all, whatever it
+// had found: a level or a finding list for part of the work would claim
+// more than was checked.
 func Run(ctx context.Context, cfg Config) (*result.Document, error) {
 	doc, err := run(ctx, cfg)
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("scan interrupted before it finished (%w): nothing was judged or stored", ctx.Err())
+	if ctx.Err() != nil {
+		return nil, ErrInterrupted
 	}
 	return doc, err
 }
