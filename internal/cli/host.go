@@ -103,7 +103,7 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 	if !f.noStore {
 		scanned = latestScanHosts(ctx, f.db)
 	}
-	doc := hostDocument(e.version, h, scanned, started, time.Now())
+	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, log), started, time.Now())
 	return out.emit(ctx, doc, "host audit")
 }
 
@@ -150,7 +150,7 @@ func dialHost(ctx context.Context, f *hostFlags) (*hostaudit.SSH, error) {
 // observation) and live flows over cleartext protocols, joined with
 // scanned, the newest network scan's hosts; a flow's server on another
 // machine is rated by its finding but not vouched for as audited.
-func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, started, finished time.Time) *result.Document {
+func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, accepted map[string]finding.Acceptance, started, finished time.Time) *result.Document {
 	findings := check.JudgeHostAudit(h, h.Time)
 	audited := map[string]time.Time{}
 	var hosts []facts.Host
@@ -178,6 +178,7 @@ func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, star
 	if h.Remote != "" {
 		target = h.Remote
 	}
+	finding.Accept(findings, accepted, finished)
 	doc := result.Assemble(result.NewID(started), started, finished, nonEmpty(target), hosts, findings, audited)
 	doc.Kind = result.KindHost
 	doc.HostAudit = h

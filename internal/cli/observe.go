@@ -112,7 +112,7 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 	h.Errors = append(h.Errors, res.Notes...)
 
 	scanned := latestScanHosts(ctx, f.db)
-	doc := hostDocument(e.version, h, scanned, started, time.Now())
+	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, logger(e.stderr, f.verbose)), started, time.Now())
 	return out.emit(ctx, doc, "host audit")
 }
 

@@ -135,6 +135,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		cfg.HostAudits = recentHostAudits(cmd.Context(), f.db, cfg.Log)
 		cfg.Here = hostaudit.Here(cmd.Context())
 	}
+	cfg.Accepted = acceptancesInForce(cmd.Context(), f.db, cfg.Log)
 	doc, err := engine.Run(cmd.Context(), cfg)
 	bar.Clear()
 	if err != nil {
@@ -162,6 +163,24 @@ func recentHostAudits(ctx context.Context, dsn string, log *slog.Logger) []*resu
 		return nil
 	}
 	return audits
+}
+
+// acceptancesInForce returns the risk acceptances that hold now, from the
+// store; none when there is no store (a warning when it cannot be read).
+func acceptancesInForce(ctx context.Context, dsn string, log *slog.Logger) map[string]finding.Acceptance {
+	st, err := openStoreRead(ctx, dsn)
+	if err != nil {
+		if !errors.Is(err, store.ErrNoStore) {
+			log.Warn("cannot read the accepted risks from the store; every finding counts", "err", err)
+		}
+		return nil
+	}
+	defer st.Close()
+	acc, err := st.InForce(ctx, time.Now())
+	if err != nil {
+		log.Warn("cannot read the accepted risks from the store; every finding counts", "err", err)
+	}
+	return acc
 }
 
 // failOnError returns an ExitFindings error when a finding reaches min.

@@ -67,7 +67,11 @@ func WriteText(w io.Writer, a *Assessment) error {
 		ew.Printf("%s\n", textout.Indent(textout.Wrap(t(c.Basis), 90), 17))
 		for _, id := range c.Findings {
 			f, _ := a.Finding(id)
-			ew.Printf("%s\n", bullet(fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title)), 90, 17))
+			line := fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title))
+			if f.Accepted != nil {
+				line += " (risk " + t(f.Accepted.String()) + ")"
+			}
+			ew.Printf("%s\n", bullet(line, 90, 17))
 		}
 		for _, o := range c.Checked {
 			if c.Status == NotMet {

@@ -18,6 +18,7 @@ import (
 	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/identify"
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/result"
@@ -59,6 +60,8 @@ type Config struct {
 	// Here is the machine the scan runs on: only an audit made here
 	// speaks for loopback addresses.
 	Here facts.Machine
+	// Accepted are the risk acceptances (vigil accept) by finding id.
+	Accepted map[string]finding.Acceptance
 	// Tool is the vigil version, recorded in the document.
 	Tool string
 	// Progress, when set, is told how the scan advances.
@@ -236,6 +239,7 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			}
 		}
 	}
+	finding.Accept(findings, cfg.Accepted, finished)
 	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, live, findings, audited)
 	doc.Ports = cfg.PortSpec
 	if !cfg.PortsOnly && len(cfg.UDPPorts) == 0 {

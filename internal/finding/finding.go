@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Severity ranks a finding. The zero value is invalid; use the constants.
@@ -84,7 +85,50 @@ type Finding struct {
 	// Subject distinguishes two findings of one check on one port (a
 	// certificate fingerprint, a host-key type); it is part of the ID.
 	Subject string `json:"subject,omitempty"`
+	// Accepted is set while a risk acceptance of the finding is in force
+	// (vigil accept): the finding stays listed but does not cap the level.
+	Accepted *Acceptance `json:"accepted,omitempty"`
 }
+
+// Acceptance is a risk accepted by someone, for a reason, until a date.
+type Acceptance struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+	// Until is the last day the acceptance holds, YYYY-MM-DD.
+	Until string `json:"until"`
+}
+
+// DateLayout is how acceptance dates are written.
+const DateLayout = "2006-01-02"
+
+// InForce reports whether the acceptance still holds at t: until the end
+// of its last day, in UTC.
+func (a *Acceptance) InForce(t time.Time) bool {
+	if a == nil {
+		return false
+	}
+	until, err := time.Parse(DateLayout, a.Until)
+	return err == nil && t.UTC().Before(until.AddDate(0, 0, 1))
+}
+
+// String says the acceptance in words: "accepted until 2027-03-31 by
+// alice: legacy analyser needs TLS 1.0".
+func (a *Acceptance) String() string {
+	return fmt.Sprintf("accepted until %s by %s: %s", a.Until, a.By, a.Reason)
+}
+
+// Accept marks the findings that have an acceptance in force at t.
+func Accept(fs []Finding, acc map[string]Acceptance, t time.Time) {
+	for i := range fs {
+		if a, ok := acc[fs[i].ID]; ok && a.InForce(t) {
+			fs[i].Accepted = &a
+		}
+	}
+}
+
+// Open reports whether the finding counts against the level at t: it is
+// not under an acceptance in force.
+func (f Finding) Open(t time.Time) bool { return !f.Accepted.InForce(t) }
 
 // MakeID returns the stable identifier of a finding: a hash of the check,
 // host, port, transport and subject. It never depends on evidence text, so a

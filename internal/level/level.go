@@ -55,6 +55,16 @@ func capFor(s finding.Severity) int {
 // Host rates one host from its open findings. audited is when the host was
 // last audited from inside (zero when never); now is the scan time.
 func Host(findings []finding.Finding, audited, now time.Time) Level {
+	open := findings[:0:0]
+	accepted := 0
+	for _, f := range findings {
+		if f.Open(now) {
+			open = append(open, f)
+		} else {
+			accepted++
+		}
+	}
+	findings = open
 	worst := finding.Severity(0)
 	for _, f := range findings {
 		worst = max(worst, f.Severity)
@@ -71,6 +81,9 @@ func Host(findings []finding.Finding, audited, now time.Time) Level {
 	default:
 		lv.Value = 5
 		lv.Reason = fmt.Sprintf("no open finding above info, and a host audit on %s", audited.UTC().Format("2006-01-02"))
+	}
+	if accepted > 0 {
+		lv.Reason += fmt.Sprintf("; %d accepted risk(s) do not count until their dates pass", accepted)
 	}
 	return lv
 }

@@ -1,6 +1,8 @@
 package level
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +76,35 @@ func TestOverallIsTheWeakestHost(t *testing.T) {
 	}
 	if Overall(nil, nil).Value != 4 {
 		t.Error("an empty scan must not be rated above 4")
+	}
+}
+
+// TestAcceptedRisksDoNotCap: an accepted finding does not cap the level
+// until the end of its last day; then it counts again.
+func TestAcceptedRisksDoNotCap(t *testing.T) {
+	now := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	crit := finding.Finding{ID: "c1", Check: "auth.none.redis", Severity: finding.Critical, Host: "10.0.0.5", Port: 6379, Title: "Redis answers without a password"}
+	high := finding.Finding{ID: "h1", Check: "cleartext.redis", Severity: finding.High, Host: "10.0.0.5", Port: 6379, Title: "Redis in cleartext"}
+	tests := []struct {
+		until string
+		want  int
+	}{
+		{"", 1},           // not accepted
+		{"2026-12-07", 2}, // holds to the end of its last day
+		{"2027-06-30", 2},
+		{"2026-12-06", 1}, // expired yesterday
+	}
+	for _, tt := range tests {
+		c := crit
+		if tt.until != "" {
+			c.Accepted = &finding.Acceptance{By: "alice", Reason: "lab", Until: tt.until}
+		}
+		lv := Host([]finding.Finding{c, high}, time.Time{}, now)
+		if lv.Value != tt.want {
+			t.Errorf("accepted until %q: level %d, want %d (%s)", tt.until, lv.Value, tt.want, lv.Reason)
+		}
+		if tt.want == 2 && (!strings.Contains(lv.Reason, "1 accepted risk") || slices.Contains(lv.Next, "c1")) {
+			t.Errorf("accepted until %q: reason %q, next %v", tt.until, lv.Reason, lv.Next)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/result"
 )
 
@@ -17,7 +18,7 @@ type CSV struct{}
 
 // csvHeader names the columns.
 var csvHeader = []string{"scan", "host", "port", "transport", "severity", "check", "title",
-	"evidence", "recommendation", "frameworks", "finding"}
+	"evidence", "recommendation", "frameworks", "finding", "accepted_until", "accepted_by", "accepted_reason"}
 
 // Write implements Writer.
 func (CSV) Write(w io.Writer, doc *result.Document) error {
@@ -33,15 +34,19 @@ func (CSV) Write(w io.Writer, doc *result.Document) error {
 		return cw.Write(row)
 	}
 	for _, f := range doc.Findings {
+		a := f.Accepted
+		if a == nil {
+			a = &finding.Acceptance{}
+		}
 		if err := write([]string{doc.ID, f.Host, strconv.Itoa(f.Port), f.Transport, f.Severity.String(), f.Check, f.Title,
-			f.Evidence, f.Recommendation, strings.Join(f.Frameworks, "; "), f.ID}); err != nil {
+			f.Evidence, f.Recommendation, strings.Join(f.Frameworks, "; "), f.ID, a.Until, a.By, a.Reason}); err != nil {
 			return err
 		}
 	}
 	// What was not examined, as rows of their own: no severity, check
 	// "not-examined".
 	gap := func(host string, g result.Gap) error {
-		return write([]string{doc.ID, host, strconv.Itoa(g.Port), g.Transport, "", "not-examined", "Not examined", g.What, "", "", ""})
+		return write([]string{doc.ID, host, strconv.Itoa(g.Port), g.Transport, "", "not-examined", "Not examined", g.What, "", "", "", "", "", ""})
 	}
 	for _, g := range doc.NotExamined {
 		if err := gap("every host", g); err != nil {

@@ -515,7 +515,11 @@ func (pw *pdfWriter) complianceSection(a *compliance.Assessment) {
 			f, _ := a.Finding(id)
 			pw.ensure(stBody.lineHeight())
 			w := pw.tag(pdfMarginL+statusW, pw.y, severityColor(f.Severity), strings.ToUpper(f.Severity.String()))
-			pw.para(pdfMarginL+statusW+w+6, pdfWidth-statusW-w-6, stBody, f.Title+" — "+where(f))
+			line := f.Title + " — " + where(f)
+			if f.Accepted != nil {
+				line += " (risk " + f.Accepted.String() + ")"
+			}
+			pw.para(pdfMarginL+statusW+w+6, pdfWidth-statusW-w-6, stBody, line)
 		}
 		if c.Status != compliance.NotMet {
 			for _, o := range c.Checked {
@@ -558,6 +562,10 @@ func (pw *pdfWriter) findingsSection(v *view) {
 			}
 			pw.labelled(pdfMarginL, 64, "Fix", stBody, f.Recommendation, &colFixWash)
 			pw.y += 3
+			if f.Accepted != nil {
+				pw.labelled(pdfMarginL, 64, "Accepted", stStrong, f.Accepted.String(), nil)
+				pw.y += 3
+			}
 			pw.labelled(pdfMarginL, 64, "Check", stSmall, f.Check+" · finding "+f.ID, nil)
 			if len(f.Frameworks) > 0 {
 				pw.labelled(pdfMarginL, 64, "Controls", stSmall, strings.Join(f.Frameworks, " · "), nil)

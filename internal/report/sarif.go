@@ -122,7 +122,15 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]any    `json:"properties"`
+	// Suppressions carry a risk acceptance (vigil accept).
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+	Properties   map[string]any     `json:"properties"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -264,8 +272,13 @@ func (SARIF) Write(w io.Writer, doc *result.Document) error {
 			msg += " Evidence: " + clean(f.Evidence)
 		}
 		msg += "\nFix: " + clean(f.Recommendation)
+		var supp []sarifSuppression
+		if f.Accepted != nil {
+			supp = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: clean(f.Accepted.String())}}
+		}
 		run.Results = append(run.Results, sarifResult{
-			RuleID: f.Check, RuleIndex: i, Level: sarifLevel(f.Severity),
+			Suppressions: supp,
+			RuleID:       f.Check, RuleIndex: i, Level: sarifLevel(f.Severity),
 			Message: sarifText{Text: msg},
 			Locations: []sarifLocation{{
 				PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: findingURI(f)}},

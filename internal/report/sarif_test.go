@@ -52,7 +52,12 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	stranger := fixture()
 	stranger.Findings = append(stranger.Findings, finding.Finding{ID: "f00", Check: "future.check", Severity: finding.Info,
 		Host: "::1", Port: 631, Transport: "tcp", Title: "From a newer vigil", Recommendation: "Upgrade vigil."})
-	for name, doc := range map[string]*result.Document{"fixture": fixture(), "empty": empty, "unknown check, IPv6": stranger} {
+	// Gaps become notifications, an accepted risk a suppression.
+	noted := fixture()
+	noted.NoteGap(result.Gap{What: "UDP was not probed"})
+	noted.Hosts[0].NotExamined = []result.Gap{{Port: 21, Transport: "tcp", What: "ftp audit did not complete"}}
+	noted.Findings[0].Accepted = &finding.Acceptance{By: "alice", Reason: "isolated lab analyser", Until: "2027-03-31"}
+	for name, doc := range map[string]*result.Document{"fixture": fixture(), "empty": empty, "unknown check, IPv6": stranger, "gaps and acceptance": noted} {
 		out := render(t, SARIF{}, doc)
 		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
 		if err != nil {

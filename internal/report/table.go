@@ -395,6 +395,9 @@ func (t Table) host(ew *textout.Writer, h result.Host, fs []finding.Finding) {
 				ew.Printf("%s\n", textout.Indent(textout.Wrap("Evidence: "+safeLines(f.Evidence), 96), 21))
 			}
 			ew.Printf("%s\n", textout.Indent(textout.Wrap("Fix: "+safeLines(f.Recommendation), 96), 21))
+			if f.Accepted != nil {
+				ew.Printf("%s\n", t.style(textout.Indent(textout.Wrap("Risk "+safe(f.Accepted.String())+" (it does not cap the level until then)", 96), 21), green))
+			}
 			id := "Finding " + safe(f.ID)
 			if t.Fixable != nil && t.Fixable(f.Check) {
 				id += fmt.Sprintf(": vigil fix %s applies this fix after you confirm", safe(f.ID))
