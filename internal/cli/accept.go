@@ -21,7 +21,7 @@ import (
 // acceptFlags are the flags of `vigil accept`.
 type acceptFlags struct {
 	reason, until, by, revoke, export, importFile, db, format, mode string
-	list, all                                                      bool
+	list, all                                                       bool
 }
 
 // maxAcceptance is the longest a risk may be accepted for: at least once a
@@ -315,4 +315,3 @@ func runAcceptImport(ctx context.Context, e *env, f *acceptFlags) error {
 	fmt.Fprintf(e.stdout, "Imported %d acceptance(s) (%d expired ones skipped) into %s.\n", n, len(file.Acceptances)-n, st.Where())
 	return nil
 }
-
