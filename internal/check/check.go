@@ -101,7 +101,52 @@ func JudgeScan(hosts []facts.Host, sc Scope) []finding.Finding {
 			}
 		}
 	}
+	out = foldUnexamined(out)
 	finding.Sort(out)
+	return out
+}
+
+// maxUnexamined is how many ports of one host get a coverage.unexamined
+// finding of their own; the rest are counted in one finding about the host.
+const maxUnexamined = 10
+
+// foldUnexamined keeps the first maxUnexamined coverage.unexamined findings
+// of each host and folds the others into one finding on the host (port 0)
+// that counts them: a tarpit's 65,000 silent ports are one fact, not
+// 65,000.
+func foldUnexamined(fs []finding.Finding) []finding.Finding {
+	count := map[string]int{}
+	for _, f := range fs {
+		if f.Check == "coverage.unexamined" {
+			count[f.Host]++
+		}
+	}
+	var out []finding.Finding
+	kept := map[string]int{}
+	folded := map[string][]finding.Finding{}
+	for _, f := range fs {
+		if f.Check != "coverage.unexamined" || count[f.Host] <= maxUnexamined || kept[f.Host] < maxUnexamined {
+			if f.Check == "coverage.unexamined" {
+				kept[f.Host]++
+			}
+			out = append(out, f)
+			continue
+		}
+		folded[f.Host] = append(folded[f.Host], f)
+	}
+	for host, rest := range folded {
+		ports := make([]string, 0, 5)
+		for i, f := range rest {
+			if i == 5 {
+				ports = append(ports, "…")
+				break
+			}
+			ports = append(ports, fmt.Sprintf("%s/%d", f.Transport, f.Port))
+		}
+		out = append(out, MakeFinding(Hit{Check: "coverage.unexamined", Subject: "more-ports",
+			Evidence: fmt.Sprintf("%d more open ports were not examined, among them %s; the first of them: %s", len(rest), strings.Join(ports, ", "), rest[0].Evidence),
+			Fix:      "Find what answers on these ports (on the host: ss -ltnp, or vigil host); a host whose every port answers is a tarpit, a proxy or a firewall that answers for it."}, host, 0, ""))
+	}
 	return out
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -17,27 +18,50 @@ import (
 // after it: on a long or firewalled sweep identification and audits add
 // little or no wall time.
 //
-// A TCP port that answers no probe with a single byte is identified again
-// with three times the patience once another port of its host has talked:
-// there silence more likely means a server slow to answer than one that
-// never speaks. A host whose every port is silent (a tarpit, or listeners
-// that only accept) is left alone.
+// A TCP port that comes out unnamed is identified once more with three
+// times the patience: a server slow to answer (a TLS handshake under load,
+// a banner late) is then found. A port that said nothing at all is asked
+// again only where that is cheap and likely to help: when another port of
+// its host spoke, or when the host has few open ports. The work on one host
+// is bounded: at most perHost ports at once, at most hostBudget of
+// identification in all, and a host on which tarpitSilent ports accept
+// connections without a word while none speaks is taken for a tarpit or a
+// proxy: its remaining ports are not probed, and say why.
 type pipeline struct {
 	ctx      context.Context
 	d        *dialer.Dialer
 	cfg      Config
 	set      *scope.Set
 	index    map[netip.Addr]int
-	identify chan struct{} // identifications at once
+	identify chan struct{} // identifications at once, all hosts
 	audit    chan struct{} // services audited at once
 	wg       sync.WaitGroup
 
 	mu          sync.Mutex
 	found       []found
-	talked      map[int]bool    // hosts with a port that answered
-	quiet       map[int][]found // silent ports of hosts that have not talked yet
+	hosts       map[int]*hostWork
 	done, total int64
 	progress    func(done, total int64)
+}
+
+// Bounds of the identification work on one host.
+const (
+	perHost      = 16
+	tarpitSilent = 16
+	fewPorts     = 4
+	hostBudget   = 2 * time.Minute
+)
+
+// hostWork is the identification of one host's TCP ports.
+type hostWork struct {
+	queue   []uint16
+	ports   int // ports queued so far
+	rtt     time.Duration
+	workers int
+	started time.Time // when its first identification began
+	silent  int       // ports that said nothing on the first try
+	talked  bool      // a port said something
+	tarpit  bool
 }
 
 // found is one service and the host it runs on.
@@ -53,8 +77,7 @@ func newPipeline(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.S
 		index:    make(map[netip.Addr]int, len(set.Hosts)),
 		identify: make(chan struct{}, identifyParallelism(cfg)),
 		audit:    make(chan struct{}, max(1, min(cfg.Dial.Concurrency/32, 16))),
-		talked:   map[int]bool{},
-		quiet:    map[int][]found{},
+		hosts:    map[int]*hostWork{},
 	}
 	for i, h := range set.Hosts {
 		p.index[h.Addr] = i
@@ -69,70 +92,126 @@ func (p *pipeline) addTCP(addr netip.AddrPort, rtt time.Duration) {
 	if !ok {
 		return
 	}
-	p.spawn(func() { p.tcp(host, addr, rtt, 1) })
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	w := p.hosts[host]
+	if w == nil {
+		w = &hostWork{}
+		p.hosts[host] = w
+	}
+	w.queue = append(w.queue, addr.Port())
+	w.ports++
+	w.rtt = rtt
+	p.total++
+	if w.workers < perHost {
+		w.workers++
+		p.wg.Go(func() { p.work(host, w) })
+	}
+}
+
+// work identifies the queued ports of one host until none is left.
+func (p *pipeline) work(host int, w *hostWork) {
+	addr := p.set.Hosts[host].Addr
+	for {
+		p.mu.Lock()
+		if len(w.queue) == 0 {
+			w.workers--
+			p.mu.Unlock()
+			return
+		}
+		port := w.queue[0]
+		w.queue = w.queue[1:]
+		if w.started.IsZero() {
+			w.started = time.Now()
+		}
+		why := ""
+		switch {
+		case w.tarpit:
+			why = fmt.Sprintf("identification limited: %d ports of this host accept connections without a word and none speaks (a tarpit or a proxy)", w.silent)
+		case time.Since(w.started) > hostBudget:
+			why = fmt.Sprintf("identification limited: the %v vigil gives one host ran out", hostBudget)
+		}
+		rtt := w.rtt
+		p.mu.Unlock()
+		if p.ctx.Err() != nil {
+			why = "the scan was interrupted"
+		}
+		if why != "" {
+			s := facts.Service{Port: int(port), Transport: facts.TCP, Name: facts.Unknown, Details: map[string]string{facts.DetailUnexamined: why}}
+			p.record(found{host, s, rtt})
+			continue
+		}
+		p.tcp(host, w, netip.AddrPortFrom(addr, port), rtt)
+	}
 }
 
 // addUDP queues a UDP port: probed, and audited when it answers.
 func (p *pipeline) addUDP(host int, port uint16, rtt time.Duration) {
-	p.spawn(func() {
+	p.mu.Lock()
+	p.total++
+	p.mu.Unlock()
+	p.wg.Go(func() {
 		addr := netip.AddrPortFrom(p.set.Hosts[host].Addr, port)
 		var s facts.Service
 		var ok bool
 		p.limited(p.identify, func() { s, ok = identify.UDP(p.ctx, p.d, addr, identifyOptions(p.cfg, p.set.Hosts[host], rtt)) })
 		if ok {
 			p.audited(host, addr, &s, rtt)
+			p.record(found{host, s, rtt})
+			return
 		}
 		p.mu.Lock()
-		defer p.mu.Unlock()
-		if ok {
-			p.found = append(p.found, found{host, s, rtt})
-		}
 		p.tally()
+		p.mu.Unlock()
 	})
 }
 
-// spawn runs job in its own goroutine, counted for progress.
-func (p *pipeline) spawn(job func()) {
-	p.mu.Lock()
-	p.total++
-	p.mu.Unlock()
-	p.wg.Go(job)
+// tcp identifies a TCP port, once more with three times the patience when
+// it comes out unnamed (unless its host looks like a tarpit), then audits
+// what answered.
+func (p *pipeline) tcp(host int, w *hostWork, addr netip.AddrPort, rtt time.Duration) {
+	s := p.identifyTCP(host, addr, rtt, 1)
+	if s.Name == facts.Unknown {
+		p.mu.Lock()
+		quiet := silent(&s)
+		if quiet && !w.talked {
+			w.silent++
+			w.tarpit = w.silent >= tarpitSilent
+		}
+		again := !w.tarpit && (!quiet || w.talked || w.ports <= fewPorts)
+		p.mu.Unlock()
+		if again {
+			if s2 := p.identifyTCP(host, addr, rtt, 3); s2.Name != facts.Unknown || silent(&s) {
+				s = s2
+			}
+		}
+	}
+	if !silent(&s) {
+		p.mu.Lock()
+		w.talked = true
+		p.mu.Unlock()
+		p.audited(host, addr, &s, rtt)
+	}
+	p.record(found{host, s, rtt})
 }
 
-// tcp identifies a TCP port with patience times the usual timeouts, then
-// audits it, or parks it (silent, its host yet quiet) or retries it (silent,
-// its host has talked).
-func (p *pipeline) tcp(host int, addr netip.AddrPort, rtt time.Duration, patience time.Duration) {
+// identifyTCP identifies one TCP port with patience times the usual
+// timeouts, within the identification slots.
+func (p *pipeline) identifyTCP(host int, addr netip.AddrPort, rtt time.Duration, patience time.Duration) facts.Service {
 	opt := identifyOptions(p.cfg, p.set.Hosts[host], rtt)
 	opt.Timeout *= patience
 	opt.BannerWait *= patience
 	s := facts.Service{Port: int(addr.Port()), Transport: facts.TCP, Name: facts.Unknown}
 	p.limited(p.identify, func() { s = identify.TCP(p.ctx, p.d, addr, opt) })
-	quiet := silent(&s)
-	if !quiet {
-		p.audited(host, addr, &s, rtt)
-	}
+	return s
+}
 
+// record keeps a finished service and counts it done.
+func (p *pipeline) record(f found) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	defer p.tally()
-	switch {
-	case quiet && patience == 1 && p.talked[host]:
-		p.total++
-		p.wg.Go(func() { p.tcp(host, addr, rtt, 3) })
-	case quiet && patience == 1:
-		p.quiet[host] = append(p.quiet[host], found{host, s, rtt})
-	default:
-		p.found = append(p.found, found{host, s, rtt})
-		if !quiet && !p.talked[host] {
-			p.talked[host] = true
-			for _, f := range p.quiet[host] {
-				p.total++
-				p.wg.Go(func() { p.tcp(host, netip.AddrPortFrom(addr.Addr(), uint16(f.svc.Port)), f.rtt, 3) })
-			}
-			delete(p.quiet, host)
-		}
-	}
+	p.found = append(p.found, f)
+	p.tally()
 }
 
 // audited runs the audits that apply to s, within the audit slots.
@@ -160,17 +239,13 @@ func (p *pipeline) tally() {
 }
 
 // wait reports progress from now on (the port scan's bar is done) and
-// returns every service once all queued work is finished, the silent ports
-// of hosts that never talked included.
+// returns every service once all queued work is finished.
 func (p *pipeline) wait(progress func(done, total int64)) []found {
 	p.mu.Lock()
 	p.progress = progress
 	progress(p.done, p.total)
 	p.mu.Unlock()
 	p.wg.Wait()
-	for _, q := range p.quiet {
-		p.found = append(p.found, q...)
-	}
 	return p.found
 }
 

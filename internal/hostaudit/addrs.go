@@ -40,11 +40,10 @@ func ParseIPAddrJSON(b []byte) ([]netip.Prefix, error) {
 				continue
 			}
 			ip = ip.WithZone("").Unmap()
-			p, err := ip.Prefix(a.PrefixLen)
-			if err != nil || a.PrefixLen <= 0 {
+			// The address with its prefix length, not the network.
+			p := netip.PrefixFrom(ip, a.PrefixLen)
+			if a.PrefixLen <= 0 || !p.IsValid() {
 				p = netip.PrefixFrom(ip, ip.BitLen())
-			} else {
-				p = netip.PrefixFrom(ip, a.PrefixLen) // keep the address, not the network
 			}
 			out = append(out, p)
 		}

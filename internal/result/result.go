@@ -107,6 +107,32 @@ func serviceGaps(h facts.Host) []Gap {
 			out = append(out, Gap{Port: s.Port, Transport: s.Transport, What: s.Name + " audit did not complete: " + strings.Join(s.AuditErrors, "; ")})
 		}
 	}
+	return foldGaps(out)
+}
+
+// maxGaps is how many ports with the same reason are listed one by one;
+// the rest are counted.
+const maxGaps = 10
+
+// foldGaps keeps the first maxGaps gaps of each reason and counts the rest
+// in one gap.
+func foldGaps(gs []Gap) []Gap {
+	n := map[string]int{}
+	var out []Gap
+	for _, g := range gs {
+		n[g.What]++
+		switch {
+		case n[g.What] <= maxGaps:
+			out = append(out, g)
+		case n[g.What] == maxGaps+1:
+			out = append(out, Gap{What: g.What}) // the count is filled in below
+		}
+	}
+	for i, g := range out {
+		if g.Port == 0 && n[g.What] > maxGaps {
+			out[i].What = fmt.Sprintf("%d more ports, %s", n[g.What]-maxGaps, g.What)
+		}
+	}
 	return out
 }
 
