@@ -16,10 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/hostaudit"
+	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/store"
@@ -52,7 +52,11 @@ that it listens again; when anything fails it restores everything by
 itself. 'vigil fix --rollback ID' undoes a fix later.
 
 Automatic fixes exist for: closing a port (nftables), sshd algorithms and
-logins, Redis password and bind, vsftpd anonymous logins, nginx TLS.`,
+logins (OpenSSH), Redis password and bind, vsftpd anonymous logins, nginx
+TLS; a finding on another product (Dropbear, Apache, …) gets the fix to do
+by hand. A fix changes only what serves the finding's address and port (the
+nginx server block, the sshd instance and its Match block, the Redis or
+vsftpd instance), and never lowers a setting that is already stricter.`,
 		Example: `  vigil fix 3f2a9c                 # show the plan, ask, apply
   vigil fix 3f2a9c --dry-run       # only show the plan
   vigil fix --list                 # fixes applied so far
@@ -113,6 +117,13 @@ func runFix(ctx context.Context, e *env, f *fixFlags, ref string) error {
 			fd.ID, fd.Check, fd.Host, fd.Port, sanitize.Terminal(fd.Recommendation))
 		return nil
 	}
+	// The applier exists for another product than the one found there.
+	svc := report.ServiceFor(doc, fd)
+	if err := fix.Supports(fd, svc); err != nil {
+		fmt.Fprintf(e.stdout, "Finding %s (%s on %s port %d): %s. Do it by hand:\n  %s\n",
+			fd.ID, fd.Check, fd.Host, fd.Port, sanitize.Terminal(err.Error()), sanitize.Terminal(fd.Recommendation))
+		return nil
+	}
 	local, err := hostaudit.Collect(ctx, hostaudit.Local(), hostaudit.Options{})
 	if err != nil {
 		return fmt.Errorf("cannot audit this machine to find the service: %w", err)
@@ -124,7 +135,7 @@ func runFix(ctx context.Context, e *env, f *fixFlags, ref string) error {
 	now := time.Now()
 	id := fix.NewID(now)
 	plan, err := fix.MakePlan(fix.Input{
-		Finding: fd, Service: serviceOf(doc, fd), Host: local,
+		Finding: fd, Service: svc, Host: local,
 		ReadFile: func(path string, g fix.Guard) ([]byte, fs.FileMode, error) { return fix.ReadConfig(ctx, path, g) },
 		Glob:     filepath.Glob,
 		FixID:    id, Now: now, SSHConnection: os.Getenv("SSH_CONNECTION"),
@@ -240,30 +251,6 @@ func findStoredFinding(ctx context.Context, st *store.Store, ref string) (*resul
 		seen = append(seen[:5], "…")
 	}
 	return nil, finding.Finding{}, usageError("%q starts several finding ids (%s): give more of it", ref, strings.Join(seen, ", "))
-}
-
-// serviceOf returns what the document's scan saw on the finding's port.
-func serviceOf(doc *result.Document, fd finding.Finding) *facts.Service {
-	for hi := range doc.Hosts {
-		h := &doc.Hosts[hi]
-		if h.Address != fd.Host {
-			continue
-		}
-		for si := range h.Services {
-			s := &h.Services[si]
-			if s.Port == fd.Port && strings.EqualFold(s.Transport, nonEmptyTransport(fd.Transport)) {
-				return s
-			}
-		}
-	}
-	return nil
-}
-
-func nonEmptyTransport(t string) string {
-	if t == "" {
-		return facts.TCP
-	}
-	return t
 }
 
 func runRollback(ctx context.Context, e *env, f *fixFlags) error {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 )
 
@@ -67,7 +68,15 @@ func TestFixCommand(t *testing.T) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	doc := storeDoc("20260401T093000Z-0000000a", "", day0,
 		machine{addr: "127.0.4.50", ports: []int{port}, finds: []spot{{"port.open-unused", finding.Medium, port}, {"tls.cert.expired", finding.High, port}}},
-		machine{addr: "10.99.0.7", ports: []int{22}, finds: []spot{{"exposure.admin", finding.High, 22}}})
+		machine{addr: "10.99.0.7", ports: []int{22}, finds: []spot{{"exposure.admin", finding.High, 22}}},
+		machine{addr: "10.99.0.8", ports: []int{22, 443}, finds: []spot{{"ssh.cipher.weak", finding.High, 22}, {"tls.protocol.tls10", finding.High, 443}}})
+	for i := range doc.Hosts {
+		if doc.Hosts[i].Address == "10.99.0.8" {
+			doc.Hosts[i].Services = []facts.Service{
+				{Port: 22, Transport: "tcp", Name: "ssh", Product: "Dropbear", Version: "2022.83"},
+				{Port: 443, Transport: "tcp", Name: "http", Product: "Apache httpd", Version: "2.4.57", TLS: true}}
+		}
+	}
 	db := newStore(t, doc)
 	unused := finding.MakeID("port.open-unused", "127.0.4.50", port, "tcp", "")
 
@@ -77,6 +86,7 @@ func TestFixCommand(t *testing.T) {
 		args  []string
 		code  int
 		want  []string
+		not   []string
 	}{
 		{name: "dry run shows the plan", args: []string{"fix", unused, "--dry-run", "--db", db}, code: ExitOK,
 			want: []string{fmt.Sprintf(`add rule inet vigil input iifname != "lo" ip daddr 127.0.4.50 tcp dport %d drop`, port), "Dry run: nothing was changed."}},
@@ -87,6 +97,11 @@ func TestFixCommand(t *testing.T) {
 			want: []string{"has no automatic fix", "fix it"}},
 		{name: "another machine", args: []string{"fix", finding.MakeID("exposure.admin", "10.99.0.7", 22, "tcp", ""), "--db", db}, code: ExitError,
 			want: []string{"not on this machine"}},
+		// Issue 11, item 6: the applier is for another product.
+		{name: "Dropbear", args: []string{"fix", finding.MakeID("ssh.cipher.weak", "10.99.0.8", 22, "tcp", ""), "--dry-run", "--db", db}, code: ExitOK,
+			want: []string{"runs Dropbear 2022.83", "Do it by hand", "fix it"}, not: []string{"sshd", "configuration"}},
+		{name: "Apache", args: []string{"fix", finding.MakeID("tls.protocol.tls10", "10.99.0.8", 443, "tcp", ""), "--dry-run", "--db", db}, code: ExitOK,
+			want: []string{"runs Apache httpd 2.4.57", "Do it by hand"}, not: []string{"server block", "nginx.conf", "configuration"}},
 		{name: "no finding", args: []string{"fix"}, code: ExitUsage, want: []string{"give one finding id"}},
 		{name: "rollback and a finding", args: []string{"fix", unused, "--rollback", "x"}, code: ExitUsage},
 		{name: "rollback of nothing", args: []string{"fix", "--rollback", "20990101T000000Z-ffffff", "--yes"}, code: ExitError, want: []string{"no fix"}},
@@ -101,6 +116,11 @@ func TestFixCommand(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(out+stderr, w) {
 					t.Errorf("output lacks %q:\n%s\n%s", w, out, stderr)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(out+stderr, w) {
+					t.Errorf("output speaks of %q:\n%s\n%s", w, out, stderr)
 				}
 			}
 		})

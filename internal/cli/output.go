@@ -62,7 +62,7 @@ func newSink(e *env, f *outputFlags) (*sink, error) {
 		return nil, err
 	}
 	s.out = out
-	s.w, _ = report.New(f.format, report.Options{Color: color, Fixable: fix.Fixable})
+	s.w, _ = report.New(f.format, report.Options{Color: color, Offer: fix.Offer})
 	return s, nil
 }
 

@@ -131,7 +131,7 @@ func reportWriter(format string, a *compliance.Assessment, color bool) (report.W
 	if a != nil {
 		switch format {
 		case "table":
-			return tableWithCompliance{table: report.Table{Color: color, Fixable: fix.Fixable}, a: a}, nil
+			return tableWithCompliance{table: report.Table{Color: color, Offer: fix.Offer}, a: a}, nil
 		case "json":
 			return complianceJSON{a: a}, nil
 		case "html":
@@ -140,7 +140,7 @@ func reportWriter(format string, a *compliance.Assessment, color bool) (report.W
 			return report.PDF{Compliance: a}, nil
 		}
 	}
-	return report.New(format, report.Options{Color: color, Fixable: fix.Fixable})
+	return report.New(format, report.Options{Color: color, Offer: fix.Offer})
 }
 
 // tableWithCompliance writes the table, then the compliance assessment.

@@ -490,7 +490,7 @@ func TestUnifiedDiffMatchesDiffU(t *testing.T) {
 	}
 	for _, in := range []string{"testdata/in/sshd-weak.conf", "testdata/in/sshd-debian.conf", "testdata/in/redis.conf"} {
 		b, _ := os.ReadFile(in)
-		out, _ := setSSHD(b, []sshdSetting{{keyword: "Ciphers", value: "aes128-ctr"}, {keyword: "PasswordAuthentication", value: "no"}}, "T")
+		out, _, _ := setSSHD(b, []sshdSetting{{keyword: "Ciphers", value: "aes128-ctr", global: true}, {keyword: "PasswordAuthentication", value: "no", global: true}}, "T", sshdTarget{port: 22})
 		cases = append(cases, [2]string{string(b), string(out)})
 	}
 	for i, c := range cases {

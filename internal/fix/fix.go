@@ -12,23 +12,29 @@
 // itself. Rollback restores the files and undoes the commands of a fix
 // applied earlier.
 //
-// Appliers (the check IDs each one fixes):
+// Appliers (the check IDs each one fixes). Each changes only what serves
+// the finding's address and port, on its own product (Offer and Supports
+// say which service it is for; a finding on another product is refused,
+// naming it), and never lowers a setting that is already stricter:
 //
 //   - nftables (port.open-unused, exposure.admin, exposure.database,
 //     cleartext.telnet): adds a drop rule for the port, from every interface
 //     but loopback, to vigil's own table "inet vigil" (created when missing,
 //     with an input chain); rollback deletes that rule, and the table when
 //     nothing else is left in it. Rules added with nft last until reboot:
-//     the plan says how to keep them.
-//   - sshd (ssh.cipher.weak, ssh.mac.weak, ssh.kex.weak, ssh.hostkey.weak,
-//     ssh.terrapin, ssh.auth.password, ssh.config.password-auth,
-//     ssh.config.root-login): sets Ciphers, MACs, KexAlgorithms,
-//     HostKeyAlgorithms (the server's offered list minus what the checks
-//     flag), PasswordAuthentication and KbdInteractiveAuthentication no, or
-//     PermitRootLogin prohibit-password in the configuration file the
-//     running sshd was started with (-f), where sshd reads it first;
-//     validates with sshd -t and sshd -T; reloads with systemctl reload
-//     UNIT, or SIGHUP to the daemon (sshd re-executes itself).
+//     the plan says how to keep them. It closes the port whatever serves it.
+//   - sshd, OpenSSH's (ssh.cipher.weak, ssh.mac.weak, ssh.kex.weak,
+//     ssh.hostkey.weak, ssh.terrapin, ssh.auth.password,
+//     ssh.config.password-auth, ssh.config.root-login): sets Ciphers, MACs,
+//     KexAlgorithms, HostKeyAlgorithms (the list sshd takes now, or else
+//     the scan's, minus what the checks flag: never widened),
+//     PasswordAuthentication and KbdInteractiveAuthentication no, or
+//     PermitRootLogin prohibit-password (a stricter value is kept) in the
+//     configuration file the running sshd was started with (-f), where
+//     sshd reads it first, and in the Match blocks for the listener's
+//     LocalAddress and LocalPort; Match blocks for other listeners stay as
+//     they are. Validates with sshd -t and sshd -T; reloads with systemctl
+//     reload UNIT, or SIGHUP to the daemon (sshd re-executes itself).
 //   - Redis (redis.config.no-auth, auth.none.redis): requirepass with a
 //     generated password shown once, and bind 127.0.0.1 -::1, in its
 //     configuration file and at once with CONFIG SET (no restart);
@@ -40,12 +46,22 @@
 //     its configuration on SIGHUP), and verified by a new session's 220
 //     greeting.
 //   - nginx (tls.protocol.*, tls.cipher.*): ssl_protocols TLSv1.2 TLSv1.3
-//     and the Mozilla intermediate ssl_ciphers for the server blocks that
-//     listen on the finding's port (where they set them, where they inherit
-//     them from, or added to the block), following include lines; other
-//     server blocks keep theirs. Validated with nginx -t -c FILE; reloaded
-//     with systemctl reload UNIT or SIGHUP to the master process (nginx
-//     keeps its listening sockets and starts new workers).
+//     (TLSv1.3 alone is kept) and the Mozilla intermediate ssl_ciphers (a
+//     subset of it is kept) for the server block that serves the finding's
+//     address and port, following include lines and nginx's rules: a block
+//     that listens on that address wins over those on every address, and
+//     among blocks on one address and port the scan's server name picks
+//     one (when it cannot, all of them change, and the plan says so).
+//     Where the block inherits a setting from the http block, the setting
+//     is added to the block and the http block, shared with other blocks,
+//     stays as it is; a line in a file other blocks or another nginx also
+//     read is refused. Validated with nginx -t -c FILE; reloaded with
+//     systemctl reload UNIT or SIGHUP to the master process (nginx keeps
+//     its listening sockets and starts new workers).
+//
+// Every applier changes only the files of the instance that holds the
+// listener (matched by pid), and refuses a file another running instance
+// of the daemon was started with.
 package fix
 
 import (
@@ -55,7 +71,7 @@ import (
 	"io"
 	"io/fs"
 	"net/netip"
-	"slices"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -237,8 +253,10 @@ func shellQuote(s string) string {
 type Input struct {
 	// Finding is the finding to fix.
 	Finding finding.Finding
-	// Service is what the network scan saw on the finding's port; nil for
-	// host-audit findings.
+	// Service is what the network scan saw on the finding's port, or for
+	// a host-audit finding what the audit knows the listener serves
+	// (facts.HostAudit.ServiceOf); nil when neither says. A service of
+	// another product than the applier's is refused (Supports).
 	Service *facts.Service
 	// Host is a fresh audit of this machine: listeners and service
 	// configurations.
@@ -264,47 +282,142 @@ type Input struct {
 // planner makes a plan for one group of checks.
 type planner func(in Input, l facts.Listener) (*Plan, error)
 
-// planners maps check IDs to their applier.
-var planners = map[string]planner{
-	"port.open-unused":  planNftables,
-	"exposure.admin":    planNftables,
-	"exposure.database": planNftables,
-	"cleartext.telnet":  planNftables,
-
-	"ssh.cipher.weak":          planSSHD,
-	"ssh.mac.weak":             planSSHD,
-	"ssh.kex.weak":             planSSHD,
-	"ssh.hostkey.weak":         planSSHD,
-	"ssh.terrapin":             planSSHD,
-	"ssh.auth.password":        planSSHD,
-	"ssh.config.password-auth": planSSHD,
-	"ssh.config.root-login":    planSSHD,
-
-	"redis.config.no-auth": planRedis,
-	"auth.none.redis":      planRedis,
-
-	"ftp.config.anonymous": planVsftpd,
-	"auth.anonymous.ftp":   planVsftpd,
-
-	"tls.protocol.sslv2":            planNginx,
-	"tls.protocol.sslv3":            planNginx,
-	"tls.protocol.tls10":            planNginx,
-	"tls.protocol.tls11":            planNginx,
-	"tls.cipher.anonymous":          planNginx,
-	"tls.cipher.null":               planNginx,
-	"tls.cipher.export":             planNginx,
-	"tls.cipher.weak":               planNginx,
-	"tls.cipher.no-forward-secrecy": planNginx,
+// applierKind is one kind of automatic fix: its planner, and the product and
+// protocol it changes, as service identification names them (product ""
+// for any: a firewall rule closes the port of any server).
+type applierKind struct {
+	plan             planner
+	product, service string
+	// implied is true for checks only a host audit of that very daemon
+	// raises (its configuration file says so): with no service from a
+	// scan, the product is known all the same.
+	implied bool
 }
 
-// Fixable reports whether vigil has an automatic fix for a check.
-func Fixable(check string) bool { _, ok := planners[check]; return ok }
+var (
+	nftApplier    = applierKind{plan: planNftables}
+	sshdApplier   = applierKind{plan: planSSHD, product: "OpenSSH", service: "ssh"}
+	redisApplier  = applierKind{plan: planRedis, product: "Redis", service: "redis"}
+	vsftpdApplier = applierKind{plan: planVsftpd, product: "vsftpd", service: "ftp"}
+	nginxApplier  = applierKind{plan: planNginx, product: "nginx", service: "http"}
+)
+
+// implied returns a with implied set.
+func implied(a applierKind) applierKind { a.implied = true; return a }
+
+// appliers maps check IDs to their applier.
+var appliers = map[string]applierKind{
+	"port.open-unused":  nftApplier,
+	"exposure.admin":    nftApplier,
+	"exposure.database": nftApplier,
+	"cleartext.telnet":  nftApplier,
+
+	"ssh.cipher.weak":          sshdApplier,
+	"ssh.mac.weak":             sshdApplier,
+	"ssh.kex.weak":             sshdApplier,
+	"ssh.hostkey.weak":         sshdApplier,
+	"ssh.terrapin":             sshdApplier,
+	"ssh.auth.password":        sshdApplier,
+	"ssh.config.password-auth": implied(sshdApplier),
+	"ssh.config.root-login":    implied(sshdApplier),
+
+	"redis.config.no-auth": implied(redisApplier),
+	"auth.none.redis":      redisApplier,
+
+	"ftp.config.anonymous": vsftpdApplier, // vsftpd's or proftpd's file: the service says which
+	"auth.anonymous.ftp":   vsftpdApplier,
+
+	"tls.protocol.sslv2":            nginxApplier,
+	"tls.protocol.sslv3":            nginxApplier,
+	"tls.protocol.tls10":            nginxApplier,
+	"tls.protocol.tls11":            nginxApplier,
+	"tls.cipher.anonymous":          nginxApplier,
+	"tls.cipher.null":               nginxApplier,
+	"tls.cipher.export":             nginxApplier,
+	"tls.cipher.weak":               nginxApplier,
+	"tls.cipher.no-forward-secrecy": nginxApplier,
+}
+
+// Fixable reports whether vigil has an automatic fix for a check on some
+// product; Offer says whether it has one for a finding on the service
+// found.
+func Fixable(check string) bool { _, ok := appliers[check]; return ok }
+
+// productOf is the product a service was identified as; for SSH, the
+// software its identification string names when the product is unknown.
+func productOf(svc *facts.Service) string {
+	if svc == nil {
+		return ""
+	}
+	p := strings.TrimSpace(svc.Product)
+	if p == "" && svc.SSH != nil && strings.HasPrefix(strings.ToLower(svc.SSH.Software), "openssh_") {
+		p = "OpenSSH"
+	}
+	return p
+}
+
+// Offer reports whether `vigil fix` has an applier for the finding on the
+// service the scan saw there (svc; nil when none was seen, as for host
+// audit findings), so that a report may promise it: the check has an
+// applier, and the service is that applier's product speaking its
+// protocol (OpenSSH's ssh, nginx's http, vsftpd's ftp, Redis), or the fix
+// is a firewall rule that closes the port whatever serves it. An unknown
+// product gets no promise, except for checks only that daemon's own
+// configuration raises.
+func Offer(f finding.Finding, svc *facts.Service) bool {
+	a, ok := appliers[f.Check]
+	if !ok {
+		return false
+	}
+	if a.product == "" {
+		return true
+	}
+	p := productOf(svc)
+	if p == "" {
+		return a.implied && (svc == nil || svc.Name == "" || svc.Name == a.service)
+	}
+	return strings.EqualFold(p, a.product) && (svc.Name == "" || strings.EqualFold(svc.Name, a.service))
+}
+
+// Supports returns nil unless the service the scan saw on the finding's
+// port is known to be another product than the one the check's applier
+// changes; then it says so, naming that product, in an error that wraps
+// ErrNoApplier. A check without an applier is ErrNoApplier too.
+func Supports(f finding.Finding, svc *facts.Service) error {
+	a, ok := appliers[f.Check]
+	if !ok {
+		return fmt.Errorf("%s: %w", f.Check, ErrNoApplier)
+	}
+	if a.product == "" {
+		return nil
+	}
+	where := fmt.Sprintf("%s port %d", f.Host, f.Port)
+	p := productOf(svc)
+	if p != "" && !strings.EqualFold(p, a.product) {
+		name := p
+		if svc.Version != "" {
+			name += " " + svc.Version
+		}
+		return fmt.Errorf("%w here: %s runs %s, and vigil fix makes this change on %s only", ErrNoApplier, where, name, a.product)
+	}
+	if svc != nil && svc.Name != "" && svc.Name != facts.Unknown && !strings.EqualFold(svc.Name, a.service) {
+		name := svc.Name
+		if p != "" {
+			name = p + " (" + svc.Name + ")"
+		}
+		return fmt.Errorf("%w here: %s serves %s, and vigil fix makes this change on %s's %s only", ErrNoApplier, where, name, a.product, a.service)
+	}
+	return nil
+}
 
 // MakePlan makes the plan that fixes in.Finding on this machine.
 func MakePlan(in Input) (*Plan, error) {
-	p, ok := planners[in.Finding.Check]
+	a, ok := appliers[in.Finding.Check]
 	if !ok {
 		return nil, fmt.Errorf("%s: %w; do it by hand: %s", in.Finding.Check, ErrNoApplier, in.Finding.Recommendation)
+	}
+	if err := Supports(in.Finding, in.Service); err != nil {
+		return nil, fmt.Errorf("%w; do it by hand: %s", err, in.Finding.Recommendation)
 	}
 	if in.Host == nil {
 		return nil, errors.New("fix: no audit of this machine to find the service in")
@@ -322,7 +435,7 @@ func MakePlan(in Input) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	plan, err := p(in, l)
+	plan, err := a.plan(in, l)
 	if err != nil {
 		return nil, err
 	}
@@ -340,29 +453,8 @@ func FindListener(h *facts.HostAudit, f finding.Finding) (facts.Listener, error)
 	if tr == "" {
 		tr = facts.TCP
 	}
-	hostAddr, hostErr := netip.ParseAddr(strings.Trim(f.Host, "[]"))
-	if hostErr == nil {
-		hostAddr = hostAddr.Unmap().WithZone("")
-	}
-	mine := f.Host == h.Hostname || f.Host == "localhost" || (hostErr == nil && (hostAddr.IsLoopback() || slices.ContainsFunc(h.Addresses, func(a string) bool {
-		p, err := netip.ParseAddr(strings.Trim(a, "[]"))
-		return err == nil && p.Unmap().WithZone("") == hostAddr
-	})))
-	var wild []facts.Listener
-	for _, l := range h.Listeners {
-		if l.Port != f.Port || !strings.EqualFold(l.Transport, tr) {
-			continue
-		}
-		a, err := netip.ParseAddr(strings.Trim(l.Address, "[]"))
-		switch {
-		case err == nil && !a.IsUnspecified() && hostErr == nil && a.Unmap().WithZone("") == hostAddr:
-			return l, nil
-		case err != nil || a.IsUnspecified() || l.Address == "*":
-			wild = append(wild, l)
-		}
-	}
-	if len(wild) > 0 && mine {
-		return wild[0], nil
+	if l, ok := h.ListenerFor(f.Host, tr, f.Port); ok {
+		return l, nil
 	}
 	if f.Port == 0 {
 		return facts.Listener{}, nil
@@ -416,7 +508,9 @@ func reloadSteps(l facts.Listener, pid int, sig, match string, drain bool) []Ste
 // audit found it for that very pid. Another daemon's configuration never
 // stands in for it, and a listener whose process the audit did not examine
 // (it runs as another user than the daemon's) gets none: the error says why.
-func configFor[T any](h *facts.HostAudit, list []T, pid func(T) int, l facts.Listener, what string) (T, error) {
+// proc is the daemon's command name: a listener held by another program is
+// refused in its own terms, without speaking of this daemon's files.
+func configFor[T any](h *facts.HostAudit, list []T, pid func(T) int, l facts.Listener, what, proc string) (T, error) {
 	var zero T
 	for _, c := range list {
 		if l.PID > 0 && pid(c) == l.PID {
@@ -431,7 +525,26 @@ func configFor[T any](h *facts.HostAudit, list []T, pid func(T) int, l facts.Lis
 	if l.PID == 0 {
 		return zero, fmt.Errorf("cannot tell which process holds port %d (run vigil fix as root)", l.Port)
 	}
+	if s := h.ServiceOf(l); s != nil && !strings.EqualFold(s.Product, what) {
+		return zero, fmt.Errorf("%w for port %d: it is served by %s (%s), and vigil fix makes this change on %s only", ErrNoApplier, l.Port, s.Product, who(l), what)
+	}
+	if l.Process != "" && l.Process != proc {
+		return zero, fmt.Errorf("%w for port %d: it is served by %s, not %s", ErrNoApplier, l.Port, who(l), what)
+	}
 	return zero, fmt.Errorf("%w for port %d: the host audit found no %s configuration for the process that holds it (%s)", ErrNoApplier, l.Port, what, who(l))
+}
+
+// sharedWith refuses a change to path when another running instance of the
+// daemon (another pid) was started with that very file: vigil changes only
+// the files of the instance that serves the finding.
+func sharedWith[T any](list []T, pid func(T) int, file func(T) string, self int, path, what string) error {
+	clean := filepath.Clean(path)
+	for _, c := range list {
+		if pid(c) != self && pid(c) > 0 && file(c) != "" && filepath.Clean(file(c)) == clean {
+			return fmt.Errorf("%s is also the configuration of another %s (pid %d): vigil changes only the files of the %s that serves the finding; change it by hand, or give each instance a file of its own", path, what, pid(c), what)
+		}
+	}
+	return nil
 }
 
 // Text renders the plan for people: what changes, the diffs, the commands

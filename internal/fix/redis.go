@@ -26,9 +26,15 @@ func redisPassword(r io.Reader) (string, error) {
 }
 
 func planRedis(in Input, l facts.Listener) (*Plan, error) {
-	cfg, err := configFor(in.Host, in.Host.Redis, func(c facts.RedisConfig) int { return c.PID }, l, "Redis")
+	pidOf := func(c facts.RedisConfig) int { return c.PID }
+	cfg, err := configFor(in.Host, in.Host.Redis, pidOf, l, "Redis", "redis-server")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; do it by hand: %s", err, in.Finding.Recommendation)
+	}
+	if cfg.ConfigFile != "" {
+		if err := sharedWith(in.Host.Redis, pidOf, func(c facts.RedisConfig) string { return c.ConfigFile }, cfg.PID, cfg.ConfigFile, "Redis"); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Port == 0 {
 		cfg.Port = l.Port
@@ -43,9 +49,20 @@ func planRedis(in Input, l facts.Listener) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Where to reach it now, and once it listens on loopback only.
+	// Where to reach it now, and once it listens on loopback only. The
+	// checks and the rollback talk to it there: another process on that
+	// address and port would get them instead.
 	now := netip.MustParseAddrPort(listenAddr(l))
 	after := netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(l.Port))
+	for _, o := range in.Host.Listeners {
+		if o.Port != l.Port || !strings.EqualFold(o.Transport, facts.TCP) || o.PID == l.PID {
+			continue
+		}
+		a, err := netip.ParseAddr(strings.Trim(o.Address, "[]"))
+		if o.Address == "*" || err == nil && (a.IsUnspecified() || a.Unmap() == after.Addr() || a == netip.IPv6Loopback()) {
+			return nil, fmt.Errorf("once fixed, this Redis (%s) would listen on 127.0.0.1 and ::1 port %d, where another process already listens (%s): vigil changes only the instance that serves the finding; free the port first, or bind this Redis by hand", who(l), l.Port, nonEmpty(who(o), "unknown"))
+		}
+	}
 	oldBind := strings.Join(cfg.Bind, " ")
 	if oldBind == "" {
 		oldBind = redisBindOf(l.Address)

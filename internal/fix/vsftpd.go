@@ -15,12 +15,16 @@ func planVsftpd(in Input, l facts.Listener) (*Plan, error) {
 			ftp = append(ftp, c)
 		}
 	}
-	cfg, err := configFor(in.Host, ftp, func(c facts.FTPConfig) int { return c.PID }, l, "vsftpd")
+	pidOf := func(c facts.FTPConfig) int { return c.PID }
+	cfg, err := configFor(in.Host, ftp, pidOf, l, "vsftpd", "vsftpd")
 	if err != nil {
-		return nil, fmt.Errorf("%w; vigil fixes anonymous FTP in vsftpd only; do it by hand: %s", err, in.Finding.Recommendation)
+		return nil, fmt.Errorf("%w; do it by hand: %s", err, in.Finding.Recommendation)
 	}
 	if cfg.ConfigFile == "" {
 		return nil, fmt.Errorf("cannot tell which configuration file vsftpd on port %d (%s) reads", l.Port, who(l))
+	}
+	if err := sharedWith(ftp, pidOf, func(c facts.FTPConfig) string { return c.ConfigFile }, cfg.PID, cfg.ConfigFile, "vsftpd"); err != nil {
+		return nil, err
 	}
 	exe := cfg.Daemon.Exe
 	if exe == "" {

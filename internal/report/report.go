@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/result"
 )
 
@@ -19,9 +21,40 @@ type Writer interface {
 type Options struct {
 	// Color enables ANSI colours in the table format.
 	Color bool
-	// Fixable, when set, tells which checks `vigil fix` can apply; the
-	// table then says so under each such finding.
-	Fixable func(check string) bool
+	// Offer, when set, tells whether `vigil fix` has an applier for a
+	// finding on the service seen on its port (nil when none was: see
+	// ServiceFor); the table then promises the fix under each such
+	// finding, and only there.
+	Offer func(f finding.Finding, svc *facts.Service) bool
+}
+
+// ServiceFor is what a document saw on a finding's port: the service the
+// scan identified there, or else, from a host audit, what the daemon that
+// holds the listener serves. It returns nil when neither says.
+func ServiceFor(doc *result.Document, f finding.Finding) *facts.Service {
+	tr := f.Transport
+	if tr == "" {
+		tr = facts.TCP
+	}
+	if f.Port > 0 {
+		for hi := range doc.Hosts {
+			h := &doc.Hosts[hi]
+			if h.Address != f.Host {
+				continue
+			}
+			for si := range h.Services {
+				if s := &h.Services[si]; s.Port == f.Port && strings.EqualFold(s.Transport, tr) {
+					return s
+				}
+			}
+		}
+	}
+	if doc.HostAudit != nil && f.Port > 0 {
+		if l, ok := doc.HostAudit.ListenerFor(f.Host, tr, f.Port); ok {
+			return doc.HostAudit.ServiceOf(l)
+		}
+	}
+	return nil
 }
 
 // format is one registered output format.

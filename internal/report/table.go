@@ -21,8 +21,9 @@ import (
 // came from the network is escaped for the terminal.
 type Table struct {
 	Color bool
-	// Fixable, when set, tells which checks `vigil fix` can apply.
-	Fixable func(check string) bool
+	// Offer, when set, tells whether `vigil fix` has an applier for a
+	// finding on the service seen on its port (see Options.Offer).
+	Offer func(f finding.Finding, svc *facts.Service) bool
 }
 
 // ANSI styles.
@@ -104,12 +105,12 @@ func (t Table) Write(w io.Writer, doc *result.Document) error {
 			quiet++
 			continue
 		}
-		t.host(ew, h, fs)
+		t.host(ew, doc, h, fs)
 	}
 	// Findings about hosts that are not in the host list (host audits).
 	rest := slices.SortedFunc(maps.Keys(byHost), finding.CompareHosts)
 	for _, addr := range rest {
-		t.host(ew, result.Host{Address: addr}, byHost[addr])
+		t.host(ew, doc, result.Host{Address: addr}, byHost[addr])
 	}
 	if quiet > 0 {
 		ew.Printf("%s\n", t.style(fmt.Sprintf("%d more host(s) answered with no open port and no finding.", quiet), dim))
@@ -281,7 +282,7 @@ func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 		byHost[f.Host] = append(byHost[f.Host], f)
 	}
 	for _, addr := range slices.SortedFunc(maps.Keys(byHost), finding.CompareHosts) {
-		t.host(ew, result.Host{Address: addr, Level: levels[addr]}, byHost[addr])
+		t.host(ew, doc, result.Host{Address: addr, Level: levels[addr]}, byHost[addr])
 	}
 }
 
@@ -357,7 +358,7 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf(many, n)
 }
 
-func (t Table) host(ew *textout.Writer, h result.Host, fs []finding.Finding) {
+func (t Table) host(ew *textout.Writer, doc *result.Document, h result.Host, fs []finding.Finding) {
 	title := safe(h.Address)
 	if len(h.Names) > 0 {
 		title += " (" + safe(strings.Join(h.Names, ", ")) + ")"
@@ -399,7 +400,7 @@ func (t Table) host(ew *textout.Writer, h result.Host, fs []finding.Finding) {
 				ew.Printf("%s\n", t.style(textout.Indent(textout.Wrap("Risk "+safe(f.Accepted.String())+" (it does not cap the level until then)", 96), 21), green))
 			}
 			id := "Finding " + safe(f.ID)
-			if t.Fixable != nil && t.Fixable(f.Check) {
+			if t.Offer != nil && t.Offer(f, ServiceFor(doc, f)) {
 				id += fmt.Sprintf(": vigil fix %s applies this fix after you confirm", safe(f.ID))
 			}
 			ew.Printf("%s\n", t.style(textout.Indent([]string{id}, 21), dim))
