@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,16 @@ type Document struct {
 	Level    level.Level       `json:"level"`
 	// Ports is the port selection the scan used, e.g. "1-65535".
 	Ports string `json:"ports,omitempty"`
+	// UDPPorts is the UDP ports the scan probed, e.g. "53,123,161"; "" when
+	// it probed none. It is nil in documents of vigil versions that did not
+	// record it: which UDP ports they probed is not known.
+	UDPPorts *string `json:"udp_ports,omitempty"`
+	// PortsOnly records that the scan only looked for open ports
+	// (--ports-only): it identified and audited nothing.
+	PortsOnly bool `json:"ports_only,omitempty"`
+	// NoDefaultCreds records that the scan tried no vendor-default
+	// credentials (--no-default-creds).
+	NoDefaultCreds bool `json:"no_default_creds,omitempty"`
 	// Label names the environment the scan describes (e.g. "office"), for
 	// comparisons.
 	Label string `json:"label,omitempty"`
@@ -154,6 +165,22 @@ func Assemble(id string, started, finished time.Time, targets []string, hosts []
 	}
 	doc.Level = level.Overall(levels, doc.Findings)
 	return doc
+}
+
+// SameTargets reports whether two target lists name the same targets: the
+// same expressions, in any order, ignoring surrounding space and repeats.
+func SameTargets(a, b []string) bool {
+	norm := func(ts []string) []string {
+		out := make([]string, 0, len(ts))
+		for _, t := range ts {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return slices.Equal(norm(a), norm(b))
 }
 
 // FactsHosts returns the hosts as facts, for judging a stored document again.
