@@ -82,6 +82,28 @@ func docOf(label string, svcs map[string][]facts.Service, hosts ...hs) *result.D
 	return d
 }
 
+// carrying is a scan of addr (open TCP ports, findings) that carries a
+// host audit of its machine, srv1, made just before it, holding audit:
+// findings on port 0 are about the machine, others about addr.
+func carrying(addr string, ports []int, finds, audit []fs) *result.Document {
+	d := doc("", hs{addr, ports, finds})
+	var af []finding.Finding
+	for _, f := range audit {
+		host := addr
+		if f.port == 0 {
+			host = "srv1"
+		}
+		af = append(af, finding.Finding{ID: finding.MakeID(f.check, host, f.port, "tcp", ""), Check: f.check, Severity: f.sev,
+			Host: host, Port: f.port, Transport: "tcp", Title: "title of " + f.check, Evidence: "seen"})
+	}
+	ha := result.Assemble(result.NewID(t0), t0.Add(-time.Hour), t0.Add(-time.Hour), []string{"srv1"}, nil, af, nil)
+	ha.Kind, ha.HostAudit = result.KindHost, &facts.HostAudit{Hostname: "srv1"}
+	withAudit := result.Assemble(d.ID, d.Started, d.Finished, d.Targets, d.FactsHosts(), append(d.Findings, result.Carry(ha, addr)...),
+		map[string]time.Time{addr: ha.Finished})
+	withAudit.Ports, withAudit.UDPPorts = d.Ports, d.UDPPorts
+	return withAudit
+}
+
 // with applies changes to a document and returns it.
 func with(d *result.Document, change func(d *result.Document)) *result.Document {
 	change(d)
@@ -365,6 +387,25 @@ func TestScans(t *testing.T) {
 			b:     doc("", hs{"10.0.0.1", []int{22}, nil}, hs{"audit:db1", nil, []fs{{"firewall.none", finding.Medium, 0, ""}}}),
 			level: Change{1, 3}, verdict: Better,
 			fixed: "db1/redis.config.no-auth", unchanged: "db1/firewall.none",
+		},
+		{
+			name: "a carried host audit's findings are not rechecked by a scan that carries none",
+			a: carrying("10.0.0.5", []int{22}, nil, []fs{{"firewall.none", finding.Medium, 0, ""},
+				{"ssh.config.root-login", finding.Medium, 22, ""}}),
+			b:     doc("", hs{"10.0.0.5", []int{22}, nil}),
+			level: Change{3, 4}, verdict: Unproven, atWorst: 3, hosts: "10.0.0.5 changed 3>4 (2 unverified)",
+			unchecked: "10.0.0.5/firewall.none 10.0.0.5/ssh.config.root-login",
+			gone:      "10.0.0.5/firewall.none:not_rechecked 10.0.0.5/ssh.config.root-login:not_rechecked",
+			reason:    "this came from a host audit, and scan B carried none of 10.0.0.5",
+			gaps:      []string{"scan B carried no host audit (vigil host) of 10.0.0.5"},
+		},
+		{
+			name: "a newer host audit carried by B rechecks them",
+			a: carrying("10.0.0.5", []int{22}, nil, []fs{{"firewall.none", finding.Medium, 0, ""},
+				{"ssh.config.root-login", finding.Medium, 22, ""}}),
+			b:     carrying("10.0.0.5", []int{22}, nil, []fs{{"ssh.config.root-login", finding.Medium, 22, ""}}),
+			level: Change{3, 3}, verdict: Same,
+			fixed: "10.0.0.5/firewall.none", unchanged: "10.0.0.5/ssh.config.root-login",
 		},
 		{
 			name:  "a host audit against a network scan rechecks nothing",

@@ -175,6 +175,12 @@ func portSet(spec string) *ports {
 	return &set
 }
 
+// audited reports whether the side carries a host audit of host.
+func (s *side) audited(host string) bool {
+	h := s.hosts[host]
+	return h != nil && h.Audited != nil
+}
+
 // service returns the service a side found on host, port and transport.
 func (s *side) service(host string, port int, transport string) *facts.Service {
 	h := s.hosts[host]
@@ -234,15 +240,15 @@ func (c *comparer) classify(f finding.Finding) Outcome {
 	switch {
 	case a.Kind != b.Kind:
 		return set(StatusNotRechecked, "scan B is %s, which does not examine what this finding is about", kindName(b))
+	case f.Port == 0 && !c.b.reached[f.Host] && !c.b.withFindings[f.Host], f.Port != 0 && !c.b.reached[f.Host]:
+		return c.hostNotReached(f, set)
+	case b.Kind != result.KindHost && result.Carried(f) && !c.b.audited(f.Host):
+		// Only a host audit rechecks what a host audit found.
+		return set(StatusNotRechecked, "this came from a host audit, and scan B carried none of %s (vigil host within the last 7 days)", f.Host)
 	case f.Port == 0:
 		// A finding about the host as a whole: B rechecked it when it
 		// examined the host.
-		if c.b.reached[f.Host] || c.b.withFindings[f.Host] {
-			return set(StatusFixed, "scan B examined %s and did not find it", f.Host)
-		}
-		return c.hostNotReached(f, set)
-	case !c.b.reached[f.Host]:
-		return c.hostNotReached(f, set)
+		return set(StatusFixed, "scan B examined %s and did not find it", f.Host)
 	case b.Kind == result.KindHost:
 		return c.classifyListener(f, set)
 	case strings.HasPrefix(f.Check, "exposure.") && a.Untrusted && !b.Untrusted:
@@ -387,6 +393,17 @@ func (c *comparer) coverage() Coverage {
 		gaps = append(gaps, fmt.Sprintf("scan B did not reach %d host(s) that scan A reached: %s", len(missed), clipList(missed, 5)))
 	}
 	if b.Kind != result.KindHost {
+		var unaudited []string
+		for _, h := range a.Hosts {
+			if h.Audited != nil && c.b.reached[h.Address] && !c.b.audited(h.Address) {
+				unaudited = append(unaudited, h.Address)
+			}
+		}
+		if len(unaudited) > 0 {
+			slices.SortFunc(unaudited, finding.CompareHosts)
+			gaps = append(gaps, fmt.Sprintf("scan B carried no host audit (vigil host) of %s, as scan A did, so it rechecked nothing found from inside those machines",
+				clipList(unaudited, 5)))
+		}
 		gaps = append(gaps, c.portGaps(facts.TCP)...)
 		gaps = append(gaps, c.portGaps(facts.UDP)...)
 		if b.PortsOnly && !a.PortsOnly {

@@ -213,6 +213,13 @@ func Read(r io.Reader) (*Document, error) {
 	return &d, nil
 }
 
+// carriedPrefix starts the evidence of every finding Carry files.
+const carriedPrefix = "host audit "
+
+// Carried reports whether a finding of a network scan's document came from
+// a host audit (see Carry): only another host audit can recheck it.
+func Carried(f finding.Finding) bool { return strings.HasPrefix(f.Evidence, carriedPrefix) }
+
 // Carry returns what a host audit (vigil host) says about one address of
 // its machine, for a network scan's document: the audit's findings filed
 // under that address, and its findings about the machine as a whole (port
@@ -223,7 +230,7 @@ func Carry(audit *Document, addr string) []finding.Finding {
 		return nil
 	}
 	name := audit.HostAudit.Hostname
-	from := fmt.Sprintf("host audit %s of %s, %s", audit.ID, nonEmpty(name, "this machine"), audit.Finished.UTC().Format("2006-01-02 15:04 UTC"))
+	from := fmt.Sprintf(carriedPrefix+"%s of %s, %s", audit.ID, nonEmpty(name, "this machine"), audit.Finished.UTC().Format("2006-01-02 15:04 UTC"))
 	var out []finding.Finding
 	for _, f := range audit.Findings {
 		switch {

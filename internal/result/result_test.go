@@ -34,9 +34,12 @@ func TestCarryAndRate(t *testing.T) {
 		t.Fatalf("Carry = %+v, want the machine's and the address's findings", got)
 	}
 	for _, f := range got {
-		if f.Host != "10.0.0.5" || !strings.Contains(f.Evidence, "host audit 20261201T102900Z-aaaa of srv1, 2026-12-01 10:30 UTC: seen") {
+		if f.Host != "10.0.0.5" || !strings.Contains(f.Evidence, "host audit 20261201T102900Z-aaaa of srv1, 2026-12-01 10:30 UTC: seen") || !Carried(f) {
 			t.Errorf("carried %+v", f)
 		}
+	}
+	if Carried(audit.Findings[0]) || Carried(mk("ssh.cipher.weak", "10.0.0.5", 22, finding.High)) {
+		t.Error("a finding that was not carried counts as carried")
 	}
 	if fw := got[0]; fw.Check == "firewall.none" && (fw.Port != 0 || fw.ID != finding.MakeID("firewall.none", "10.0.0.5", 0, "tcp", "")) {
 		t.Errorf("machine-wide finding filed as %+v", fw)
