@@ -230,12 +230,14 @@ func Scans(a, b *result.Document) Diff {
 }
 
 // levelAtWorst is b's level with the findings of open counted as open
-// too: each host's level is capped by the worst of them on it.
+// too: each caps the level as it would cap its host's, unless it is info
+// (which caps no level) or under a risk acceptance still in force when b
+// finished.
 func levelAtWorst(b *result.Document, open []finding.Finding) int {
 	lv := b.Level.Value
 	for _, f := range open {
-		if f.Severity > finding.Info { // info findings cap no level
-			lv = min(lv, level.Host([]finding.Finding{f}, time.Time{}, time.Time{}).Value)
+		if f.Severity > finding.Info && f.Open(b.Finished) {
+			lv = min(lv, level.Host([]finding.Finding{f}, time.Time{}, b.Finished).Value)
 		}
 	}
 	return lv

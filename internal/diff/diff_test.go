@@ -315,6 +315,27 @@ func TestScans(t *testing.T) {
 			gaps: []string{"scan B covered TCP ports 22 where scan A covered 1-65535"},
 		},
 		{
+			name: "a finding not rechecked whose acceptance ran out by scan B holds the level down again",
+			a: func() *result.Document {
+				d := doc("", hs{"10.0.0.1", []int{22, 23}, []fs{password, telnet}})
+				for i := range d.Findings {
+					if d.Findings[i].Check == telnet.check {
+						d.Findings[i].Accepted = &finding.Acceptance{By: "alice", Reason: "legacy console", Until: "2026-06-15"}
+					}
+				}
+				again := result.Assemble(d.ID, d.Started, d.Finished, d.Targets, d.FactsHosts(), d.Findings, nil)
+				again.Ports, again.UDPPorts = d.Ports, d.UDPPorts
+				return again
+			}(),
+			b: with(doc("", hs{"10.0.0.1", []int{22}, nil}), func(d *result.Document) {
+				d.Ports, d.Finished = "22", t0.AddDate(0, 2, 0)
+			}),
+			level: Change{3, 4}, verdict: Unproven, atWorst: 1, hosts: "10.0.0.1 changed 3>4 (1 unverified)",
+			fixed: "10.0.0.1/ssh.auth.password", unchecked: "10.0.0.1/cleartext.telnet",
+			gone: "10.0.0.1/cleartext.telnet:not_rechecked", reason: "port 23/tcp was outside scan B's TCP ports (22)",
+			gaps: []string{"scan B covered TCP ports 22 where scan A covered 1-65535"},
+		},
+		{
 			name: "narrower UDP probes: SNMP not probed is not rechecked",
 			a: docOf("", map[string][]facts.Service{"10.0.0.3": {snmpd}},
 				hs{"10.0.0.3", []int{22}, []fs{snmp}}),
