@@ -112,6 +112,31 @@ func (s *scanSource) load(ctx context.Context, ref string) (*result.Document, er
 	return s.st.Get(ctx, ref)
 }
 
+// latestPair reads the two newest stored scans of the same targets (see
+// store.LatestPair), older first.
+func (s *scanSource) latestPair(ctx context.Context) (*result.Document, *result.Document, error) {
+	if s.st == nil {
+		st, err := openStoreRead(ctx, s.dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.st = st
+	}
+	older, newer, err := s.st.LatestPair(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.st.Get(ctx, older)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := s.st.Get(ctx, newer)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, b, nil
+}
+
 // close closes the store if it was opened.
 func (s *scanSource) close() {
 	if s.st != nil {

@@ -248,6 +248,13 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	if cfg.NoDefaultCreds && !cfg.PortsOnly {
 		doc.NoteGap(result.Gap{What: "vendor-default credentials were not tried (--no-default-creds)", Checks: []string{"auth.default.snmp"}})
 	}
+	udp := "" // a ports-only scan sends no UDP probe
+	if !cfg.PortsOnly {
+		udp = portscan.FormatPorts(cfg.UDPPorts)
+	}
+	doc.UDPPorts = &udp
+	doc.PortsOnly = cfg.PortsOnly
+	doc.NoDefaultCreds = cfg.NoDefaultCreds
 	doc.Label = cfg.Label
 	doc.Untrusted = cfg.Untrusted
 	doc.Tool = cfg.Tool

@@ -15,7 +15,7 @@ const AllPorts = "1-65535"
 // ascending order) or a comma-separated mix. The result is de-duplicated and
 // sorted.
 func ParsePorts(spec string) ([]uint16, error) {
-	seen := make(map[uint16]bool)
+	seen := new([65536]bool)
 	var out []uint16
 	add := func(p int) {
 		if !seen[uint16(p)] {
@@ -58,6 +58,31 @@ func ParsePorts(spec string) ([]uint16, error) {
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// FormatPorts writes a port list as a selection ParsePorts reads back:
+// sorted, without duplicates, runs of consecutive ports as ranges
+// ("22,80,8000-8100"); "" for no port.
+func FormatPorts(ports []uint16) string {
+	sorted := slices.Clone(ports)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var b strings.Builder
+	for i := 0; i < len(sorted); {
+		j := i
+		for j+1 < len(sorted) && sorted[j+1] == sorted[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(int(sorted[i])))
+		if j > i {
+			b.WriteString("-" + strconv.Itoa(int(sorted[j])))
+		}
+		i = j + 1
+	}
+	return b.String()
 }
 
 func parsePort(s string) (int, error) {

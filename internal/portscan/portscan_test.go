@@ -63,6 +63,39 @@ func TestParsePorts(t *testing.T) {
 	}
 }
 
+func TestFormatPorts(t *testing.T) {
+	tests := []struct {
+		ports []uint16
+		want  string
+	}{
+		{nil, ""},
+		{[]uint16{53}, "53"},
+		{[]uint16{161, 53, 123, 53}, "53,123,161"},
+		{[]uint16{22, 80, 81, 82, 443, 8000, 8001}, "22,80-82,443,8000-8001"},
+		{[]uint16{65535, 1}, "1,65535"},
+	}
+	for _, tt := range tests {
+		got := FormatPorts(tt.ports)
+		if got != tt.want {
+			t.Errorf("FormatPorts(%v) = %q, want %q", tt.ports, got, tt.want)
+		}
+		if got == "" {
+			continue
+		}
+		// What it writes reads back as the same set.
+		back, err := ParsePorts(got)
+		want := slices.Clone(tt.ports)
+		slices.Sort(want)
+		if err != nil || !slices.Equal(back, slices.Compact(want)) {
+			t.Errorf("ParsePorts(FormatPorts(%v)) = %v, %v", tt.ports, back, err)
+		}
+	}
+	all, _ := ParsePorts(AllPorts)
+	if got := FormatPorts(all); got != AllPorts {
+		t.Errorf("FormatPorts(every port) = %q, want %q", got, AllPorts)
+	}
+}
+
 // listen opens n TCP listeners on addr and returns their ports.
 func listen(t *testing.T, addr string, n int) []uint16 {
 	t.Helper()

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,16 @@ type Document struct {
 	Level    level.Level       `json:"level"`
 	// Ports is the port selection the scan used, e.g. "1-65535".
 	Ports string `json:"ports,omitempty"`
+	// UDPPorts is the UDP ports the scan probed, e.g. "53,123,161"; "" when
+	// it probed none. It is nil in documents of vigil versions that did not
+	// record it: which UDP ports they probed is not known.
+	UDPPorts *string `json:"udp_ports,omitempty"`
+	// PortsOnly records that the scan only looked for open ports
+	// (--ports-only): it identified and audited nothing.
+	PortsOnly bool `json:"ports_only,omitempty"`
+	// NoDefaultCreds records that the scan tried no vendor-default
+	// credentials (--no-default-creds).
+	NoDefaultCreds bool `json:"no_default_creds,omitempty"`
 	// Label names the environment the scan describes (e.g. "office"), for
 	// comparisons.
 	Label string `json:"label,omitempty"`
@@ -182,6 +193,22 @@ func Assemble(id string, started, finished time.Time, targets []string, hosts []
 	return doc
 }
 
+// SameTargets reports whether two target lists name the same targets: the
+// same expressions, in any order, ignoring surrounding space and repeats.
+func SameTargets(a, b []string) bool {
+	norm := func(ts []string) []string {
+		out := make([]string, 0, len(ts))
+		for _, t := range ts {
+			if t = strings.TrimSpace(t); t != "" {
+				out = append(out, t)
+			}
+		}
+		slices.Sort(out)
+		return slices.Compact(out)
+	}
+	return slices.Equal(norm(a), norm(b))
+}
+
 // FactsHosts returns the hosts as facts, for judging a stored document again.
 func (d *Document) FactsHosts() []facts.Host {
 	out := make([]facts.Host, 0, len(d.Hosts))
@@ -212,6 +239,13 @@ func Read(r io.Reader) (*Document, error) {
 	return &d, nil
 }
 
+// carriedPrefix starts the evidence of every finding Carry files.
+const carriedPrefix = "host audit "
+
+// Carried reports whether a finding of a network scan's document came from
+// a host audit (see Carry): only another host audit can recheck it.
+func Carried(f finding.Finding) bool { return strings.HasPrefix(f.Evidence, carriedPrefix) }
+
 // Carry returns what a host audit (vigil host) says about one address of
 // its machine, for a network scan's document: the audit's findings filed
 // under that address, and its findings about the machine as a whole (port
@@ -222,7 +256,7 @@ func Carry(audit *Document, addr string) []finding.Finding {
 		return nil
 	}
 	name := audit.HostAudit.Hostname
-	from := fmt.Sprintf("host audit %s of %s, %s", audit.ID, nonEmpty(name, "this machine"), audit.Finished.UTC().Format("2006-01-02 15:04 UTC"))
+	from := fmt.Sprintf(carriedPrefix+"%s of %s, %s", audit.ID, nonEmpty(name, "this machine"), audit.Finished.UTC().Format("2006-01-02 15:04 UTC"))
 	var out []finding.Finding
 	for _, f := range audit.Findings {
 		switch {

@@ -1,6 +1,7 @@
 package result
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -33,9 +34,12 @@ func TestCarryAndRate(t *testing.T) {
 		t.Fatalf("Carry = %+v, want the machine's and the address's findings", got)
 	}
 	for _, f := range got {
-		if f.Host != "10.0.0.5" || !strings.Contains(f.Evidence, "host audit 20261201T102900Z-aaaa of srv1, 2026-12-01 10:30 UTC: seen") {
+		if f.Host != "10.0.0.5" || !strings.Contains(f.Evidence, "host audit 20261201T102900Z-aaaa of srv1, 2026-12-01 10:30 UTC: seen") || !Carried(f) {
 			t.Errorf("carried %+v", f)
 		}
+	}
+	if Carried(audit.Findings[0]) || Carried(mk("ssh.cipher.weak", "10.0.0.5", 22, finding.High)) {
+		t.Error("a finding that was not carried counts as carried")
 	}
 	if fw := got[0]; fw.Check == "firewall.none" && (fw.Port != 0 || fw.ID != finding.MakeID("firewall.none", "10.0.0.5", 0, "tcp", "")) {
 		t.Errorf("machine-wide finding filed as %+v", fw)
@@ -53,5 +57,68 @@ func TestCarryAndRate(t *testing.T) {
 	doc := Assemble("s2", scanEnd, scanEnd, []string{"10.0.0.5"}, hosts, got, map[string]time.Time{"10.0.0.5": end})
 	if doc.Hosts[0].Level != 3 || doc.Level.Value != 3 {
 		t.Errorf("with the audit's findings: host level %d, overall %d; want 3", doc.Hosts[0].Level, doc.Level.Value)
+	}
+}
+
+func TestSameTargets(t *testing.T) {
+	tests := []struct {
+		a, b []string
+		want bool
+	}{
+		{nil, nil, true},
+		{nil, []string{}, true},
+		{[]string{"10.0.0.0/24"}, []string{"10.0.0.0/24"}, true},
+		{[]string{"10.0.0.1", "10.0.0.2"}, []string{"10.0.0.2", " 10.0.0.1 "}, true},
+		{[]string{"10.0.0.1", "10.0.0.1"}, []string{"10.0.0.1"}, true},
+		{[]string{"10.0.0.0/24"}, []string{"10.0.0.0/25"}, false},
+		{[]string{"10.0.0.1"}, []string{"10.0.0.1", "10.0.0.2"}, false},
+		{[]string{"10.0.0.1"}, nil, false},
+	}
+	for _, tt := range tests {
+		if got := SameTargets(tt.a, tt.b); got != tt.want {
+			t.Errorf("SameTargets(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if got := SameTargets(tt.b, tt.a); got != tt.want {
+			t.Errorf("SameTargets(%q, %q) = %v, want %v", tt.b, tt.a, got, tt.want)
+		}
+	}
+}
+
+// A scan that probed no UDP port says so; a document that does not record
+// its UDP ports reads back as not knowing them.
+func TestUDPPortsRoundTrip(t *testing.T) {
+	none, some := "", "53,123,161"
+	tests := []struct {
+		name string
+		udp  *string
+		json string // what the document holds, "" for no udp_ports field
+	}{
+		{"none probed", &none, `"udp_ports": ""`},
+		{"some probed", &some, `"udp_ports": "53,123,161"`},
+		{"not recorded", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t0 := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+			d := Assemble(NewID(t0), t0, t0, []string{"10.0.0.1"}, nil, nil, nil)
+			d.UDPPorts = tt.udp
+			var b bytes.Buffer
+			if err := d.Write(&b); err != nil {
+				t.Fatal(err)
+			}
+			if tt.json == "" && strings.Contains(b.String(), "udp_ports") || tt.json != "" && !strings.Contains(b.String(), tt.json) {
+				t.Errorf("document holds %s, want %q", b.String(), tt.json)
+			}
+			back, err := Read(&b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case tt.udp == nil && back.UDPPorts != nil:
+				t.Errorf("read back udp_ports %q, want none", *back.UDPPorts)
+			case tt.udp != nil && (back.UDPPorts == nil || *back.UDPPorts != *tt.udp):
+				t.Errorf("read back udp_ports %v, want %q", back.UDPPorts, *tt.udp)
+			}
+		})
 	}
 }

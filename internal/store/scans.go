@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
 // timeLayout is how times are stored: UTC, fixed width, so text order is
@@ -248,6 +249,78 @@ func (s *Store) nthNewest(ctx context.Context, ref string, back int) (string, er
 		return "", fmt.Errorf("%w: no scan is stored in %s yet; run 'vigil scan' first", ErrNotFound, s.where)
 	}
 	return "", fmt.Errorf("%w: %s goes back %d scan(s) from the newest, but only %d scan(s) are stored", ErrNotFound, ref, back, n)
+}
+
+// LatestPair returns the ids of the two newest stored scans of the same
+// targets: the newest network scan (or, when no network scan is stored, the
+// newest host audit) and the newest scan of the same kind before it whose
+// targets are the same (in any order). Scans of other targets stored in
+// between are passed over. It fails with an error wrapping ErrNotFound when
+// there is no such pair.
+func (s *Store) LatestPair(ctx context.Context) (older, newer string, err error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, targets, kind FROM scans "+newestFirst)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot list the scans in %s: %w", s.where, err)
+	}
+	defer rows.Close()
+	type scan struct {
+		id      string
+		targets []string
+	}
+	// newest and before hold, for each kind, the newest scan and the
+	// newest before it of the same targets.
+	newest := map[string]*scan{}
+	before := map[string]string{}
+	n := 0
+	for rows.Next() {
+		var (
+			sc            scan
+			targets, kind string
+		)
+		if err := rows.Scan(&sc.id, &targets, &kind); err != nil {
+			return "", "", fmt.Errorf("cannot list the scans in %s: %w", s.where, err)
+		}
+		n++
+		if err := json.Unmarshal([]byte(targets), &sc.targets); err != nil {
+			return "", "", fmt.Errorf("scan %s in %s has damaged targets: %w", sc.id, s.where, err)
+		}
+		switch first := newest[kind]; {
+		case first == nil:
+			newest[kind] = &sc
+		case before[kind] == "" && result.SameTargets(first.targets, sc.targets):
+			before[kind] = sc.id
+		}
+		if before[""] != "" {
+			break // the newest network scan has its pair
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", "", fmt.Errorf("cannot list the scans in %s: %w", s.where, err)
+	}
+	kind := ""
+	if newest[kind] == nil {
+		kind = result.KindHost
+	}
+	what := map[string]string{"": "scan", result.KindHost: "host audit"}[kind]
+	switch {
+	case n == 0:
+		return "", "", fmt.Errorf("%w: no scan is stored in %s yet; run 'vigil scan' first", ErrNotFound, s.where)
+	case newest[kind] == nil:
+		return "", "", fmt.Errorf("%w: %s holds no network scan or host audit to compare", ErrNotFound, s.where)
+	case before[kind] == "":
+		return "", "", fmt.Errorf("%w: the newest %s, %s, is the only %s of %s in %s; scan the same targets again, or name the two scans to compare ('vigil scans' lists them)",
+			ErrNotFound, what, newest[kind].id, what, targetWords(newest[kind].targets), s.where)
+	}
+	return before[kind], newest[kind].id, nil
+}
+
+// targetWords names a target list in a sentence, escaped for a terminal:
+// a stored document may hold anything.
+func targetWords(targets []string) string {
+	if len(targets) == 0 {
+		return "no recorded targets"
+	}
+	return sanitize.Terminal(strings.Join(targets, ", "))
 }
 
 // Summary describes one stored scan, for listings.

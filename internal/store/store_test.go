@@ -203,6 +203,60 @@ func TestRefs(t *testing.T) {
 	})
 }
 
+func TestLatestPair(t *testing.T) {
+	// scan is a stored scan: its number (start minute), targets and kind.
+	type scan struct {
+		n       int
+		targets []string
+		kind    string
+	}
+	office, lab := []string{"10.0.0.0/24"}, []string{"127.0.2.10-14"}
+	tests := []struct {
+		name         string
+		scans        []scan
+		older, newer int // numbers of the pair; -1 when an error is expected
+		msg          string
+	}{
+		{"two scans of the same targets", []scan{{1, office, ""}, {2, office, ""}}, 1, 2, ""},
+		{"a scan of other targets in between", []scan{{1, office, ""}, {2, lab, ""}, {3, office, ""}}, 1, 3, ""},
+		{"the newest of several", []scan{{1, office, ""}, {2, office, ""}, {3, lab, ""}, {4, office, ""}}, 2, 4, ""},
+		{"targets in another order", []scan{{1, []string{"10.0.0.2", "10.0.0.1"}, ""}, {2, lab, ""}, {3, []string{"10.0.0.1", "10.0.0.2"}, ""}}, 1, 3, ""},
+		{"host audits are passed over", []scan{{1, office, ""}, {2, office, "host"}, {3, office, ""}, {4, office, "host"}}, 1, 3, ""},
+		{"host audits when no network scan is stored", []scan{{1, []string{"db1"}, "host"}, {2, []string{"db2"}, "host"}, {3, []string{"db1"}, "host"}}, 1, 3, ""},
+		{"the newest scan is the only one of its targets", []scan{{1, office, ""}, {2, office, ""}, {3, lab, ""}}, -1, -1,
+			"the only scan of 127.0.2.10-14"},
+		{"one scan", []scan{{1, office, ""}}, -1, -1, "the only scan of 10.0.0.0/24"},
+		{"no scan", nil, -1, -1, "run 'vigil scan' first"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			eachBackend(t, func(t *testing.T, s *Store) {
+				// Saved newest first: the pair goes by start time, not by
+				// the order of saving.
+				for i := len(tt.scans) - 1; i >= 0; i-- {
+					sc := tt.scans[i]
+					d := storetest.Document(sc.n, 1, 1, 0)
+					d.Targets, d.Kind = sc.targets, sc.kind
+					if err := s.Save(t.Context(), d); err != nil {
+						t.Fatal(err)
+					}
+				}
+				older, newer, err := s.LatestPair(t.Context())
+				if tt.older < 0 {
+					if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), tt.msg) {
+						t.Errorf("LatestPair = %s, %s, %v; want an error saying %q", older, newer, err, tt.msg)
+					}
+					return
+				}
+				if err != nil || older != storetest.ID(tt.older) || newer != storetest.ID(tt.newer) {
+					t.Errorf("LatestPair = %s, %s, %v; want scans %d and %d (%s, %s)", older, newer, err,
+						tt.older, tt.newer, storetest.ID(tt.older), storetest.ID(tt.newer))
+				}
+			})
+		})
+	}
+}
+
 func TestEmptyStore(t *testing.T) {
 	eachBackend(t, func(t *testing.T, s *Store) {
 		_, err := s.Get(t.Context(), "latest")
