@@ -46,6 +46,8 @@ func signalName(s syscall.Signal) string {
 
 // env is what every command needs from the process.
 type env struct {
+	// conf is the configuration file's settings (config.go).
+	conf    config
 	version string
 	stdin   io.Reader
 	stdout  io.Writer
@@ -154,7 +156,20 @@ security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       e.version,
+		// Settings a site gives once: VIGIL_DB and the configuration file
+		// fill the flags the command line leaves out.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			c, path, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			e.conf = c
+			return applyConfig(cmd, c, path)
+		},
 	}
+	// -v is --verbose in every command (those that log define their own);
+	// the version is --version, never -v.
+	root.PersistentFlags().BoolP("verbose", "v", false, "log what vigil does to standard error")
 	host := newHostCmd(e)
 	host.AddCommand(newObserveCmd(e))
 	root.AddCommand(newScanCmd(e), host, newFixCmd(e), newAcceptCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVersionCmd(e))

@@ -50,7 +50,10 @@ A host audit in the last 7 days is what lets a host reach level 5.`,
   vigil host --ssh root@10.0.0.5 --identity ~/.ssh/audit_ed25519
   vigil host --ssh admin@db1.office.lan:2222 --sudo --format json -o db1.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runHost(cmd.Context(), e, &f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.format = formatFor(cmd, f.format, f.output)
+			return runHost(cmd.Context(), e, &f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.ssh, "ssh", "", "audit user@host[:port] over SSH instead of this machine")

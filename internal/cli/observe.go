@@ -47,7 +47,10 @@ reports what was seen.`,
 		Example: `  sudo vigil host observe --for 24h
   sudo vigil host observe --for 20m --format json -o observe.json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return runObserve(cmd.Context(), e, &f) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			f.format = formatFor(cmd, f.format, f.output)
+			return runObserve(cmd.Context(), e, &f)
+		},
 	}
 	fl := cmd.Flags()
 	fl.DurationVar(&f.window, "for", 24*time.Hour, "how long to watch (e.g. 20m, 24h, 7d is 168h)")

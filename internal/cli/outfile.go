@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // defaultOutputMode is the mode of every file vigil writes (reports,
@@ -106,4 +109,28 @@ func (o *output) abort() {
 		os.Remove(o.tmp.Name())
 	}
 	o.tmp = nil
+}
+
+// formatFor returns the output format: --format when given, else the one
+// the extension of -o names (report.pdf: pdf, scan.json: json), else the
+// flag's default.
+func formatFor(cmd *cobra.Command, format, output string) string {
+	if cmd.Flags().Changed("format") || output == "" || output == "-" {
+		return format
+	}
+	switch strings.ToLower(strings.TrimPrefix(filepath.Ext(output), ".")) {
+	case "json":
+		return "json"
+	case "sarif":
+		return "sarif"
+	case "csv":
+		return "csv"
+	case "html", "htm":
+		return "html"
+	case "pdf":
+		return "pdf"
+	case "txt", "text":
+		return "table"
+	}
+	return format
 }

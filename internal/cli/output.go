@@ -87,15 +87,18 @@ func (s *sink) emit(ctx context.Context, doc *result.Document, what string) erro
 	if storeErr != nil {
 		return storeErr
 	}
-	switch {
-	case s.f.output != "" && s.f.output != "-" && s.f.format != "table":
-		fmt.Fprintf(s.e.stderr, "Level %d of 5. Result written to %s", doc.Level.Value, s.f.output)
-		if where != "" {
-			fmt.Fprintf(s.e.stderr, "; %s %s stored in %s", what, doc.ID, where)
-		}
-		fmt.Fprintln(s.e.stderr, ".")
-	case where != "" && s.f.verbose:
-		fmt.Fprintf(s.e.stderr, "%s%s %s stored in %s.\n", strings.ToUpper(what[:1]), what[1:], doc.ID, where)
+	// Where the result went, always: the id is what report, diff, fix
+	// and accept take.
+	var parts []string
+	if s.f.output != "" && s.f.output != "-" {
+		parts = append(parts, fmt.Sprintf("Level %d of 5. Result written to %s", doc.Level.Value, s.f.output))
+	}
+	if where != "" {
+		parts = append(parts, fmt.Sprintf("%s %s stored in %s", what, doc.ID, where))
+	}
+	if len(parts) > 0 {
+		line := strings.Join(parts, "; ")
+		fmt.Fprintf(s.e.stderr, "%s%s.\n", strings.ToUpper(line[:1]), line[1:])
 	}
 	return failOnError(doc, s.failOn)
 }

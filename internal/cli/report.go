@@ -46,6 +46,7 @@ prove. It works with the table, json, html and pdf formats.`,
 			if len(args) == 1 {
 				ref = args[0]
 			}
+			f.format = formatFor(cmd, f.format, f.output)
 			return runReport(cmd.Context(), e, &f, ref)
 		},
 	}

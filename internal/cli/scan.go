@@ -60,7 +60,10 @@ unless you add --allow-public. --exclude always wins.`,
 		Example: `  vigil scan                          # this machine, over loopback
   vigil scan 192.168.1.0/24 -p top:1000
   vigil scan 10.0.0.5 --format json -o scan.json --fail-on high`,
-		RunE: func(cmd *cobra.Command, args []string) error { return runScan(cmd, e, &f, args) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f.format = formatFor(cmd, f.format, f.output)
+			return runScan(cmd, e, &f, args)
+		},
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.ports, "ports", "p", portscan.AllPorts, "TCP ports: 1-65535, 22,80,443, 8000-8100 or top:N")
