@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/vigilsec/vigil/internal/buildinfo"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -153,8 +154,12 @@ and weak configurations; it says exactly how to fix each one and rates your
 security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       e.version,
+		Version:       versionText(e.version),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	// Defined here, cobra would give --version the shorthand -v, which
+	// every subcommand uses for --verbose.
+	root.Flags().Bool("version", false, "print vigil's version and the commit it was built from")
 	host := newHostCmd(e)
 	host.AddCommand(newObserveCmd(e))
 	root.AddCommand(newScanCmd(e), host, newFixCmd(e), newAcceptCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVersionCmd(e))
@@ -164,13 +169,21 @@ security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 func newVersionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print vigil's version",
+		Short: "Print vigil's version and the commit it was built from",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(e.stdout, "vigil %s\n", e.version)
+			_, err := fmt.Fprintln(e.stdout, versionText(e.version))
 			return err
 		},
 	}
+}
+
+// versionText is what --version and the version command print: version,
+// revision, toolchain.
+func versionText(version string) string {
+	info := buildinfo.Read()
+	info.Version = version
+	return info.String()
 }
 
 // isTerminal reports whether w is a terminal.
