@@ -144,6 +144,19 @@ func isFlagError(err error) bool {
 	return false
 }
 
+// Command returns vigil's command tree as Execute runs it, with cobra's
+// help and completion commands in place, for the tools that document it
+// (man pages, shell completions). Running it prints to stdout and stderr.
+func Command(version string, stdout, stderr io.Writer) *cobra.Command {
+	root := newRoot(&env{version: version, stdin: os.Stdin, stdout: stdout, stderr: stderr})
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	// The completion command writes where the root's output goes now.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	return root
+}
+
 func newRoot(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "vigil",
