@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
@@ -203,6 +204,9 @@ func packageDeb(ctx context.Context, r *release, arch, bin, share, stage, out st
 	if err != nil {
 		return "", err
 	}
+	if err := writeDocFiles(r, stage); err != nil {
+		return "", err
+	}
 	sums, size, err := md5sums(stage)
 	if err != nil {
 		return "", err
@@ -249,6 +253,35 @@ Description: security inspector for your own servers
 		return "", fmt.Errorf("dpkg-deb --build for %s: %v\n%s", debArch, err, output.Bytes())
 	}
 	return deb, nil
+}
+
+// writeDocFiles writes the package's changelog, which Debian wants in
+// every package, and the lintian override that says the binary is static on
+// purpose.
+func writeDocFiles(r *release, stage string) error {
+	doc := filepath.Join(stage, "usr", "share", "doc", "vigil")
+	if err := os.MkdirAll(doc, 0o755); err != nil {
+		return err
+	}
+	state := ""
+	if r.modified {
+		state = "\n    with uncommitted changes"
+	}
+	changelog := fmt.Sprintf(`vigil (%s) unstable; urgency=medium
+
+  * Built from vigil %s,
+    commit %s%s.
+
+ -- %s  %s
+`, r.debVersion, r.version, r.revision, state, r.maintainer, r.committed.Format(time.RFC1123Z))
+	if err := writeGzip(filepath.Join(doc, "changelog.gz"), []byte(changelog)); err != nil {
+		return err
+	}
+	overrides := filepath.Join(stage, "usr", "share", "lintian", "overrides")
+	if err := os.MkdirAll(overrides, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(overrides, "vigil"), []byte("# Go, CGO_ENABLED=0: one static binary that needs no other package.\nvigil: statically-linked-binary [usr/bin/vigil]\n"), 0o644)
 }
 
 // copyFile copies src to dst, creating dst's directories, with mode.

@@ -181,6 +181,12 @@ func TestDebianPackage(t *testing.T) {
 		t.Errorf("%d files in man1, want the %d command pages", len(entries), pages)
 	}
 
+	// Debian's changelog names the version and the commit.
+	changelog := gunzip(t, filepath.Join(root, "usr", "share", "doc", "vigil", "changelog.gz"))
+	if !strings.HasPrefix(changelog, "vigil ("+r.debVersion+") ") || !strings.Contains(changelog, r.revision) {
+		t.Errorf("changelog.gz:\n%s", changelog)
+	}
+
 	// The completions, where each shell looks for them.
 	for rel, says := range map[string]string{
 		"usr/share/bash-completion/completions/vigil":    "complete -o default -F __start_vigil vigil",
