@@ -3,14 +3,28 @@ SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(HOME)/go/bin:$(PATH)
 GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS := -X main.version=$(VERSION)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED ?= $(if $(shell git status --porcelain 2>/dev/null),true,false)
+# The revision is stamped as well as left to -buildvcs=true: Go does not see
+# a linked git worktree as a repository (see internal/buildinfo).
+BUILDINFO := github.com/vigilsec/vigil/internal/buildinfo
+LDFLAGS := -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).revision=$(REVISION) -X $(BUILDINFO).modified=$(MODIFIED)
 FUZZTIME ?= 3s
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: build test lint unit fuzz lab-deps lab-up lab-down bench docs
+.PHONY: build dist test lint unit fuzz lab-deps lab-up lab-down bench docs
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/vigil ./cmd/vigil
+	$(GO) build -buildvcs=true -ldflags "$(LDFLAGS)" -o bin/vigil ./cmd/vigil
+
+## dist: static binaries for linux/amd64 and linux/arm64 and a Debian package
+## for each (binary, man pages, bash/zsh/fish completions) in dist/, with
+## SHA256SUMS. Needs git, dpkg-deb and Go. ARCHES=amd64 builds one;
+## MAINTAINER='Name <address>' sets the packages' Maintainer field.
+ARCHES ?= amd64 arm64
+dist:
+	rm -rf dist
+	$(GO) run ./internal/dist -o dist -version "$(VERSION)" $(if $(MAINTAINER),-maintainer "$(MAINTAINER)") $(ARCHES)
 
 ## test: formatting, vet, staticcheck, unit and lab tests, short fuzz runs.
 test: lint lab-up unit fuzz

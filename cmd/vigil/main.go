@@ -6,12 +6,10 @@ package main
 import (
 	"os"
 
+	"github.com/vigilsec/vigil/internal/buildinfo"
 	"github.com/vigilsec/vigil/internal/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
-
 func main() {
-	os.Exit(cli.Main(version, os.Args[1:]))
+	os.Exit(cli.Main(buildinfo.Version(), os.Args[1:]))
 }

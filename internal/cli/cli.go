@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/vigilsec/vigil/internal/buildinfo"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -145,6 +146,19 @@ func isFlagError(err error) bool {
 	return false
 }
 
+// Command returns vigil's command tree as Execute runs it, with cobra's
+// help and completion commands in place, for the tools that document it
+// (man pages, shell completions). Running it prints to stdout and stderr.
+func Command(version string, stdout, stderr io.Writer) *cobra.Command {
+	root := newRoot(&env{version: version, stdin: os.Stdin, stdout: stdout, stderr: stderr})
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	// The completion command writes where the root's output goes now.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	return root
+}
+
 func newRoot(e *env) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "vigil",
@@ -155,7 +169,7 @@ and weak configurations; it says exactly how to fix each one and rates your
 security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       e.version,
+		Version:       versionText(e.version),
 		// Settings a site gives once: VIGIL_DB and the configuration file
 		// fill the flags the command line leaves out.
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
@@ -167,8 +181,10 @@ security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 			return applyConfig(cmd, c, path)
 		},
 	}
-	// -v is --verbose in every command (those that log define their own);
-	// the version is --version, never -v.
+	root.SetVersionTemplate("{{.Version}}\n")
+	// Defined here, cobra would give --version the shorthand -v: -v is
+	// --verbose in every command (those that log define their own).
+	root.Flags().Bool("version", false, "print vigil's version and the commit it was built from")
 	root.PersistentFlags().BoolP("verbose", "v", false, "log what vigil does to standard error")
 	host := newHostCmd(e)
 	host.AddCommand(newObserveCmd(e))
@@ -179,13 +195,21 @@ security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 func newVersionCmd(e *env) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print vigil's version",
+		Short: "Print vigil's version and the commit it was built from",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(e.stdout, "vigil %s\n", e.version)
+			_, err := fmt.Fprintln(e.stdout, versionText(e.version))
 			return err
 		},
 	}
+}
+
+// versionText is what --version and the version command print: version,
+// revision, toolchain.
+func versionText(version string) string {
+	info := buildinfo.Read()
+	info.Version = version
+	return info.String()
 }
 
 // isTerminal reports whether w is a terminal.

@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/hostaudit"
@@ -53,32 +51,6 @@ func hostCLI(t *testing.T, args ...string) (int, string, string) {
 		code = ExitUsage
 	}
 	return code, out.String(), errb.String() + "vigil: " + err.Error()
-}
-
-// hostValidate checks a document against the shared vigil/scan/v1 schema.
-func hostValidate(t *testing.T, raw []byte) {
-	t.Helper()
-	schemaFile, err := filepath.Abs(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(schemaFile); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the shared schema is missing: %v", err)
-		}
-		t.Skipf("the shared schema is not beside the repository: %v", err)
-	}
-	sch, err := jsonschema.NewCompiler().Compile(schemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(doc); err != nil {
-		t.Fatalf("vigil/scan/v1 violation: %v", err)
-	}
 }
 
 func TestHostUsageErrors(t *testing.T) {
@@ -120,7 +92,7 @@ func TestHostLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hostValidate(t, raw)
+	validateScan(t, raw)
 	doc, err := result.Read(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)

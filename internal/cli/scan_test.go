@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -14,8 +16,68 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// schemaPath is the shared JSON contract, beside the repository.
-const schemaPath = "../../../shared/schema/vigil-scan-v1.schema.json"
+// schemaPath is the vigil/scan/v1 JSON Schema the repository carries.
+const schemaPath = "../../docs/schema/vigil-scan-v1.schema.json"
+
+// sharedSchemaPath is the shared contract the repository's copy is taken
+// from; only a development checkout has it beside the repository.
+const sharedSchemaPath = "../../../shared/schema/vigil-scan-v1.schema.json"
+
+// scanSchema compiles the repository's vigil/scan/v1 schema.
+func scanSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	sch, err := jsonschema.NewCompiler().Compile(schemaPath)
+	if err != nil {
+		t.Fatalf("the repository's schema %s: %v", schemaPath, err)
+	}
+	return sch
+}
+
+// validateScan checks a document against the vigil/scan/v1 schema.
+func validateScan(t *testing.T, raw []byte) {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := scanSchema(t).Validate(doc); err != nil {
+		t.Fatalf("vigil/scan/v1 violation: %v\n%s", err, raw)
+	}
+}
+
+// TestSchemaCopyIsTheSharedContract keeps docs/schema identical to the
+// shared contract when a checkout has it beside the repository.
+func TestSchemaCopyIsTheSharedContract(t *testing.T) {
+	shared, err := os.ReadFile(sharedSchemaPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("no shared contract beside the repository; docs/schema is the only copy")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := os.ReadFile(schemaPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours, shared) {
+		t.Errorf("docs/schema/vigil-scan-v1.schema.json differs from %s: copy the shared contract into the repository", sharedSchemaPath)
+	}
+}
+
+// TestSchemaRejectsABrokenDocument shows the schema can fail: validation
+// against it is not a formality.
+func TestSchemaRejectsABrokenDocument(t *testing.T) {
+	sch := scanSchema(t)
+	for name, doc := range map[string]any{
+		"empty object": map[string]any{},
+		"wrong schema": map[string]any{"schema": "vigil/scan/v0", "id": "x", "started": "2025-01-01T00:00:00Z", "finished": "2025-01-01T00:00:00Z",
+			"targets": []any{}, "hosts": []any{}, "findings": []any{}, "level": map[string]any{"value": 4, "reason": "", "next": []any{}}},
+	} {
+		if err := sch.Validate(doc); err == nil {
+			t.Errorf("%s: the schema accepted it", name)
+		}
+	}
+}
 
 // fakeRedis answers RESP PING and INFO like an unprotected Redis.
 func fakeRedis(t *testing.T, addr string) int {
@@ -74,28 +136,7 @@ func TestScanJSONMatchesTheSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	schemaFile, err := filepath.Abs(schemaPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(schemaFile); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("the shared schema is missing: %v", err)
-		}
-		t.Skipf("the shared schema is not beside the repository: %v", err)
-	}
-	c := jsonschema.NewCompiler()
-	sch, err := c.Compile(schemaFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(doc); err != nil {
-		t.Fatalf("vigil/scan/v1 violation: %v\n%s", err, raw)
-	}
+	validateScan(t, raw)
 	var d struct {
 		Hosts []struct {
 			Services []struct {

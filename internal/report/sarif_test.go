@@ -73,6 +73,16 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	if err := schema.Validate(map[string]any{"version": "2.1.0", "runs": []any{map[string]any{"results": []any{}}}}); err == nil {
 		t.Error("the schema accepted a run without a tool")
 	}
+	// And that it reads vigil's own results: a level SARIF does not know
+	// must be refused.
+	var broken map[string]any
+	if err := json.Unmarshal(render(t, SARIF{}, fixture()), &broken); err != nil {
+		t.Fatal(err)
+	}
+	broken["runs"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any)["level"] = "severe"
+	if err := schema.Validate(broken); err == nil {
+		t.Error("the schema accepted a result with level \"severe\"")
+	}
 }
 
 // sarifDoc is the part of a SARIF log the tests read back.
