@@ -65,6 +65,7 @@ A host audit in the last 7 days is what lets a host reach level 5.`,
 	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
+	addRunFlags(fl, &f.outputFlags)
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists (critical, high, medium, low, info)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does to standard error")
@@ -86,6 +87,7 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 
 	started := time.Now()
 	target := hostaudit.Local()
+	run := newRun(e, &f.outputFlags, map[string]any{"ssh": f.ssh, "sudo": f.sudo, "store": !f.noStore})
 	if f.ssh != "" {
 		s, err := dialHost(ctx, f)
 		if err != nil {
@@ -93,6 +95,7 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 		}
 		defer s.Close()
 		target = s
+		run.Scanner.Addresses = []string{s.LocalAddr()}
 		log.Debug("connected", "remote", s.Remote())
 	}
 	h, err := hostaudit.Collect(ctx, target, hostaudit.Options{Sudo: f.sudo})
@@ -107,6 +110,7 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 		scanned = latestScanHosts(ctx, f.db)
 	}
 	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, log), started, time.Now())
+	doc.Run = &run
 	return out.emit(ctx, doc, "host audit")
 }
 
@@ -188,6 +192,7 @@ func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, acce
 	for _, e := range h.Errors {
 		doc.NoteGap(result.Gap{What: e})
 	}
+	doc.Done()
 	doc.Tool = "vigil " + version
 	return doc
 }

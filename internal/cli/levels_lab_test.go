@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -24,12 +25,12 @@ func labScan(t *testing.T, args ...string) *result.Document {
 	if code != ExitOK {
 		t.Fatalf("vigil scan %v: exit %d: %s", args, code, stderr)
 	}
-	fh, err := os.Open(file)
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer fh.Close()
-	doc, err := result.Read(fh)
+	validateScan(t, raw) // every lab scan is a valid vigil/scan/v1 document
+	doc, err := result.Read(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
 	}

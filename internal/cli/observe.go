@@ -59,6 +59,7 @@ reports what was seen.`,
 	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
+	addRunFlags(fl, &f.outputFlags)
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does (and each connection seen) to standard error")
@@ -116,6 +117,8 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 
 	scanned := latestScanHosts(ctx, f.db)
 	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, logger(e.stderr, f.verbose)), started, time.Now())
+	run := newRun(e, &f.outputFlags, map[string]any{"for": f.window.String(), "method": f.method, "poll": f.poll.String(), "store": !f.noStore})
+	doc.Run = &run
 	return out.emit(ctx, doc, "host audit")
 }
 

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/vigilsec/vigil/internal/buildinfo"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/fix"
 	"github.com/vigilsec/vigil/internal/report"
@@ -17,6 +19,7 @@ import (
 // (scan, host, host observe).
 type outputFlags struct {
 	format, output, color, failOn, db, mode string
+	operator, organisation                  string
 	noStore, verbose                        bool
 }
 
@@ -28,6 +31,31 @@ type sink struct {
 	w      report.Writer
 	out    *output
 	failOn finding.Severity
+}
+
+// addRunFlags adds --operator and --organisation, recorded in the result.
+func addRunFlags(fl *pflag.FlagSet, f *outputFlags) {
+	fl.StringVar(&f.operator, "operator", "", "who runs this, recorded in the result (default: your user name)")
+	fl.StringVar(&f.organisation, "organisation", "", "the organisation it is run for, recorded in the result")
+}
+
+// newRun says who runs the command, from where, with which build and
+// options, for the result's run object.
+func newRun(e *env, f *outputFlags, options map[string]any) result.Run {
+	op := strings.TrimSpace(f.operator)
+	if op == "" {
+		op = osUser()
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "unknown"
+	}
+	rev := buildinfo.Read().Revision
+	if rev == "" {
+		rev = "unknown" // built without version control information (go build -buildvcs=false)
+	}
+	return result.Run{Operator: op, Organisation: strings.TrimSpace(f.organisation), Scanner: result.Scanner{Host: host},
+		Version: e.version, Revision: rev, Options: options}
 }
 
 // addModeFlag adds --mode, the permission bits of -o files.

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -74,6 +77,7 @@ unless you add --allow-public. --exclude always wins.`,
 	fl.StringVar(&f.format, "format", "table", "output format: "+strings.Join(report.Formats(), ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
+	addRunFlags(fl, &f.outputFlags)
 	fl.StringSliceVar(&f.tlsCA, "tls-ca", nil, "PEM file of extra trusted root certificates (repeatable)")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many new connections per second (0: no cap)")
 	fl.IntVar(&f.concurrency, "concurrency", 4096, "at most this many sockets open at once")
@@ -106,7 +110,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 			return usageError("--udp-ports: %v", err)
 		}
 	}
-	roots, err := loadRoots(f.tlsCA)
+	roots, cas, err := loadRoots(f.tlsCA)
 	if err != nil {
 		return err
 	}
@@ -132,7 +136,13 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		Untrusted:      f.untrusted,
 		Tool:           "vigil " + e.version,
 		Progress:       func(p engine.Progress) { bar.Update(p.Phase, p.Done, p.Total) },
-		Log:            logger(e.stderr, f.verbose),
+		Run: newRun(e, &f.outputFlags, map[string]any{
+			"ports": f.ports, "udp_ports": f.udpPorts, "exclude": nonNilStrings(f.excludes), "tls_ca": nonNilStrings(cas),
+			"untrusted": f.untrusted, "no_default_creds": f.noDefaultCreds, "ports_only": f.portsOnly, "discovery": !f.noDiscovery,
+			"timeout": f.timeout.String(), "min_timeout": f.minTimeout.String(), "rate": f.rate, "concurrency": f.concurrency,
+			"max_hosts": f.maxHosts, "allow_public": f.allowPublic, "label": f.label, "store": !f.noStore,
+		}),
+		Log: logger(e.stderr, f.verbose),
 	}
 	if !f.noStore {
 		cfg.HostAudits = recentHostAudits(cmd.Context(), f.db, cfg.Log)
@@ -203,23 +213,49 @@ func failOnError(doc *result.Document, min finding.Severity) error {
 	return &exitError{code: ExitFindings, err: fmt.Errorf("%d finding(s) at or above %s", n, min)}
 }
 
-// loadRoots returns the system roots plus the certificates in files.
-func loadRoots(files []string) (*x509.CertPool, error) {
+// loadRoots returns the system roots plus the certificates in files, and
+// the SHA-256 fingerprints of those certificates for the record.
+func loadRoots(files []string) (*x509.CertPool, []string, error) {
 	if len(files) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	pool, err := x509.SystemCertPool()
 	if err != nil || pool == nil {
 		pool = x509.NewCertPool()
 	}
+	var prints []string
 	for _, file := range files {
-		pem, err := os.ReadFile(file)
+		b, err := os.ReadFile(file)
 		if err != nil {
-			return nil, fmt.Errorf("--tls-ca: %w", err)
+			return nil, nil, fmt.Errorf("--tls-ca: %w", err)
 		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--tls-ca %s: no PEM certificate found in the file", file)
+		n := 0
+		for rest := b; ; {
+			var block *pem.Block
+			block, rest = pem.Decode(rest)
+			if block == nil {
+				break
+			}
+			cert, err := x509.ParseCertificate(block.Bytes)
+			if block.Type != "CERTIFICATE" || err != nil {
+				continue
+			}
+			pool.AddCert(cert)
+			sum := sha256.Sum256(cert.Raw)
+			prints = append(prints, "SHA256:"+hex.EncodeToString(sum[:]))
+			n++
+		}
+		if n == 0 {
+			return nil, nil, usageError("--tls-ca %s: no PEM certificate found in the file", file)
 		}
 	}
-	return pool, nil
+	return pool, prints, nil
+}
+
+// nonNilStrings returns s, or an empty list for nil (JSON [] rather than null).
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

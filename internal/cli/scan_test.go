@@ -43,6 +43,26 @@ func validateScan(t *testing.T, raw []byte) {
 	if err := scanSchema(t).Validate(doc); err != nil {
 		t.Fatalf("vigil/scan/v1 violation: %v\n%s", err, raw)
 	}
+	// DESIGN.md's added fields, required of new documents: who ran it,
+	// from where, with which build; and that it finished.
+	var d struct {
+		Run struct {
+			Operator string `json:"operator"`
+			Scanner  struct {
+				Host string `json:"host"`
+			} `json:"scanner"`
+			Version  string         `json:"version"`
+			Revision string         `json:"revision"`
+			Options  map[string]any `json:"options"`
+		} `json:"run"`
+		Complete *bool `json:"complete"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		t.Fatal(err)
+	}
+	if r := d.Run; r.Operator == "" || r.Scanner.Host == "" || r.Version == "" || r.Revision == "" || len(r.Options) == 0 || d.Complete == nil || !*d.Complete {
+		t.Errorf("the document does not say who ran it, from where, with what, or that it finished: %+v complete=%v", r, d.Complete)
+	}
 }
 
 // TestSchemaCopyIsTheSharedContract keeps docs/schema identical to the

@@ -218,6 +218,8 @@ type Assessment struct {
 	Finished  time.Time `json:"finished"`
 	Targets   []string  `json:"targets"`
 	Ports     string    `json:"ports,omitempty"`
+	// Run is who ran the scan, from where, with what.
+	Run *result.Run `json:"run,omitempty"`
 	// Series is the scans on record up to this one, oldest first: the
 	// evidence of regular testing.
 	Series   []Run     `json:"series"`
@@ -251,7 +253,7 @@ func Assess(fw Framework, doc *result.Document, series []Run) (*Assessment, erro
 	a := &Assessment{
 		Schema: Schema, Framework: fw, Name: info.name,
 		Scan: doc.ID, Started: doc.Started, Finished: doc.Finished,
-		Targets: slices.Clone(doc.Targets), Ports: doc.Ports,
+		Targets: slices.Clone(doc.Targets), Ports: doc.Ports, Run: doc.Run,
 		Series:   seriesUpTo(doc, series),
 		Controls: []Control{}, Findings: []finding.Finding{},
 		Limits: slices.Clone(info.limits),

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/textout"
 )
@@ -19,11 +20,7 @@ func WriteJSON(w io.Writer, a *Assessment) error {
 
 // Dates formats the scan's start and end for people: one day, or two.
 func (a *Assessment) Dates() string {
-	s, f := a.Started.UTC(), a.Finished.UTC()
-	if s.Format("2006-01-02") == f.Format("2006-01-02") {
-		return fmt.Sprintf("%s %s to %s UTC", s.Format("2006-01-02"), s.Format("15:04"), f.Format("15:04"))
-	}
-	return fmt.Sprintf("%s to %s UTC", s.Format("2006-01-02 15:04"), f.Format("2006-01-02 15:04"))
+	return (&result.Document{Started: a.Started, Finished: a.Finished}).When()
 }
 
 // SeriesDates lists the dates of the scans on record, oldest first.
@@ -56,6 +53,9 @@ func WriteText(w io.Writer, a *Assessment) error {
 		ew.Printf(", ports %s", t(a.Ports))
 	}
 	ew.Printf(", %s\n", a.Dates())
+	if a.Run != nil {
+		ew.Printf("%s\n", t(strings.ToUpper(a.Run.Summary()[:1])+a.Run.Summary()[1:]))
+	}
 	ew.Printf("Controls: %s\n\n", a.Summary)
 
 	for _, c := range a.Controls {

@@ -247,6 +247,21 @@ func dial(ctx context.Context, network string, address netip.AddrPort, timeout t
 	return nil, fmt.Errorf("%s connected to itself %d times: %w", address, maxSelfConnects, syscall.ECONNREFUSED)
 }
 
+// SourceFor returns the local address this machine sends from to reach
+// addr, as its routes choose it. It asks the kernel by connecting a UDP
+// socket, which sends nothing.
+func (d *Dialer) SourceFor(addr netip.Addr) (netip.Addr, error) {
+	if !d.allow(addr) {
+		return netip.Addr{}, fmt.Errorf("%s: %w", addr, ErrOutOfScope)
+	}
+	c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 9)))
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("no route to %s: %w", addr, err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap().WithZone(""), nil
+}
+
 // classify maps a dial error onto the package's sentinel errors, keeping the
 // original for detail.
 func classify(err error, timeout time.Duration) error {

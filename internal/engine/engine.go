@@ -64,6 +64,9 @@ type Config struct {
 	Accepted map[string]finding.Acceptance
 	// Tool is the vigil version, recorded in the document.
 	Tool string
+	// Run says who runs the scan, from which machine, with which build
+	// and options; the scan adds the source addresses it used.
+	Run result.Run
 	// Progress, when set, is told how the scan advances.
 	Progress func(Progress)
 	// Log receives debug and warning messages; nil discards them.
@@ -258,7 +261,33 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	doc.Label = cfg.Label
 	doc.Untrusted = cfg.Untrusted
 	doc.Tool = cfg.Tool
+	run := cfg.Run
+	run.Scanner.Addresses = sources(d, live)
+	doc.Run = &run
+	doc.Done()
 	return doc, nil
+}
+
+// sources returns the local addresses the scan's connections to hosts
+// left from, as the routes choose them (at most the first 1,024 hosts are
+// asked: a network has few).
+func sources(d *dialer.Dialer, hosts []facts.Host) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for i, h := range hosts {
+		if i == 1024 {
+			break
+		}
+		a, err := netip.ParseAddr(h.Address)
+		if err != nil {
+			continue
+		}
+		if src, err := d.SourceFor(a); err == nil && !seen[src.String()] {
+			seen[src.String()] = true
+			out = append(out, src.String())
+		}
+	}
+	return out
 }
 
 // latestCovering returns the newest host audit that speaks for addr.

@@ -268,6 +268,14 @@ func identityNames(files []string) string {
 // Remote returns user@host (with :port when not 22).
 func (s *SSH) Remote() string { return s.remote }
 
+// LocalAddr is the address this machine reaches the remote one from.
+func (s *SSH) LocalAddr() string {
+	if a, ok := s.client.LocalAddr().(*net.TCPAddr); ok {
+		return a.AddrPort().Addr().Unmap().String()
+	}
+	return ""
+}
+
 // Close ends the connection.
 func (s *SSH) Close() error { return s.client.Close() }
 

@@ -35,3 +35,31 @@ func TestEveryFormatSaysWhatWasNotExamined(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFormatSaysWhoRanIt: the run (who, from where, with which build)
+// and the times of day are in every format.
+func TestEveryFormatSaysWhoRanIt(t *testing.T) {
+	doc := fixture()
+	doc.Run = &result.Run{Operator: "alice", Organisation: "Clinic", Scanner: result.Scanner{Host: "scanbox", Addresses: []string{"127.0.0.1"}},
+		Version: "1.2.3", Revision: "0123456789abcdef0123456789abcdef01234567", Options: map[string]any{"ports": "1-65535"}}
+	for _, name := range Formats() {
+		if name == "csv" {
+			continue // one row per finding: the run is the scan's, not a finding's
+		}
+		w, _ := New(name, Options{})
+		var b bytes.Buffer
+		if err := w.Write(&b, doc); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if name == "pdf" {
+			out = pdfText(t, b.Bytes())
+		}
+		out = strings.Join(strings.Fields(out), " ")
+		for _, want := range []string{"alice", "scanbox", "0123456789ab", "19:03:33"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s lacks %q", name, want)
+			}
+		}
+	}
+}

@@ -410,6 +410,9 @@ func (pw *pdfWriter) titlePage(v *view) {
 	if d.Ports != "" {
 		rows = append(rows, [2]string{"Ports", d.Ports})
 	}
+	if d.Run != nil {
+		rows = append(rows, [2]string{"Run", d.Run.Summary()})
+	}
 	counts := []string{}
 	for _, g := range v.Counts {
 		counts = append(counts, fmt.Sprintf("%d %s", len(g.Findings), g.Severity))

@@ -244,6 +244,10 @@ func (SARIF) Write(w io.Writer, doc *result.Document) error {
 			"levelReason": doc.Level.Reason,
 		},
 	}
+	if doc.Run != nil {
+		// SARIF's root allows no other property: the run is the run's.
+		run.Properties["run"] = doc.Run
+	}
 	if doc.ID != "" {
 		category := "vigil"
 		if doc.Label != "" {

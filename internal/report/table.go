@@ -87,6 +87,7 @@ func safeLines(s string) string {
 // Write implements Writer.
 func (t Table) Write(w io.Writer, doc *result.Document) error {
 	ew := &textout.Writer{W: w}
+	defer t.footer(ew, doc)
 	if doc.HostAudit != nil {
 		t.hostAudit(ew, doc)
 		return ew.Err
@@ -142,7 +143,7 @@ func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 		where = "over SSH as " + safe(h.Remote)
 	}
 	ew.Printf("%s host audit of %s, %s\n", t.style("vigil", bold), t.style(safe(h.Hostname), bold), where)
-	ew.Printf("%d listener(s) · %d finding(s)%s · %s\n\n", len(h.Listeners), len(doc.Findings), sev, doc.Finished.Sub(doc.Started).Round(10_000_000))
+	ew.Printf("%d listener(s) · %d finding(s)%s · %s (%s)\n\n", len(h.Listeners), len(doc.Findings), sev, doc.When(), doc.Finished.Sub(doc.Started).Round(10_000_000))
 	lv := doc.Level
 	ew.Printf("%s", t.style(fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value)), levelStyle(lv.Value)))
 	switch {
@@ -316,8 +317,8 @@ func (t Table) header(ew *textout.Writer, doc *result.Document) {
 	if doc.Ports != "" {
 		ew.Printf(", ports %s", safe(doc.Ports))
 	}
-	ew.Printf("\n%d host(s) · %d open port(s) · %d finding(s)%s · %s\n\n",
-		len(doc.Hosts), open, len(doc.Findings), sev, doc.Finished.Sub(doc.Started).Round(10_000_000))
+	ew.Printf("\n%d host(s) · %d open port(s) · %d finding(s)%s · %s (%s)\n\n",
+		len(doc.Hosts), open, len(doc.Findings), sev, doc.When(), doc.Finished.Sub(doc.Started).Round(10_000_000))
 
 	lv := doc.Level
 	line := fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value))
@@ -334,6 +335,15 @@ func (t Table) header(ew *textout.Writer, doc *result.Document) {
 		t.gaps(ew, doc.NotExamined)
 		ew.Printf("\n")
 	}
+}
+
+// footer says who ran it, from where, with what.
+func (t Table) footer(ew *textout.Writer, doc *result.Document) {
+	if doc.Run == nil {
+		return
+	}
+	line := doc.Run.Summary()
+	ew.Printf("%s\n", t.style(safe(strings.ToUpper(line[:1])+line[1:]+"."), dim))
 }
 
 // gaps lists what was not examined, one wrapped line each.

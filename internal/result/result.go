@@ -55,6 +55,12 @@ type Document struct {
 	Kind string `json:"kind,omitempty"`
 	// HostAudit holds what a host audit saw from inside the machine.
 	HostAudit *facts.HostAudit `json:"host_audit,omitempty"`
+	// Run says who ran the scan or audit, from where, with which build and
+	// options.
+	Run *Run `json:"run,omitempty"`
+	// Complete is true for a document of work that finished (vigil never
+	// writes one that did not); absent in documents of older versions.
+	Complete *bool `json:"complete,omitempty"`
 	// NotExamined lists what the scan did not examine on any of its hosts
 	// (UDP not probed, a probe switched off by an option); each host's
 	// own gaps are in its NotExamined.
@@ -80,6 +86,67 @@ type Host struct {
 	// options switched off. While it is not empty, no compliance control
 	// of the host is met, only partly examined.
 	NotExamined []Gap `json:"not_examined,omitempty"`
+}
+
+// Run is who ran a scan, from where, with what: what an auditor asks first.
+type Run struct {
+	// Operator is the person who ran it (--operator, else the OS user).
+	Operator string `json:"operator"`
+	// Organisation is the organisation it was run for (configuration).
+	Organisation string `json:"organisation,omitempty"`
+	// Scanner is the machine it ran on.
+	Scanner Scanner `json:"scanner"`
+	// Version and Revision identify the build of vigil.
+	Version  string `json:"version"`
+	Revision string `json:"revision"`
+	// Options are the settings that shaped the result.
+	Options map[string]any `json:"options"`
+}
+
+// Scanner is the machine a scan ran on and the addresses it used.
+type Scanner struct {
+	Host string `json:"host"`
+	// Addresses are the source addresses the scan's connections used.
+	Addresses []string `json:"addresses,omitempty"`
+}
+
+// Summary says the run in one line: "run by alice for Clinic on vm from
+// 10.0.0.2, vigil 1.2.0 (revision 0123456789ab)".
+func (r *Run) Summary() string {
+	if r == nil {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("run by " + r.Operator)
+	if r.Organisation != "" {
+		b.WriteString(" for " + r.Organisation)
+	}
+	b.WriteString(" on " + r.Scanner.Host)
+	if len(r.Scanner.Addresses) > 0 {
+		b.WriteString(" from " + strings.Join(r.Scanner.Addresses, ", "))
+	}
+	rev := r.Revision
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	fmt.Fprintf(&b, ", vigil %s (revision %s)", r.Version, rev)
+	return b.String()
+}
+
+// When says when the work ran, with the time of day: "2026-12-07
+// 16:30:05 to 16:31:12 UTC".
+func (d *Document) When() string {
+	s, f := d.Started.UTC(), d.Finished.UTC()
+	if s.Format("2006-01-02") == f.Format("2006-01-02") {
+		return fmt.Sprintf("%s to %s UTC", s.Format("2006-01-02 15:04:05"), f.Format("15:04:05"))
+	}
+	return fmt.Sprintf("%s to %s UTC", s.Format("2006-01-02 15:04:05"), f.Format("2006-01-02 15:04:05"))
+}
+
+// Done marks the document as the result of finished work.
+func (d *Document) Done() {
+	t := true
+	d.Complete = &t
 }
 
 // Gap is one thing a scan or audit did not examine on a host.
