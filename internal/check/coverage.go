@@ -16,7 +16,7 @@ func judgeCoverage(in Input) []Hit {
 	if s.Name == facts.Unknown {
 		ev := fmt.Sprintf("%s is open but answered none of vigil's probes", where)
 		if s.Banner != "" {
-			ev = fmt.Sprintf("%s is open and sent bytes vigil does not recognise: %q", where, s.Banner)
+			ev = fmt.Sprintf("%s is open and sent bytes vigil does not recognise: %s", where, quoteBanner(s.Banner))
 		} else if s.TLS {
 			ev = fmt.Sprintf("%s speaks TLS, but nothing inside it that vigil recognises", where)
 		}

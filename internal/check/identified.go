@@ -59,5 +59,10 @@ func bannerNote(s *facts.Service) string {
 	if s.Banner == "" {
 		return ""
 	}
-	return fmt.Sprintf("; it sent %q", s.Banner)
+	return "; it sent " + quoteBanner(s.Banner)
 }
+
+// quoteBanner quotes a banner for evidence. It is already printable (its
+// control bytes are \xNN escapes, see internal/sanitize): quoting it with
+// %q would escape those escapes again (\\xff).
+func quoteBanner(b string) string { return `"` + b + `"` }

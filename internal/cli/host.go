@@ -66,6 +66,7 @@ A host audit in the last 7 days is what lets a host reach level 5.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
 	addRunFlags(fl, &f.outputFlags)
+	addBriefFlag(fl, &f.brief)
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists (critical, high, medium, low, info)")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does to standard error")

@@ -60,6 +60,7 @@ reports what was seen.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
 	addRunFlags(fl, &f.outputFlags)
+	addBriefFlag(fl, &f.brief)
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does (and each connection seen) to standard error")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -78,5 +79,33 @@ func TestOutputFiles(t *testing.T) {
 		if e.Name()[0] == '.' {
 			t.Errorf("left behind: %s", e.Name())
 		}
+	}
+}
+
+// TestBriefTable: --brief writes the level and one line per finding, with
+// its id.
+func TestBriefTable(t *testing.T) {
+	doc := scanDoc("s1", "office", time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	in := writeScan(t, doc)
+	code, out, stderr := vigilIn(t, "", "report", in, "--brief")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, f := range doc.Findings {
+		n := 0
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, f.ID) {
+				n++
+				if !strings.Contains(l, f.Check) || !strings.Contains(l, strings.ToUpper(f.Severity.String())) {
+					t.Errorf("line %q lacks the check or severity of %s", l, f.ID)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("finding %s is on %d lines, want 1:\n%s", f.ID, n, out)
+		}
+	}
+	if !strings.Contains(out, "Level 2 of 5") || strings.Contains(out, "Evidence:") {
+		t.Errorf("brief table:\n%s", out)
 	}
 }

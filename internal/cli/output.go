@@ -20,7 +20,7 @@ import (
 type outputFlags struct {
 	format, output, color, failOn, db, mode string
 	operator, organisation                  string
-	noStore, verbose                        bool
+	noStore, verbose, brief                 bool
 }
 
 // sink is where a command's document goes: the chosen format on standard
@@ -58,6 +58,11 @@ func newRun(e *env, f *outputFlags, options map[string]any) result.Run {
 		Version: e.version, Revision: rev, Options: options}
 }
 
+// addBriefFlag adds --brief, one line per finding in the table.
+func addBriefFlag(fl *pflag.FlagSet, brief *bool) {
+	fl.BoolVar(brief, "brief", false, "table: the level and one line per finding")
+}
+
 // addModeFlag adds --mode, the permission bits of -o files.
 func addModeFlag(fl *pflag.FlagSet, mode *string) {
 	fl.StringVar(mode, "mode", "", "permission bits of the file -o writes, in octal (default 0600: readable by you alone)")
@@ -90,7 +95,7 @@ func newSink(e *env, f *outputFlags) (*sink, error) {
 		return nil, err
 	}
 	s.out = out
-	s.w, _ = report.New(f.format, report.Options{Color: color, Offer: fix.Offer})
+	s.w, _ = report.New(f.format, report.Options{Color: color, Offer: fix.Offer, Brief: f.brief})
 	return s, nil
 }
 

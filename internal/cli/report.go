@@ -17,6 +17,7 @@ import (
 // reportFlags are the flags of `vigil report`.
 type reportFlags struct {
 	format, framework, output, db, color, mode string
+	brief                                      bool
 }
 
 func newReportCmd(e *env) *cobra.Command {
@@ -55,6 +56,7 @@ prove. It works with the table, json, html and pdf formats.`,
 	fl.StringVar(&f.framework, "framework", "", "add compliance evidence for a framework: "+strings.Join(compliance.Frameworks(), ", "))
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
+	addBriefFlag(fl, &f.brief)
 	addDBFlag(fl, &f.db)
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	return cmd
@@ -110,7 +112,7 @@ func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 	if err != nil {
 		return err
 	}
-	w, err := reportWriter(format, a, color)
+	w, err := reportWriter(format, a, color, f.brief)
 	if err != nil {
 		return usageError("--format: %v", err)
 	}
@@ -128,11 +130,11 @@ func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 
 // reportWriter returns the writer for a format, with the compliance
 // assessment when there is one.
-func reportWriter(format string, a *compliance.Assessment, color bool) (report.Writer, error) {
+func reportWriter(format string, a *compliance.Assessment, color, brief bool) (report.Writer, error) {
 	if a != nil {
 		switch format {
 		case "table":
-			return tableWithCompliance{table: report.Table{Color: color, Offer: fix.Offer}, a: a}, nil
+			return tableWithCompliance{table: report.Table{Color: color, Offer: fix.Offer, Brief: brief}, a: a}, nil
 		case "json":
 			return complianceJSON{a: a}, nil
 		case "html":
@@ -141,7 +143,7 @@ func reportWriter(format string, a *compliance.Assessment, color bool) (report.W
 			return report.PDF{Compliance: a}, nil
 		}
 	}
-	return report.New(format, report.Options{Color: color, Offer: fix.Offer})
+	return report.New(format, report.Options{Color: color, Offer: fix.Offer, Brief: brief})
 }
 
 // tableWithCompliance writes the table, then the compliance assessment.

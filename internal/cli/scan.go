@@ -78,6 +78,7 @@ unless you add --allow-public. --exclude always wins.`,
 	fl.StringVarP(&f.output, "output", "o", "", "write the result to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
 	addRunFlags(fl, &f.outputFlags)
+	addBriefFlag(fl, &f.brief)
 	fl.StringSliceVar(&f.tlsCA, "tls-ca", nil, "PEM file of extra trusted root certificates (repeatable)")
 	fl.Float64Var(&f.rate, "rate", 0, "at most this many new connections per second (0: no cap)")
 	fl.IntVar(&f.concurrency, "concurrency", 4096, "at most this many sockets open at once")

@@ -91,13 +91,6 @@ func TestParsePasswd(t *testing.T) {
 	if len(got) != 2 || got[0] != "root" || got[33] != "www-data" {
 		t.Errorf("ParsePasswd = %v", got)
 	}
-	b, err := os.ReadFile("/etc/passwd")
-	if err != nil {
-		t.Skip(err)
-	}
-	if ParsePasswd(b)[0] != "root" {
-		t.Error("uid 0 is not root in this machine's /etc/passwd")
-	}
 }
 
 // hidden is a Target that hides Local's direct access, so the remote code

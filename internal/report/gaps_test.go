@@ -63,3 +63,24 @@ func TestEveryFormatSaysWhoRanIt(t *testing.T) {
 		}
 	}
 }
+
+// TestPDFHyphensAreHyphens: text copied out of the PDF has the hyphens
+// the evidence has (U+002D), so commands and algorithm names paste as
+// they are.
+func TestPDFHyphensAreHyphens(t *testing.T) {
+	var b bytes.Buffer
+	if err := (PDF{}).Write(&b, fixture()); err != nil {
+		t.Fatal(err)
+	}
+	text := pdfText(t, b.Bytes())
+	for _, want := range []string{"3des-cbc, aes128-cbc", "ssh.cipher.weak", "127.0.2.10-14"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF's text lacks %q", want)
+		}
+	}
+	for _, r := range []rune{'\u2010', '\u2011', '\u00ad', '\u2212'} {
+		if strings.ContainsRune(text, r) {
+			t.Errorf("the PDF's text holds %U where a hyphen was written", r)
+		}
+	}
+}

@@ -142,7 +142,20 @@ func TestHTMLInChromium(t *testing.T) {
 	run("print media", err)
 	printShot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	run("print screenshot", err)
-	for name, b := range map[string][]byte{"report.png": shot, "report-print.png": printShot} {
+	// On a phone-sized window (420 px) the level scale fits: no box of it
+	// reaches past the window's right edge.
+	_, err = chromedp.Call(bctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "screen"})
+	run("screen media", err)
+	_, err = chromedp.Call(bctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 420, Height: 800, DeviceScaleFactor: 1, Mobile: true})
+	run("narrow window", err)
+	overflow, err := chromedp.Run(bctx, chromedp.Evaluate[float64](`Math.max(...[...document.querySelectorAll(".scale div")].map(d => d.getBoundingClientRect().right)) - window.innerWidth`))
+	run("scale width", err)
+	if overflow > 0 {
+		t.Errorf("in a 420 px window the level scale reaches %.0f px past the right edge", overflow)
+	}
+	narrowShot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	run("narrow screenshot", err)
+	for name, b := range map[string][]byte{"report.png": shot, "report-print.png": printShot, "report-420.png": narrowShot} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -26,6 +26,8 @@ type Options struct {
 	// ServiceFor); the table then promises the fix under each such
 	// finding, and only there.
 	Offer func(f finding.Finding, svc *facts.Service) bool
+	// Brief makes the table one line per finding.
+	Brief bool
 }
 
 // ServiceFor is what a document saw on a finding's port: the service the

@@ -24,6 +24,8 @@ type Table struct {
 	// Offer, when set, tells whether `vigil fix` has an applier for a
 	// finding on the service seen on its port (see Options.Offer).
 	Offer func(f finding.Finding, svc *facts.Service) bool
+	// Brief writes the level and one line per finding, worst first.
+	Brief bool
 }
 
 // ANSI styles.
@@ -88,6 +90,10 @@ func safeLines(s string) string {
 func (t Table) Write(w io.Writer, doc *result.Document) error {
 	ew := &textout.Writer{W: w}
 	defer t.footer(ew, doc)
+	if t.Brief {
+		t.brief(ew, doc)
+		return ew.Err
+	}
 	if doc.HostAudit != nil {
 		t.hostAudit(ew, doc)
 		return ew.Err
@@ -335,6 +341,36 @@ func (t Table) header(ew *textout.Writer, doc *result.Document) {
 		t.gaps(ew, doc.NotExamined)
 		ew.Printf("\n")
 	}
+}
+
+// brief writes the header and one line per finding: severity, place,
+// check, title and the finding's id, worst first.
+func (t Table) brief(ew *textout.Writer, doc *result.Document) {
+	t.header(ew, doc)
+	fs := append([]finding.Finding(nil), doc.Findings...)
+	finding.Sort(fs)
+	tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)
+	for _, f := range fs {
+		where := f.Host
+		if f.Port != 0 {
+			where = fmt.Sprintf("%s:%d/%s", f.Host, f.Port, f.Transport)
+		}
+		title := safe(f.Title)
+		if f.Accepted != nil {
+			title += " (accepted until " + safe(f.Accepted.Until) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.style(strings.ToUpper(f.Severity.String()), severityStyle(f.Severity)),
+			safe(where), safe(f.Check), title, t.style(safe(f.ID), dim))
+	}
+	_ = tw.Flush()
+	gaps := len(doc.NotExamined)
+	for _, h := range doc.Hosts {
+		gaps += len(h.NotExamined)
+	}
+	if gaps > 0 {
+		ew.Printf("%s\n", t.style(fmt.Sprintf("%d thing(s) not examined: the full table (without --brief) lists them.", gaps), yellow))
+	}
+	ew.Printf("\n")
 }
 
 // footer says who ran it, from where, with what.
