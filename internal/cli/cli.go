@@ -120,18 +120,17 @@ func Execute(ctx context.Context, version string, args []string, stdin io.Reader
 	}
 	var xe *exitError
 	code := ExitError
+	hint := ""
 	if errors.As(err, &xe) {
 		code = xe.code
 		if xe.err == nil {
 			return code
 		}
 	} else if isFlagError(err) {
-		code = ExitUsage
+		// cobra's own words name the flag but not what to do.
+		code, hint = ExitUsage, " (vigil --help lists the commands and flags)"
 	}
-	fmt.Fprintf(stderr, "vigil: %v\n", err)
-	if code == ExitUsage {
-		fmt.Fprintln(stderr, "Run 'vigil --help' for usage.")
-	}
+	fmt.Fprintf(stderr, "vigil: %v%s\n", err, hint)
 	return code
 }
 

@@ -79,17 +79,17 @@ func (s *scanSource) load(ctx context.Context, ref string) (*result.Document, er
 		s.usedStd = true
 		doc, err := result.Read(s.stdin)
 		if err != nil {
-			return nil, fmt.Errorf("standard input: %w", err)
+			return nil, usageError("standard input: %v", err)
 		}
 		return doc, nil
 	}
 	fi, statErr := os.Stat(ref)
 	if statErr == nil || strings.HasSuffix(strings.ToLower(ref), ".json") || strings.ContainsRune(ref, os.PathSeparator) {
 		if statErr != nil {
-			return nil, fmt.Errorf("cannot read the scan file: %w", statErr)
+			return nil, usageError("cannot read the scan file: %v", statErr)
 		}
 		if !fi.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s is not a scan file", ref)
+			return nil, usageError("%s is not a scan file", ref)
 		}
 		fh, err := os.Open(ref)
 		if err != nil {
@@ -97,6 +97,9 @@ func (s *scanSource) load(ctx context.Context, ref string) (*result.Document, er
 		}
 		defer fh.Close()
 		doc, err := result.Read(fh)
+		if errors.Is(err, result.ErrInvalid) {
+			return nil, usageError("%s: %v", ref, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ref, err)
 		}

@@ -138,7 +138,10 @@ func dialHost(ctx context.Context, f *hostFlags) (*hostaudit.SSH, error) {
 		if set.Len() == 0 {
 			return nil, fmt.Errorf("--ssh %s: %s has no address", f.ssh, host)
 		}
-		addr = set.Hosts[0].Addr
+		for h := range set.Hosts() {
+			addr = h.Addr
+			break
+		}
 	}
 	d, err := dialer.New(dialer.Config{Concurrency: 4, Timeout: f.timeout}, func(a netip.Addr) bool { return a == addr.Unmap() })
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
@@ -115,12 +116,6 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 	if err != nil {
 		return err
 	}
-	out, err := newSink(e, &f.outputFlags)
-	if err != nil {
-		return err
-	}
-	defer out.Close()
-
 	bar := progress.New(e.stderr, isTerminal(e.stderr) && !f.verbose)
 	cfg := engine.Config{
 		Targets:  targets,
@@ -145,6 +140,14 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		}),
 		Log: logger(e.stderr, f.verbose),
 	}
+	if err := cfg.Validate(); err != nil {
+		return usageError("%v", err)
+	}
+	out, err := newSink(e, &f.outputFlags)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
 	if !f.noStore {
 		cfg.HostAudits = recentHostAudits(cmd.Context(), f.db, cfg.Log)
 		cfg.Here = hostaudit.Here(cmd.Context())
@@ -152,6 +155,9 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 	cfg.Accepted = acceptancesInForce(cmd.Context(), f.db, cfg.Log)
 	doc, err := engine.Run(cmd.Context(), cfg)
 	bar.Clear()
+	if errors.Is(err, scope.ErrBadTarget) {
+		return &exitError{code: ExitUsage, err: err}
+	}
 	if err != nil {
 		return err
 	}
@@ -163,11 +169,8 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 // none or the store cannot be read (the scan then rates at most level 4,
 // as a network scan alone must).
 func recentHostAudits(ctx context.Context, dsn string, log *slog.Logger) []*result.Document {
-	st, err := openStoreRead(ctx, dsn)
-	if err != nil {
-		if !errors.Is(err, store.ErrNoStore) {
-			log.Warn("cannot read host audits from the store; no host can reach level 5", "err", err)
-		}
+	st := storeToRead(ctx, dsn, log, "cannot read host audits from the store; no host can reach level 5")
+	if st == nil {
 		return nil
 	}
 	defer st.Close()
@@ -179,14 +182,26 @@ func recentHostAudits(ctx context.Context, dsn string, log *slog.Logger) []*resu
 	return audits
 }
 
+// storeToRead opens the store a scan or audit is about to write, to read
+// what it holds already; nil, and a warning unless the store simply does
+// not exist yet (the result will create it), when it cannot be read.
+func storeToRead(ctx context.Context, dsn string, log *slog.Logger, warning string) *store.Store {
+	st, err := store.OpenExisting(ctx, dsn)
+	if err == nil {
+		return st
+	}
+	if _, statErr := os.Stat(dsn); errors.Is(err, store.ErrNoStore) || errors.Is(err, store.ErrBadDSN) && !strings.Contains(dsn, "://") && errors.Is(statErr, fs.ErrNotExist) {
+		return nil
+	}
+	log.Warn(warning, "err", err)
+	return nil
+}
+
 // acceptancesInForce returns the risk acceptances that hold now, from the
 // store; none when there is no store (a warning when it cannot be read).
 func acceptancesInForce(ctx context.Context, dsn string, log *slog.Logger) map[string]finding.Acceptance {
-	st, err := openStoreRead(ctx, dsn)
-	if err != nil {
-		if !errors.Is(err, store.ErrNoStore) {
-			log.Warn("cannot read the accepted risks from the store; every finding counts", "err", err)
-		}
+	st := storeToRead(ctx, dsn, log, "cannot read the accepted risks from the store; every finding counts")
+	if st == nil {
 		return nil
 	}
 	defer st.Close()

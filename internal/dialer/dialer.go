@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -43,8 +44,8 @@ type Config struct {
 // Validate reports a configuration that cannot work.
 func (c Config) Validate() error {
 	switch {
-	case c.Rate < 0:
-		return fmt.Errorf("--rate %v: must be zero (no cap) or positive", c.Rate)
+	case c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0):
+		return fmt.Errorf("--rate %v: give a number of connections per second, or 0 for no cap", c.Rate)
 	case c.Concurrency < 1:
 		return fmt.Errorf("--concurrency %d: must be at least 1", c.Concurrency)
 	case c.Timeout <= 0:

@@ -293,6 +293,9 @@ func (c *comparer) hostNotReached(f finding.Finding, set func(Status, string, ..
 	if _, ok := c.b.hosts[f.Host]; ok {
 		return set(StatusNotRechecked, "%s answered nothing to scan B: it may be down, unreachable or filtered", f.Host)
 	}
+	if n := c.b.doc.QuietHosts; n > 0 {
+		return set(StatusNotRechecked, "scan B did not list %s: it may be one of the %d hosts it only counted (no open port), or down or unreachable", f.Host, n)
+	}
 	if result.SameTargets(c.a.doc.Targets, c.b.doc.Targets) {
 		return set(StatusNotRechecked, "scan B did not find %s: it may be down or unreachable", f.Host)
 	}

@@ -71,6 +71,9 @@ type Config struct {
 	Progress func(Progress)
 	// Log receives debug and warning messages; nil discards them.
 	Log *slog.Logger
+
+	// batch and maxQuiet replace batchHosts and maxQuiet when set (tests).
+	batch, maxQuiet int
 }
 
 // Progress is a snapshot of the scan's advance within one phase.
@@ -91,7 +94,7 @@ func (c Config) Validate() error {
 		return errors.New("no ports to scan: give -p and/or --udp-ports")
 	}
 	if c.MinTimeout <= 0 || c.MinTimeout > c.Dial.Timeout {
-		return fmt.Errorf("minimum timeout %v must be positive and at most --timeout %v", c.MinTimeout, c.Dial.Timeout)
+		return fmt.Errorf("--min-timeout %v: must be positive and at most --timeout (%v)", c.MinTimeout, c.Dial.Timeout)
 	}
 	return nil
 }
@@ -131,10 +134,6 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	if err != nil {
 		return nil, err
 	}
-	addrs := make([]netip.Addr, len(set.Hosts))
-	for i, h := range set.Hosts {
-		addrs[i] = h.Addr
-	}
 	progress := func(phase string) func(done, total int64) {
 		return func(done, total int64) {
 			if cfg.Progress != nil {
@@ -142,15 +141,7 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			}
 		}
 	}
-
-	hosts := make([]facts.Host, len(set.Hosts))
-	rtts := make([]time.Duration, len(set.Hosts))
-	up := make([]bool, len(set.Hosts))
-	for i, h := range set.Hosts {
-		hosts[i] = facts.Host{Address: h.Addr.String(), Names: h.Names, Services: []facts.Service{}}
-		up[i] = true
-	}
-	cfg.Log.Debug("scope expanded", "hosts", len(set.Hosts), "tcp_ports", len(cfg.Ports), "udp_ports", len(cfg.UDPPorts))
+	cfg.Log.Debug("scope expanded", "hosts", set.Len(), "tcp_ports", len(cfg.Ports), "udp_ports", len(cfg.UDPPorts))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var pipe *pipeline
@@ -161,75 +152,125 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			pipe.wg.Wait()
 		}()
 	}
+
+	// The targets are swept batchHosts at a time: only the hosts that
+	// answer are kept, so memory follows what was found, not the size of
+	// the target set.
 	phase := time.Now()
-	if len(cfg.Ports) > 0 {
-		pcfg := portscan.Config{
-			Ports: cfg.Ports, MinTimeout: cfg.MinTimeout, MaxTimeout: cfg.Dial.Timeout,
-			Retries: 1, Discovery: cfg.Discovery,
+	live := map[netip.Addr]*facts.Host{}
+	quiet := quietHosts{limit: cmp.Or(cfg.maxQuiet, maxQuiet), keep: func(a netip.Addr) bool { return latestCovering(cfg.HostAudits, a.String(), cfg.Here) != nil }}
+	var order []netip.Addr
+	sweep := &sweepProgress{report: progress("ports"), pending: int64(set.Len()) * int64(len(cfg.Ports))}
+	size := cmp.Or(cfg.batch, batchHosts)
+	batch := make([]netip.Addr, 0, min(set.Len(), size))
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		defer func() { batch = batch[:0] }()
+		rtts := map[netip.Addr]time.Duration{}
+		if len(cfg.Ports) > 0 {
+			pcfg := portscan.Config{
+				Ports: cfg.Ports, MinTimeout: cfg.MinTimeout, MaxTimeout: cfg.Dial.Timeout,
+				Retries: 1, Discovery: cfg.Discovery && set.Len() > 1,
+			}
+			if pipe != nil {
+				pcfg.Found = pipe.addTCP
+			}
+			res, err := portscan.Scan(ctx, d, batch, pcfg, sweep.batch(int64(len(batch))*int64(len(cfg.Ports))))
+			if err != nil {
+				return err
+			}
+			for _, r := range res {
+				cfg.Log.Debug("ports scanned", "host", r.Addr, "up", r.Up, "rtt", r.RTT,
+					"open", len(r.Open), "closed", r.Closed, "filtered", r.Filtered)
+				if !r.Up {
+					continue // found down by discovery: left out
+				}
+				if len(r.Open) == 0 && quiet.full(r.Addr) {
+					rtts[r.Addr] = r.RTT // UDP may still find a service on it
+					continue
+				}
+				h := &facts.Host{Address: r.Addr.String(), Names: set.Host(r.Addr).Names, Services: []facts.Service{},
+					Ports: facts.PortCounts{Open: len(r.Open), Closed: r.Closed, Filtered: r.Filtered}}
+				if pipe == nil {
+					for _, p := range r.Open {
+						h.Services = append(h.Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown,
+							Details: map[string]string{facts.DetailUnexamined: "not probed (--ports-only)"}})
+					}
+				}
+				live[r.Addr], rtts[r.Addr] = h, r.RTT
+				order = append(order, r.Addr)
+			}
+		} else {
+			for _, a := range batch {
+				live[a] = &facts.Host{Address: a.String(), Names: set.Host(a).Names, Services: []facts.Service{}}
+				order = append(order, a)
+			}
 		}
 		if pipe != nil {
-			pcfg.Found = pipe.addTCP
-		}
-		res, err := portscan.Scan(ctx, d, addrs, pcfg, progress("ports"))
-		if err != nil {
-			return nil, err
-		}
-		for i, r := range res {
-			up[i] = r.Up
-			rtts[i] = r.RTT
-			hosts[i].Ports = facts.PortCounts{Open: len(r.Open), Closed: r.Closed, Filtered: r.Filtered}
-			if pipe == nil {
-				for _, p := range r.Open {
-					hosts[i].Services = append(hosts[i].Services, facts.Service{Port: int(p), Transport: facts.TCP, Name: facts.Unknown,
-						Details: map[string]string{facts.DetailUnexamined: "not probed (--ports-only)"}})
+			for _, a := range batch {
+				if _, up := rtts[a]; up || len(cfg.Ports) == 0 {
+					for _, p := range cfg.UDPPorts {
+						pipe.addUDP(a, p, rtts[a])
+					}
 				}
 			}
-			cfg.Log.Debug("ports scanned", "host", hosts[i].Address, "up", r.Up, "rtt", r.RTT,
-				"open", len(r.Open), "closed", r.Closed, "filtered", r.Filtered)
 		}
-		cfg.Log.Debug("phase done", "phase", "ports", "took", time.Since(phase))
+		return nil
 	}
+	for h := range set.Hosts() {
+		batch = append(batch, h.Addr)
+		if len(batch) == size {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	cfg.Log.Debug("phase done", "phase", "ports", "took", time.Since(phase))
 	if pipe != nil {
 		phase = time.Now()
-		for i := range hosts {
-			if up[i] {
-				for _, p := range cfg.UDPPorts {
-					pipe.addUDP(i, p, rtts[i])
-				}
-			}
-		}
 		for _, f := range pipe.wait(progress("services")) {
-			hosts[f.host].Services = append(hosts[f.host].Services, f.svc)
+			h := live[f.host]
+			if h == nil {
+				// A host counted as quiet showed a UDP service after all.
+				quiet.count--
+				h = &facts.Host{Address: f.host.String(), Names: set.Host(f.host).Names, Services: []facts.Service{}}
+				live[f.host] = h
+				order = append(order, f.host)
+			}
+			h.Services = append(h.Services, f.svc)
 			if f.svc.Transport == facts.UDP {
-				hosts[f.host].Ports.Open++
+				h.Ports.Open++
 			}
 		}
 		cfg.Log.Debug("phase done", "phase", "services", "took", time.Since(phase))
 	}
 
-	var live []facts.Host
-	for i, h := range hosts {
-		// Hosts found down by discovery are left out; so are hosts of a
-		// multi-host scan that showed nothing at all.
-		if !up[i] {
-			continue
-		}
+	slices.SortFunc(order, netip.Addr.Compare)
+	hosts := make([]facts.Host, 0, len(order))
+	for _, a := range order {
+		h := live[a]
 		slices.SortFunc(h.Services, func(a, b facts.Service) int {
 			if a.Transport != b.Transport {
 				return cmp.Compare(a.Transport, b.Transport)
 			}
 			return a.Port - b.Port
 		})
-		live = append(live, h)
+		hosts = append(hosts, *h)
 	}
+	live = nil
 	finished := time.Now()
-	findings := check.JudgeScan(live, check.Scope{Now: finished, Untrusted: cfg.Untrusted})
+	findings := check.JudgeScan(hosts, check.Scope{Now: finished, Untrusted: cfg.Untrusted})
 	audited := map[string]time.Time{}
 	seen := map[string]bool{}
 	for _, f := range findings {
 		seen[f.ID] = true
 	}
-	for _, h := range live {
+	for _, h := range hosts {
 		audit := latestCovering(cfg.HostAudits, h.Address, cfg.Here)
 		if audit == nil {
 			continue
@@ -243,8 +284,9 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 		}
 	}
 	finding.Accept(findings, cfg.Accepted, finished)
-	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, live, findings, audited)
+	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, hosts, findings, audited)
 	doc.Ports = cfg.PortSpec
+	doc.QuietHosts = quiet.count
 	if !cfg.PortsOnly && len(cfg.UDPPorts) == 0 {
 		doc.NoteGap(result.Gap{What: "UDP was not probed (--udp-ports was empty): DNS, NTP and SNMP services were not looked for"})
 	}
@@ -262,7 +304,7 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	doc.Untrusted = cfg.Untrusted
 	doc.Tool = cfg.Tool
 	run := cfg.Run
-	run.Scanner.Addresses = sources(d, live)
+	run.Scanner.Addresses = sources(d, hosts)
 	doc.Run = &run
 	doc.Done()
 	return doc, nil
@@ -288,6 +330,53 @@ func sources(d *dialer.Dialer, hosts []facts.Host) []string {
 		}
 	}
 	return out
+}
+
+// batchHosts is how many target addresses one sweep takes at a time.
+const batchHosts = 4096
+
+// maxQuiet is how many hosts that answered with no open port a document
+// lists one by one; past it they are only counted, so that a sweep of a
+// large range holds state for what it found, not for every address that
+// refused a connection.
+const maxQuiet = 65536
+
+// quietHosts decides which hosts with no open TCP port are listed.
+type quietHosts struct {
+	limit, listed, count int
+	// keep reports a host that is listed whatever the count: one a host
+	// audit speaks for, whose carried findings must reach the document.
+	keep func(netip.Addr) bool
+}
+
+// full reports whether the quiet host a goes unlisted (and counts it).
+func (q *quietHosts) full(a netip.Addr) bool {
+	if q.listed < q.limit || q.keep(a) {
+		q.listed++
+		return false
+	}
+	q.count++
+	return true
+}
+
+// sweepProgress reports the sweep of all batches as one: done counts what
+// finished batches and the current one probed; the total is every host of
+// the set on every port, until discovery leaves hosts out.
+type sweepProgress struct {
+	report        func(done, total int64)
+	done, pending int64 // probes of finished batches; of batches not begun
+}
+
+// batch returns the progress function of the next batch of n probes.
+func (s *sweepProgress) batch(n int64) portscan.Progress {
+	s.pending -= n
+	base := s.done
+	return func(done, total int64) {
+		s.report(base+done, base+total+s.pending)
+		if done == total {
+			s.done = base + total
+		}
+	}
 }
 
 // latestCovering returns the newest host audit that speaks for addr.

@@ -32,14 +32,13 @@ type pipeline struct {
 	d        *dialer.Dialer
 	cfg      Config
 	set      *scope.Set
-	index    map[netip.Addr]int
 	identify chan struct{} // identifications at once, all hosts
 	audit    chan struct{} // services audited at once
 	wg       sync.WaitGroup
 
 	mu          sync.Mutex
 	found       []found
-	hosts       map[int]*hostWork
+	hosts       map[netip.Addr]*hostWork
 	done, total int64
 	progress    func(done, total int64)
 }
@@ -66,7 +65,7 @@ type hostWork struct {
 
 // found is one service and the host it runs on.
 type found struct {
-	host int
+	host netip.Addr
 	svc  facts.Service
 	rtt  time.Duration
 }
@@ -74,13 +73,9 @@ type found struct {
 func newPipeline(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.Set) *pipeline {
 	p := &pipeline{
 		ctx: ctx, d: d, cfg: cfg, set: set,
-		index:    make(map[netip.Addr]int, len(set.Hosts)),
 		identify: make(chan struct{}, identifyParallelism(cfg)),
 		audit:    make(chan struct{}, max(1, min(cfg.Dial.Concurrency/32, 16))),
-		hosts:    map[int]*hostWork{},
-	}
-	for i, h := range set.Hosts {
-		p.index[h.Addr] = i
+		hosts:    map[netip.Addr]*hostWork{},
 	}
 	return p
 }
@@ -88,8 +83,8 @@ func newPipeline(ctx context.Context, d *dialer.Dialer, cfg Config, set *scope.S
 // addTCP queues the open TCP port addr for identification and audits. It
 // never blocks: the port scan calls it from its probe loops.
 func (p *pipeline) addTCP(addr netip.AddrPort, rtt time.Duration) {
-	host, ok := p.index[addr.Addr()]
-	if !ok {
+	host := addr.Addr()
+	if !p.set.Contains(host) {
 		return
 	}
 	p.mu.Lock()
@@ -110,8 +105,8 @@ func (p *pipeline) addTCP(addr netip.AddrPort, rtt time.Duration) {
 }
 
 // work identifies the queued ports of one host until none is left.
-func (p *pipeline) work(host int, w *hostWork) {
-	addr := p.set.Hosts[host].Addr
+func (p *pipeline) work(host netip.Addr, w *hostWork) {
+	addr := host
 	for {
 		p.mu.Lock()
 		if len(w.queue) == 0 {
@@ -146,15 +141,15 @@ func (p *pipeline) work(host int, w *hostWork) {
 }
 
 // addUDP queues a UDP port: probed, and audited when it answers.
-func (p *pipeline) addUDP(host int, port uint16, rtt time.Duration) {
+func (p *pipeline) addUDP(host netip.Addr, port uint16, rtt time.Duration) {
 	p.mu.Lock()
 	p.total++
 	p.mu.Unlock()
 	p.wg.Go(func() {
-		addr := netip.AddrPortFrom(p.set.Hosts[host].Addr, port)
+		addr := netip.AddrPortFrom(host, port)
 		var s facts.Service
 		var ok bool
-		p.limited(p.identify, func() { s, ok = identify.UDP(p.ctx, p.d, addr, identifyOptions(p.cfg, p.set.Hosts[host], rtt)) })
+		p.limited(p.identify, func() { s, ok = identify.UDP(p.ctx, p.d, addr, identifyOptions(p.cfg, p.set.Host(host), rtt)) })
 		if ok {
 			p.audited(host, addr, &s, rtt)
 			p.record(found{host, s, rtt})
@@ -169,7 +164,7 @@ func (p *pipeline) addUDP(host int, port uint16, rtt time.Duration) {
 // tcp identifies a TCP port, once more with three times the patience when
 // it comes out unnamed (unless its host looks like a tarpit), then audits
 // what answered.
-func (p *pipeline) tcp(host int, w *hostWork, addr netip.AddrPort, rtt time.Duration) {
+func (p *pipeline) tcp(host netip.Addr, w *hostWork, addr netip.AddrPort, rtt time.Duration) {
 	s := p.identifyTCP(host, addr, rtt, 1)
 	if s.Name == facts.Unknown {
 		p.mu.Lock()
@@ -197,8 +192,8 @@ func (p *pipeline) tcp(host int, w *hostWork, addr netip.AddrPort, rtt time.Dura
 
 // identifyTCP identifies one TCP port with patience times the usual
 // timeouts, within the identification slots.
-func (p *pipeline) identifyTCP(host int, addr netip.AddrPort, rtt time.Duration, patience time.Duration) facts.Service {
-	opt := identifyOptions(p.cfg, p.set.Hosts[host], rtt)
+func (p *pipeline) identifyTCP(host netip.Addr, addr netip.AddrPort, rtt time.Duration, patience time.Duration) facts.Service {
+	opt := identifyOptions(p.cfg, p.set.Host(host), rtt)
 	opt.Timeout *= patience
 	opt.BannerWait *= patience
 	s := facts.Service{Port: int(addr.Port()), Transport: facts.TCP, Name: facts.Unknown}
@@ -215,8 +210,8 @@ func (p *pipeline) record(f found) {
 }
 
 // audited runs the audits that apply to s, within the audit slots.
-func (p *pipeline) audited(host int, addr netip.AddrPort, s *facts.Service, rtt time.Duration) {
-	p.limited(p.audit, func() { auditService(p.ctx, newAuditEnv(p.d, p.cfg, p.set.Hosts[host], rtt), addr, s) })
+func (p *pipeline) audited(host netip.Addr, addr netip.AddrPort, s *facts.Service, rtt time.Duration) {
+	p.limited(p.audit, func() { auditService(p.ctx, newAuditEnv(p.d, p.cfg, p.set.Host(host), rtt), addr, s) })
 }
 
 // limited runs f once a slot of sem is free; not at all when cancelled.

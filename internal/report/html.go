@@ -165,6 +165,7 @@ func newView(doc *result.Document, a *compliance.Assessment) *view {
 	for _, f := range fs {
 		byHost[f.Host] = append(byHost[f.Host], f)
 	}
+	v.Quiet = doc.QuietHosts
 	for _, h := range doc.Hosts {
 		v.OpenPorts += len(h.Services)
 		hf := byHost[h.Address]

@@ -104,7 +104,7 @@ func (t Table) Write(w io.Writer, doc *result.Document) error {
 	for _, f := range doc.Findings {
 		byHost[f.Host] = append(byHost[f.Host], f)
 	}
-	quiet := 0
+	quiet := doc.QuietHosts
 	for _, h := range doc.Hosts {
 		fs := byHost[h.Address]
 		delete(byHost, h.Address)

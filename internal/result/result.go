@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -65,6 +66,9 @@ type Document struct {
 	// (UDP not probed, a probe switched off by an option); each host's
 	// own gaps are in its NotExamined.
 	NotExamined []Gap `json:"not_examined,omitempty"`
+	// QuietHosts counts hosts that answered with no open port but are not
+	// listed: a scan lists the first 65,536 such hosts and counts the rest.
+	QuietHosts int `json:"quiet_hosts,omitempty"`
 }
 
 // KindHost marks a document written by a host audit.
@@ -293,15 +297,24 @@ func (d *Document) Write(w io.Writer) error {
 	return enc.Encode(d)
 }
 
-// Read decodes a document and checks its schema tag.
+// Read decodes a document and validates it (see Validate).
 func Read(r io.Reader) (*Document, error) {
 	var d Document
 	dec := json.NewDecoder(io.LimitReader(r, 1<<30))
-	if err := dec.Decode(&d); err != nil {
-		return nil, fmt.Errorf("not a vigil scan result: %w", err)
+	if err := dec.Decode(&d); errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: it is empty", ErrInvalid)
+	} else if err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			if te.Field == "" {
+				return nil, fmt.Errorf("%w: it is a JSON %s, not an object", ErrInvalid, te.Value)
+			}
+			return nil, fmt.Errorf("%w: %s holds a JSON %s, which does not belong there", ErrInvalid, te.Field, te.Value)
+		}
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if d.Schema != Schema {
-		return nil, fmt.Errorf("not a vigil scan result: schema is %q, want %q", d.Schema, Schema)
+	if err := d.Validate(); err != nil {
+		return nil, err
 	}
 	return &d, nil
 }

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"math/big"
 	"net/netip"
 	"os"
@@ -43,16 +44,40 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// ErrBadTarget is wrapped by every error that says a target expression,
+// an exclusion or a target file is wrong: a mistake of the user's, not of
+// the network.
+var ErrBadTarget = errors.New("bad target")
+
+// targetError is a mistake in the targets: it Is ErrBadTarget, and says
+// only what the mistake is.
+type targetError struct{ err error }
+
+func (e targetError) Error() string        { return e.err.Error() }
+func (e targetError) Unwrap() error        { return e.err }
+func (e targetError) Is(target error) bool { return target == ErrBadTarget }
+
+// badTarget returns a targetError formatted as fmt.Errorf does.
+func badTarget(format string, args ...any) error {
+	return targetError{fmt.Errorf(format, args...)}
+}
+
+// maxLine caps a line of a target file.
+const maxLine = 64 << 10
+
 // Host is one address to scan and the names it was given by.
 type Host struct {
 	Addr  netip.Addr
 	Names []string
 }
 
-// Set is an expanded, de-duplicated target set in address order.
+// Set is an expanded, de-duplicated target set. It holds address ranges,
+// never one entry per address: a /8 costs a few bytes until a scan walks
+// it, host by host, in address order.
 type Set struct {
-	Hosts []Host
-	index map[netip.Addr]int
+	ranges []addrRange // sorted, disjoint, exclusions cut out
+	names  map[netip.Addr][]string
+	n      int
 }
 
 // Contains reports whether a is in the set (IPv4-mapped IPv6 counts as IPv4).
@@ -60,99 +85,185 @@ func (s *Set) Contains(a netip.Addr) bool {
 	if s == nil {
 		return false
 	}
-	_, ok := s.index[a.Unmap()]
-	return ok
+	a = a.Unmap()
+	// The first range that ends at or after a.
+	i, _ := slices.BinarySearchFunc(s.ranges, a, func(r addrRange, a netip.Addr) int { return compareAddr(r.to, a) })
+	return i < len(s.ranges) && s.ranges[i].contains(a)
 }
 
 // Len returns the number of hosts.
-func (s *Set) Len() int { return len(s.Hosts) }
+func (s *Set) Len() int {
+	if s == nil {
+		return 0
+	}
+	return s.n
+}
+
+// Hosts yields the hosts in address order, with the names they were given.
+func (s *Set) Hosts() iter.Seq[Host] {
+	return func(yield func(Host) bool) {
+		if s == nil {
+			return
+		}
+		for _, r := range s.ranges {
+			for a := r.from; ; a = a.Next() {
+				if !yield(Host{Addr: a, Names: s.names[a]}) {
+					return
+				}
+				if a == r.to {
+					break
+				}
+			}
+		}
+	}
+}
+
+// Host returns the host of address a, with its names.
+func (s *Set) Host(a netip.Addr) Host {
+	a = a.Unmap()
+	return Host{Addr: a, Names: s.names[a]}
+}
+
+// compareAddr orders addresses with every IPv4 one before every IPv6 one.
+func compareAddr(a, b netip.Addr) int {
+	if a.BitLen() != b.BitLen() {
+		return a.BitLen() - b.BitLen()
+	}
+	return a.Compare(b)
+}
+
+// normalise sorts ranges and merges those that overlap or touch.
+func normalise(rs []addrRange) []addrRange {
+	slices.SortFunc(rs, func(a, b addrRange) int { return compareAddr(a.from, b.from) })
+	var out []addrRange
+	for _, r := range rs {
+		if n := len(out); n > 0 && out[n-1].to.BitLen() == r.from.BitLen() &&
+			(compareAddr(r.from, out[n-1].to) <= 0 || out[n-1].to.Next() == r.from) {
+			if compareAddr(r.to, out[n-1].to) > 0 {
+				out[n-1].to = r.to
+			}
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// sizeOf counts the addresses of disjoint ranges.
+func sizeOf(rs []addrRange) *big.Int {
+	n := new(big.Int)
+	for _, r := range rs {
+		n.Add(n, r.size())
+	}
+	return n
+}
+
+// subtract removes the ranges ex from the ranges rs.
+func subtract(rs, ex []addrRange) []addrRange {
+	var out []addrRange
+	for _, r := range rs {
+		cur := []addrRange{r}
+		for _, e := range ex {
+			var next []addrRange
+			for _, c := range cur {
+				if c.from.BitLen() != e.from.BitLen() || compareAddr(e.to, c.from) < 0 || compareAddr(c.to, e.from) < 0 {
+					next = append(next, c) // no overlap
+					continue
+				}
+				if compareAddr(c.from, e.from) < 0 {
+					next = append(next, addrRange{c.from, e.from.Prev()})
+				}
+				if compareAddr(e.to, c.to) < 0 {
+					next = append(next, addrRange{e.to.Next(), c.to})
+				}
+			}
+			cur = next
+		}
+		out = append(out, cur...)
+	}
+	return out
+}
 
 // Expand parses targets and excludes and returns the set of addresses to
 // scan. Each expression may be an IPv4 or IPv6 address, a CIDR network, a
 // range ("10.0.0.1-20" or "10.0.0.1-10.0.0.20"), a host name, "@file" (one
 // expression a line, # comments) or several of these separated by commas.
+// Targets are counted as they are read: a set larger than MaxHosts is
+// refused as soon as it is, before the rest is read.
 func Expand(ctx context.Context, cfg Config, targets, excludes []string) (*Set, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if len(targets) == 0 {
-		return nil, errors.New("no targets given")
+		return nil, badTarget("no targets given")
 	}
-	ex := map[netip.Addr]bool{}
-	var exRanges []addrRange
+	var ex []addrRange
 	for _, e := range excludes {
-		items, err := parseAll(ctx, cfg, e)
+		items, err := parseAll(ctx, cfg, e, nil)
 		if err != nil {
 			return nil, fmt.Errorf("--exclude: %w", err)
 		}
 		for _, it := range items {
-			if it.name != "" || it.r.from == it.r.to {
-				// Names and single addresses go in the map; ranges stay ranges
-				// so a huge exclusion costs nothing.
-				for _, a := range it.addrs() {
-					ex[a] = true
-				}
-				continue
-			}
-			exRanges = append(exRanges, it.r)
+			ex = append(ex, it.ranges()...)
 		}
 	}
-	excluded := func(a netip.Addr) bool {
-		if ex[a] {
-			return true
-		}
-		for _, r := range exRanges {
-			if r.contains(a) {
-				return true
-			}
-		}
-		return false
-	}
+	ex = normalise(ex)
 
-	var items []item
-	total := new(big.Int)
+	var rs []addrRange
+	names := map[netip.Addr][]string{}
+	total := new(big.Int) // at least the number of addresses in rs
+	limit := big.NewInt(int64(cfg.MaxHosts))
+	tooMany := badTarget("the targets hold more than the limit of %d addresses: scan a smaller range, or raise the limit with --max-hosts", cfg.MaxHosts)
+	// Each item is counted and kept as it is parsed, so a file far over the
+	// limit is refused soon after it is, before the rest is read. Overlaps
+	// are merged before a refusal, so a set is never refused for counting
+	// an address twice; merging waits until the ranges doubled, or grew by
+	// an eighth past the limit, so that it costs little per target.
+	clean, next := 0, 4096 // ranges merged last time; when to merge next
+	keep := func(it item) error {
+		if !cfg.AllowPublic {
+			if err := it.checkPrivate(); err != nil {
+				return err
+			}
+		}
+		rs = append(rs, it.ranges()...)
+		for _, a := range it.named {
+			if !slices.Contains(names[a], it.name) {
+				names[a] = append(names[a], it.name)
+			}
+		}
+		total.Add(total, it.size())
+		if len(rs) >= next || total.Cmp(limit) > 0 && len(rs)-clean >= max(1, clean/8) {
+			rs = normalise(rs)
+			total = sizeOf(rs)
+			clean, next = len(rs), max(4096, 2*len(rs))
+			if total.Cmp(limit) > 0 {
+				return tooMany
+			}
+		}
+		return nil
+	}
 	for _, t := range targets {
-		its, err := parseAll(ctx, cfg, t)
-		if err != nil {
+		if _, err := parseAll(ctx, cfg, t, keep); err != nil {
 			return nil, err
 		}
-		for _, it := range its {
-			if !cfg.AllowPublic {
-				if err := it.checkPrivate(); err != nil {
-					return nil, err
-				}
-			}
-			total.Add(total, it.size())
+	}
+	rs = normalise(rs)
+	if sizeOf(rs).Cmp(limit) > 0 {
+		return nil, tooMany
+	}
+	if len(rs) == 0 {
+		return nil, badTarget("no targets (the target list is empty)")
+	}
+	set := &Set{ranges: subtract(rs, ex), names: names}
+	if len(set.ranges) == 0 {
+		return nil, badTarget("every target is excluded: nothing left to scan")
+	}
+	set.n = int(sizeOf(set.ranges).Int64())
+	for a := range names {
+		if !set.Contains(a) {
+			delete(names, a)
 		}
-		items = append(items, its...)
-	}
-	if total.Cmp(big.NewInt(int64(cfg.MaxHosts))) > 0 {
-		return nil, fmt.Errorf("the targets hold %s addresses, more than the limit of %d: scan a smaller range, or raise the limit with --max-hosts", total, cfg.MaxHosts)
-	}
-
-	set := &Set{index: map[netip.Addr]int{}}
-	for _, it := range items {
-		for _, a := range it.addrs() {
-			if excluded(a) {
-				continue
-			}
-			i, ok := set.index[a]
-			if !ok {
-				i = len(set.Hosts)
-				set.index[a] = i
-				set.Hosts = append(set.Hosts, Host{Addr: a})
-			}
-			if it.name != "" && !slices.Contains(set.Hosts[i].Names, it.name) {
-				set.Hosts[i].Names = append(set.Hosts[i].Names, it.name)
-			}
-		}
-	}
-	if len(set.Hosts) == 0 {
-		return nil, errors.New("every target is excluded: nothing left to scan")
-	}
-	slices.SortFunc(set.Hosts, func(a, b Host) int { return a.Addr.Compare(b.Addr) })
-	for i, h := range set.Hosts {
-		set.index[h.Addr] = i
 	}
 	return set, nil
 }
@@ -166,23 +277,22 @@ type item struct {
 	named []netip.Addr
 }
 
-func (it item) addrs() []netip.Addr {
-	if it.name != "" {
-		return it.named
+// ranges returns the item's addresses as ranges.
+func (it item) ranges() []addrRange {
+	if it.name == "" {
+		return []addrRange{it.r}
 	}
-	var out []netip.Addr
-	for a := it.r.from; ; a = a.Next() {
-		out = append(out, a)
-		if a == it.r.to {
-			return out
-		}
+	out := make([]addrRange, len(it.named))
+	for i, a := range it.named {
+		out[i] = addrRange{a, a}
 	}
+	return out
 }
 
 func (it item) checkPrivate() error {
 	check := func(a netip.Addr) error {
 		if !Allowed(a) {
-			return fmt.Errorf("target %q includes %s, which is not a private, loopback or link-local address: vigil scans only your own networks unless you add --allow-public", it.expr, a)
+			return badTarget("target %q includes %s, which is not a private, loopback or link-local address: vigil scans only your own networks unless you add --allow-public", it.expr, a)
 		}
 		return nil
 	}
@@ -232,7 +342,7 @@ func Allowed(a netip.Addr) bool {
 type addrRange struct{ from, to netip.Addr }
 
 func (r addrRange) contains(a netip.Addr) bool {
-	return a.BitLen() == r.from.BitLen() && r.from.Compare(a) <= 0 && a.Compare(r.to) <= 0
+	return a.BitLen() == r.from.BitLen() && compareAddr(r.from, a) <= 0 && compareAddr(a, r.to) <= 0
 }
 
 func (it item) size() *big.Int {
@@ -249,8 +359,10 @@ func (r addrRange) size() *big.Int {
 }
 
 // parseAll parses one command-line argument, which may be a comma-separated
-// list or an @file.
-func parseAll(ctx context.Context, cfg Config, arg string) ([]item, error) {
+// list or an @file, and returns its items; when count is set, each item
+// goes to count as it is parsed instead (count may stop the parse with an
+// error), and none is returned.
+func parseAll(ctx context.Context, cfg Config, arg string, count func(item) error) ([]item, error) {
 	var out []item
 	for _, expr := range strings.Split(arg, ",") {
 		expr = strings.TrimSpace(expr)
@@ -258,7 +370,7 @@ func parseAll(ctx context.Context, cfg Config, arg string) ([]item, error) {
 			continue
 		}
 		if file, ok := strings.CutPrefix(expr, "@"); ok {
-			its, err := parseFile(ctx, cfg, file)
+			its, err := parseFile(ctx, cfg, file, count)
 			if err != nil {
 				return nil, err
 			}
@@ -269,49 +381,65 @@ func parseAll(ctx context.Context, cfg Config, arg string) ([]item, error) {
 		if err != nil {
 			return nil, err
 		}
+		if count != nil {
+			if err := count(it); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		out = append(out, it)
 	}
 	return out, nil
 }
 
-func parseFile(ctx context.Context, cfg Config, path string) ([]item, error) {
+func parseFile(ctx context.Context, cfg Config, path string, count func(item) error) ([]item, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read target file: %w", err)
+		return nil, badTarget("cannot read target file: %w", err)
 	}
 	defer f.Close()
 	var out []item
 	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	line := 0
 	for sc.Scan() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		line++
 		text, _, _ := strings.Cut(sc.Text(), "#")
 		if strings.TrimSpace(text) == "" {
 			continue
 		}
 		if strings.HasPrefix(strings.TrimSpace(text), "@") {
-			return nil, fmt.Errorf("%s:%d: a target file cannot include another (@…)", path, line)
+			return nil, badTarget("%s:%d: a target file cannot include another (@…)", path, line)
 		}
-		its, err := parseAll(ctx, cfg, text)
+		its, err := parseAll(ctx, cfg, text, count)
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
 		}
-		out = append(out, its...)
+		if count == nil {
+			out = append(out, its...) // counted items are kept by count
+		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("cannot read target file %s: %w", path, err)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, badTarget("%s:%d: a line longer than %d KiB: is this a file of targets, one a line?", path, line+1, maxLine>>10)
+		}
+		return nil, badTarget("cannot read target file %s: %w", path, err)
 	}
 	return out, nil
 }
 
 func parseOne(ctx context.Context, cfg Config, expr string) (item, error) {
 	bad := func(format string, args ...any) (item, error) {
-		return item{}, fmt.Errorf("target %q: "+format, append([]any{expr}, args...)...)
+		return item{}, badTarget("target %q: "+format, append([]any{expr}, args...)...)
 	}
 	if strings.Contains(expr, "/") {
 		p, err := netip.ParsePrefix(expr)
 		if err != nil {
-			return bad("not a network in CIDR form (like 10.0.0.0/24 or fd00::/120): %v", err)
+			why := strings.TrimPrefix(err.Error(), fmt.Sprintf("netip.ParsePrefix(%q): ", expr))
+			return bad("not a network in CIDR form (like 10.0.0.0/24 or fd00::/120): %s", why)
 		}
 		if p.Addr().Zone() != "" {
 			return bad("a network cannot carry a zone")
@@ -373,7 +501,7 @@ func usable(a netip.Addr) error {
 
 func parseRange(expr, from, to string) (item, error) {
 	bad := func(format string, args ...any) (item, error) {
-		return item{}, fmt.Errorf("target %q: "+format, append([]any{expr}, args...)...)
+		return item{}, badTarget("target %q: "+format, append([]any{expr}, args...)...)
 	}
 	start, err := netip.ParseAddr(from)
 	if err != nil {

@@ -3,6 +3,7 @@ package scope
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -26,7 +27,7 @@ func (f fakeResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Ad
 
 func addrs(s *Set) []string {
 	var out []string
-	for _, h := range s.Hosts {
+	for h := range s.Hosts() {
 		out = append(out, h.Addr.String())
 	}
 	return out
@@ -128,7 +129,101 @@ func TestNamesAreKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Hosts) != 1 || len(set.Hosts[0].Names) != 1 || set.Hosts[0].Names[0] != "db" {
-		t.Errorf("hosts = %+v, want one host named db", set.Hosts)
+	var hosts []Host
+	for h := range set.Hosts() {
+		hosts = append(hosts, h)
+	}
+	if len(hosts) != 1 || len(hosts[0].Names) != 1 || hosts[0].Names[0] != "db" {
+		t.Errorf("hosts = %+v, want one host named db", hosts)
+	}
+}
+
+// TestUserMistakes: every mistake in the targets is ErrBadTarget (a usage
+// error for the command line) with a message that names it; a huge set is
+// refused before it is read to the end.
+func TestUserMistakes(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.txt")
+	comments := filepath.Join(dir, "comments.txt")
+	long := filepath.Join(dir, "long.txt")
+	million := filepath.Join(dir, "million.txt")
+	os.WriteFile(empty, nil, 0o600)
+	os.WriteFile(comments, []byte("# nothing here\n\n"), 0o600)
+	os.WriteFile(long, []byte("10.0.0.1\n"+strings.Repeat("x", 70<<10)+"\n"), 0o600)
+	var b strings.Builder
+	for i := range 1_000_000 {
+		fmt.Fprintf(&b, "10.%d.%d.%d\n", i>>16&255, i>>8&255, i&255)
+	}
+	os.WriteFile(million, []byte(b.String()), 0o600)
+	// Sparse addresses (no two adjacent, so no range merges) past the
+	// limit, then a mistake: the refusal comes before the mistake is read.
+	sparse := filepath.Join(dir, "sparse.txt")
+	b.Reset()
+	for i := range 80_000 {
+		fmt.Fprintf(&b, "10.%d.%d.%d\n", i>>15&255, i>>7&255, i&127*2)
+	}
+	b.WriteString("not-a-target!\n")
+	os.WriteFile(sparse, []byte(b.String()), 0o600)
+	for _, tt := range []struct {
+		targets []string
+		want    string
+	}{
+		{[]string{"@" + empty}, "no targets"},
+		{[]string{"@" + comments}, "no targets"},
+		{[]string{"@" + long}, "long.txt:2: a line longer than 64 KiB"},
+		{[]string{"@" + million}, "more than the limit of 65536"},
+		{[]string{"@" + sparse}, "more than the limit of 65536"},
+		{[]string{"10.0.0.300"}, `"10.0.0.300"`},
+		{[]string{"198.51.100.8"}, "--allow-public"},
+		{[]string{"@/nonexistent"}, "cannot read target file"},
+	} {
+		_, err := Expand(context.Background(), Config{MaxHosts: DefaultMaxHosts}, tt.targets, nil)
+		if !errors.Is(err, ErrBadTarget) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want ErrBadTarget mentioning %q", tt.targets, err, tt.want)
+		}
+	}
+}
+
+// TestDuplicatesCountOnce: a file naming the same addresses over and over
+// holds as many hosts as it names distinct addresses.
+func TestDuplicatesCountOnce(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "dups.txt")
+	var b strings.Builder
+	for i := range 200_000 {
+		fmt.Fprintf(&b, "10.0.0.%d\n", i%3+1)
+	}
+	os.WriteFile(f, []byte(b.String()), 0o600)
+	set, err := Expand(context.Background(), Config{MaxHosts: 3}, []string{"@" + f, "10.0.0.2-3"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Len() != 3 {
+		t.Errorf("Len %d, want 3", set.Len())
+	}
+}
+
+// TestHugeSetsStayRanges: a /8 is held as a range, walked lazily, and its
+// membership and size are known without expanding it.
+func TestHugeSetsStayRanges(t *testing.T) {
+	set, err := Expand(context.Background(), Config{MaxHosts: 1 << 24}, []string{"10.0.0.0/8", "10.1.0.0/16"}, []string{"10.2.0.0/16", "10.0.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Len() != 1<<24-1<<16-1 || len(set.ranges) != 2 {
+		t.Errorf("Len %d, %d ranges", set.Len(), len(set.ranges))
+	}
+	for a, want := range map[string]bool{"10.0.0.0": false, "10.0.0.1": true, "10.2.3.4": false, "10.3.0.0": true, "10.255.255.255": true, "11.0.0.0": false} {
+		if set.Contains(netip.MustParseAddr(a)) != want {
+			t.Errorf("Contains(%s) != %v", a, want)
+		}
+	}
+	n := 0
+	for h := range set.Hosts() {
+		if n == 0 && h.Addr.String() != "10.0.0.1" {
+			t.Errorf("first host %s", h.Addr)
+		}
+		if n++; n == 3 {
+			break
+		}
 	}
 }
