@@ -103,6 +103,7 @@ func TestDiffNothingChanged(t *testing.T) {
 	again := *before
 	again.ID = "20260402T093000Z-33333333"
 	again.Started = before.Started.Add(24 * time.Hour)
+	again.Finished = before.Finished.Add(24 * time.Hour)
 	db := newStore(t, before, &again)
 	code, out, stderr := vigilIn(t, "", "diff", "--db", db)
 	if code != ExitOK || !strings.Contains(out, "Level 1 → 1: unchanged (exposed).") || !strings.Contains(out, "Nothing changed: the same 4 finding(s) are open.") ||
@@ -242,7 +243,7 @@ func TestDiffEscapesHostileText(t *testing.T) {
 	before, after := twoScans()
 	after.Label = "x\x1b]0;owned\x07"
 	after.Findings[0].Title = "bad \x1b[2J title"
-	after.Findings[0].Check = "evil\x1b[31m"
+	after.Findings[0].Evidence = "evil\x1b[31m"
 	after.Hosts[0].Services[0].Product = "\x9b31m"
 	after.Targets = []string{"127.0.2.0/24", "\x1b[8m"}
 	db := newStore(t, before, after)
@@ -287,9 +288,9 @@ func TestDiffErrors(t *testing.T) {
 		{[]string{"diff", "--db", one}, ExitError, "the newest scan, 20260401T093000Z-11111111, is the only scan of 127.0.2.0/24"},
 		{[]string{"diff", "--db", empty}, ExitError, "run 'vigil scan' first"},
 		{[]string{"diff", "--db", db, "latest~x"}, ExitError, "latest~1"},
-		{[]string{"diff", "--db", db, notScan, "latest"}, ExitError, "not a vigil scan result"},
-		{[]string{"diff", "--db", db, "missing.json", "latest"}, ExitError, "cannot read the scan file"},
-		{[]string{"diff", "--db", db, "-", "-"}, ExitError, "standard input"},
+		{[]string{"diff", "--db", db, notScan, "latest"}, ExitUsage, "not a valid vigil scan result"},
+		{[]string{"diff", "--db", db, "missing.json", "latest"}, ExitUsage, "cannot read the scan file"},
+		{[]string{"diff", "--db", db, "-", "-"}, ExitUsage, "standard input"},
 		{[]string{"diff", "--db", db, "--format", "csv"}, ExitUsage, "table or json"},
 		{[]string{"diff", "a", "b", "c"}, ExitUsage, "accepts at most 2"},
 		{[]string{"compare", "--db", db, "latest"}, ExitUsage, "accepts 2"},

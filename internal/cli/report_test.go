@@ -145,9 +145,9 @@ func TestReportUsageErrors(t *testing.T) {
 		{[]string{"report", file, "--framework", "hipaa", "--format", "sarif"}, ExitUsage, "--framework works with"},
 		{[]string{"report", file, "--framework", "cis", "--format", "csv"}, ExitUsage, "--framework works with"},
 		{[]string{"report", file, "extra"}, ExitUsage, "accepts at most 1 arg"},
-		{[]string{"report", bad}, ExitError, "not a vigil scan result"},
-		{[]string{"report", filepath.Join(t.TempDir(), "missing.json")}, ExitError, "no such file"},
-		{[]string{"report", t.TempDir()}, ExitError, "is not a scan file"},
+		{[]string{"report", bad}, ExitUsage, "not a valid vigil scan result"},
+		{[]string{"report", filepath.Join(t.TempDir(), "missing.json")}, ExitUsage, "no such file"},
+		{[]string{"report", t.TempDir()}, ExitUsage, "is not a scan file"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := vigilIn(t, "", tt.args...)
