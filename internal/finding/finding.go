@@ -88,6 +88,61 @@ type Finding struct {
 	// Accepted is set while a risk acceptance of the finding is in force
 	// (vigil accept): the finding stays listed but does not cap the level.
 	Accepted *Acceptance `json:"accepted,omitempty"`
+	// Package and Vulnerabilities are set on vuln.known findings: the
+	// software judged and its known vulnerabilities, worst first.
+	Package         *Package        `json:"package,omitempty"`
+	Vulnerabilities []Vulnerability `json:"vulnerabilities,omitempty"`
+}
+
+// Package is the software a vuln.known finding judged.
+type Package struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// Source is the distribution's source package, when it is known.
+	Source string `json:"source,omitempty"`
+	// Ecosystem is the distribution release whose data judged it
+	// ("Debian:12"), or "upstream" when only the product's own release
+	// numbers did.
+	Ecosystem string `json:"ecosystem,omitempty"`
+	// From says where the version was read: "banner" or "package-db".
+	From string `json:"from,omitempty"`
+}
+
+// Vulnerability is one published vulnerability of a judged package.
+type Vulnerability struct {
+	// ID is the CVE id when there is one; Aliases are the advisories'
+	// ids (DSA-…, DEBIAN-CVE-…).
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases,omitempty"`
+	// CVSS is the base score (absent when unscored), CVSSVersion its
+	// version and Vector its vector.
+	CVSS        float64 `json:"cvss,omitempty"`
+	CVSSVersion string  `json:"cvss_version,omitempty"`
+	Vector      string  `json:"vector,omitempty"`
+	// KEV is true when CISA lists it as exploited in the wild, since
+	// KEVAdded (YYYY-MM-DD).
+	KEV      bool   `json:"kev,omitempty"`
+	KEVAdded string `json:"kev_added,omitempty"`
+	// EPSS is the probability of exploitation within 30 days, when FIRST
+	// published one.
+	EPSS *float64 `json:"epss,omitempty"`
+	// Fixed is the first version without it ("" when none is known).
+	Fixed string `json:"fixed,omitempty"`
+	URL   string `json:"url,omitempty"`
+}
+
+// Severity is the vulnerability's weight: critical when exploited in the
+// wild (KEV), else by CVSS base score; an unscored one counts as medium.
+func (v Vulnerability) Severity() Severity {
+	switch {
+	case v.KEV, v.CVSS >= 9:
+		return Critical
+	case v.CVSS >= 7:
+		return High
+	case v.CVSS >= 4, v.CVSS == 0:
+		return Medium
+	}
+	return Low
 }
 
 // Acceptance is a risk accepted by someone, for a reason, until a date.
