@@ -210,10 +210,11 @@ var catalogue = []Check{
 	{ID: "exposure.database", Severity: finding.High, Title: "Database or cache reachable from an untrusted network",
 		Rationale: "Databases and caches should only be reachable by the applications that use them.",
 		Fix:       "Bind the service to loopback or a private interface and allow only application servers in the firewall.", Frameworks: fwDBExposed},
+	// Judged by package vuln against the vulnerability database; the
+	// severity of each finding is its worst vulnerability's.
 	{ID: "vuln.known", Severity: finding.High, Title: "Software version with known vulnerabilities",
-		Rationale: "The version the server reports is affected by published vulnerabilities.",
-		Fix:       "Upgrade to the fixed version named in the evidence (apt-get update && apt-get upgrade on Debian).", Frameworks: fwVuln,
-		Planned: "issue 12"},
+		Rationale: "The version a server announces, or a package installed, is affected by published vulnerabilities its distribution or vendor has fixed in a later version.",
+		Fix:       "Upgrade to the fixed version named in the finding (apt-get update && apt-get install --only-upgrade PACKAGE on Debian).", Frameworks: fwVuln},
 	// Host configuration.
 	{ID: "ssh.config.root-login", Severity: finding.Medium, Title: "sshd permits root login with a password",
 		Rationale: "root is the one account name every attacker knows; with passwords allowed it can be guessed.",

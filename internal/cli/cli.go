@@ -187,7 +187,7 @@ security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 	root.PersistentFlags().BoolP("verbose", "v", false, "log what vigil does to standard error")
 	host := newHostCmd(e)
 	host.AddCommand(newObserveCmd(e))
-	root.AddCommand(newScanCmd(e), host, newFixCmd(e), newAcceptCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVersionCmd(e))
+	root.AddCommand(newScanCmd(e), host, newFixCmd(e), newAcceptCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVulnDBCmd(e), newVersionCmd(e))
 	return root
 }
 

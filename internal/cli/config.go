@@ -19,6 +19,7 @@ import (
 // environment (VIGIL_DB), which wins over the file.
 type config struct {
 	DB           string   `toml:"db"`
+	VulnDB       string   `toml:"vulndb"`
 	Operator     string   `toml:"operator"`
 	Organisation string   `toml:"organisation"`
 	Ports        string   `toml:"ports"`
@@ -68,14 +69,14 @@ func loadConfig() (config, string, error) {
 		for i, k := range extra {
 			keys[i] = k.String()
 		}
-		return c, path, usageError("the configuration %s has unknown settings: %s (known: db, operator, organisation, ports, udp_ports, tls_ca)",
+		return c, path, usageError("the configuration %s has unknown settings: %s (known: db, vulndb, operator, organisation, ports, udp_ports, tls_ca)",
 			path, strings.Join(keys, ", "))
 	}
 	return c, path, nil
 }
 
 // applyConfig sets the flags of cmd that were not given on the command
-// line from VIGIL_DB and the configuration file.
+// line from VIGIL_DB, VIGIL_VULNDB and the configuration file.
 func applyConfig(cmd *cobra.Command, c config, path string) error {
 	fl := cmd.Flags()
 	set := func(name, value, from string) error {
@@ -94,6 +95,13 @@ func applyConfig(cmd *cobra.Command, c config, path string) error {
 		db, from = v, "VIGIL_DB"
 	}
 	if err := set("db", db, from); err != nil {
+		return err
+	}
+	vdb, from := c.VulnDB, path
+	if v := os.Getenv("VIGIL_VULNDB"); v != "" {
+		vdb, from = v, "VIGIL_VULNDB"
+	}
+	if err := set("vulndb", vdb, from); err != nil {
 		return err
 	}
 	if err := set("operator", c.Operator, path); err != nil {

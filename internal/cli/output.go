@@ -19,6 +19,7 @@ import (
 // (scan, host, host observe).
 type outputFlags struct {
 	format, output, color, failOn, db, mode string
+	vulnDB                                  string
 	operator, organisation                  string
 	noStore, verbose, brief                 bool
 }

@@ -94,6 +94,7 @@ unless you add --allow-public. --exclude always wins.`,
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does to standard error")
 	addDBFlag(fl, &f.db)
+	addVulnDBFlag(fl, &f.vulnDB)
 	fl.BoolVar(&f.noStore, "no-store", false, "do not keep the result in the scan store")
 	return cmd
 }
@@ -153,6 +154,16 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		cfg.Here = hostaudit.Here(cmd.Context())
 	}
 	cfg.Accepted = acceptancesInForce(cmd.Context(), f.db, cfg.Log)
+	if !f.portsOnly {
+		m, vdb, err := openMatcher(cmd.Context(), f.vulnDB, cfg.Log, time.Now())
+		if err != nil {
+			return err
+		}
+		if vdb != nil {
+			defer vdb.Close()
+			cfg.Vulns = m
+		}
+	}
 	doc, err := engine.Run(cmd.Context(), cfg)
 	bar.Clear()
 	if errors.Is(err, scope.ErrBadTarget) {

@@ -44,6 +44,12 @@ func doc(id string, finished time.Time, audited *time.Time, services []facts.Ser
 		Findings: fs}
 }
 
+// noVulnDB marks a document as scanned without a vulnerability database.
+func noVulnDB(d *result.Document) *result.Document {
+	d.NoteGap(result.Gap{What: "known vulnerabilities: not checked (no database)", Checks: []string{"vuln.known"}})
+	return d
+}
+
 // hit makes a finding of a catalogue check on 127.0.2.12.
 func hit(id string, port int) finding.Finding {
 	return check.MakeFinding(check.Hit{Check: id, Evidence: "seen"}, "127.0.2.12", port, "tcp")
@@ -103,6 +109,15 @@ func TestControlStatus(t *testing.T) {
 		{"a TLS audit with a certificate gives evidence for authentication", HIPAA,
 			doc("a", t1, nil, []facts.Service{httpsService(443)}),
 			"HIPAA 164.312(d)", Met, nil, []string{"tls.cert.untrusted"}, ""},
+		{"versions matched against the vulnerability database: patching met", HIPAA,
+			doc("a", t1, nil, []facts.Service{sshService(22, false)}),
+			"HIPAA 164.308(a)(1)(ii)(B)", Met, nil, []string{"vuln.known"}, "none fired"},
+		{"no vulnerability database: patching has no evidence, never met", HIPAA,
+			noVulnDB(doc("a", t1, nil, []facts.Service{sshService(22, false)})),
+			"HIPAA 164.308(a)(1)(ii)(B)", NoEvidence, nil, nil, "vulnerability database"},
+		{"no vulnerability database: PCI 6.3.3 has no evidence", PCI,
+			noVulnDB(doc("a", t1, nil, []facts.Service{sshService(22, false)})),
+			"PCI 6.3.3", NoEvidence, nil, nil, "vulnerability database"},
 		{"no service at all: no evidence for transmission security", HIPAA,
 			doc("a", t1, nil, nil),
 			"HIPAA 164.312(e)(1)", NoEvidence, nil, nil, "a TLS service to audit"},

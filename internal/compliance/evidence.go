@@ -18,6 +18,8 @@ import (
 type rule struct {
 	service   func(s *facts.Service) bool
 	hostAudit bool
+	// packages: the check examines the packages a host audit listed.
+	packages bool
 	// needs says, for the no-evidence explanation, what would let the
 	// check look.
 	needs string
@@ -84,7 +86,11 @@ var rules = map[string]rule{
 	"port.allowed-no-listener": hostRule,
 	"exposure.admin":           {needs: "knowing which networks are untrusted, which a scan does not record"},
 	"exposure.database":        {needs: "knowing which networks are untrusted, which a scan does not record"},
-	"vuln.known":               {needs: "a match of product versions against known vulnerabilities"},
+	// Software is judged when it announced a version, or when a host
+	// audit listed the packages installed; a document with no database
+	// (a gap naming vuln.known) examined nothing.
+	"vuln.known": {service: func(s *facts.Service) bool { return s.Product != "" && s.Version != "" }, packages: true,
+		needs: "a vulnerability database (vigil vulndb update) and services that announce their version, or a host audit's package list"},
 
 	"ssh.config.root-login":    hostRule,
 	"ssh.config.password-auth": hostRule,
@@ -193,6 +199,15 @@ func (o observations) subjects(c string) []string {
 		set[s] = true
 	}
 	r := rules[c]
+	for _, g := range o.doc.NotExamined {
+		if slices.Contains(g.Checks, c) {
+			// Switched off for the whole document: it looked nowhere.
+			r = rule{}
+		}
+	}
+	if h := o.doc.HostAudit; r.packages && h != nil && len(h.Packages) > 0 {
+		set["host "+h.Hostname] = true
+	}
 	for _, h := range o.doc.Hosts {
 		if r.service != nil {
 			for i := range h.Services {

@@ -23,6 +23,7 @@ import (
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/scope"
+	"github.com/vigilsec/vigil/internal/vuln"
 )
 
 // Config describes one scan.
@@ -60,6 +61,9 @@ type Config struct {
 	// Here is the machine the scan runs on: only an audit made here
 	// speaks for loopback addresses.
 	Here facts.Machine
+	// Vulns matches announced versions against the vulnerability
+	// database; nil when there is none (the document says so).
+	Vulns *vuln.Matcher
 	// Accepted are the risk acceptances (vigil accept) by finding id.
 	Accepted map[string]finding.Acceptance
 	// Tool is the vigil version, recorded in the document.
@@ -283,12 +287,32 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			}
 		}
 	}
+	vulnGap := ""
+	switch {
+	case cfg.PortsOnly:
+	case cfg.Vulns == nil:
+		vulnGap = "known vulnerabilities: not checked (no database; run 'vigil vulndb update' or 'vigil vulndb import')"
+	default:
+		vf, err := cfg.Vulns.Banners(ctx, hosts, func(addr string) *facts.HostAudit {
+			if a := latestCovering(cfg.HostAudits, addr, cfg.Here); a != nil {
+				return a.HostAudit
+			}
+			return nil
+		})
+		if err != nil {
+			vulnGap = "known vulnerabilities: not checked (" + err.Error() + ")"
+		}
+		findings = append(findings, vf...)
+	}
 	finding.Accept(findings, cfg.Accepted, finished)
 	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, hosts, findings, audited)
 	doc.Ports = cfg.PortSpec
 	doc.QuietHosts = quiet.count
 	if !cfg.PortsOnly && len(cfg.UDPPorts) == 0 {
 		doc.NoteGap(result.Gap{What: "UDP was not probed (--udp-ports was empty): DNS, NTP and SNMP services were not looked for"})
+	}
+	if vulnGap != "" {
+		doc.NoteGap(result.Gap{What: vulnGap, Checks: []string{vuln.CheckID}})
 	}
 	if cfg.NoDefaultCreds && !cfg.PortsOnly {
 		doc.NoteGap(result.Gap{What: "vendor-default credentials were not tried (--no-default-creds)", Checks: []string{"auth.default.snmp"}})

@@ -129,12 +129,22 @@ type Vulnerability struct {
 	// Fixed is the first version without it ("" when none is known).
 	Fixed string `json:"fixed,omitempty"`
 	URL   string `json:"url,omitempty"`
+	// Urgency is the distribution's rating when it is "unimportant": its
+	// security team judged the build not meaningfully exposed and plans no
+	// fix; vigil follows it and counts the vulnerability as info.
+	Urgency string `json:"urgency,omitempty"`
 }
 
-// Severity is the vulnerability's weight: critical when exploited in the
-// wild (KEV), else by CVSS base score; an unscored one counts as medium.
+// Unimportant is the distribution urgency that makes a vulnerability info.
+const Unimportant = "unimportant"
+
+// Severity is the vulnerability's weight: info when the distribution
+// rates it unimportant for its build, critical when exploited in the wild
+// (KEV), else by CVSS base score; an unscored one counts as medium.
 func (v Vulnerability) Severity() Severity {
 	switch {
+	case v.Urgency == Unimportant:
+		return Info
 	case v.KEV, v.CVSS >= 9:
 		return Critical
 	case v.CVSS >= 7:
