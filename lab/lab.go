@@ -1,7 +1,8 @@
 // Package lab describes and starts vigil's test lab: real Debian services
-// with planted weaknesses and hardened twins, hostile servers and legacy
-// protocol emulators, each on its own loopback alias (127.0.2.x), plus a
-// firewalled host in a network namespace.
+// with planted weaknesses and hardened twins, hostile servers, legacy
+// protocol emulators and servers announcing old, known-vulnerable versions,
+// each on its own loopback alias (127.0.2.x), plus a firewalled host in a
+// network namespace.
 //
 // lab.sh (beside this file) starts the services and writes a manifest,
 // $VIGIL_LAB_DIR/manifest.json, that says what correct identification of
@@ -131,6 +132,26 @@ func (m *Manifest) Find(id string) Service {
 		}
 	}
 	return Service{}
+}
+
+// OldBanner is the Hostile value of the services that announce old,
+// known-vulnerable versions (labd old-banner): Apache httpd 2.4.49, nginx
+// 1.16.1, Exim 4.91, vsftpd 2.3.4, ProFTPD 1.3.5, memcached 1.4.31, Redis
+// 5.0.5 and dnsmasq 2.77, emulated; none has the vulnerability itself.
+const OldBanner = "old-banner"
+
+// OldBanners returns the services that announce old, known-vulnerable
+// versions, in manifest order. Each has Product and Version set, as
+// identification must report them; a known-vulnerability check must find
+// the CVEs of that version (the notes name some).
+func (m *Manifest) OldBanners() []Service {
+	var out []Service
+	for _, s := range m.Services {
+		if s.Hostile == OldBanner {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // NetnsInfo is netns.json: the firewalled host that netns.sh builds. Only

@@ -1009,6 +1009,16 @@ start_labd() {
 	launch legacy-tls-endless "$l" "$LABD" tls-endless 127.0.2.31:4436
 	launch legacy-ssh-garbage "$l" "$LABD" ssh-garbage 127.0.2.31:2203
 	launch legacy-ssh-endless "$l" "$LABD" ssh-endless 127.0.2.31:2204
+	# Servers that announce old, known-vulnerable versions (vuln.known),
+	# each on its own alias and its product's usual port.
+	launch old-apache "$l" "$LABD" -product apache old-banner 127.0.2.60:80
+	launch old-nginx "$l" "$LABD" -product nginx old-banner 127.0.2.61:80
+	launch old-exim "$l" "$LABD" -product exim old-banner 127.0.2.62:25
+	launch old-vsftpd "$l" "$LABD" -product vsftpd old-banner 127.0.2.63:21
+	launch old-proftpd "$l" "$LABD" -product proftpd old-banner 127.0.2.64:21
+	launch old-memcached "$l" "$LABD" -product memcached old-banner 127.0.2.65:11211
+	launch old-redis "$l" "$LABD" -product redis old-banner 127.0.2.66:6379
+	launch old-dnsmasq "$l" "$LABD" -product dnsmasq old-banner 127.0.2.67:53
 }
 
 # ---------------------------------------------------------------- manifest
@@ -1128,6 +1138,25 @@ write_manifest() {
 		"sends 64 KiB of random bytes without a line break instead of an identification string"
 	svc legacy-ssh-endless 127.0.2.31 2204 tcp ssh false OpenSSH 9.6 "" ssh-endless \
 		"valid SSH-2.0-OpenSSH_9.6 banner, then a packet length of 2^31 and random bytes forever: an SSH audit must cap and stop"
+	# labd old-banner: product and version are what the emulator
+	# announces (lab/cmd/labd/oldbanner.go), not an installed package.
+	svc old-apache-http 127.0.2.60 80 tcp http false "Apache httpd" 2.4.49 "" old-banner \
+		"labd emulator: Server: Apache/2.4.49 (Unix) on every answer, the stock It works! page at /, Apache's error pages; known vulnerable: CVE-2021-41773 and CVE-2021-42013 (path traversal, in CISA KEV) - the emulator serves no file"
+	svc old-nginx-http 127.0.2.61 80 tcp http false nginx 1.16.1 "" old-banner \
+		"labd emulator: Server: nginx/1.16.1 on every answer, the stock Welcome to nginx! page at /; known vulnerable: CVE-2019-20372 (request smuggling), CVE-2021-23017 (resolver)"
+	svc old-exim-smtp 127.0.2.62 25 tcp smtp false Exim 4.91 "" old-banner \
+		"labd emulator: 220 mail.lab.test ESMTP Exim 4.91 DATE; EHLO without STARTTLS or AUTH; relays for no one; known vulnerable: CVE-2019-10149 (remote command execution, in CISA KEV), CVE-2019-15846"
+	svc old-vsftpd-ftp 127.0.2.63 21 tcp ftp false vsftpd 2.3.4 "" old-banner \
+		"labd emulator: 220 (vsFTPd 2.3.4); no anonymous login, every login refused, no AUTH TLS; known vulnerable: CVE-2011-2523 (the backdoored 2.3.4 release) - the emulator has no backdoor"
+	svc old-proftpd-ftp 127.0.2.64 21 tcp ftp false ProFTPD 1.3.5 "" old-banner \
+		"labd emulator: 220 ProFTPD 1.3.5 Server (ProFTPD Default Installation) [127.0.2.64]; every login refused, no AUTH TLS, SITE refused before login; known vulnerable: CVE-2015-3306 (mod_copy), CVE-2019-12815"
+	svc old-memcached 127.0.2.65 11211 tcp memcached false memcached 1.4.31 "" old-banner \
+		"labd emulator: text protocol, version answers VERSION 1.4.31, stats answers without authentication (STAT version 1.4.31), stores nothing; known vulnerable: CVE-2016-8704, CVE-2016-8706"
+	svc old-redis 127.0.2.66 6379 tcp redis false Redis 5.0.5 "" old-banner \
+		"labd emulator: no password, PING answers +PONG, INFO answers redis_version:5.0.5, no data; other commands answer -ERR unknown command; known vulnerable: CVE-2021-32761 and later Redis CVEs"
+	svc old-dnsmasq 127.0.2.67 53 udp dns false dnsmasq 2.77 "" old-banner \
+		"labd emulator: version.bind CHAOS TXT answers dnsmasq-2.77; REFUSED for every other query, no upstream servers; known vulnerable: CVE-2017-14491 and the other dnsmasq CVEs before 2.78, CVE-2020-25681"
+	svc old-dnsmasq-tcp 127.0.2.67 53 tcp dns false dnsmasq 2.77 "" old-banner "the same emulator over TCP"
 	local jd jca jkey jkh juser
 	json_str jd "$D"
 	json_str juser "$ATTACKER"
@@ -1227,9 +1256,9 @@ cmd_up() {
 	# did not recognise would answer in place of the service about to start.
 	local busy="" line
 	while read -r line; do
-		if [[ $line =~ [[:space:]]127\.0\.2\.(1[0-9]|2[0-2]|30|31): ]]; then busy+="$line"$'\n'; fi
+		if [[ $line =~ [[:space:]]127\.0\.2\.(1[0-9]|2[0-2]|30|31|6[0-7]): ]]; then busy+="$line"$'\n'; fi
 	done < <(ss -Hltunp 'src 127.0.2.0/24' 2>/dev/null || true)
-	[[ -z $busy ]] || die "the lab's addresses (127.0.2.10-22, .30, .31) are in use by processes lab.sh did not start:
+	[[ -z $busy ]] || die "the lab's addresses (127.0.2.10-22, .30, .31, .60-67) are in use by processes lab.sh did not start:
 $busy"
 	log "previous lab stopped"
 	layout

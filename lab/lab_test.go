@@ -231,6 +231,124 @@ func TestPlanted(t *testing.T) {
 	}
 }
 
+// TestOldBanners checks, with plain sockets and the Go standard library,
+// that each server of labd old-banner announces the product and version
+// its manifest entry names.
+func TestOldBanners(t *testing.T) {
+	m := Require(t)
+	old := m.OldBanners()
+	want := map[string]string{
+		"old-apache-http": "Apache httpd 2.4.49", "old-nginx-http": "nginx 1.16.1", "old-exim-smtp": "Exim 4.91",
+		"old-vsftpd-ftp": "vsftpd 2.3.4", "old-proftpd-ftp": "ProFTPD 1.3.5", "old-memcached": "memcached 1.4.31",
+		"old-redis": "Redis 5.0.5", "old-dnsmasq": "dnsmasq 2.77", "old-dnsmasq-tcp": "dnsmasq 2.77",
+	}
+	if len(old) != len(want) {
+		t.Errorf("%d old-banner services, want %d", len(old), len(want))
+	}
+	for _, s := range old {
+		t.Run(s.ID, func(t *testing.T) {
+			if got := s.Product + " " + s.Version; want[s.ID] != got {
+				t.Errorf("manifest says %q, want %q", got, want[s.ID])
+			}
+			var got string
+			switch s.Name {
+			case "http":
+				got = httpGet(t, "http://"+s.Address()+"/", nil).Header.Get("Server")
+			case "smtp", "ftp":
+				got = exchange(t, s, "")
+			case "memcached":
+				got = exchange(t, s, "version\r\n")
+			case "redis":
+				c := dial(t, s)
+				if _, err := io.WriteString(c, "*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n"); err != nil {
+					t.Fatal(err)
+				}
+				r := bufio.NewReader(io.LimitReader(c, 64<<10))
+				hdr, err := r.ReadString('\n')
+				n, aerr := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(hdr, "$")))
+				if err != nil || aerr != nil || n < 0 {
+					t.Fatalf("INFO answered %q (%v)", hdr, err)
+				}
+				b := make([]byte, n)
+				if _, err := io.ReadFull(r, b); err != nil {
+					t.Fatal(err)
+				}
+				got = string(b)
+			case "dns":
+				got = versionBind(t, s)
+			}
+			mark := map[string]string{
+				"Apache httpd": "Apache/" + s.Version + " (Unix)", "nginx": "nginx/" + s.Version,
+				"Exim": "ESMTP Exim " + s.Version + " ", "vsftpd": "220 (vsFTPd " + s.Version + ")",
+				"ProFTPD":   "220 ProFTPD " + s.Version + " Server (ProFTPD Default Installation) [" + s.Host + "]",
+				"memcached": "VERSION " + s.Version, "Redis": "\r\nredis_version:" + s.Version + "\r\n",
+				"dnsmasq": "dnsmasq-" + s.Version,
+			}[s.Product]
+			if mark == "" || !strings.Contains(got, mark) {
+				t.Errorf("%s answered %q, want %q in it", s.Address(), got, mark)
+			}
+		})
+	}
+}
+
+// versionBind asks a DNS service for version.bind CHAOS TXT and returns the
+// answer's first TXT string (the answer's last bytes, as its only record).
+func versionBind(t *testing.T, s Service) string {
+	t.Helper()
+	q := []byte{0x51, 0x7a, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 4, 'b', 'i', 'n', 'd', 0, 0, 16, 0, 3}
+	var b []byte
+	switch s.Transport {
+	case "udp":
+		c, err := net.Dial("udp", s.Address())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Write(q); err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 512)
+		n, err := c.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = buf[:n]
+	default:
+		c := dial(t, s)
+		if _, err := c.Write(append([]byte{0, byte(len(q))}, q...)); err != nil {
+			t.Fatal(err)
+		}
+		var hdr [2]byte
+		if _, err := io.ReadFull(c, hdr[:]); err != nil {
+			t.Fatal(err)
+		}
+		b = make([]byte, binary.BigEndian.Uint16(hdr[:]))
+		if _, err := io.ReadFull(c, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !ValidDNSReply(q, b) || binary.BigEndian.Uint16(b[6:]) != 1 || len(b) < len(q)+2 {
+		t.Fatalf("answer % x", b)
+	}
+	// After the question: the answer's name (a pointer, or labels), type,
+	// class, TTL, RDLENGTH, then the TXT string's length and bytes.
+	off := len(q)
+	for off < len(b) && b[off] != 0 && b[off]&0xc0 == 0 {
+		off += 1 + int(b[off])
+	}
+	if off < len(b) && b[off] == 0 {
+		off++
+	} else {
+		off += 2
+	}
+	off += 10
+	if off >= len(b) || off+1+int(b[off]) > len(b) {
+		t.Fatalf("answer % x", b)
+	}
+	return string(b[off+1 : off+1+int(b[off])])
+}
+
 func httpGet(t *testing.T, url string, redirect func(*http.Request, []*http.Request) error) *http.Response {
 	t.Helper()
 	c := &http.Client{Timeout: 5 * time.Second, CheckRedirect: redirect}
@@ -382,6 +500,22 @@ func TestLoad(t *testing.T) {
 	}
 	if _, err := Load(t.TempDir()); err == nil {
 		t.Error("Load of a directory without manifest succeeded")
+	}
+}
+
+func TestOldBannersAccessor(t *testing.T) {
+	m := &Manifest{Services: []Service{
+		{ID: "ssh-weak", Hostile: ""},
+		{ID: "old-a", Hostile: OldBanner, Product: "Exim", Version: "4.91"},
+		{ID: "legacy-tls", Hostile: "legacy-tls"},
+		{ID: "old-b", Hostile: OldBanner, Product: "nginx", Version: "1.16.1"},
+	}}
+	got := m.OldBanners()
+	if len(got) != 2 || got[0].ID != "old-a" || got[1].ID != "old-b" {
+		t.Errorf("OldBanners = %+v", got)
+	}
+	if (&Manifest{}).OldBanners() != nil {
+		t.Error("OldBanners of an empty manifest is not nil")
 	}
 }
 
