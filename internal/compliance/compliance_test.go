@@ -318,6 +318,44 @@ func TestWriteTextEscapesScanStrings(t *testing.T) {
 	}
 }
 
+// TestWriteTextNamesTheWorstVulnerability: a vuln.known finding reads as
+// its title and its worst vulnerability, escaped like every scan string.
+func TestWriteTextNamesTheWorstVulnerability(t *testing.T) {
+	f := hit("vuln.known", 22)
+	f.Severity = finding.Critical
+	f.Title = "openssh 9.2p1-2+deb12u1 has 2 known vulnerabilities"
+	f.Package = &finding.Package{Name: "openssh", Version: "9.2p1-2+deb12u1", Ecosystem: "Debian:12", From: "banner"}
+	f.Vulnerabilities = []finding.Vulnerability{
+		{ID: "CVE-2024-6387", CVSS: 8.1, Fixed: "1:9.2p1-2+deb12u3"},
+		{ID: "CVE-2023-51385", CVSS: 9.8, Fixed: "1:9.2p1-2+deb12u2"},
+	}
+	hostile := f
+	hostile.ID = "f-hostile"
+	hostile.Port = 2222
+	hostile.Vulnerabilities = []finding.Vulnerability{{ID: "CVE-2024-0001\x1b[2J", KEV: true}}
+	d := doc("s1", t1, nil, []facts.Service{sshService(22, false), sshService(2222, false)}, f, hostile)
+	a, err := Assess(HIPAA, d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteText(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	out := strings.Join(strings.Fields(buf.String()), " ")
+	for _, want := range []string{
+		"CRITICAL 127.0.2.12:22/tcp vuln.known: openssh 9.2p1-2+deb12u1 has 2 known vulnerabilities; worst CVE-2023-51385 (CVSS 9.8, fixed in 1:9.2p1-2+deb12u2)",
+		`worst CVE-2024-0001\x1b[2J (unscored, KEV)`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, buf.String())
+		}
+	}
+	if strings.Contains(buf.String(), "\x1b[2J") {
+		t.Error("a raw escape reached the text output")
+	}
+}
+
 func TestNaturalCompare(t *testing.T) {
 	got := []string{"CIS 12.2", "CIS 3.10", "CIS 4.1", "CIS 3.9", "CIS 12.10", "CIS 4.10"}
 	slices.SortFunc(got, naturalCompare)

@@ -43,7 +43,9 @@ func (a *Assessment) Where(id string) string {
 }
 
 // WriteText writes the assessment for a terminal: one block per control in
-// the framework's order, then what the scan cannot prove. Strings from the scan are escaped for the terminal.
+// the framework's order, then what the scan cannot prove. A finding of
+// known-vulnerable software names its worst vulnerability after its title.
+// Strings from the scan are escaped for the terminal.
 func WriteText(w io.Writer, a *Assessment) error {
 	ew := &textout.Writer{W: w}
 	t := sanitize.Terminal
@@ -67,7 +69,7 @@ func WriteText(w io.Writer, a *Assessment) error {
 		ew.Printf("%s\n", textout.Indent(textout.Wrap(t(c.Basis), 90), 17))
 		for _, id := range c.Findings {
 			f, _ := a.Finding(id)
-			line := fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Title))
+			line := fmt.Sprintf("%s %s %s: %s", strings.ToUpper(f.Severity.String()), t(where(f)), t(f.Check), t(f.Headline()))
 			if f.Accepted != nil {
 				line += " (risk " + t(f.Accepted.String()) + ")"
 			}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -153,6 +154,92 @@ func (v Vulnerability) Severity() Severity {
 		return Medium
 	}
 	return Low
+}
+
+// WorstFirst returns a copy of vs ordered worst first: by severity, then
+// CVSS score, then id, newest first (the order package vuln files them in).
+func WorstFirst(vs []Vulnerability) []Vulnerability {
+	out := slices.Clone(vs)
+	slices.SortStableFunc(out, func(a, b Vulnerability) int {
+		if c := cmp.Compare(b.Severity(), a.Severity()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.CVSS, a.CVSS); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out
+}
+
+// Notes say what matters about a vulnerability in short phrases: its CVSS
+// score ("CVSS 8.1", or "unscored"), "KEV since 2021-11-03" when CISA lists
+// it as exploited in the wild, "EPSS 94.36%" when FIRST scored it, "fixed
+// in VERSION" and "unimportant for the distribution". The phrases hold the
+// data as it is: escape them for the output.
+func (v Vulnerability) Notes() []string {
+	var notes []string
+	if v.CVSS > 0 {
+		notes = append(notes, fmt.Sprintf("CVSS %.1f", v.CVSS))
+	} else {
+		notes = append(notes, "unscored")
+	}
+	switch {
+	case v.KEV && v.KEVAdded != "":
+		notes = append(notes, "KEV since "+v.KEVAdded)
+	case v.KEV:
+		notes = append(notes, "KEV")
+	}
+	if v.EPSS != nil {
+		notes = append(notes, "EPSS "+Percent(*v.EPSS))
+	}
+	if v.Fixed != "" {
+		notes = append(notes, "fixed in "+v.Fixed)
+	}
+	if u := v.UrgencyNote(); u != "" {
+		notes = append(notes, u)
+	}
+	return notes
+}
+
+// UrgencyNote says what the distribution rated the vulnerability, if it
+// did: "unimportant for the distribution".
+func (v Vulnerability) UrgencyNote() string {
+	switch v.Urgency {
+	case "":
+		return ""
+	case Unimportant:
+		return "unimportant for the distribution"
+	}
+	return "distribution urgency " + v.Urgency
+}
+
+// Percent writes a probability as a percentage with two decimals, as
+// FIRST shows EPSS: 0.94358 is "94.36%"; below 0.01% it is "<0.01%", and
+// just short of certainty ">99.99%", never "100.00%".
+func Percent(p float64) string {
+	s := strconv.FormatFloat(p*100, 'f', 2, 64)
+	switch {
+	case p <= 0:
+		return "0%"
+	case s == "0.00":
+		return "<0.01%"
+	case s == "100.00" && p < 1:
+		return ">99.99%"
+	}
+	return s + "%"
+}
+
+// Headline is the finding's title and, when it lists known
+// vulnerabilities, its worst one: "Apache httpd 2.4.49 has 2 known
+// vulnerabilities, 2 exploited in the wild; worst CVE-2021-42013 (CVSS
+// 9.8, KEV since 2021-11-03, …)".
+func (f Finding) Headline() string {
+	if len(f.Vulnerabilities) == 0 {
+		return f.Title
+	}
+	w := WorstFirst(f.Vulnerabilities)[0]
+	return f.Title + "; worst " + w.ID + " (" + strings.Join(w.Notes(), ", ") + ")"
 }
 
 // Acceptance is a risk accepted by someone, for a reason, until a date.

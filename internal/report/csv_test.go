@@ -44,7 +44,7 @@ func TestCSVRows(t *testing.T) {
 	if len(rows) != len(doc.Findings)+1 {
 		t.Fatalf("%d rows for %d findings and a header", len(rows), len(doc.Findings))
 	}
-	if strings.Join(rows[0], ",") != "scan,host,port,transport,severity,check,title,evidence,recommendation,frameworks,finding,accepted_until,accepted_by,accepted_reason" {
+	if strings.Join(rows[0], ",") != "scan,host,port,transport,severity,check,title,evidence,recommendation,frameworks,finding,accepted_until,accepted_by,accepted_reason,package,package_version,vulnerabilities,kev,max_cvss" {
 		t.Errorf("header %v", rows[0])
 	}
 	for i, row := range rows[1:] {

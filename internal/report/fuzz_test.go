@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -12,10 +13,14 @@ import (
 	"github.com/vigilsec/vigil/internal/result"
 )
 
+// hrefs finds the links of an HTML page.
+var hrefs = regexp.MustCompile(`(?i)href\s*=\s*"([^"]*)"`)
+
 // FuzzRenderers puts arbitrary server-controlled text (a banner, evidence, a
-// product name, even a host name) into a scan and renders it in every
-// format: nothing may fail, no markup may become live in HTML, no control
-// character may reach any output raw, and CSV cells stay inert.
+// product name, even a host name, a package and a vulnerability's id and
+// URL) into a scan and renders it in every format: nothing may fail, no
+// markup may become live in HTML nor link anywhere but http and https, no
+// control character may reach any output raw, and CSV cells stay inert.
 func FuzzRenderers(f *testing.F) {
 	for _, seed := range []string{hostileBanner, hostileHTML, hostileCSV, "", " ", "\n\n", "\xff\xfe\x00",
 		"\u202e\u2066evil", "漢字😀", strings.Repeat("W", 400), "</style><script>x</script>", "-\t@\r="} {
@@ -27,7 +32,9 @@ func FuzzRenderers(f *testing.F) {
 			Hosts: []result.Host{{Address: "127.0.2.30", Names: []string{s}, Level: 2,
 				Services: []facts.Service{{Port: 80, Transport: "tcp", Name: s, Product: s, Version: s, Banner: s}}}},
 			Findings: []finding.Finding{{ID: "f1", Check: "cleartext.http-auth", Severity: finding.High, Host: "127.0.2.30", Port: 80,
-				Transport: "tcp", Title: s, Evidence: s, Recommendation: s, Frameworks: []string{s}},
+				Transport: "tcp", Title: s, Evidence: s, Recommendation: s, Frameworks: []string{s},
+				Package:         &finding.Package{Name: s, Version: s, Source: s, Ecosystem: s, From: s},
+				Vulnerabilities: []finding.Vulnerability{{ID: s, KEV: true, KEVAdded: s, Fixed: s, URL: s, Urgency: s}, {ID: "CVE-2024-6387", URL: s}}},
 				{ID: "f2", Check: s, Severity: finding.Low, Host: s, Title: s, Evidence: s, Recommendation: s}}}
 		doc.Level.Value, doc.Level.Next, doc.Level.Reason = 2, []string{"f1"}, s
 
@@ -44,6 +51,11 @@ func FuzzRenderers(f *testing.F) {
 				}
 				if bytes.ContainsFunc(out, func(r rune) bool { return r < 0x20 && r != '\n' || r == 0x7f }) {
 					t.Fatalf("HTML holds a raw control character for input %q", s)
+				}
+				for _, m := range hrefs.FindAllSubmatch(out, -1) {
+					if u := string(m[1]); !strings.HasPrefix(u, "#") && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+						t.Fatalf("HTML links to %q for input %q", u, s)
+					}
 				}
 			case CSV:
 				rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()

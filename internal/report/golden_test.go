@@ -5,28 +5,36 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/result"
 )
 
-// TestGolden renders the fixture in every text format and compares the
-// result with testdata/*.golden (go test ./internal/report -update rewrites
-// them). The PDF's golden is its extracted text, in pdf_test.go.
+// TestGolden renders the fixture, and the scan with known-vulnerable
+// software, in every text format and compares the result with
+// testdata/*.golden (go test ./internal/report -update rewrites them). The
+// PDF's goldens are its extracted text, in pdf_test.go and vuln_test.go.
 func TestGolden(t *testing.T) {
 	a := fixtureAssessment(t)
 	tests := []struct {
 		file string
 		w    Writer
+		doc  func() *result.Document
 	}{
-		{"table.golden", Table{}},
-		{"json.golden", JSON{}},
-		{"sarif.golden", SARIF{}},
-		{"csv.golden", CSV{}},
-		{"html.golden", HTML{}},
-		{"html-hipaa.golden", HTML{Compliance: a}},
+		{"table.golden", Table{}, fixture},
+		{"json.golden", JSON{}, fixture},
+		{"sarif.golden", SARIF{}, fixture},
+		{"csv.golden", CSV{}, fixture},
+		{"html.golden", HTML{}, fixture},
+		{"html-hipaa.golden", HTML{Compliance: a}, fixture},
+		{"table-vuln.golden", Table{}, vulnFixture},
+		{"sarif-vuln.golden", SARIF{}, vulnFixture},
+		{"csv-vuln.golden", CSV{}, vulnFixture},
+		{"html-vuln.golden", HTML{}, vulnFixture},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			out := render(t, tt.w, fixture())
-			if !bytes.Equal(out, render(t, tt.w, fixture())) {
+			out := render(t, tt.w, tt.doc())
+			if !bytes.Equal(out, render(t, tt.w, tt.doc())) {
 				t.Fatal("two renders of the same document differ")
 			}
 			golden(t, tt.file, out)

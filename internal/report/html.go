@@ -19,9 +19,12 @@ import (
 // HTML writes one self-contained page: inline CSS, no script, no external
 // resource, readable on screen and on paper. The level comes first, then the
 // compliance table when Compliance is set, the findings by severity with
-// their evidence and fix, and the hosts and their services. html/template escapes
-// every string, and control characters are shown as \xNN escapes, so a
-// banner full of markup or terminal escapes appears as text.
+// their evidence and fix (and, for known-vulnerable software, the package
+// and a table of its vulnerabilities), and the hosts and their services.
+// html/template escapes every string, and control characters are shown as
+// \xNN escapes, so a banner full of markup or terminal escapes appears as
+// text; the only links that leave the page are vulnerabilities' http and
+// https URLs.
 type HTML struct {
 	// Compliance, when set, adds the framework's control table.
 	Compliance *compliance.Assessment
@@ -46,7 +49,34 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		f, _ := a.Finding(id)
 		return f
 	},
+	"packageLine": packageLine,
+	"vulnRows":    vulnRows,
 }).Parse(htmlTemplateText))
+
+// vulnRow is a vulnerability as the HTML report's table shows it.
+type vulnRow struct {
+	finding.Vulnerability
+	// Link is the URL when it is an http or https URL, else "" (the URL,
+	// if any, is then shown as text).
+	Link string
+	// EPSS is the probability of exploitation as a percentage, "" when
+	// unknown; Note is what the distribution said of it, if anything.
+	EPSS, Note string
+}
+
+// vulnRows returns the rows of a finding's vulnerability table, worst
+// first.
+func vulnRows(vs []finding.Vulnerability) []vulnRow {
+	rows := make([]vulnRow, 0, len(vs))
+	for _, v := range finding.WorstFirst(vs) {
+		r := vulnRow{Vulnerability: v, Link: httpURL(v.URL), Note: v.UrgencyNote()}
+		if v.EPSS != nil {
+			r.EPSS = finding.Percent(*v.EPSS)
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
 
 // levelName is the word for a level: exposed, weak, basic, solid, strong.
 func levelName(v int) string { return level.Name(v) }

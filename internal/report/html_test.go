@@ -65,8 +65,11 @@ func chromiumPath(t *testing.T) string {
 
 // TestHTMLInChromium loads the report from a file in headless Chromium and
 // checks what a person would see: the level, a fix, the hostile banner as
-// text, and that nothing ran or was fetched. It leaves report.png and
-// report-print.png in the output directory (testdata/out or $VIGIL_TEST_OUT).
+// text, that nothing ran or was fetched, and that a 420 px window shows the
+// level scale and the vulnerability tables without overflow. It leaves
+// report.png, report-print.png, report-420.png, report-vuln.png and
+// report-vuln-420.png in the output directory (testdata/out or
+// $VIGIL_TEST_OUT).
 func TestHTMLInChromium(t *testing.T) {
 	exe := chromiumPath(t)
 	dir := outDir(t)
@@ -155,7 +158,37 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 	narrowShot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	run("narrow screenshot", err)
-	for name, b := range map[string][]byte{"report.png": shot, "report-print.png": printShot, "report-420.png": narrowShot} {
+
+	// The scan with known-vulnerable software, still 420 px wide: each
+	// vulnerability table fits the window, KEV rows are marked, and the
+	// vulnerabilities' pages are links; then at full width.
+	vulnFile := filepath.Join(dir, "report-vuln.html")
+	if err := os.WriteFile(vulnFile, render(t, HTML{}, vulnFixture()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("load the vulnerabilities", chromedp.Do(bctx, chromedp.Navigate("file://"+vulnFile), chromedp.WaitVisible(chromedp.ID("level"))))
+	vulnOverflow, err := chromedp.Run(bctx, chromedp.Evaluate[float64](
+		`Math.max(document.documentElement.scrollWidth, ...[...document.querySelectorAll("table.vulns, table.vulns td")].map(e => e.getBoundingClientRect().right)) - window.innerWidth`))
+	run("vulnerability table width", err)
+	if vulnOverflow > 0 {
+		t.Errorf("in a 420 px window the vulnerability tables reach %.0f px past the right edge", vulnOverflow)
+	}
+	kevRows, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("table.vulns tr.kev").length`))
+	run("KEV rows", err)
+	links, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.vulns a")].map(a => a.href)`))
+	run("vulnerability links", err)
+	if kevRows != 3 || len(links) != 7 {
+		t.Errorf("the vulnerability tables have %d KEV rows and %d links (%q), want 3 and 7", kevRows, len(links), links)
+	}
+	vulnNarrow, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	run("vulnerabilities, narrow screenshot", err)
+	_, err = chromedp.Call(bctx, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 1100, Height: 900, DeviceScaleFactor: 1})
+	run("wide window", err)
+	vulnShot, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+	run("vulnerabilities screenshot", err)
+
+	for name, b := range map[string][]byte{"report.png": shot, "report-print.png": printShot, "report-420.png": narrowShot,
+		"report-vuln.png": vulnShot, "report-vuln-420.png": vulnNarrow} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}

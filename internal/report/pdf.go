@@ -19,8 +19,9 @@ import (
 
 // PDF writes a report for an auditor: a title page with the scan's identity,
 // dates, targets and level; the level explained; the compliance table when
-// Compliance is set; the findings by severity with evidence and fix; and the
-// hosts and services. It is drawn in pure Go with the Go fonts embedded, so
+// Compliance is set; the findings by severity with evidence and fix (and,
+// for known-vulnerable software, the package and its vulnerabilities); and
+// the hosts and services. It is drawn in pure Go with the Go fonts embedded, so
 // no system font is needed, and all text is real text a PDF reader can
 // search and copy. Characters the fonts lack appear as \u{…} escapes.
 type PDF struct {
@@ -518,7 +519,7 @@ func (pw *pdfWriter) complianceSection(a *compliance.Assessment) {
 			f, _ := a.Finding(id)
 			pw.ensure(stBody.lineHeight())
 			w := pw.tag(pdfMarginL+statusW, pw.y, severityColor(f.Severity), strings.ToUpper(f.Severity.String()))
-			line := f.Title + " — " + where(f)
+			line := f.Headline() + " — " + where(f)
 			if f.Accepted != nil {
 				line += " (risk " + f.Accepted.String() + ")"
 			}
@@ -559,6 +560,14 @@ func (pw *pdfWriter) findingsSection(v *view) {
 			pw.para(pdfMarginL+w+8, pdfWidth-w-8, stStrong, f.Title)
 			pw.para(pdfMarginL+w+8, pdfWidth-w-8, style{fontMono, 9, colMuted}, where(f))
 			pw.y += 3
+			if f.Package != nil {
+				pw.labelled(pdfMarginL, 64, "Package", stBody, packageLine(f.Package), nil)
+				pw.y += 3
+			}
+			if len(f.Vulnerabilities) > 0 {
+				pw.vulnList(f.Vulnerabilities)
+				pw.y += 3
+			}
 			if f.Evidence != "" {
 				pw.labelled(pdfMarginL, 64, "Evidence", stMono, f.Evidence, &colWash)
 				pw.y += 3
@@ -577,6 +586,42 @@ func (pw *pdfWriter) findingsSection(v *view) {
 			pw.rule()
 			pw.y += 9
 		}
+	}
+}
+
+// vulnList draws a finding's vulnerabilities under the label
+// "Vulnerabilities", worst first, one a row: the id, then its notes
+// ("CVSS 8.1, EPSS 99.51%, fixed in …"), in red when CISA lists it as
+// exploited in the wild; at most vulnLimit, then how many more there are.
+func (pw *pdfWriter) vulnList(vs []finding.Vulnerability) {
+	const x, width = pdfMarginL + 64, pdfWidth - 64
+	shown, more := shownVulns(vs)
+	idW := 0.0
+	for _, v := range shown {
+		idW = max(idW, pw.width(stMono, pw.glyphSafe(fontMono, v.ID)))
+	}
+	idW = min(idW, 120) + 8 // a longer id gets a line of its own
+	pw.ensure(stMono.lineHeight())
+	pw.setStyle(stLabel)
+	pw.cell(pdfMarginL, pw.y+(stMono.size-stLabel.size)/2, "Vulnerabilities")
+	pw.y += stMono.lineHeight()
+	for _, v := range shown {
+		id := pw.glyphSafe(fontMono, v.ID)
+		if pw.width(stMono, id)+8 > idW {
+			pw.para(x, width, stMono, v.ID)
+		} else {
+			pw.ensure(stMono.lineHeight())
+			pw.setStyle(stMono)
+			pw.cell(x, pw.y, id)
+		}
+		st := stMono
+		if v.KEV {
+			st.color = severityColor(finding.Critical) // exploited in the wild
+		}
+		pw.para(x+idW, width-idW, st, strings.Join(v.Notes(), ", "))
+	}
+	if more > 0 {
+		pw.para(x, width, stSmall, moreVulns(more))
 	}
 }
 

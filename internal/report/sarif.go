@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/check"
@@ -18,6 +19,9 @@ import (
 // (hosts/127.0.2.12/tcp/2222), which GitHub code scanning and other viewers
 // accept, plus a logical location "127.0.2.12:2222/tcp"; the stable finding
 // ID is its partial fingerprint, so a finding keeps its alert across scans.
+// The CVE ids of vuln.known findings are the taxa of a "CVE" taxonomy in
+// run.taxonomies; each such result refers to its own in its taxa and
+// lists every vulnerability id in its tags.
 type SARIF struct{}
 
 // sarifSchemaURI is the OASIS schema of SARIF 2.1.0 (errata 01).
@@ -36,8 +40,107 @@ type sarifRun struct {
 	Tool              sarifTool         `json:"tool"`
 	AutomationDetails *sarifAutomation  `json:"automationDetails,omitempty"`
 	Invocations       []sarifInvocation `json:"invocations"`
-	Results           []sarifResult     `json:"results"`
-	Properties        map[string]any    `json:"properties,omitempty"`
+	// Taxonomies hold the CVE ids of the run's vuln.known results.
+	Taxonomies []sarifTaxonomy `json:"taxonomies,omitempty"`
+	Results    []sarifResult   `json:"results"`
+	Properties map[string]any  `json:"properties,omitempty"`
+}
+
+// sarifTaxonomy is a standard taxonomy (SARIF 2.1.0 §3.19.3): a
+// toolComponent in run.taxonomies with taxa and no rules.
+type sarifTaxonomy struct {
+	Name             string       `json:"name"`
+	GUID             string       `json:"guid"`
+	Organization     string       `json:"organization"`
+	ShortDescription sarifText    `json:"shortDescription"`
+	InformationURI   string       `json:"informationUri"`
+	Taxa             []sarifTaxon `json:"taxa"`
+}
+
+// sarifTaxon is one category of a taxonomy (a reportingDescriptor).
+type sarifTaxon struct {
+	ID      string `json:"id"`
+	HelpURI string `json:"helpUri,omitempty"`
+}
+
+// sarifTaxonRef is a result's reference to a taxon (a
+// reportingDescriptorReference, §3.52): its id, its index in the
+// taxonomy's taxa, and the taxonomy.
+type sarifTaxonRef struct {
+	ID            string            `json:"id"`
+	Index         int               `json:"index"`
+	ToolComponent sarifComponentRef `json:"toolComponent"`
+}
+
+// sarifComponentRef names a toolComponent (§3.54); the GUID is what finds
+// a taxonomy in run.taxonomies, as in the specification's CWE examples.
+type sarifComponentRef struct {
+	Name string `json:"name"`
+	GUID string `json:"guid"`
+}
+
+// The CVE taxonomy. Its GUID is the version-5 UUID of the URL
+// https://www.cve.org/, fixed so that every vigil log names it alike.
+const (
+	cveTaxonomy     = "CVE"
+	cveTaxonomyGUID = "bbef9849-8604-5016-a7ef-ed519e026159"
+)
+
+// cveID matches a CVE id; only such ids become taxa of the CVE taxonomy
+// (other advisories' ids are still the result's tags).
+var cveID = regexp.MustCompile(`^CVE-[0-9]{4}-[0-9]{4,}$`)
+
+// cveTaxa collects the CVE ids of a run, each once, in the order results
+// name them.
+type cveTaxa struct {
+	taxa  []sarifTaxon
+	index map[string]int
+}
+
+// refs adds the CVE ids of vs to the taxonomy and returns the result's
+// references to them.
+func (c *cveTaxa) refs(vs []finding.Vulnerability) []sarifTaxonRef {
+	var out []sarifTaxonRef
+	seen := map[string]bool{}
+	for _, v := range finding.WorstFirst(vs) {
+		if !cveID.MatchString(v.ID) || seen[v.ID] {
+			continue
+		}
+		seen[v.ID] = true
+		i, ok := c.index[v.ID]
+		if !ok {
+			i = len(c.taxa)
+			c.index[v.ID] = i
+			c.taxa = append(c.taxa, sarifTaxon{ID: v.ID, HelpURI: httpURL(v.URL)})
+		}
+		out = append(out, sarifTaxonRef{ID: v.ID, Index: i, ToolComponent: sarifComponentRef{Name: cveTaxonomy, GUID: cveTaxonomyGUID}})
+	}
+	return out
+}
+
+// taxonomies returns run.taxonomies: the CVE taxonomy when the run named
+// any CVE, else nothing.
+func (c *cveTaxa) taxonomies() []sarifTaxonomy {
+	if len(c.taxa) == 0 {
+		return nil
+	}
+	return []sarifTaxonomy{{Name: cveTaxonomy, GUID: cveTaxonomyGUID, Organization: "MITRE",
+		ShortDescription: sarifText{Text: "Common Vulnerabilities and Exposures"},
+		InformationURI:   "https://www.cve.org/", Taxa: c.taxa}}
+}
+
+// vulnTags are a result's tags: the ids of its vulnerabilities, worst
+// first, escaped, each once.
+func vulnTags(vs []finding.Vulnerability) []string {
+	var tags []string
+	seen := map[string]bool{}
+	for _, v := range finding.WorstFirst(vs) {
+		if id := clean(v.ID); !seen[id] {
+			seen[id] = true
+			tags = append(tags, id)
+		}
+	}
+	return tags
 }
 
 type sarifTool struct {
@@ -124,7 +227,9 @@ type sarifResult struct {
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	// Suppressions carry a risk acceptance (vigil accept).
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
-	Properties   map[string]any     `json:"properties"`
+	// Taxa are the CVE ids of a vuln.known result.
+	Taxa       []sarifTaxonRef `json:"taxa,omitempty"`
+	Properties map[string]any  `json:"properties"`
 }
 
 type sarifSuppression struct {
@@ -259,6 +364,7 @@ func (SARIF) Write(w io.Writer, doc *result.Document) error {
 		run.Invocations[0].StartTimeUTC = doc.Started.UTC().Format("2006-01-02T15:04:05Z")
 		run.Invocations[0].EndTimeUTC = doc.Finished.UTC().Format("2006-01-02T15:04:05Z")
 	}
+	cves := &cveTaxa{index: map[string]int{}}
 	for _, f := range doc.Findings {
 		i, ok := index[f.Check]
 		if !ok {
@@ -280,8 +386,22 @@ func (SARIF) Write(w io.Writer, doc *result.Document) error {
 		if f.Accepted != nil {
 			supp = []sarifSuppression{{Kind: "external", Status: "accepted", Justification: clean(f.Accepted.String())}}
 		}
+		props := map[string]any{
+			"findingId":      f.ID,
+			"severity":       f.Severity.String(),
+			"host":           f.Host,
+			"port":           f.Port,
+			"transport":      f.Transport,
+			"evidence":       clean(f.Evidence),
+			"recommendation": clean(f.Recommendation),
+			"frameworks":     nonNil(f.Frameworks),
+		}
+		if len(f.Vulnerabilities) > 0 {
+			props["tags"] = vulnTags(f.Vulnerabilities)
+		}
 		run.Results = append(run.Results, sarifResult{
 			Suppressions: supp,
+			Taxa:         cves.refs(f.Vulnerabilities),
 			RuleID:       f.Check, RuleIndex: i, Level: sarifLevel(f.Severity),
 			Message: sarifText{Text: msg},
 			Locations: []sarifLocation{{
@@ -289,18 +409,10 @@ func (SARIF) Write(w io.Writer, doc *result.Document) error {
 				LogicalLocations: []sarifLogical{{Name: place, FullyQualifiedName: place, Kind: "resource"}},
 			}},
 			PartialFingerprints: map[string]string{sarifFingerprint: f.ID},
-			Properties: map[string]any{
-				"findingId":      f.ID,
-				"severity":       f.Severity.String(),
-				"host":           f.Host,
-				"port":           f.Port,
-				"transport":      f.Transport,
-				"evidence":       clean(f.Evidence),
-				"recommendation": clean(f.Recommendation),
-				"frameworks":     nonNil(f.Frameworks),
-			},
+			Properties:          props,
 		})
 	}
+	run.Taxonomies = cves.taxonomies()
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(sarifLog{Schema: sarifSchemaURI, Version: "2.1.0", Runs: []sarifRun{run}})

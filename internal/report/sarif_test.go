@@ -57,7 +57,11 @@ func TestSARIFValidatesAgainstTheSchema(t *testing.T) {
 	noted.NoteGap(result.Gap{What: "UDP was not probed"})
 	noted.Hosts[0].NotExamined = []result.Gap{{Port: 21, Transport: "tcp", What: "ftp audit did not complete"}}
 	noted.Findings[0].Accepted = &finding.Acceptance{By: "alice", Reason: "isolated lab analyser", Until: "2027-03-31"}
-	for name, doc := range map[string]*result.Document{"fixture": fixture(), "empty": empty, "unknown check, IPv6": stranger, "gaps and acceptance": noted} {
+	// CVE taxa, and hostile ids and URLs that must not become taxa or
+	// help URIs.
+	docs := map[string]*result.Document{"fixture": fixture(), "empty": empty, "unknown check, IPv6": stranger, "gaps and acceptance": noted,
+		"known vulnerabilities": vulnFixture(), "hostile vulnerabilities": hostileVulnDoc()}
+	for name, doc := range docs {
 		out := render(t, SARIF{}, doc)
 		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
@@ -17,8 +18,10 @@ import (
 )
 
 // Table writes a human-readable summary grouped by host: the level first,
-// then each host's services and findings, worst first. Every string that
-// came from the network is escaped for the terminal.
+// then each host's services and findings, worst first; under a finding of
+// known-vulnerable software, its package and its vulnerabilities. Every
+// string that came from the network or a data file is escaped for the
+// terminal.
 type Table struct {
 	Color bool
 	// Offer, when set, tells whether `vigil fix` has an applier for a
@@ -355,7 +358,7 @@ func (t Table) brief(ew *textout.Writer, doc *result.Document) {
 		if f.Port != 0 {
 			where = fmt.Sprintf("%s:%d/%s", f.Host, f.Port, f.Transport)
 		}
-		title := safe(f.Title)
+		title := safe(f.Headline())
 		if f.Accepted != nil {
 			title += " (accepted until " + safe(f.Accepted.Until) + ")"
 		}
@@ -438,6 +441,10 @@ func (t Table) host(ew *textout.Writer, doc *result.Document, h result.Host, fs 
 			}
 			ew.Printf("  %s %-9s %s  %s\n", t.style(fmt.Sprintf("%-8s", strings.ToUpper(f.Severity.String())), severityStyle(f.Severity)),
 				where, t.style(safe(f.Check), bold), safe(f.Title))
+			if f.Package != nil {
+				ew.Printf("%s\n", textout.Indent(textout.Wrap("Package "+safe(packageLine(f.Package)), 96), 21))
+			}
+			t.vulns(ew, f.Vulnerabilities)
 			if f.Evidence != "" {
 				ew.Printf("%s\n", textout.Indent(textout.Wrap("Evidence: "+safeLines(f.Evidence), 96), 21))
 			}
@@ -453,6 +460,32 @@ func (t Table) host(ew *textout.Writer, doc *result.Document, h result.Host, fs 
 		}
 	}
 	ew.Printf("\n")
+}
+
+// vulns lists a finding's vulnerabilities under it, worst first, one a
+// line: the id, in its severity's colour on a terminal, then its notes
+// ("CVSS 8.1, EPSS 99.51%, fixed in …"); at most vulnLimit, then how many
+// more there are.
+func (t Table) vulns(ew *textout.Writer, vs []finding.Vulnerability) {
+	const indent = 21
+	shown, more := shownVulns(vs)
+	width := 0
+	for _, v := range shown {
+		width = max(width, utf8.RuneCountInString(safe(v.ID)))
+	}
+	width = min(width, 20) // a longer id pushes only its own notes along
+	for _, v := range shown {
+		id := safe(v.ID)
+		pad := strings.Repeat(" ", max(width-utf8.RuneCountInString(id), 0)+2)
+		notes := textout.Wrap(safe(strings.Join(v.Notes(), ", ")), 96-width-2)
+		ew.Printf("%s%s%s%s\n", strings.Repeat(" ", indent), t.style(id, severityStyle(v.Severity())), pad, notes[0])
+		if len(notes) > 1 {
+			ew.Printf("%s\n", textout.Indent(notes[1:], indent+width+2))
+		}
+	}
+	if more > 0 {
+		ew.Printf("%s\n", textout.Indent([]string{moreVulns(more)}, indent))
+	}
 }
 
 func productVersion(s facts.Service) string {
