@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/buildinfo"
 	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/vulnfeed"
 )
 
 // Exit codes.
@@ -53,6 +55,12 @@ type env struct {
 	stdin   io.Reader
 	stdout  io.Writer
 	stderr  io.Writer
+	// feeds and feedClient are where and how 'vigil vulndb update'
+	// downloads: the public feeds and a client of vulnfeed's own when
+	// zero; tests give a server on loopback and a client that reaches
+	// nothing else.
+	feeds      vulnfeed.Sources
+	feedClient *http.Client
 }
 
 // exitError carries an exit code other than ExitError up to Execute.
@@ -91,7 +99,12 @@ func Main(version string, args []string) int {
 // Execute runs vigil with args (without the program name) and returns the
 // process exit code.
 func Execute(ctx context.Context, version string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{version: version, stdin: stdin, stdout: stdout, stderr: stderr}
+	return execute(ctx, &env{version: version, stdin: stdin, stdout: stdout, stderr: stderr}, args)
+}
+
+// execute runs vigil in e with args and returns the exit code.
+func execute(ctx context.Context, e *env, args []string) int {
+	stdin, stdout, stderr := e.stdin, e.stdout, e.stderr
 	root := newRoot(e)
 	root.SetArgs(args)
 	root.SetIn(stdin)

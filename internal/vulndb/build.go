@@ -236,6 +236,18 @@ func (w *Writer) SetCursor(source, cursor string, dataTime time.Time) error {
 	return err
 }
 
+// Checked records that every source whose name starts with prefix
+// ("osv:Debian:") was brought up to date now, though none of its records
+// changed: its data time stays, its load time becomes now.
+func (w *Writer) Checked(prefix string) error {
+	now := time.Now().UTC().Format(time.RFC3339)
+	_, err := w.tx.ExecContext(w.ctx, `UPDATE sources SET loaded = ? WHERE name >= ? AND name < ?`, now, prefix, prefix+"\U0010FFFF")
+	if err != nil {
+		return fmt.Errorf("cannot write the vulnerability database: %w", err)
+	}
+	return nil
+}
+
 // touch records that source was loaded now with data as new as t (kept
 // when what the database held was newer).
 func (w *Writer) touch(source string, t time.Time) error {

@@ -48,7 +48,7 @@ func DefaultPath() (string, error) {
 const schema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
-	name TEXT PRIMARY KEY,     -- osv:Debian:12, nvd, kev, epss
+	name TEXT PRIMARY KEY,     -- osv:Debian:12, nvd, kev, epss; feed:… rows hold only an update's cursor
 	data_time TEXT NOT NULL,   -- the newest data the source held (RFC 3339)
 	loaded TEXT NOT NULL,      -- when vigil last loaded it
 	cursor TEXT NOT NULL DEFAULT ''
@@ -178,9 +178,15 @@ func (s Source) Title() string {
 // Stale reports whether the source's data is older than StaleAfter at now.
 func (s Source) Stale(now time.Time) bool { return now.Sub(s.DataTime) > StaleAfter }
 
+// FeedPrefix starts the names of the sources rows that hold only where an
+// update of a whole feed starts again ("feed:osv:Debian", whose records
+// count under "osv:Debian:12" and the other releases): Sources leaves
+// them out.
+const FeedPrefix = "feed:"
+
 // Sources lists what the database holds, by name.
 func (d *DB) Sources(ctx context.Context) ([]Source, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, data_time, loaded FROM sources ORDER BY name`)
+	rows, err := d.db.QueryContext(ctx, `SELECT name, data_time, loaded FROM sources WHERE name NOT LIKE ? ORDER BY name`, FeedPrefix+"%")
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the vulnerability database: %w", err)
 	}

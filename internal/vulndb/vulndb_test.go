@@ -268,3 +268,60 @@ func TestFormatsAreToldFromContent(t *testing.T) {
 		t.Error("8-day-old data is not stale")
 	}
 }
+
+// TestUpdateCursors: an update's cursor rows (FeedPrefix) hold where it
+// starts again and stay out of the status; Checked marks a family of
+// sources loaded now without touching their data time.
+func TestUpdateCursors(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "vulndb.sqlite")
+	ctx := context.Background()
+	newest := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	err := Build(ctx, path, func(w *Writer) error {
+		if err := Import(ctx, w, []string{"testdata/osv-debian"}, nil); err != nil {
+			return err
+		}
+		return w.SetCursor(FeedPrefix+"osv:Debian", newest.Format(time.RFC3339Nano), newest)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := func() map[string]Source {
+		db, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		srcs, err := db.Sources(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]Source{}
+		for _, s := range srcs {
+			if strings.HasPrefix(s.Name, FeedPrefix) {
+				t.Errorf("Sources lists the cursor row %s", s.Name)
+			}
+			out[s.Name] = s
+		}
+		return out
+	}
+	first := loaded()
+	if _, ok := first["osv:Debian:12"]; !ok {
+		t.Fatalf("sources: %v", first)
+	}
+	time.Sleep(1100 * time.Millisecond) // load times have one-second precision
+	err = Build(ctx, path, func(w *Writer) error {
+		c, err := w.Cursor(FeedPrefix + "osv:Debian")
+		if err != nil || c != newest.Format(time.RFC3339Nano) {
+			t.Errorf("cursor %q %v", c, err)
+		}
+		return w.Checked("osv:Debian:")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range loaded() {
+		if !s.Loaded.After(first[name].Loaded) || !s.DataTime.Equal(first[name].DataTime) || s.Records != first[name].Records {
+			t.Errorf("%s after Checked: %+v, before %+v", name, s, first[name])
+		}
+	}
+}
