@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"cmp"
 	"net/netip"
 	"strings"
 	"time"
@@ -37,6 +38,67 @@ type HostAudit struct {
 	Distrusted []Distrusted `json:"distrusted,omitempty"`
 	// Errors says which collectors could not complete, and why.
 	Errors []string `json:"errors,omitempty"`
+	// OS is what /etc/os-release (or /usr/lib/os-release) says.
+	OS *OSRelease `json:"os,omitempty"`
+	// Packages are the installed packages, from the package database
+	// (dpkg, rpm or apk), sorted by ComparePackages.
+	Packages []Package `json:"packages,omitempty"`
+	// Root is the directory audited with --root (a mounted disk, a chroot,
+	// a container's root file system); empty for a live machine. An audit
+	// of a root saw files only: no listener, process or firewall, and it
+	// vouches for no address.
+	Root string `json:"root,omitempty"`
+}
+
+// OSRelease is the operating system as os-release(5) names it.
+type OSRelease struct {
+	// ID is the lower-case identifier: debian, ubuntu, rhel, alpine…
+	ID string `json:"id,omitempty"`
+	// IDLike are the distributions it derives from (ID_LIKE), closest first.
+	IDLike []string `json:"id_like,omitempty"`
+	// VersionID is the version (VERSION_ID): "12", "9.4", "3.20.1".
+	VersionID string `json:"version_id,omitempty"`
+	// VersionCodename is the release's code name (VERSION_CODENAME): bookworm.
+	VersionCodename string `json:"version_codename,omitempty"`
+	// PrettyName is the name for people (PRETTY_NAME): "Debian GNU/Linux 12 (bookworm)".
+	PrettyName string `json:"pretty_name,omitempty"`
+}
+
+// Package formats, as Package.Format holds them.
+const (
+	FormatDpkg = "dpkg"
+	FormatRPM  = "rpm"
+	FormatAPK  = "apk"
+)
+
+// Package is one installed package, as its package database records it.
+type Package struct {
+	Name string `json:"name"`
+	// Version is the package's full version in its own format's syntax:
+	// dpkg's [epoch:]upstream[-revision], rpm's [epoch:]version-release,
+	// apk's version-rREL.
+	Version string `json:"version"`
+	// Arch is the architecture it was built for (amd64, x86_64, noarch,
+	// all…); empty when the database says none.
+	Arch string `json:"arch,omitempty"`
+	// Source is the source package it was built from (dpkg's Source, the
+	// name in rpm's SOURCERPM, apk's origin); Name when the database names
+	// none.
+	Source string `json:"source"`
+	// SourceVersion is the source package's version: dpkg's "Source: name
+	// (version)", the version-release of rpm's SOURCERPM (the file name
+	// carries no epoch); Version when the database names none.
+	SourceVersion string `json:"source_version"`
+	// Format is the package database it came from: FormatDpkg, FormatRPM
+	// or FormatAPK.
+	Format string `json:"format"`
+}
+
+// ComparePackages orders packages by name, then architecture (then
+// format and version, so that the order is total).
+func ComparePackages(a, b Package) int {
+	return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Arch, b.Arch),
+		strings.Compare(a.Format, b.Format), strings.Compare(a.Version, b.Version))
 }
 
 // Machine identifies one machine's network view: its /etc/machine-id and
