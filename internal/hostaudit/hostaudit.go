@@ -1,10 +1,10 @@
 // Package hostaudit audits a machine from inside: its listening sockets and
 // the processes that hold them, its inbound firewall, the configuration its
 // services really run with (found from each running process's command line,
-// not only the distribution's default paths), its live connections and its
-// addresses. The same collectors run on this machine (Local) or on one
-// reached over SSH (DialSSH); the facts they gather are judged by
-// internal/check.
+// not only the distribution's default paths), its live connections, its
+// addresses, its operating system and its installed packages. The same
+// collectors run on this machine (Local) or on one reached over SSH
+// (DialSSH); the facts they gather are judged by internal/check.
 package hostaudit
 
 import (
@@ -158,6 +158,20 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 			c.fail("cannot list the processes: %v", err)
 		}
 		names = ParseComms(b)
+	})
+	step(func(ctx context.Context) {
+		rel, err := collectOS(ctx, t)
+		if err != nil {
+			c.fail("%v", err)
+		}
+		h.OS = rel
+	})
+	step(func(ctx context.Context) {
+		ps, errs := collectPackages(ctx, t)
+		h.Packages = ps
+		for _, e := range errs {
+			c.fail("%s", e)
+		}
 	})
 	step(func(ctx context.Context) {
 		b, err := t.ReadFile(ctx, "/etc/passwd")
@@ -378,9 +392,11 @@ var (
 		{"ip6tables-save"},
 		{"sh", "-c", socketLinksScript},
 		{"sh", "-c", commsScript},
+		existsCommand(),
 	}
 	phase1Files = []string{
 		"/proc/sys/kernel/hostname", "/etc/machine-id", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6", "/etc/passwd",
+		"/etc/os-release", "/usr/lib/os-release",
 	}
 )
 
