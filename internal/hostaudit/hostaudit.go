@@ -4,7 +4,9 @@
 // not only the distribution's default paths), its live connections, its
 // addresses, its operating system and its installed packages. The same
 // collectors run on this machine (Local) or on one reached over SSH
-// (DialSSH); the facts they gather are judged by internal/check.
+// (DialSSH); a system that is not running, a mounted root (Root), is
+// audited from its files alone. The facts they gather are judged by
+// internal/check.
 package hostaudit
 
 import (
@@ -48,6 +50,9 @@ const collectTimeout = 20 * time.Second
 // others carry on; Collect itself fails only when the context ends or the
 // target's socket tables cannot be read at all.
 func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, error) {
+	if r, ok := t.(*RootFS); ok {
+		return collectRoot(ctx, r)
+	}
 	if opt.Sudo && !isLocal(t) {
 		t = sudoTarget{t}
 	}

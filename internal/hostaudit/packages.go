@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/vigilsec/vigil/internal/facts"
 )
 
@@ -138,6 +140,16 @@ func existsCommand() []string {
 // read will say why). It returns nil when the target cannot tell.
 func existing(ctx context.Context, t Target, paths []string) map[string]bool {
 	out := map[string]bool{}
+	if r, ok := t.(*RootFS); ok {
+		for _, p := range paths {
+			fd, err := r.open(p)
+			if err == nil {
+				unix.Close(fd)
+			}
+			out[p] = !missing(err)
+		}
+		return out
+	}
 	if isLocal(t) {
 		for _, p := range paths {
 			_, err := os.Stat(p)
