@@ -26,6 +26,8 @@ PACKAGES=(
 	# peers and tools for benchmarks and report tests
 	nmap masscan sslscan testssl.sh ssh-audit hyperfine tshark time
 	python3-jsonschema poppler-utils chromium
+	# rpm and rpmbuild: the package inventory test builds a real rpm database
+	rpm
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -26,6 +29,7 @@ import (
 type hostFlags struct {
 	outputFlags
 	ssh, identity, knownHosts string
+	root                      string
 	sudo, allowPublic         bool
 	timeout                   time.Duration
 }
@@ -45,10 +49,19 @@ With --ssh user@host the same collectors run on another machine over SSH:
 its host key must already be in known_hosts (vigil never trusts a key on
 first use), and --sudo runs the commands through sudo -n there.
 
+Every audit lists the installed packages (dpkg, rpm's SQLite database, apk)
+and the operating system (os-release). With --root DIR vigil audits a system
+that is not running (a mounted disk, a chroot, a container's root file
+system) from its files alone: its os-release, packages and host name. Every
+path is resolved inside DIR, as if DIR were "/": a symbolic link there
+never leads out of it. Nothing in DIR runs, so it has no listeners,
+processes or firewall, and the audit vouches for no machine's address.
+
 A host audit in the last 7 days is what lets a host reach level 5.`,
 		Example: `  sudo vigil host
   vigil host --ssh root@10.0.0.5 --identity ~/.ssh/audit_ed25519
-  vigil host --ssh admin@db1.office.lan:2222 --sudo --format json -o db1.json`,
+  vigil host --ssh admin@db1.office.lan:2222 --sudo --format json -o db1.json
+  sudo vigil host --root /mnt/web1-disk --format json -o web1-disk.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f.format = formatFor(cmd, f.format, f.output)
@@ -57,6 +70,7 @@ A host audit in the last 7 days is what lets a host reach level 5.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.ssh, "ssh", "", "audit user@host[:port] over SSH instead of this machine")
+	fl.StringVar(&f.root, "root", "", "audit the system whose files are in `DIR` (a mounted disk, a chroot, a container's root file system) instead of this machine")
 	fl.StringVar(&f.identity, "identity", "", "private key file for --ssh (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa)")
 	fl.StringVar(&f.knownHosts, "known-hosts", "", "known_hosts file the server's host key must be in (default: ~/.ssh/known_hosts)")
 	fl.BoolVar(&f.sudo, "sudo", false, "with --ssh, run the commands through sudo -n on the remote machine")
@@ -79,6 +93,20 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 	if f.ssh == "" && (f.identity != "" || f.knownHosts != "" || f.sudo) {
 		return usageError("--identity, --known-hosts and --sudo go with --ssh user@host")
 	}
+	if f.root != "" {
+		if f.ssh != "" {
+			return usageError("--root and --ssh cannot go together: audit either a directory here or a machine over SSH")
+		}
+		st, err := os.Stat(f.root)
+		switch {
+		case err != nil && errors.Is(err, fs.ErrNotExist):
+			return usageError("--root %s: no such directory", f.root)
+		case err != nil:
+			return usageError("--root %s: %v", f.root, err)
+		case !st.IsDir():
+			return usageError("--root %s is not a directory", f.root)
+		}
+	}
 	out, err := newSink(e, &f.outputFlags)
 	if err != nil {
 		return err
@@ -88,7 +116,16 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 
 	started := time.Now()
 	target := hostaudit.Local()
-	run := newRun(e, &f.outputFlags, map[string]any{"ssh": f.ssh, "sudo": f.sudo, "store": !f.noStore})
+	run := newRun(e, &f.outputFlags, map[string]any{"ssh": f.ssh, "sudo": f.sudo, "root": f.root, "store": !f.noStore})
+	if f.root != "" {
+		r, err := hostaudit.Root(f.root)
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		target = r
+		log.Debug("auditing a mounted root", "dir", r.Dir())
+	}
 	if f.ssh != "" {
 		s, err := dialHost(ctx, f)
 		if err != nil {
@@ -160,7 +197,9 @@ func dialHost(ctx context.Context, f *hostFlags) (*hostaudit.SSH, error) {
 // Besides the host checks it judges the ports nobody used (after an
 // observation) and live flows over cleartext protocols, joined with
 // scanned, the newest network scan's hosts; a flow's server on another
-// machine is rated by its finding but not vouched for as audited.
+// machine is rated by its finding but not vouched for as audited. An
+// audit of a mounted root (--root) vouches for no host: its document
+// names the directory as its target.
 func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, accepted map[string]finding.Acceptance, started, finished time.Time) *result.Document {
 	findings := check.JudgeHostAudit(h, h.Time)
 	audited := map[string]time.Time{}
@@ -186,11 +225,17 @@ func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, acce
 		}
 	}
 	target := h.Hostname
-	if h.Remote != "" {
+	switch {
+	case h.Remote != "":
 		target = h.Remote
+	case h.Root != "":
+		target = h.Root
 	}
 	finding.Accept(findings, accepted, finished)
 	doc := result.Assemble(result.NewID(started), started, finished, nonEmpty(target), hosts, findings, audited)
+	if h.Root != "" && len(doc.Hosts) == 0 && len(doc.Findings) == 0 {
+		doc.Level.Reason = "a mounted root (" + h.Root + ") is no running machine: it vouches for no host, and was rated by its files alone"
+	}
 	doc.Kind = result.KindHost
 	doc.HostAudit = h
 	for _, e := range h.Errors {

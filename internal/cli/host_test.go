@@ -54,6 +54,11 @@ func hostCLI(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestHostUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		says string
@@ -67,6 +72,10 @@ func TestHostUsageErrors(t *testing.T) {
 		{[]string{"host", "--ssh", "root@8.8.8.8"}, "--allow-public"},
 		{[]string{"host", "--format", "yaml"}, "unknown format"},
 		{[]string{"host", "extra"}, "unknown command"},
+		{[]string{"host", "--root", dir, "--ssh", "root@127.0.0.1"}, "--root and --ssh cannot go together"},
+		{[]string{"host", "--root", filepath.Join(dir, "missing")}, "no such directory"},
+		{[]string{"host", "--root", file}, "is not a directory"},
+		{[]string{"host", "--root", dir, "--sudo"}, "go with --ssh"},
 	}
 	for _, tt := range tests {
 		code, _, stderr := hostCLI(t, tt.args...)
@@ -342,4 +351,111 @@ func waitListening(t *testing.T, pid int, table string, port int) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("pid %d does not listen on %s/%d", pid, transport, port)
+}
+
+// rootFS makes a Debian system's files in a new directory: os-release
+// (through a link, as Debian has it), a host name, dpkg's status with two
+// packages installed and one removed, and a machine id that must stay
+// unread.
+func rootFS(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"usr/lib/os-release": "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n",
+		"etc/hostname":       "web1\n",
+		"etc/machine-id":     "0123456789abcdef0123456789abcdef\n",
+		"var/lib/dpkg/status": "Package: openssl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 3.0.15-1~deb12u1\n\n" +
+			"Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.15-1~deb12u1\n\n" +
+			"Package: telnetd\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 0.17-1\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("../usr/lib/os-release", filepath.Join(dir, "etc/os-release")); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestHostRoot audits a mounted root with vigil host --root: a valid
+// vigil/scan/v1 document whose audit holds the root's os-release and
+// packages and nothing of a running machine (no listener, no address, no
+// machine identity), that vouches for no host, and is never taken for a
+// live machine's audit by a later scan.
+func TestHostRoot(t *testing.T) {
+	dir := rootFS(t)
+	out := t.TempDir()
+	file := filepath.Join(out, "root.json")
+	db := filepath.Join(out, "vigil.db")
+	code, _, stderr := vigilIn(t, "", "host", "--root", dir, "--format", "json", "-o", file, "--db", db)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validateScan(t, raw)
+	doc, err := result.Read(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := doc.HostAudit
+	if doc.Kind != result.KindHost || h == nil {
+		t.Fatalf("document kind %q, audit %v", doc.Kind, h != nil)
+	}
+	if h.Root != dir || h.Hostname != "web1" || h.Remote != "" || h.Machine.Known() || h.Machine.ID != "" {
+		t.Errorf("root %q, hostname %q, remote %q, machine %+v", h.Root, h.Hostname, h.Remote, h.Machine)
+	}
+	if h.OS == nil || h.OS.ID != "debian" || h.OS.VersionCodename != "bookworm" || h.OS.PrettyName != "Debian GNU/Linux 12 (bookworm)" {
+		t.Errorf("os %+v", h.OS)
+	}
+	want := []facts.Package{
+		{Name: "libssl3", Version: "3.0.15-1~deb12u1", Arch: "amd64", Source: "openssl", SourceVersion: "3.0.15-1~deb12u1", Format: "dpkg"},
+		{Name: "openssl", Version: "3.0.15-1~deb12u1", Arch: "amd64", Source: "openssl", SourceVersion: "3.0.15-1~deb12u1", Format: "dpkg"},
+	}
+	if !slices.Equal(h.Packages, want) {
+		t.Errorf("packages %+v", h.Packages)
+	}
+	if len(h.Listeners) != 0 || len(h.Addresses) != 0 || len(h.Flows) != 0 || len(h.SSHD) != 0 || h.Firewall.Kind != "" {
+		t.Errorf("live facts from a mounted root: %+v", h)
+	}
+	if len(doc.Hosts) != 0 || len(doc.Findings) != 0 || !slices.Equal(doc.Targets, []string{dir}) || doc.Level.Value != 4 {
+		t.Errorf("hosts %+v, findings %d, targets %v, level %+v", doc.Hosts, len(doc.Findings), doc.Targets, doc.Level)
+	}
+	if doc.Run == nil || doc.Run.Options["root"] != dir {
+		t.Errorf("run %+v does not say --root", doc.Run)
+	}
+	// Stored, it speaks for no machine a scan reaches.
+	st, err := store.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if list, err := st.List(t.Context(), 0); err != nil || len(list) != 1 || list[0].Kind != result.KindHost {
+		t.Errorf("stored: %+v, %v", list, err)
+	}
+	if audits, err := st.LatestHostAudits(t.Context(), time.Now().Add(-time.Hour)); err != nil || len(audits) != 0 {
+		t.Errorf("LatestHostAudits = %d audits, %v; a mounted root is none", len(audits), err)
+	}
+
+	code, table, stderr := vigilIn(t, "", "host", "--root", dir, "--no-store", "--color", "never")
+	if code != ExitOK {
+		t.Fatalf("table: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"vigil host audit of web1, the mounted root " + dir, "2 package(s) · 0 finding(s)",
+		"System: 2 packages (dpkg), Debian GNU/Linux 12 (bookworm)", "Not checked\n  - listeners, processes, firewall, addresses"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("the table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, "Listeners") || strings.Contains(table, "Firewall:") {
+		t.Errorf("the table shows a running machine's sections:\n%s", table)
+	}
 }

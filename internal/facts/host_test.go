@@ -1,7 +1,10 @@
 package facts
 
 import (
+	"encoding/json"
 	"net/netip"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +50,46 @@ func TestCovers(t *testing.T) {
 			}
 			t.Errorf("%s.Covers(%s, from %v) = %v, want %v", name, tt.addr, tt.from, got, tt.want)
 		}
+	}
+}
+
+func TestComparePackages(t *testing.T) {
+	ps := []Package{
+		{Name: "libssl3", Arch: "i386", Format: FormatDpkg, Version: "3"},
+		{Name: "bash", Arch: "amd64", Format: FormatDpkg},
+		{Name: "libssl3", Arch: "amd64", Format: FormatDpkg, Version: "3"},
+		{Name: "bash", Arch: "x86_64", Format: FormatRPM},
+		{Name: "Zlib", Arch: "amd64", Format: FormatDpkg},
+	}
+	slices.SortFunc(ps, ComparePackages)
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Name+"/"+p.Arch)
+	}
+	want := []string{"Zlib/amd64", "bash/amd64", "bash/x86_64", "libssl3/amd64", "libssl3/i386"}
+	if !slices.Equal(got, want) {
+		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
+// TestPackagesJSON pins the JSON names of the inventory, which the
+// vulnerability matching reads.
+func TestPackagesJSON(t *testing.T) {
+	h := HostAudit{Root: "/mnt/x",
+		OS:       &OSRelease{ID: "debian", IDLike: []string{"a"}, VersionID: "12", VersionCodename: "bookworm", PrettyName: "Debian GNU/Linux 12 (bookworm)"},
+		Packages: []Package{{Name: "libssl3", Version: "3.0.15-1~deb12u1", Arch: "amd64", Source: "openssl", SourceVersion: "3.0.15-1~deb12u1", Format: FormatDpkg}}}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"root":"/mnt/x"`, `"os":{"id":"debian","id_like":["a"],"version_id":"12","version_codename":"bookworm","pretty_name":"Debian GNU/Linux 12 (bookworm)"}`,
+		`"packages":[{"name":"libssl3","version":"3.0.15-1~deb12u1","arch":"amd64","source":"openssl","source_version":"3.0.15-1~deb12u1","format":"dpkg"}]`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %s", b, want)
+		}
+	}
+	b, _ = json.Marshal(HostAudit{})
+	if strings.Contains(string(b), `"os"`) || strings.Contains(string(b), `"packages"`) || strings.Contains(string(b), `"root"`) {
+		t.Errorf("an audit without them still names them: %s", b)
 	}
 }

@@ -1,9 +1,11 @@
 // Package hostaudit audits a machine from inside: its listening sockets and
 // the processes that hold them, its inbound firewall, the configuration its
 // services really run with (found from each running process's command line,
-// not only the distribution's default paths), its live connections and its
-// addresses. The same collectors run on this machine (Local) or on one
-// reached over SSH (DialSSH); the facts they gather are judged by
+// not only the distribution's default paths), its live connections, its
+// addresses, its operating system and its installed packages. The same
+// collectors run on this machine (Local) or on one reached over SSH
+// (DialSSH); a system that is not running, a mounted root (Root), is
+// audited from its files alone. The facts they gather are judged by
 // internal/check.
 package hostaudit
 
@@ -48,6 +50,9 @@ const collectTimeout = 20 * time.Second
 // others carry on; Collect itself fails only when the context ends or the
 // target's socket tables cannot be read at all.
 func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, error) {
+	if r, ok := t.(*RootFS); ok {
+		return collectRoot(ctx, r)
+	}
 	if opt.Sudo && !isLocal(t) {
 		t = sudoTarget{t}
 	}
@@ -158,6 +163,20 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 			c.fail("cannot list the processes: %v", err)
 		}
 		names = ParseComms(b)
+	})
+	step(func(ctx context.Context) {
+		rel, err := collectOS(ctx, t)
+		if err != nil {
+			c.fail("%v", err)
+		}
+		h.OS = rel
+	})
+	step(func(ctx context.Context) {
+		ps, errs := collectPackages(ctx, t)
+		h.Packages = ps
+		for _, e := range errs {
+			c.fail("%s", e)
+		}
 	})
 	step(func(ctx context.Context) {
 		b, err := t.ReadFile(ctx, "/etc/passwd")
@@ -378,9 +397,11 @@ var (
 		{"ip6tables-save"},
 		{"sh", "-c", socketLinksScript},
 		{"sh", "-c", commsScript},
+		existsCommand(),
 	}
 	phase1Files = []string{
 		"/proc/sys/kernel/hostname", "/etc/machine-id", "/proc/net/tcp", "/proc/net/tcp6", "/proc/net/udp", "/proc/net/udp6", "/etc/passwd",
+		"/etc/os-release", "/usr/lib/os-release",
 	}
 )
 

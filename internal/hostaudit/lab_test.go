@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -214,6 +215,11 @@ func TestLabSSH(t *testing.T) {
 	}
 	if r, l := daemons(remote), daemons(local); r != l || r != [4]int{2, 2, 2, 2} {
 		t.Errorf("the lab's PostgreSQL, Redis, FTP and nginx configurations: remote %v, local %v, want two of each", r, l)
+	}
+	// The same package inventory and os-release, read over SSH (the lab
+	// machine is a Debian one, with dpkg's database).
+	if len(local.Packages) == 0 || !slices.Equal(local.Packages, remote.Packages) || local.OS == nil || !reflect.DeepEqual(local.OS, remote.OS) {
+		t.Errorf("packages: local %d, remote %d; os: local %+v, remote %+v", len(local.Packages), len(remote.Packages), local.OS, remote.OS)
 	}
 	// The audit's own SSH connection is a flow, inbound to sshd.
 	if !slices.ContainsFunc(remote.Flows, func(f facts.Flow) bool {

@@ -148,11 +148,22 @@ func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 		sev = " (" + strings.Join(parts, ", ") + ")"
 	}
 	where := "this machine"
-	if h.Remote != "" {
+	switch {
+	case h.Remote != "":
 		where = "over SSH as " + safe(h.Remote)
+	case h.Root != "":
+		where = "the mounted root " + safe(h.Root)
 	}
-	ew.Printf("%s host audit of %s, %s\n", t.style("vigil", bold), t.style(safe(h.Hostname), bold), where)
-	ew.Printf("%d listener(s) · %d finding(s)%s · %s (%s)\n\n", len(h.Listeners), len(doc.Findings), sev, doc.When(), doc.Finished.Sub(doc.Started).Round(10_000_000))
+	what := fmt.Sprintf("%d listener(s)", len(h.Listeners))
+	if h.Root != "" {
+		what = fmt.Sprintf("%d package(s)", len(h.Packages))
+	}
+	if h.Root != "" && h.Hostname == "" {
+		ew.Printf("%s host audit of %s\n", t.style("vigil", bold), where)
+	} else {
+		ew.Printf("%s host audit of %s, %s\n", t.style("vigil", bold), t.style(safe(h.Hostname), bold), where)
+	}
+	ew.Printf("%s · %d finding(s)%s · %s (%s)\n\n", what, len(doc.Findings), sev, doc.When(), doc.Finished.Sub(doc.Started).Round(10_000_000))
 	lv := doc.Level
 	ew.Printf("%s", t.style(fmt.Sprintf("Level %d of 5 — %s.", lv.Value, level.Name(lv.Value)), levelStyle(lv.Value)))
 	switch {
@@ -162,7 +173,21 @@ func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 		ew.Printf(" %s", safe(lv.Reason))
 	}
 	ew.Printf("\n\n")
+	if sys := systemSummary(h); sys != "" {
+		ew.Printf("%s %s\n", t.style("System:", bold), safe(sys))
+		if h.Root == "" {
+			ew.Printf("\n")
+		}
+	}
+	if h.Root == "" {
+		t.liveHost(ew, h)
+	}
+	t.hostAuditRest(ew, doc)
+}
 
+// liveHost writes what only a running machine has: its listeners by
+// address and its firewall.
+func (t Table) liveHost(ew *textout.Writer, h *facts.HostAudit) {
 	ew.Printf("%s\n", t.style("Listeners", bold))
 	byAddr := map[string][]facts.Listener{}
 	for _, l := range h.Listeners {
@@ -228,7 +253,12 @@ func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 		}
 		ew.Printf("%s\n", textout.Indent(textout.Wrap("accepts "+strings.Join(allowed, ", "), 96), 2))
 	}
+}
 
+// hostAuditRest writes the configurations read, the processes not
+// examined, what could not be checked, and the findings.
+func (t Table) hostAuditRest(ew *textout.Writer, doc *result.Document) {
+	h := doc.HostAudit
 	var cfgs []string
 	for _, c := range h.SSHD {
 		cfgs = append(cfgs, fmt.Sprintf("sshd (pid %d)\t%s (%s)", c.PID, safe(c.ConfigFile), safe(c.Method)))
@@ -294,6 +324,42 @@ func (t Table) hostAudit(ew *textout.Writer, doc *result.Document) {
 	for _, addr := range slices.SortedFunc(maps.Keys(byHost), finding.CompareHosts) {
 		t.host(ew, doc, result.Host{Address: addr, Level: levels[addr]}, byHost[addr])
 	}
+}
+
+// systemSummary is the one line that says what a host audit found of
+// the system: "1,234 packages (dpkg), Debian GNU/Linux 12 (bookworm)".
+func systemSummary(h *facts.HostAudit) string {
+	var parts []string
+	if len(h.Packages) > 0 {
+		counts := map[string]int{}
+		var formats []string
+		for _, p := range h.Packages {
+			if counts[p.Format] == 0 {
+				formats = append(formats, p.Format)
+			}
+			counts[p.Format]++
+		}
+		slices.Sort(formats)
+		from := strings.Join(formats, ", ")
+		if len(formats) > 1 {
+			var each []string
+			for _, f := range formats {
+				each = append(each, fmt.Sprintf("%s %d", f, counts[f]))
+			}
+			from = strings.Join(each, ", ")
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", plural(len(h.Packages), "1 package", "%d packages"), from))
+	}
+	if h.OS != nil {
+		name := h.OS.PrettyName
+		if name == "" {
+			name = strings.TrimSpace(h.OS.ID + " " + h.OS.VersionID)
+		}
+		if name != "" {
+			parts = append(parts, name)
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func haOrDash(s string) string {

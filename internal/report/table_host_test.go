@@ -58,3 +58,54 @@ func TestTableHostAudit(t *testing.T) {
 		t.Error("a network scan shows a host-audit section")
 	}
 }
+
+func TestSystemSummary(t *testing.T) {
+	pkg := func(name, format string) facts.Package { return facts.Package{Name: name, Format: format} }
+	deb := &facts.OSRelease{ID: "debian", VersionID: "12", PrettyName: "Debian GNU/Linux 12 (bookworm)"}
+	tests := []struct {
+		h    facts.HostAudit
+		want string
+	}{
+		{facts.HostAudit{}, ""},
+		{facts.HostAudit{OS: deb}, "Debian GNU/Linux 12 (bookworm)"},
+		{facts.HostAudit{OS: &facts.OSRelease{ID: "alpine", VersionID: "3.20.1"}, Packages: []facts.Package{pkg("musl", "apk")}}, "1 package (apk), alpine 3.20.1"},
+		{facts.HostAudit{OS: deb, Packages: []facts.Package{pkg("a", "dpkg"), pkg("b", "dpkg")}}, "2 packages (dpkg), Debian GNU/Linux 12 (bookworm)"},
+		{facts.HostAudit{Packages: []facts.Package{pkg("a", "rpm"), pkg("b", "dpkg"), pkg("c", "dpkg")}}, "3 packages (dpkg 2, rpm 1)"},
+	}
+	for _, tt := range tests {
+		if got := systemSummary(&tt.h); got != tt.want {
+			t.Errorf("systemSummary = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+// TestTableHostAuditSystem shows the packages and operating system of a
+// live audit above its listeners, and of a mounted root without the
+// sections only a running machine has.
+func TestTableHostAuditSystem(t *testing.T) {
+	doc := hostFixture()
+	doc.HostAudit.OS = &facts.OSRelease{ID: "debian", PrettyName: "Debian GNU/Linux 12 (bookworm)\x1b[2J"}
+	doc.HostAudit.Packages = []facts.Package{{Name: "bash", Format: "dpkg"}, {Name: "openssl", Format: "dpkg"}}
+	s := string(render(t, Table{}, doc))
+	sys := strings.Index(s, "System: 2 packages (dpkg), Debian GNU/Linux 12 (bookworm)")
+	if sys < 0 || sys > strings.Index(s, "Listeners") || strings.Contains(s, "\x1b") {
+		t.Errorf("the system line is missing, misplaced or unescaped:\n%s", s)
+	}
+
+	end := time.Date(2026, 3, 1, 12, 0, 2, 0, time.UTC)
+	h := &facts.HostAudit{Hostname: "web1", Time: end, Root: "/mnt/web1", Listeners: []facts.Listener{},
+		OS: &facts.OSRelease{ID: "debian", PrettyName: "Debian GNU/Linux 12 (bookworm)"}, Packages: doc.HostAudit.Packages,
+		Errors: []string{"listeners, processes, firewall, addresses and the configuration of running services: not examined"}}
+	root := result.Assemble("20260301T120000Z-0000root", end.Add(-time.Second), end, []string{"/mnt/web1"}, nil, nil, nil)
+	root.Kind = result.KindHost
+	root.HostAudit = h
+	s = string(render(t, Table{}, root))
+	for _, want := range []string{"vigil host audit of web1, the mounted root /mnt/web1\n2 package(s) · 0 finding(s)", "System: 2 packages (dpkg), Debian GNU/Linux 12 (bookworm)\n\nNot checked"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("the table lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "Listeners") || strings.Contains(s, "Firewall:") {
+		t.Errorf("a mounted root shows a running machine's sections:\n%s", s)
+	}
+}

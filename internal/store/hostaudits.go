@@ -15,7 +15,8 @@ import (
 // LatestHostAudits returns the newest host audit (vigil host) of each
 // machine among those stored that finished at or after since. A machine is
 // known by its identity (machine id and network namespace), else by the
-// host reached over SSH, else by its host name.
+// host reached over SSH, else by its host name. Audits of mounted roots
+// (vigil host --root) are left out: they speak for no running machine.
 func (s *Store) LatestHostAudits(ctx context.Context, since time.Time) ([]*result.Document, error) {
 	rows, err := s.db.QueryContext(ctx, s.rebind("SELECT id, document FROM scans WHERE kind = ? AND finished >= ? ORDER BY finished"),
 		result.KindHost, formatTime(since))
@@ -38,6 +39,9 @@ func (s *Store) LatestHostAudits(ctx context.Context, since time.Time) ([]*resul
 			continue
 		}
 		h := doc.HostAudit
+		if h.Root != "" {
+			continue // a mounted root is no running machine: it speaks for none
+		}
 		key := "host:" + h.Hostname
 		switch {
 		case h.Machine.Known():
@@ -63,10 +67,10 @@ func (s *Store) LatestHostAudits(ctx context.Context, since time.Time) ([]*resul
 // AuditedAddresses lists the addresses a host audit vouches for: the host
 // name, the interface addresses and the listeners' bind addresses (without
 // loopback ones unless the audit ran on this machine), and the host
-// reached over SSH.
+// reached over SSH. An audit of a mounted root vouches for none.
 func AuditedAddresses(h *facts.HostAudit) []string {
-	if h == nil {
-		return nil
+	if h == nil || h.Root != "" {
+		return nil // a mounted root (--root) is no running machine
 	}
 	local := h.Remote == ""
 	seen := map[string]bool{}
