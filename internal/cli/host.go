@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -23,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/scope"
 	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/vuln"
 )
 
 // hostFlags are the flags of `vigil host`.
@@ -85,6 +88,7 @@ A host audit in the last 7 days is what lets a host reach level 5.`,
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does to standard error")
 	addDBFlag(fl, &f.db)
+	addVulnDBFlag(fl, &f.vulnDB)
 	fl.BoolVar(&f.noStore, "no-store", false, "do not keep the result in the scan store")
 	return cmd
 }
@@ -147,9 +151,53 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 	if !f.noStore {
 		scanned = latestScanHosts(ctx, f.db)
 	}
-	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, log), started, time.Now())
+	known, err := knownVulns(ctx, f.vulnDB, h, log)
+	if err != nil {
+		return err
+	}
+	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, log), known, started, time.Now())
 	doc.Run = &run
 	return out.emit(ctx, doc, "host audit")
+}
+
+// audited holds what the vulnerability database says of a host audit's
+// packages: findings, or why they were not matched.
+type audited struct {
+	findings []finding.Finding
+	gap      string
+}
+
+// knownVulns matches a host audit's installed packages against the
+// vulnerability database (--vulndb); the findings are filed under the
+// machine's name, or the mounted root's directory.
+func knownVulns(ctx context.Context, flag string, h *facts.HostAudit, log *slog.Logger) (audited, error) {
+	m, db, err := openMatcher(ctx, flag, log, time.Now())
+	if err != nil {
+		return audited{}, err
+	}
+	switch {
+	case db == nil:
+		return audited{gap: "known vulnerabilities: not checked (no database; run 'vigil vulndb update' or 'vigil vulndb import')"}, nil
+	case len(h.Packages) == 0:
+		db.Close()
+		return audited{gap: "known vulnerabilities: no package database was read, so no installed software was matched"}, nil
+	}
+	defer db.Close()
+	fs, eco, err := m.Packages(ctx, cmp.Or(h.Hostname, h.Root), h)
+	if err != nil {
+		return audited{gap: "known vulnerabilities: not checked (" + err.Error() + ")"}, nil
+	}
+	if eco == "" {
+		name := "this operating system"
+		if h.OS != nil {
+			name = cmp.Or(h.OS.PrettyName, h.OS.ID)
+		}
+		return audited{gap: "known vulnerabilities: " + name + " is not a distribution vigil matches (Debian, Ubuntu, Alpine, Rocky Linux, AlmaLinux)"}, nil
+	}
+	if ok, err := m.HasData(ctx, eco); err != nil || !ok {
+		return audited{gap: "known vulnerabilities: not checked (the database holds no " + eco + " data; run 'vigil vulndb update --osv " + strings.Split(eco, ":")[0] + "')"}, nil
+	}
+	return audited{findings: fs}, nil
 }
 
 // dialHost connects to --ssh user@host[:port], within the same scope
@@ -200,7 +248,7 @@ func dialHost(ctx context.Context, f *hostFlags) (*hostaudit.SSH, error) {
 // machine is rated by its finding but not vouched for as audited. An
 // audit of a mounted root (--root) vouches for no host: its document
 // names the directory as its target.
-func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, accepted map[string]finding.Acceptance, started, finished time.Time) *result.Document {
+func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, accepted map[string]finding.Acceptance, known audited, started, finished time.Time) *result.Document {
 	findings := check.JudgeHostAudit(h, h.Time)
 	audited := map[string]time.Time{}
 	var hosts []facts.Host
@@ -219,7 +267,10 @@ func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, acce
 			hosts = append(hosts, facts.Host{Address: fd.Host})
 		}
 	}
-	for _, fd := range append(check.JudgeUnused(h), check.JudgeFlows(h, scanned, h.Time)...) {
+	// Known vulnerabilities are the packages', not the listeners': they
+	// make no host of the document audited.
+	more := append(check.JudgeUnused(h), check.JudgeFlows(h, scanned, h.Time)...)
+	for _, fd := range append(more, known.findings...) {
 		if !slices.ContainsFunc(findings, func(x finding.Finding) bool { return x.ID == fd.ID }) {
 			findings = append(findings, fd)
 		}
@@ -240,6 +291,9 @@ func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, acce
 	doc.HostAudit = h
 	for _, e := range h.Errors {
 		doc.NoteGap(result.Gap{What: e})
+	}
+	if known.gap != "" {
+		doc.NoteGap(result.Gap{What: known.gap, Checks: []string{vuln.CheckID}})
 	}
 	doc.Done()
 	doc.Tool = "vigil " + version

@@ -65,6 +65,7 @@ reports what was seen.`,
 	fl.StringVar(&f.failOn, "fail-on", "", "exit with status 3 when a finding at or above this severity exists")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "log what vigil does (and each connection seen) to standard error")
 	addDBFlag(fl, &f.db)
+	addVulnDBFlag(fl, &f.vulnDB)
 	fl.BoolVar(&f.noStore, "no-store", false, "do not keep the result in the scan store")
 	return cmd
 }
@@ -117,7 +118,12 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 	h.Errors = append(h.Errors, res.Notes...)
 
 	scanned := latestScanHosts(ctx, f.db)
-	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, logger(e.stderr, f.verbose)), started, time.Now())
+	log := logger(e.stderr, f.verbose)
+	known, err := knownVulns(ctx, f.vulnDB, h, log)
+	if err != nil {
+		return err
+	}
+	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, log), known, started, time.Now())
 	run := newRun(e, &f.outputFlags, map[string]any{"for": f.window.String(), "method": f.method, "poll": f.poll.String(), "store": !f.noStore})
 	doc.Run = &run
 	return out.emit(ctx, doc, "host audit")
