@@ -171,7 +171,9 @@ func TestKnownVulnerabilitiesInTheLab(t *testing.T) {
 		// CVE-2023-44487 is unfixed in Debian 12 and rated unimportant
 		// there: listed, as info, only when Debian's data judged nginx.
 		if f.Port != 0 && strings.Contains(f.Evidence, "host audit lists package nginx") &&
-			slices.ContainsFunc(f.Vulnerabilities, func(v finding.Vulnerability) bool { return v.ID == "CVE-2023-44487" && v.Urgency == finding.Unimportant }) {
+			slices.ContainsFunc(f.Vulnerabilities, func(v finding.Vulnerability) bool {
+				return v.ID == "CVE-2023-44487" && v.Urgency == finding.Unimportant
+			}) {
 			judgedByDebian = true
 		}
 	}
