@@ -168,9 +168,12 @@ func writeNVD(dir string, n int, r *rand.Rand) error {
 		for i := page * 2000; i < min(n, (page+1)*2000); i++ {
 			var matches []map[string]any
 			for range 1 + r.IntN(12) {
-				vp := vendors[r.IntN(len(vendors))]
-				if r.IntN(3) != 0 {
-					vp = fmt.Sprintf("vendor%d:product%d", r.IntN(5000), r.IntN(20))
+				// Most CVEs are about products no server announces; a
+				// year of NVD holds tens, not thousands, for each of the
+				// servers vigil names.
+				vp := fmt.Sprintf("vendor%d:product%d", r.IntN(5000), r.IntN(20))
+				if r.IntN(200) == 0 {
+					vp = vendors[r.IntN(len(vendors))]
 				}
 				matches = append(matches, map[string]any{"vulnerable": true, "criteria": "cpe:2.3:a:" + vp + ":*:*:*:*:*:*:*:*",
 					"versionStartIncluding": fmt.Sprintf("%d.%d", r.IntN(5), r.IntN(10)), "versionEndExcluding": fmt.Sprintf("%d.%d.%d", 5+r.IntN(5), r.IntN(10), r.IntN(10)),
@@ -255,12 +258,12 @@ func match(args []string) error {
 		return err
 	}
 	defer d.Close()
-	m := vuln.New(d)
 	a := &facts.HostAudit{OS: &facts.OSRelease{ID: "debian", VersionID: "12"}, Packages: pkgs}
 	var best time.Duration
 	var found int
 	for range *runs {
 		start := time.Now()
+		m := vuln.New(d) // a fresh Matcher remembers nothing of the last run
 		fs, _, err := m.Packages(ctx, "bench", a)
 		if err != nil {
 			return err
@@ -270,6 +273,6 @@ func match(args []string) error {
 		}
 		found = len(fs)
 	}
-	fmt.Printf("packages %d findings %d best %s\n", len(pkgs), found, best.Round(time.Millisecond))
+	fmt.Printf("%d packages, %d findings: %s\n", len(pkgs), found, best.Round(time.Millisecond))
 	return nil
 }

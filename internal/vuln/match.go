@@ -24,13 +24,58 @@ import (
 // CheckID is the check every finding of this package files.
 const CheckID = "vuln.known"
 
-// Matcher judges versions against one database.
+// Matcher judges versions against one database. It remembers what it
+// read, so that the same product on many hosts costs one lookup; it is not
+// safe for concurrent use.
 type Matcher struct {
-	db *vulndb.DB
+	db       *vulndb.DB
+	affected map[[2]string][]vulndb.Range
+	cpes     map[[2]string][]vulndb.CPERange
+	vulns    map[string]vulndb.Vuln
 }
 
 // New returns a Matcher reading db.
-func New(db *vulndb.DB) *Matcher { return &Matcher{db: db} }
+func New(db *vulndb.DB) *Matcher {
+	return &Matcher{db: db, affected: map[[2]string][]vulndb.Range{}, cpes: map[[2]string][]vulndb.CPERange{}, vulns: map[string]vulndb.Vuln{}}
+}
+
+// rangesOf returns the OSV ranges of package pkg of ecosystem eco.
+func (m *Matcher) rangesOf(ctx context.Context, eco, pkg string) ([]vulndb.Range, error) {
+	k := [2]string{eco, pkg}
+	if rs, ok := m.affected[k]; ok {
+		return rs, nil
+	}
+	rs, err := m.db.Affected(ctx, eco, pkg)
+	if err == nil {
+		m.affected[k] = rs
+	}
+	return rs, err
+}
+
+// cpesOf returns the NVD ranges of vendor:product.
+func (m *Matcher) cpesOf(ctx context.Context, vendor, product string) ([]vulndb.CPERange, error) {
+	k := [2]string{vendor, product}
+	if rs, ok := m.cpes[k]; ok {
+		return rs, nil
+	}
+	rs, err := m.db.CPEs(ctx, vendor, product)
+	if err == nil {
+		m.cpes[k] = rs
+	}
+	return rs, err
+}
+
+// describeOf returns what the database knows of record id.
+func (m *Matcher) describeOf(ctx context.Context, id string) (vulndb.Vuln, error) {
+	if v, ok := m.vulns[id]; ok {
+		return v, nil
+	}
+	v, err := m.db.Describe(ctx, id)
+	if err == nil {
+		m.vulns[id] = v
+	}
+	return v, err
+}
 
 // state is what a range says of a version.
 type state int
@@ -142,7 +187,7 @@ type hit struct {
 // distroHits judges t as package src of ecosystem eco: the records that
 // certainly affect it, and how many more would depend on its revision.
 func (m *Matcher) distroHits(ctx context.Context, eco, src string, t target) (hits []hit, unsureN int, err error) {
-	ranges, err := m.db.Affected(ctx, eco, src)
+	ranges, err := m.rangesOf(ctx, eco, src)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -175,7 +220,7 @@ func (m *Matcher) distroHits(ctx context.Context, eco, src string, t target) (hi
 // ships reports whether ecosystem eco's data names upstream version u of
 // package src: a sign that the distribution built it.
 func (m *Matcher) ships(ctx context.Context, eco, src, u string) (bool, error) {
-	ranges, err := m.db.Affected(ctx, eco, src)
+	ranges, err := m.rangesOf(ctx, eco, src)
 	if err != nil {
 		return false, err
 	}
@@ -195,7 +240,7 @@ func (m *Matcher) upstreamHits(ctx context.Context, p product, u string) ([]hit,
 	var hits []hit
 	seen := map[string]bool{}
 	for _, c := range p.cpes {
-		ranges, err := m.db.CPEs(ctx, c[0], c[1])
+		ranges, err := m.cpesOf(ctx, c[0], c[1])
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +276,7 @@ func (m *Matcher) describe(ctx context.Context, hits []hit, scheme version.Schem
 	byID := map[string]*finding.Vulnerability{}
 	var order []string
 	for _, h := range hits {
-		v, err := m.db.Describe(ctx, h.record)
+		v, err := m.describeOf(ctx, h.record)
 		if err != nil {
 			return nil, err
 		}
@@ -251,7 +296,7 @@ func (m *Matcher) describe(ctx context.Context, hits []hit, scheme version.Schem
 		} else if !h.unimportant {
 			fv.Urgency = ""
 		}
-		for _, a := range append(v.Aliases, h.record) {
+		for _, a := range append(slices.Clip(v.Aliases), h.record) {
 			if a != fv.ID && !slices.Contains(fv.Aliases, a) {
 				fv.Aliases = append(fv.Aliases, a)
 			}

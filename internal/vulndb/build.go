@@ -262,6 +262,30 @@ func (w *Writer) touch(source string, t time.Time) error {
 	return nil
 }
 
+// count records how many records each source holds.
+func (w *Writer) count() error {
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT name FROM sources WHERE name NOT LIKE ?`, FeedPrefix+"%")
+	if err != nil {
+		return fmt.Errorf("cannot write the vulnerability database: %w", err)
+	}
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, n)
+	}
+	rows.Close()
+	for _, n := range names {
+		if _, err := w.tx.ExecContext(w.ctx, `UPDATE sources SET records = (`+countQuery(n)+`) WHERE name = ?`, append(countArgs(n), n)...); err != nil {
+			return fmt.Errorf("cannot write the vulnerability database: %w", err)
+		}
+	}
+	return nil
+}
+
 // finish records the sources touched and commits, or rolls back on err.
 func (w *Writer) finish(err error) error {
 	if err == nil {
@@ -280,6 +304,9 @@ func (w *Writer) finish(err error) error {
 				break
 			}
 		}
+	}
+	if err == nil {
+		err = w.count()
 	}
 	if err == nil {
 		_, err = w.tx.ExecContext(w.ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('format', '1')`)

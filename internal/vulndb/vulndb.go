@@ -8,6 +8,7 @@
 package vulndb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
@@ -51,7 +53,8 @@ CREATE TABLE IF NOT EXISTS sources (
 	name TEXT PRIMARY KEY,     -- osv:Debian:12, nvd, kev, epss; feed:… rows hold only an update's cursor
 	data_time TEXT NOT NULL,   -- the newest data the source held (RFC 3339)
 	loaded TEXT NOT NULL,      -- when vigil last loaded it
-	cursor TEXT NOT NULL DEFAULT ''
+	cursor TEXT NOT NULL DEFAULT '',
+	records INTEGER NOT NULL DEFAULT 0 -- counted when a build ends, so that opening the database costs nothing
 );
 CREATE TABLE IF NOT EXISTS vulns (
 	id TEXT PRIMARY KEY,
@@ -71,7 +74,7 @@ CREATE TABLE IF NOT EXISTS affected (
 	introduced TEXT NOT NULL DEFAULT '', fixed TEXT NOT NULL DEFAULT '', last_affected TEXT NOT NULL DEFAULT '',
 	urgency TEXT NOT NULL DEFAULT ''
 );
-CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, package);
+CREATE INDEX IF NOT EXISTS affected_package ON affected (package, ecosystem);
 CREATE INDEX IF NOT EXISTS affected_id ON affected (id);
 CREATE TABLE IF NOT EXISTS cpes (
 	id TEXT NOT NULL, vendor TEXT NOT NULL, product TEXT NOT NULL, version TEXT NOT NULL DEFAULT '',
@@ -84,10 +87,47 @@ CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, added TEXT NOT NULL, name 
 CREATE TABLE IF NOT EXISTS epss (cve TEXT PRIMARY KEY, score REAL NOT NULL, percentile REAL NOT NULL);
 `
 
-// DB is an open vulnerability database, for reading.
+// DB is an open vulnerability database, for reading. It is safe for
+// concurrent use.
 type DB struct {
 	db   *sql.DB
 	path string
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared once: matching asks the same questions thousands of times
+}
+
+// prepared returns the prepared statement of query q.
+func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if st := d.stmts[q]; st != nil {
+		return st, nil
+	}
+	st, err := d.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the vulnerability database: %w", err)
+	}
+	d.stmts[q] = st
+	return st, nil
+}
+
+// query runs query q as a prepared statement.
+func (d *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	st, err := d.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs query q, which returns one row, as a prepared statement.
+func (d *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	st, err := d.prepared(ctx, q)
+	if err != nil {
+		return d.db.QueryRowContext(ctx, q, args...) // the error again, through the row
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Open opens the database at path for reading; ErrNoDB when there is none.
@@ -109,7 +149,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s is not a vigil vulnerability database", path)
 	}
-	return &DB{db: db, path: path}, nil
+	return &DB{db: db, path: path, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // openSQLite opens an SQLite file, read-only or for writing.
@@ -141,7 +181,15 @@ func openSQLite(ctx context.Context, path string, readOnly bool) (*sql.DB, error
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.mu.Lock()
+	for _, st := range d.stmts {
+		st.Close()
+	}
+	d.stmts = nil
+	d.mu.Unlock()
+	return d.db.Close()
+}
 
 // Path returns the database file.
 func (d *DB) Path() string { return d.path }
@@ -186,7 +234,7 @@ const FeedPrefix = "feed:"
 
 // Sources lists what the database holds, by name.
 func (d *DB) Sources(ctx context.Context) ([]Source, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT name, data_time, loaded FROM sources WHERE name NOT LIKE ? ORDER BY name`, FeedPrefix+"%")
+	rows, err := d.query(ctx, `SELECT name, data_time, loaded, records FROM sources WHERE name NOT LIKE ? ORDER BY name`, FeedPrefix+"%")
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the vulnerability database: %w", err)
 	}
@@ -194,7 +242,7 @@ func (d *DB) Sources(ctx context.Context) ([]Source, error) {
 	for rows.Next() {
 		var s Source
 		var data, loaded string
-		if err := rows.Scan(&s.Name, &data, &loaded); err != nil {
+		if err := rows.Scan(&s.Name, &data, &loaded, &s.Records); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -205,11 +253,6 @@ func (d *DB) Sources(ctx context.Context) ([]Source, error) {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
-	}
-	for i := range out {
-		if err := d.db.QueryRowContext(ctx, countQuery(out[i].Name), countArgs(out[i].Name)...).Scan(&out[i].Records); err != nil {
-			return nil, fmt.Errorf("cannot read the vulnerability database: %w", err)
-		}
 	}
 	return out, nil
 }
@@ -249,7 +292,7 @@ type Range struct {
 // Affected returns the ranges of every record, withdrawn ones left out,
 // that affect package pkg of ecosystem ("Debian:12").
 func (d *DB) Affected(ctx context.Context, ecosystem, pkg string) ([]Range, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT a.id, a.introduced, a.fixed, a.last_affected, a.urgency FROM affected a
+	rows, err := d.query(ctx, `SELECT a.id, a.introduced, a.fixed, a.last_affected, a.urgency FROM affected a
 		JOIN vulns v ON v.id = a.id WHERE a.ecosystem = ? AND a.package = ? AND v.withdrawn = 0 ORDER BY a.id`, ecosystem, pkg)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the vulnerability database: %w", err)
@@ -275,7 +318,7 @@ func (d *DB) Ecosystems(ctx context.Context, prefix, pkg string) ([]string, erro
 	if pkg == "" {
 		q, args = `SELECT substr(name, 5) FROM sources WHERE name >= ? AND name < ? ORDER BY name`, []any{"osv:" + prefix, "osv:" + prefix + "\U0010FFFF"}
 	}
-	rows, err := d.db.QueryContext(ctx, q, args...)
+	rows, err := d.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the vulnerability database: %w", err)
 	}
@@ -303,7 +346,7 @@ type CPERange struct {
 // CPEs returns the vulnerable ranges of vendor:product in NVD records that
 // are not rejected.
 func (d *DB) CPEs(ctx context.Context, vendor, product string) ([]CPERange, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT c.id, c.version, c.start_incl, c.start_excl, c.end_incl, c.end_excl FROM cpes c
+	rows, err := d.query(ctx, `SELECT c.id, c.version, c.start_incl, c.start_excl, c.end_incl, c.end_excl FROM cpes c
 		JOIN vulns v ON v.id = c.id WHERE c.vendor = ? AND c.product = ? AND v.withdrawn = 0 ORDER BY c.id`, vendor, product)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the vulnerability database: %w", err)
@@ -348,7 +391,7 @@ func (d *DB) Describe(ctx context.Context, id string) (Vuln, error) {
 	// for its CVE, which ties the advisories of one CVE together.
 	ids := []string{id}
 	related := func(x string) error {
-		rows, err := d.db.QueryContext(ctx, `SELECT alias FROM aliases WHERE id = ? UNION SELECT id FROM aliases WHERE alias = ?`, x, x)
+		rows, err := d.query(ctx, `SELECT alias FROM aliases WHERE id = ? UNION ALL SELECT id FROM aliases WHERE alias = ?`, x, x)
 		if err != nil {
 			return fmt.Errorf("cannot read the vulnerability database: %w", err)
 		}
@@ -390,39 +433,51 @@ func (d *DB) Describe(ctx context.Context, id string) (Vuln, error) {
 	}
 	// The NVD record speaks first for its score and summary; an OSV
 	// record's summary and advisory link fill what it leaves out.
-	for _, a := range append([]string{v.ID}, v.Aliases...) {
-		var summary, url, vector, version string
-		var score float64
-		err := d.db.QueryRowContext(ctx, `SELECT summary, url, score, vector, score_version FROM vulns WHERE id = ?`, a).
-			Scan(&summary, &url, &score, &vector, &version)
-		if errors.Is(err, sql.ErrNoRows) {
+	order := append([]string{v.ID}, v.Aliases...)
+	args := make([]any, len(order))
+	for i, a := range order {
+		args[i] = a
+	}
+	rows, err := d.query(ctx, `SELECT id, summary, url, score, vector, score_version FROM vulns WHERE id IN (?`+
+		strings.Repeat(", ?", len(order)-1)+`)`, args...)
+	if err != nil {
+		return Vuln{}, fmt.Errorf("cannot read the vulnerability database: %w", err)
+	}
+	type rec struct {
+		summary, url, vector, version string
+		score                         float64
+	}
+	recs := map[string]rec{}
+	for rows.Next() {
+		var id string
+		var r rec
+		if err := rows.Scan(&id, &r.summary, &r.url, &r.score, &r.vector, &r.version); err != nil {
+			rows.Close()
+			return Vuln{}, err
+		}
+		recs[id] = r
+	}
+	rows.Close()
+	for _, a := range order {
+		r, ok := recs[a]
+		if !ok {
 			continue
 		}
-		if err != nil {
-			return Vuln{}, fmt.Errorf("cannot read the vulnerability database: %w", err)
-		}
-		if v.Summary == "" {
-			v.Summary = summary
-		}
-		if v.URL == "" {
-			v.URL = url
-		}
-		if v.Score == 0 && score > 0 {
-			v.Score, v.Vector, v.ScoreVersion = score, vector, version
+		v.Summary = cmp.Or(v.Summary, r.summary)
+		v.URL = cmp.Or(v.URL, r.url)
+		if v.Score == 0 && r.score > 0 {
+			v.Score, v.Vector, v.ScoreVersion = r.score, r.vector, r.version
 		}
 	}
 	if strings.HasPrefix(v.ID, "CVE-") {
-		err := d.db.QueryRowContext(ctx, `SELECT added FROM kev WHERE cve = ?`, v.ID).Scan(&v.KEVAdded)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var added sql.NullString
+		var epss sql.NullFloat64
+		err := d.queryRow(ctx, `SELECT (SELECT added FROM kev WHERE cve = ?1), (SELECT score FROM epss WHERE cve = ?1)`, v.ID).
+			Scan(&added, &epss)
+		if err != nil {
 			return Vuln{}, fmt.Errorf("cannot read the vulnerability database: %w", err)
 		}
-		err = d.db.QueryRowContext(ctx, `SELECT score FROM epss WHERE cve = ?`, v.ID).Scan(&v.EPSS)
-		switch {
-		case err == nil:
-			v.HasEPSS = true
-		case !errors.Is(err, sql.ErrNoRows):
-			return Vuln{}, fmt.Errorf("cannot read the vulnerability database: %w", err)
-		}
+		v.KEVAdded, v.EPSS, v.HasEPSS = added.String, epss.Float64, epss.Valid
 	}
 	if v.URL == "" && strings.HasPrefix(v.ID, "CVE-") {
 		v.URL = "https://nvd.nist.gov/vuln/detail/" + v.ID
