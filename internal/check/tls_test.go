@@ -167,20 +167,7 @@ func TestJudgeTLSFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := judge(t, facts.Service{Port: 443, Transport: "tcp", Name: "http", TLS: true, TLSAudit: tt.tls})
-			var want []string
-			for id := range tt.want {
-				want = append(want, id)
-			}
-			slices.Sort(want)
-			if g := keys(got); !slices.Equal(g, want) {
-				t.Fatalf("checks = %v\nwant     %v", g, want)
-			}
-			for id, sub := range tt.want {
-				if !strings.Contains(got[id].Evidence, sub) {
-					t.Errorf("%s evidence = %q\nwant it to contain %q", id, got[id].Evidence, sub)
-				}
-			}
+			wantTLSFindings(t, tt.tls, tt.want)
 		})
 	}
 }
@@ -356,20 +343,7 @@ func TestJudgeTLSCertDates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := judge(t, facts.Service{Port: 443, Transport: "tcp", Name: "http", TLS: true, TLSAudit: tt.tls})
-			var want []string
-			for id := range tt.want {
-				want = append(want, id)
-			}
-			slices.Sort(want)
-			if g := keys(got); !slices.Equal(g, want) {
-				t.Fatalf("checks = %v\nwant     %v", g, want)
-			}
-			for id, sub := range tt.want {
-				if !strings.Contains(got[id].Evidence, sub) {
-					t.Errorf("%s evidence = %q\nwant it to contain %q", id, got[id].Evidence, sub)
-				}
-			}
+			got := wantTLSFindings(t, tt.tls, tt.want)
 			for id, h := range got {
 				if tt.lacks != "" && strings.Contains(h.Evidence, tt.lacks) {
 					t.Errorf("%s evidence = %q holds %q", id, h.Evidence, tt.lacks)
@@ -377,4 +351,26 @@ func TestJudgeTLSCertDates(t *testing.T) {
 			}
 		})
 	}
+}
+
+// wantTLSFindings judges an HTTPS service with TLS audit a and checks that
+// exactly the checks of want fire, each with evidence containing its text;
+// it returns the hits by check.
+func wantTLSFindings(t *testing.T, a *facts.TLS, want map[string]string) map[string]Hit {
+	t.Helper()
+	got := judge(t, facts.Service{Port: 443, Transport: "tcp", Name: "http", TLS: true, TLSAudit: a})
+	var ids []string
+	for id := range want {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	if g := keys(got); !slices.Equal(g, ids) {
+		t.Fatalf("checks = %v\nwant     %v", g, ids)
+	}
+	for id, sub := range want {
+		if !strings.Contains(got[id].Evidence, sub) {
+			t.Errorf("%s evidence = %q\nwant it to contain %q", id, got[id].Evidence, sub)
+		}
+	}
+	return got
 }
