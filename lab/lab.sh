@@ -114,6 +114,44 @@ OWNER=VIGIL_LAB_OWNER
 # everything the lab starts.
 DAEMONS="nginx sshd redis-server memcached vsftpd dovecot master postgres mariadbd mysqld mosquitto snmpd slapd dnsmasq chronyd Xvnc Xtigervnc labd telnetd in.telnetd"
 
+# ---------------------------------------------------------------- parts
+#
+# Each lab/parts/NAME.sh adds one family of services. A part appends NAME
+# to PARTS, its daemons' command names to DAEMONS, the 127.0.2.x addresses
+# it binds to LAB_ADDRS (and to LO_ADDRS those that must be carried by lo as
+# /32 because the daemon insists on a configured address: named, smbd), and
+# defines NAME_layout (make its directories), NAME_start (launch its
+# daemons) and NAME_manifest (one svc line per service). up adds LO_ADDRS
+# before the parts start and down removes them.
+PARTS=()
+LAB_ADDRS=()
+LO_ADDRS=()
+for f in "$REPO"/lab/parts/*.sh; do
+	[[ -e $f ]] || continue
+	# shellcheck source=/dev/null
+	source "$f"
+done
+
+# lo_addrs add|del: put LO_ADDRS on lo as /32, or take them off.
+lo_addrs() {
+	local a
+	for a in "${LO_ADDRS[@]}"; do
+		if [[ $1 == add ]]; then
+			ip addr replace "$a/32" dev lo 2>/dev/null || die "cannot add $a/32 to lo"
+		else
+			ip addr del "$a/32" dev lo 2>/dev/null || true
+		fi
+	done
+}
+
+# parts STEP: run every part's STEP function.
+parts() {
+	local p
+	for p in "${PARTS[@]}"; do
+		"${p}_$1"
+	done
+}
+
 # our_pids: the lab's processes, except this script and its ancestors.
 our_pids() {
 	local self=" " p=$$ line pid a cmd f comm
@@ -1157,6 +1195,7 @@ write_manifest() {
 	svc old-dnsmasq 127.0.2.67 53 udp dns false dnsmasq 2.77 "" old-banner \
 		"labd emulator: version.bind CHAOS TXT answers dnsmasq-2.77; REFUSED for every other query, no upstream servers; known vulnerable: CVE-2017-14491 and the other dnsmasq CVEs before 2.78, CVE-2020-25681"
 	svc old-dnsmasq-tcp 127.0.2.67 53 tcp dns false dnsmasq 2.77 "" old-banner "the same emulator over TCP"
+	parts manifest
 	local jd jca jkey jkh juser
 	json_str jd "$D"
 	json_str juser "$ATTACKER"
@@ -1254,16 +1293,21 @@ cmd_up() {
 	wipe
 	# Nothing may listen on the lab's addresses now: a leftover the sweep
 	# did not recognise would answer in place of the service about to start.
-	local busy="" line
+	local busy="" line a
 	while read -r line; do
 		if [[ $line =~ [[:space:]]127\.0\.2\.(1[0-9]|2[0-2]|30|31|6[0-7]): ]]; then busy+="$line"$'\n'; fi
+		for a in "${LAB_ADDRS[@]}"; do
+			if [[ $line == *[[:space:]]"$a":* ]]; then busy+="$line"$'\n'; fi
+		done
 	done < <(ss -Hltunp 'src 127.0.2.0/24' 2>/dev/null || true)
 	[[ -z $busy ]] || die "the lab's addresses (127.0.2.10-22, .30, .31, .60-67) are in use by processes lab.sh did not start:
 $busy"
 	log "previous lab stopped"
 	layout
+	parts layout
 	versions
 	ensure_attacker
+	lo_addrs add
 
 	# The slow steps run in the background while keys are made.
 	(cd "$REPO" && go build -o "$LABD" ./lab/cmd/labd) >"$D/log/go-build.log" 2>&1 9>&- &
@@ -1285,6 +1329,7 @@ $busy"
 	start_telnet
 	start_misc
 	start_labd
+	parts start
 	wait "$templates_pid" || die "cannot prepare the database directories"
 	start_mariadb
 	start_postgres
@@ -1312,6 +1357,7 @@ cmd_down() {
 	lock
 	rm -f "$D/manifest.json"
 	stop_all
+	lo_addrs del
 	log "down"
 }
 

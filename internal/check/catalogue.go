@@ -51,9 +51,9 @@ var (
 	fwCoverage    = []string{hipaaRisk, cisSoftwareInv, pciInternalScan}
 )
 
-// catalogue is the registry of every check vigil knows, in the order
+// coreChecks are the checks of the first catalogue, in the order
 // `vigil checks` lists them. IDs are normative (../shared/DESIGN.md).
-var catalogue = []Check{
+var coreChecks = []Check{
 	// TLS protocol versions.
 	{ID: "tls.protocol.sslv2", Severity: finding.Critical, Title: "Server accepts SSL 2.0",
 		Rationale: "SSL 2.0 is broken (DROWN, CVE-2016-0800): an eavesdropper can decrypt traffic.",

@@ -1,5 +1,7 @@
 package check
 
+import "slices"
+
 // judges lists every judge in the order they run. Order is data: it decides
 // only the order of hits before findings are sorted by severity.
 var judges = []Judge{
@@ -10,3 +12,10 @@ var judges = []Judge{
 	judgeExposure,
 	judgeCoverage,
 }
+
+// catalogue is the registry of every check vigil knows, in the order
+// `vigil checks` lists them: the core checks, then each area's own list
+// (declared beside its judge). IDs are normative (../shared/DESIGN.md).
+var catalogue = slices.Concat(
+	coreChecks,
+)
