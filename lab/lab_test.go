@@ -20,6 +20,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // TestUpIsIdempotent runs `lab.sh up` twice in a row: the second run must
@@ -45,10 +47,12 @@ func TestUpIsIdempotent(t *testing.T) {
 	}
 }
 
-// vocabulary is DESIGN.md's list of protocol names, plus "unknown".
-var vocabulary = []string{"ssh", "http", "ftp", "telnet", "smtp", "imap", "pop3", "postgresql",
-	"mysql", "redis", "memcached", "mqtt", "mongodb", "ldap", "rdp", "vnc", "smb", "snmp", "dns",
-	"ntp", "docker", "elasticsearch", "amqp", "unknown"}
+// inVocabulary reports whether name is a protocol of vigil's table
+// (internal/proto: DESIGN.md's names and those added since), or "unknown".
+func inVocabulary(name string) bool {
+	_, ok := proto.Lookup(name)
+	return ok || name == proto.Unknown
+}
 
 func TestServicesAnswer(t *testing.T) {
 	m := Require(t)
@@ -75,8 +79,8 @@ func TestServicesAnswer(t *testing.T) {
 			if a := s.AddrPort().Addr(); !netip.MustParsePrefix("127.0.2.0/24").Contains(a) {
 				t.Errorf("host %q is not a lab alias in 127.0.2.0/24", s.Host)
 			}
-			if !slices.Contains(vocabulary, s.Name) {
-				t.Errorf("name %q is not in DESIGN.md's vocabulary", s.Name)
+			if !inVocabulary(s.Name) {
+				t.Errorf("name %q is not in vigil's protocol table (internal/proto)", s.Name)
 			}
 			if !slices.Contains([]string{"weak", "hard", ""}, s.Twin) {
 				t.Errorf("twin %q", s.Twin)
