@@ -116,32 +116,53 @@ DAEMONS="nginx sshd redis-server memcached vsftpd dovecot master postgres mariad
 
 # ---------------------------------------------------------------- parts
 #
-# Each lab/parts/NAME.sh adds one family of services. A part appends NAME
-# to PARTS, its daemons' command names to DAEMONS, the 127.0.2.x addresses
-# it binds to LAB_ADDRS (and to LO_ADDRS those that must be carried by lo as
-# /32 because the daemon insists on a configured address: named, smbd), and
+# Each lab/parts/NAME.sh adds one family of services (NAME is a shell
+# identifier). A part appends NAME to PARTS and its daemons' command names
+# to DAEMONS, sets NAME_addrs to the 127.0.2.x aliases it binds (up refuses
+# when a stranger holds one) and NAME_lo to those lo must carry as /32
+# because the daemon insists on a configured address (named, smbd), and
 # defines NAME_layout (make its directories), NAME_start (launch its
-# daemons) and NAME_manifest (one svc line per service). up adds LO_ADDRS
-# before the parts start and down removes them.
+# daemons) and NAME_manifest (one svc line per service).
+#
+# VIGIL_LAB_ONLY="NAME…" starts only those parts and none of the core
+# services: with its own VIGIL_LAB_DIR, a part's lab runs beside the full one.
 PARTS=()
-LAB_ADDRS=()
-LO_ADDRS=()
 for f in "$REPO"/lab/parts/*.sh; do
 	[[ -e $f ]] || continue
 	# shellcheck source=/dev/null
 	source "$f"
 done
+ONLY=${VIGIL_LAB_ONLY:-}
+if [[ -n $ONLY ]]; then
+	for p in $ONLY; do
+		[[ " ${PARTS[*]} " == *" $p "* ]] || { echo "lab: VIGIL_LAB_ONLY names no part $p (have: ${PARTS[*]})" >&2; exit 2; }
+	done
+	read -r -a PARTS <<<"$ONLY"
+fi
 
-# lo_addrs add|del: put LO_ADDRS on lo as /32, or take them off.
+# part_list SUFFIX: every selected part's NAME_SUFFIX array, one a line.
+part_list() {
+	local p v
+	for p in "${PARTS[@]}"; do
+		v="${p}_$1[@]"
+		[[ -n ${!v+x} ]] && printf '%s\n' "${!v}"
+	done
+	return 0
+}
+
+# lo_addrs add|del: put the parts' NAME_lo aliases on lo as /32, or take
+# them off. up records what it added in $D/lo-added, which down reads.
 lo_addrs() {
 	local a
-	for a in "${LO_ADDRS[@]}"; do
-		if [[ $1 == add ]]; then
-			ip addr replace "$a/32" dev lo 2>/dev/null || die "cannot add $a/32 to lo"
-		else
-			ip addr del "$a/32" dev lo 2>/dev/null || true
-		fi
-	done
+	if [[ $1 == add ]]; then
+		for a in $(part_list lo); do
+			ip addr replace "$a/32" dev lo || die "cannot add $a/32 to lo"
+			echo "$a" >>"$D/lo-added"
+		done
+	elif [[ -f $D/lo-added ]]; then
+		while read -r a; do ip addr del "$a/32" dev lo 2>/dev/null || true; done <"$D/lo-added"
+		rm -f "$D/lo-added"
+	fi
 }
 
 # parts STEP: run every part's STEP function.
@@ -1084,9 +1105,8 @@ svc() {
 	SERVICES+=("$v")
 }
 
-write_manifest() {
-	local out=$1
-	SERVICES=()
+# core_manifest lists the services lab.sh itself starts.
+core_manifest() {
 	svc web-weak-http 127.0.2.10 8080 tcp http false nginx "$V_NGINX" weak "" \
 		"GET / answers 401 with WWW-Authenticate: Basic; /login.html holds a password form (cleartext.http-auth)"
 	svc web-weak-https 127.0.2.10 8443 tcp http true nginx "$V_NGINX" weak "" \
@@ -1195,6 +1215,12 @@ write_manifest() {
 	svc old-dnsmasq 127.0.2.67 53 udp dns false dnsmasq 2.77 "" old-banner \
 		"labd emulator: version.bind CHAOS TXT answers dnsmasq-2.77; REFUSED for every other query, no upstream servers; known vulnerable: CVE-2017-14491 and the other dnsmasq CVEs before 2.78, CVE-2020-25681"
 	svc old-dnsmasq-tcp 127.0.2.67 53 tcp dns false dnsmasq 2.77 "" old-banner "the same emulator over TCP"
+}
+
+write_manifest() {
+	local out=$1
+	SERVICES=()
+	[[ -n $ONLY ]] || core_manifest
 	parts manifest
 	local jd jca jkey jkh juser
 	json_str jd "$D"
@@ -1290,13 +1316,14 @@ cmd_up() {
 	# A fresh machine lacks the packages; this is a no-op when all are there.
 	bash "$REPO/lab/install-deps.sh" 9>&- || die "cannot install the lab's Debian packages (lab/install-deps.sh)"
 	stop_all
+	lo_addrs del
 	wipe
 	# Nothing may listen on the lab's addresses now: a leftover the sweep
 	# did not recognise would answer in place of the service about to start.
 	local busy="" line a
 	while read -r line; do
-		if [[ $line =~ [[:space:]]127\.0\.2\.(1[0-9]|2[0-2]|30|31|6[0-7]): ]]; then busy+="$line"$'\n'; fi
-		for a in "${LAB_ADDRS[@]}"; do
+		if [[ -z $ONLY && $line =~ [[:space:]]127\.0\.2\.(1[0-9]|2[0-2]|30|31|6[0-7]): ]]; then busy+="$line"$'\n'; fi
+		for a in $(part_list addrs); do
 			if [[ $line == *[[:space:]]"$a":* ]]; then busy+="$line"$'\n'; fi
 		done
 	done < <(ss -Hltunp 'src 127.0.2.0/24' 2>/dev/null || true)
@@ -1312,27 +1339,32 @@ $busy"
 	# The slow steps run in the background while keys are made.
 	(cd "$REPO" && go build -o "$LABD" ./lab/cmd/labd) >"$D/log/go-build.log" 2>&1 9>&- &
 	local build_pid=$!
-	templates &
-	local templates_pid=$!
+	local templates_pid
+	if [[ -z $ONLY ]]; then templates & else true & fi
+	templates_pid=$!
 	gen_keys
 	log "keys and certificates ready"
 	wait "$build_pid" || die "cannot build labd: $(<"$D/log/go-build.log")"
 
-	start_nginx
-	start_sshd
-	start_mail
-	start_ftp
-	start_redis
-	start_memcached
-	start_mosquitto
-	start_snmpd
-	start_telnet
-	start_misc
-	start_labd
+	if [[ -z $ONLY ]]; then
+		start_nginx
+		start_sshd
+		start_mail
+		start_ftp
+		start_redis
+		start_memcached
+		start_mosquitto
+		start_snmpd
+		start_telnet
+		start_misc
+		start_labd
+	fi
 	parts start
 	wait "$templates_pid" || die "cannot prepare the database directories"
-	start_mariadb
-	start_postgres
+	if [[ -z $ONLY ]]; then
+		start_mariadb
+		start_postgres
+	fi
 	log "all daemons started"
 
 	write_manifest "$D/manifest.json.tmp"
@@ -1341,12 +1373,14 @@ $busy"
 		show_logs
 		die "some services did not come up (logs above; all under $D)"
 	fi
-	setpriv --reuid=postgres --regid=postgres --init-groups psql -q -h "$D/db-hard/pg" -p 5432 -d postgres \
-		-c "CREATE ROLE vigil LOGIN PASSWORD 'vigil-lab-pass'" >>"$D/log/postgres.log" 2>&1 9>&- ||
-		die "cannot create the db-hard role: $(tail -3 "$D/log/postgres.log")"
-	mariadb --socket="$D/db-weak/mariadb/mysqld.sock" -u root \
-		-e "CREATE USER 'vigil'@'%' IDENTIFIED BY 'vigil'; GRANT ALL ON *.* TO 'vigil'@'%'" 9>&- ||
-		die "cannot create the MariaDB user"
+	if [[ -z $ONLY ]]; then
+		setpriv --reuid=postgres --regid=postgres --init-groups psql -q -h "$D/db-hard/pg" -p 5432 -d postgres \
+			-c "CREATE ROLE vigil LOGIN PASSWORD 'vigil-lab-pass'" >>"$D/log/postgres.log" 2>&1 9>&- ||
+			die "cannot create the db-hard role: $(tail -3 "$D/log/postgres.log")"
+		mariadb --socket="$D/db-weak/mariadb/mysqld.sock" -u root \
+			-e "CREATE USER 'vigil'@'%' IDENTIFIED BY 'vigil'; GRANT ALL ON *.* TO 'vigil'@'%'" 9>&- ||
+			die "cannot create the MariaDB user"
+	fi
 	log "all services answer"
 	mv "$D/manifest.json.tmp" "$D/manifest.json"
 	log "up: $(grep -c '"id"' "$D/manifest.json") services in $((SECONDS - t0))s; manifest $D/manifest.json"
