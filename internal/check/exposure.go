@@ -1,15 +1,13 @@
 package check
 
-import "fmt"
+import (
+	"fmt"
 
-// adminServices and databaseServices are the service names judged by
-// exposure.admin and exposure.database.
-var (
-	adminServices    = map[string]string{"ssh": "SSH", "rdp": "RDP", "vnc": "VNC", "telnet": "Telnet", "docker": "the Docker API"}
-	databaseServices = map[string]string{"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "redis": "Redis", "memcached": "memcached", "mongodb": "MongoDB", "elasticsearch": "Elasticsearch"}
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
-// judgeExposure reports administration services and databases that a scan
+// judgeExposure reports administration services and databases (by their
+// kind in the protocol table, internal/proto) that a scan
 // run from an untrusted network could reach. Only the user knows where the
 // scanner stands, so it fires only for scans made with --untrusted.
 func judgeExposure(in Input) []Hit {
@@ -18,12 +16,14 @@ func judgeExposure(in Input) []Hit {
 	}
 	s := in.Service
 	where := fmt.Sprintf("%s/%d", s.Transport, s.Port)
-	if name, ok := adminServices[s.Name]; ok {
+	info, _ := proto.Lookup(s.Name)
+	name := info.Display
+	switch info.Kind {
+	case proto.Admin:
 		return []Hit{{Check: "exposure.admin",
 			Evidence: fmt.Sprintf("%s on %s answered a scan run from a network marked untrusted (--untrusted)", name, where),
 			Fix:      exposureFix(s.Port, "administration", "reach it over a VPN or an SSH jump host")}}
-	}
-	if name, ok := databaseServices[s.Name]; ok {
+	case proto.Database:
 		return []Hit{{Check: "exposure.database",
 			Evidence: fmt.Sprintf("%s on %s answered a scan run from a network marked untrusted (--untrusted)", name, where),
 			Fix:      exposureFix(s.Port, "database", "bind it to loopback or to the private interface the applications use")}}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // JudgeFlows joins the live connections a host audit saw (HostAudit.Flows)
@@ -333,38 +334,23 @@ func refusalWords(name string) string {
 	return "the server offers no upgrade to TLS"
 }
 
-// protocolNames are the names people use for each protocol.
-var protocolNames = map[string]string{
-	"postgresql": "PostgreSQL", "mysql": "MySQL", "redis": "Redis", "memcached": "memcached", "mqtt": "MQTT",
-	"http": "HTTP", "ftp": "FTP", "telnet": "Telnet", "smtp": "SMTP", "imap": "IMAP", "pop3": "POP3",
-	"ldap": "LDAP", "vnc": "VNC", "amqp": "AMQP", "docker": "the Docker API (HTTP)",
-	"elasticsearch": "Elasticsearch (HTTP)", "mongodb": "MongoDB",
-}
-
 // cleartextOnly says whether the scan found a service speaking only
 // cleartext, and how to put it in words ("PostgreSQL without TLS (the
 // server refuses SSLRequest)"). Services that offer TLS, and services the
-// scan did not learn enough about, are not cleartext-only.
+// scan did not learn enough about, are not cleartext-only. What a protocol
+// is comes from the protocol table (internal/proto): one with an upgrade
+// to TLS is cleartext when the upgrade is refused, one marked Cleartext
+// whenever it is not spoken inside TLS.
 func cleartextOnly(s *facts.Service) (string, bool) {
 	if s.TLS {
 		return "", false
 	}
-	name := protocolNames[s.Name]
-	switch s.Name {
-	case "telnet":
+	info, _ := proto.Lookup(s.Name)
+	name := info.Display
+	switch {
+	case s.Name == proto.Telnet:
 		return "Telnet (the protocol has no encryption)", true
-	case "http", "docker", "elasticsearch":
-		return name + " without TLS", true
-	case "redis", "memcached", "mqtt", "amqp":
-		// No in-protocol upgrade exists: TLS is a port of its own.
-		return name + " without TLS", true
-	case "postgresql", "mysql", "ftp", "smtp", "imap", "pop3", "ldap":
-		offered, known, why := upgrade(s)
-		if !known || offered {
-			return "", false
-		}
-		return name + " without TLS (" + why + ")", true
-	case "vnc":
+	case s.Name == proto.VNC:
 		if s.Access == nil || len(s.Access.SecurityTypes) == 0 {
 			return "", false
 		}
@@ -376,10 +362,18 @@ func cleartextOnly(s *facts.Service) (string, bool) {
 			}
 		}
 		return "VNC without encryption (security types: " + strings.Join(s.Access.SecurityTypes, ", ") + ")", true
-	case "mongodb":
+	case s.Name == proto.MongoDB:
 		if s.Access != nil && s.Access.StartTLS != nil && !*s.Access.StartTLS {
 			return name + " without TLS", true
 		}
+	case info.Upgrade != "":
+		offered, known, why := upgrade(s)
+		if !known || offered {
+			return "", false
+		}
+		return name + " without TLS (" + why + ")", true
+	case info.Cleartext:
+		return name + " without TLS", true
 	}
 	return "", false
 }

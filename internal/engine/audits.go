@@ -11,6 +11,7 @@ import (
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/scope"
 )
 
@@ -43,13 +44,7 @@ var audits = []audit{
 	// decides whether the TLS audit applies.
 	{name: "access", applies: access.Applies, run: runAccess},
 	{name: "tls", applies: tlsApplies, run: runTLS},
-	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == "ssh" && s.Transport == facts.TCP }, run: runSSH},
-}
-
-// startTLSProtocols are the services whose TLS is reached by an upgrade.
-var startTLSProtocols = map[string]string{
-	"smtp": tlsaudit.StartSMTP, "imap": tlsaudit.StartIMAP, "pop3": tlsaudit.StartPOP3, "ftp": tlsaudit.StartFTP,
-	"ldap": tlsaudit.StartLDAP, "postgresql": tlsaudit.StartPostgreSQL, "mysql": tlsaudit.StartMySQL,
+	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == proto.SSH && s.Transport == facts.TCP }, run: runSSH},
 }
 
 func tlsApplies(s *facts.Service) bool {
@@ -59,8 +54,7 @@ func tlsApplies(s *facts.Service) bool {
 	if s.TLS {
 		return true
 	}
-	_, ok := startTLSProtocols[s.Name]
-	return ok && s.Access.StartTLSOffered()
+	return proto.Upgrade(s.Name) != "" && s.Access.StartTLSOffered()
 }
 
 func runAccess(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
@@ -78,7 +72,7 @@ func runAccess(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.
 func runTLS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
 	opt := tlsaudit.Options{Roots: env.cfg.TLSRoots, Timeout: env.timeout}
 	if !s.TLS {
-		opt.StartTLS = startTLSProtocols[s.Name]
+		opt.StartTLS = proto.Upgrade(s.Name)
 	}
 	if len(env.host.Names) > 0 {
 		opt.ServerName = env.host.Names[0]

@@ -70,6 +70,11 @@ type Info struct {
 	Probe Name
 	// ServerFirst is true when the server speaks first on TCP.
 	ServerFirst bool
+	// Cleartext is true when the protocol has no encryption of its own and
+	// no upgrade: spoken outside TLS, everything it carries is readable on
+	// the wire (HTTP and the APIs over it, Redis, Telnet …). Protocols with
+	// an Upgrade are cleartext only when the upgrade is refused.
+	Cleartext bool
 	// TCP, TLS and UDP are customary ports: plain TCP, TLS from the first
 	// byte, and UDP. Hints only.
 	TCP, TLS, UDP []uint16
