@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -189,7 +190,7 @@ func runAcceptList(ctx context.Context, e *env, f *acceptFlags) error {
 			state = "expired"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s:%d\t%s\t%s\t%s\t%s\n", a.Finding, a.Check, sanitize.Terminal(a.Host), a.Port, a.Until, state,
-			sanitize.Terminal(a.By), sanitize.Terminal(clipRunes(a.Reason, 60)))
+			sanitize.Terminal(a.By), sanitize.Terminal(report.Clip(a.Reason, 60)))
 	}
 	return tw.Flush()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -62,9 +63,6 @@ prove. It works with the table, json, html and pdf formats.`,
 	return cmd
 }
 
-// complianceFormats are the formats that can show a compliance assessment.
-var complianceFormats = []string{"table", "json", "html", "pdf"}
-
 func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 	format := strings.ToLower(strings.TrimSpace(f.format))
 	if _, err := report.New(format, report.Options{}); err != nil {
@@ -76,12 +74,8 @@ func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 		if fw, err = compliance.ParseFramework(f.framework); err != nil {
 			return usageError("--framework: %v", err)
 		}
-		ok := false
-		for _, c := range complianceFormats {
-			ok = ok || c == format
-		}
-		if !ok {
-			return usageError("--framework works with the %s formats; %s carries each finding's controls already", strings.Join(complianceFormats, ", "), format)
+		if !slices.Contains(report.ComplianceFormats(), format) {
+			return usageError("--framework works with the %s formats; %s carries each finding's controls already", strings.Join(report.ComplianceFormats(), ", "), format)
 		}
 	}
 	if format == "pdf" && (f.output == "" || f.output == "-") && isTerminal(e.stdout) {
@@ -112,7 +106,7 @@ func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 	if err != nil {
 		return err
 	}
-	w, err := reportWriter(format, a, color, f.brief)
+	w, err := report.New(format, report.Options{Color: color, Offer: fix.Offer, Brief: f.brief, Compliance: a})
 	if err != nil {
 		return usageError("--format: %v", err)
 	}
@@ -126,48 +120,6 @@ func runReport(ctx context.Context, e *env, f *reportFlags, ref string) error {
 		fmt.Fprintf(e.stderr, "Level %d of 5. Report of scan %s written to %s.\n", doc.Level.Value, doc.ID, f.output)
 	}
 	return nil
-}
-
-// reportWriter returns the writer for a format, with the compliance
-// assessment when there is one.
-func reportWriter(format string, a *compliance.Assessment, color, brief bool) (report.Writer, error) {
-	if a != nil {
-		switch format {
-		case "table":
-			return tableWithCompliance{table: report.Table{Color: color, Offer: fix.Offer, Brief: brief}, a: a}, nil
-		case "json":
-			return complianceJSON{a: a}, nil
-		case "html":
-			return report.HTML{Compliance: a}, nil
-		case "pdf":
-			return report.PDF{Compliance: a}, nil
-		}
-	}
-	return report.New(format, report.Options{Color: color, Offer: fix.Offer, Brief: brief})
-}
-
-// tableWithCompliance writes the table, then the compliance assessment.
-type tableWithCompliance struct {
-	table report.Table
-	a     *compliance.Assessment
-}
-
-func (t tableWithCompliance) Write(w io.Writer, doc *result.Document) error {
-	if err := t.table.Write(w, doc); err != nil {
-		return err
-	}
-	if _, err := fmt.Fprintln(w); err != nil {
-		return err
-	}
-	return compliance.WriteText(w, t.a)
-}
-
-// complianceJSON writes the assessment (vigil/compliance/v1), which carries
-// the findings it cites.
-type complianceJSON struct{ a *compliance.Assessment }
-
-func (c complianceJSON) Write(w io.Writer, _ *result.Document) error {
-	return compliance.WriteJSON(w, c.a)
 }
 
 // loadScan reads the scan named by ref: "-" for standard input, a file, or a

@@ -106,7 +106,7 @@ func TestScansLists(t *testing.T) {
 	}
 
 	// Colour on request, none when piped.
-	if _, out, _ := vigilIn(t, "", "scans", "--db", db, "--color", "always"); !strings.Contains(out, ansiBgRed) {
+	if _, out, _ := vigilIn(t, "", "scans", "--db", db, "--color", "always"); !strings.Contains(out, "\x1b[41;97m") {
 		t.Errorf("--color always: no colour for the level-1 scan:\n%q", out)
 	}
 }

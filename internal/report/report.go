@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/compliance"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/result"
@@ -28,6 +29,11 @@ type Options struct {
 	Offer func(f finding.Finding, svc *facts.Service) bool
 	// Brief makes the table one line per finding.
 	Brief bool
+	// Compliance, when set, is a framework's assessment of the document:
+	// the table prints it after the findings, JSON becomes the assessment
+	// (vigil/compliance/v1), HTML and PDF add its control table. Formats
+	// that carry each finding's controls already (SARIF, CSV) refuse it.
+	Compliance *compliance.Assessment
 }
 
 // ServiceFor is what a document saw on a finding's port: the service the
@@ -63,16 +69,37 @@ func ServiceFor(doc *result.Document, f finding.Finding) *facts.Service {
 type format struct {
 	name string
 	make func(Options) Writer
+	// compliance is true when the format can show a compliance assessment.
+	compliance bool
 }
 
 // formats is the registry of output formats, in the order help lists them.
 var formats = []format{
-	{"table", func(o Options) Writer { return Table(o) }},
-	{"json", func(Options) Writer { return JSON{} }},
-	{"sarif", func(Options) Writer { return SARIF{} }},
-	{"csv", func(Options) Writer { return CSV{} }},
-	{"html", func(Options) Writer { return HTML{} }},
-	{"pdf", func(Options) Writer { return PDF{} }},
+	{"table", func(o Options) Writer {
+		return Table{Color: o.Color, Offer: o.Offer, Brief: o.Brief, Compliance: o.Compliance}
+	}, true},
+	{"json", func(o Options) Writer {
+		if o.Compliance != nil {
+			return complianceJSON{o.Compliance}
+		}
+		return JSON{}
+	}, true},
+	{"sarif", func(Options) Writer { return SARIF{} }, false},
+	{"csv", func(Options) Writer { return CSV{} }, false},
+	{"html", func(o Options) Writer { return HTML{Compliance: o.Compliance} }, true},
+	{"pdf", func(o Options) Writer { return PDF{Compliance: o.Compliance} }, true},
+}
+
+// ComplianceFormats returns the formats that can show a compliance
+// assessment.
+func ComplianceFormats() []string {
+	var names []string
+	for _, f := range formats {
+		if f.compliance {
+			names = append(names, f.name)
+		}
+	}
+	return names
 }
 
 // Formats returns the names of the supported formats.
@@ -88,10 +115,21 @@ func Formats() []string {
 func New(name string, o Options) (Writer, error) {
 	for _, f := range formats {
 		if f.name == strings.ToLower(name) {
+			if o.Compliance != nil && !f.compliance {
+				return nil, fmt.Errorf("a compliance assessment can be written as %s; %s carries each finding's controls already", strings.Join(ComplianceFormats(), ", "), f.name)
+			}
 			return f.make(o), nil
 		}
 	}
 	return nil, fmt.Errorf("unknown format %q: use one of %s", name, strings.Join(Formats(), ", "))
+}
+
+// complianceJSON writes the assessment (vigil/compliance/v1), which
+// carries the findings it cites.
+type complianceJSON struct{ a *compliance.Assessment }
+
+func (c complianceJSON) Write(w io.Writer, _ *result.Document) error {
+	return compliance.WriteJSON(w, c.a)
 }
 
 // JSON writes the vigil/scan/v1 document.

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/vigilsec/vigil/internal/compliance"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/level"
@@ -29,53 +30,11 @@ type Table struct {
 	Offer func(f finding.Finding, svc *facts.Service) bool
 	// Brief writes the level and one line per finding, worst first.
 	Brief bool
+	// Compliance, when set, is written after the findings.
+	Compliance *compliance.Assessment
 }
 
-// ANSI styles.
-const (
-	reset  = "\x1b[0m"
-	bold   = "\x1b[1m"
-	dim    = "\x1b[2m"
-	red    = "\x1b[31m"
-	green  = "\x1b[32m"
-	yellow = "\x1b[33m"
-	blue   = "\x1b[34m"
-	cyan   = "\x1b[36m"
-	bgRed  = "\x1b[41;97m"
-)
-
-func (t Table) style(s, codes string) string {
-	if !t.Color || codes == "" {
-		return s
-	}
-	return codes + s + reset
-}
-
-func severityStyle(s finding.Severity) string {
-	switch s {
-	case finding.Critical:
-		return bgRed + bold
-	case finding.High:
-		return red + bold
-	case finding.Medium:
-		return yellow
-	case finding.Low:
-		return cyan
-	}
-	return dim
-}
-
-func levelStyle(v int) string {
-	switch v {
-	case 1:
-		return bgRed + bold
-	case 2:
-		return red + bold
-	case 3:
-		return yellow + bold
-	}
-	return green + bold
-}
+func (t Table) style(s, codes string) string { return palette{t.Color}.paint(s, codes) }
 
 // safe escapes a network-derived string for the terminal.
 func safe(s string) string { return sanitize.Terminal(s) }
@@ -91,6 +50,17 @@ func safeLines(s string) string {
 
 // Write implements Writer.
 func (t Table) Write(w io.Writer, doc *result.Document) error {
+	if t.Compliance != nil {
+		a := t.Compliance
+		t.Compliance = nil
+		if err := t.Write(w, doc); err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintln(w); err != nil {
+			return err
+		}
+		return compliance.WriteText(w, a)
+	}
 	ew := &textout.Writer{W: w}
 	defer t.footer(ew, doc)
 	if t.Brief {
