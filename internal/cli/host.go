@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,22 +9,16 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/dialer"
-	"github.com/vigilsec/vigil/internal/facts"
-	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/report"
-	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/scope"
-	"github.com/vigilsec/vigil/internal/store"
-	"github.com/vigilsec/vigil/internal/vuln"
 )
 
 // hostFlags are the flags of `vigil host`.
@@ -140,64 +133,40 @@ func runHost(ctx context.Context, e *env, f *hostFlags) error {
 		run.Scanner.Addresses = []string{s.LocalAddr()}
 		log.Debug("connected", "remote", s.Remote())
 	}
-	h, err := hostaudit.Collect(ctx, target, hostaudit.Options{Sudo: f.sudo})
-	if err != nil {
-		return fmt.Errorf("the host audit failed: %w", err)
-	}
-	for _, msg := range h.Errors {
-		log.Debug("collector", "error", msg)
-	}
-	var scanned []facts.Host
-	if !f.noStore {
-		scanned = latestScanHosts(ctx, f.db)
-	}
-	known, err := knownVulns(ctx, f.vulnDB, h, log)
+	j, done, err := hostJudgement(ctx, e, &f.outputFlags, !f.noStore, started, log)
 	if err != nil {
 		return err
 	}
-	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, log), known, started, time.Now())
+	defer done()
+	doc, err := engine.HostAudit(ctx, target, hostaudit.Options{Sudo: f.sudo}, j)
+	if err != nil {
+		return err
+	}
+	for _, msg := range doc.HostAudit.Errors {
+		log.Debug("collector", "error", msg)
+	}
 	doc.Run = &run
 	return out.emit(ctx, doc, "host audit")
 }
 
-// audited holds what the vulnerability database says of a host audit's
-// packages: findings, or why they were not matched.
-type audited struct {
-	findings []finding.Finding
-	gap      string
-}
-
-// knownVulns matches a host audit's installed packages against the
-// vulnerability database (--vulndb); the findings are filed under the
-// machine's name, or the mounted root's directory.
-func knownVulns(ctx context.Context, flag string, h *facts.HostAudit, log *slog.Logger) (audited, error) {
-	m, db, err := openMatcher(ctx, flag, log, time.Now())
+// hostJudgement gathers what judging a host audit needs from the store
+// (the newest scan's hosts when scanned is true) and the vulnerability
+// database; done closes the database.
+func hostJudgement(ctx context.Context, e *env, f *outputFlags, scanned bool, started time.Time, log *slog.Logger) (engine.HostJudgement, func(), error) {
+	j := engine.HostJudgement{Version: e.version, Started: started, Accepted: acceptancesInForce(ctx, f.db, log)}
+	if scanned {
+		j.Scanned = latestScanHosts(ctx, f.db)
+	}
+	m, db, err := openMatcher(ctx, f.vulnDB, log, time.Now())
 	if err != nil {
-		return audited{}, err
+		return j, nil, err
 	}
-	switch {
-	case db == nil:
-		return audited{gap: "known vulnerabilities: not checked (no database; run 'vigil vulndb update' or 'vigil vulndb import')"}, nil
-	case len(h.Packages) == 0:
-		db.Close()
-		return audited{gap: "known vulnerabilities: no package database was read, so no installed software was matched"}, nil
-	}
-	defer db.Close()
-	fs, eco, err := m.Packages(ctx, cmp.Or(h.Hostname, h.Root), h)
-	if err != nil {
-		return audited{gap: "known vulnerabilities: not checked (" + err.Error() + ")"}, nil
-	}
-	if eco == "" {
-		name := "this operating system"
-		if h.OS != nil {
-			name = cmp.Or(h.OS.PrettyName, h.OS.ID)
+	j.Vulns = m
+	return j, func() {
+		if db != nil {
+			db.Close()
 		}
-		return audited{gap: "known vulnerabilities: " + name + " is not a distribution vigil matches (Debian, Ubuntu, Alpine, Rocky Linux, AlmaLinux)"}, nil
-	}
-	if ok, err := m.HasData(ctx, eco); err != nil || !ok {
-		return audited{gap: "known vulnerabilities: not checked (the database holds no " + eco + " data; run 'vigil vulndb update --osv " + strings.Split(eco, ":")[0] + "')"}, nil
-	}
-	return audited{findings: fs}, nil
+	}, nil
 }
 
 // dialHost connects to --ssh user@host[:port], within the same scope
@@ -237,72 +206,4 @@ func dialHost(ctx context.Context, f *hostFlags) (*hostaudit.SSH, error) {
 		cfg.Identities = []string{f.identity}
 	}
 	return hostaudit.DialSSH(ctx, d, cfg)
-}
-
-// hostDocument judges a host audit and builds its vigil/scan/v1 document:
-// every address the audit vouches for is a host of the document, audited
-// at the end of the audit, so that a clean machine reaches level 5.
-// Besides the host checks it judges the ports nobody used (after an
-// observation) and live flows over cleartext protocols, joined with
-// scanned, the newest network scan's hosts; a flow's server on another
-// machine is rated by its finding but not vouched for as audited. An
-// audit of a mounted root (--root) vouches for no host: its document
-// names the directory as its target.
-func hostDocument(version string, h *facts.HostAudit, scanned []facts.Host, accepted map[string]finding.Acceptance, known audited, started, finished time.Time) *result.Document {
-	findings := check.JudgeHostAudit(h, h.Time)
-	audited := map[string]time.Time{}
-	var hosts []facts.Host
-	name := h.Hostname
-	for _, a := range store.AuditedAddresses(h) {
-		audited[a] = finished
-		host := facts.Host{Address: a}
-		if a != name {
-			host.Names = nonEmpty(name)
-		}
-		hosts = append(hosts, host)
-	}
-	for _, fd := range findings {
-		if _, ok := audited[fd.Host]; !ok {
-			audited[fd.Host] = finished
-			hosts = append(hosts, facts.Host{Address: fd.Host})
-		}
-	}
-	// Known vulnerabilities are the packages', not the listeners': they
-	// make no host of the document audited.
-	more := append(check.JudgeUnused(h), check.JudgeFlows(h, scanned, h.Time)...)
-	for _, fd := range append(more, known.findings...) {
-		if !slices.ContainsFunc(findings, func(x finding.Finding) bool { return x.ID == fd.ID }) {
-			findings = append(findings, fd)
-		}
-	}
-	target := h.Hostname
-	switch {
-	case h.Remote != "":
-		target = h.Remote
-	case h.Root != "":
-		target = h.Root
-	}
-	finding.Accept(findings, accepted, finished)
-	doc := result.Assemble(result.NewID(started), started, finished, nonEmpty(target), hosts, findings, audited)
-	if h.Root != "" && len(doc.Hosts) == 0 && len(doc.Findings) == 0 {
-		doc.Level.Reason = "a mounted root (" + h.Root + ") is no running machine: it vouches for no host, and was rated by its files alone"
-	}
-	doc.Kind = result.KindHost
-	doc.HostAudit = h
-	for _, e := range h.Errors {
-		doc.NoteGap(result.Gap{What: e})
-	}
-	if known.gap != "" {
-		doc.NoteGap(result.Gap{What: known.gap, Checks: []string{vuln.CheckID}})
-	}
-	doc.Done()
-	doc.Tool = "vigil " + version
-	return doc
-}
-
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -11,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigilsec/vigil/internal/check"
+	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/facts"
-	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/observe"
 	"github.com/vigilsec/vigil/internal/report"
 )
@@ -82,48 +81,35 @@ func runObserve(ctx context.Context, e *env, f *observeFlags) error {
 	defer out.Close()
 
 	started := time.Now()
-	h, err := hostaudit.Collect(ctx, hostaudit.Local(), hostaudit.Options{})
-	if err != nil {
-		return fmt.Errorf("cannot audit this machine: %w", err)
-	}
-	cfg.OnStart = func(method string, until time.Time) {
-		n := 0
-		for _, l := range h.Listeners {
-			if l.Reachable {
-				n++
-			}
-		}
+	onStart := func(listeners, reachable int, method string, until time.Time) {
 		fmt.Fprintf(e.stderr, "Watching %d listening sockets (%d reachable from other hosts) until %s (%s, method %s). Ctrl-C stops early.\n",
-			len(h.Listeners), n, until.Local().Format(time.DateTime), check.HumanDuration(f.window), method)
+			listeners, reachable, until.Local().Format(time.DateTime), check.HumanDuration(f.window), method)
 	}
 	if f.verbose {
 		cfg.OnConnection = func(tr string, from, to netip.AddrPort) {
 			fmt.Fprintf(e.stderr, "connection %s %s -> %s\n", tr, from, to)
 		}
 	}
-	res, werr := observe.Watch(ctx, h.Listeners, cfg)
-	if res == nil {
-		return werr
-	}
-	if werr != nil {
-		if !errors.Is(werr, context.Canceled) {
-			return werr
-		}
-		// Interrupted: report what was seen in the time watched.
-		fmt.Fprintf(e.stderr, "Stopped after %s.\n", check.HumanDuration(res.Observation.Ended.Sub(res.Observation.Started)))
-		ctx = context.WithoutCancel(ctx)
-	}
-	obs := res.Observation
-	h.Observation = &obs
-	h.Errors = append(h.Errors, res.Notes...)
-
-	scanned := latestScanHosts(ctx, f.db)
-	log := logger(e.stderr, f.verbose)
-	known, err := knownVulns(ctx, f.vulnDB, h, log)
+	w, err := engine.Observe(ctx, cfg, onStart)
 	if err != nil {
 		return err
 	}
-	doc := hostDocument(e.version, h, scanned, acceptancesInForce(ctx, f.db, log), known, started, time.Now())
+	if w.Interrupted {
+		// Report what was seen in the time watched.
+		obs := w.Audit.Observation
+		fmt.Fprintf(e.stderr, "Stopped after %s.\n", check.HumanDuration(obs.Ended.Sub(obs.Started)))
+		ctx = context.WithoutCancel(ctx)
+	}
+	log := logger(e.stderr, f.verbose)
+	j, done, err := hostJudgement(ctx, e, &f.outputFlags, true, started, log)
+	if err != nil {
+		return err
+	}
+	defer done()
+	doc, err := engine.JudgeHostAudit(ctx, w.Audit, j)
+	if err != nil {
+		return err
+	}
 	run := newRun(e, &f.outputFlags, map[string]any{"for": f.window.String(), "method": f.method, "poll": f.poll.String(), "store": !f.noStore})
 	doc.Run = &run
 	return out.emit(ctx, doc, "host audit")
