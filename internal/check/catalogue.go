@@ -1,6 +1,10 @@
 package check
 
-import "github.com/vigilsec/vigil/internal/finding"
+import (
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
+)
 
 // Framework control references, written as they appear in findings.
 const (
@@ -132,7 +136,8 @@ var coreChecks = []Check{
 	// Cleartext protocols.
 	{ID: "cleartext.telnet", Severity: finding.Critical, Title: "Telnet service in use",
 		Rationale: "Telnet sends passwords and every keystroke in cleartext.",
-		Fix:       "Stop and remove the Telnet service; use SSH instead.", Frameworks: fwAdminCrypto},
+		Fix:       "Stop and remove the Telnet service; use SSH instead.", Frameworks: fwAdminCrypto,
+		Examines: named(proto.Telnet), Needs: "a Telnet service"},
 	{ID: "cleartext.ftp", Severity: finding.High, Title: "FTP without TLS",
 		Rationale: "Plain FTP sends passwords and files in cleartext.",
 		Fix:       "Enable FTPS (AUTH TLS) and require it, or replace FTP with SFTP.", Frameworks: fwTransport},
@@ -159,13 +164,16 @@ var coreChecks = []Check{
 		Fix:       "Configure ssl_cert and ssl_key (and require_secure_transport = ON).", Frameworks: fwTransport},
 	{ID: "cleartext.redis", Severity: finding.High, Title: "Redis speaks in cleartext",
 		Rationale: "Redis commands, data and AUTH passwords cross the network unencrypted.",
-		Fix:       "Bind Redis to loopback, or enable TLS (tls-port, Redis 6+) and disable the plain port.", Frameworks: fwTransport},
+		Fix:       "Bind Redis to loopback, or enable TLS (tls-port, Redis 6+) and disable the plain port.", Frameworks: fwTransport,
+		Examines: named(proto.Redis), Needs: "a Redis service"},
 	{ID: "cleartext.memcached", Severity: finding.High, Title: "memcached speaks in cleartext",
 		Rationale: "Cached data crosses the network unencrypted.",
-		Fix:       "Bind memcached to loopback (-l 127.0.0.1), or enable TLS (memcached 1.5.13+, -Z).", Frameworks: fwTransport},
+		Fix:       "Bind memcached to loopback (-l 127.0.0.1), or enable TLS (memcached 1.5.13+, -Z).", Frameworks: fwTransport,
+		Examines: named(proto.Memcached), Needs: "a memcached service"},
 	{ID: "cleartext.mqtt", Severity: finding.High, Title: "MQTT speaks in cleartext",
 		Rationale: "Messages and credentials cross the network unencrypted.",
-		Fix:       "Use an MQTT listener with TLS (port 8883) and close the plain listener.", Frameworks: fwTransport},
+		Fix:       "Use an MQTT listener with TLS (port 8883) and close the plain listener.", Frameworks: fwTransport,
+		Examines: named(proto.MQTT), Needs: "an MQTT broker"},
 	{ID: "cleartext.snmp", Severity: finding.High, Title: "SNMP v1/v2c answers",
 		Rationale: "SNMP v1 and v2c authenticate with a cleartext community string and do not encrypt.",
 		Fix:       "Use SNMPv3 with authPriv (SHA and AES) and disable v1/v2c communities.", Frameworks: fwTransport},
@@ -247,4 +255,9 @@ var coreChecks = []Check{
 	{ID: "coverage.audit-failed", Severity: finding.Medium, Title: "An audit of a known service did not complete",
 		Rationale: "vigil knew the service but could not finish examining it (a timeout, a refused handshake): its weaknesses, if any, are unknown.",
 		Fix:       "Scan the service again (vigil scan HOST -p PORT); if the audit keeps failing, check the server's load and logs, or raise --timeout.", Frameworks: fwCoverage},
+}
+
+// named examines every service of protocol n: identification alone decides.
+func named(n proto.Name) func(*facts.Service) bool {
+	return func(s *facts.Service) bool { return s.Name == n }
 }

@@ -23,6 +23,13 @@ type Check struct {
 	Rationale  string
 	Fix        string // the generic fix; judges give a product-specific one when they can
 	Frameworks []string
+	// Examines, when set, tells which services the check can look at: a
+	// compliance control it maps to counts as examined on a host where
+	// such a service was seen. Needs says, when none was, what would let
+	// the check look ("an rsync daemon whose modules were listed"). Checks
+	// without Examines have their evidence rule in internal/compliance.
+	Examines func(s *facts.Service) bool
+	Needs    string
 	// Planned names the issue that will build the check's judge: until
 	// then no judge emits it, and reports and `vigil checks` say so
 	// instead of counting it as examined.

@@ -68,8 +68,14 @@ func control(t *testing.T, a *Assessment, id string) Control {
 
 func TestEveryCheckHasAnEvidenceRuleAndEveryControlATitle(t *testing.T) {
 	for _, c := range check.All() {
-		if _, ok := rules[c.ID]; !ok {
-			t.Errorf("check %s has no evidence rule in compliance.rules", c.ID)
+		_, listed := rules[c.ID]
+		switch {
+		case !listed && c.Examines == nil:
+			t.Errorf("check %s has no evidence rule: give its catalogue entry Examines and Needs, or list it in compliance.rules", c.ID)
+		case listed && c.Examines != nil:
+			t.Errorf("check %s has two evidence rules: its catalogue entry's Examines and compliance.rules", c.ID)
+		case c.Examines != nil && c.Needs == "":
+			t.Errorf("check %s examines services but does not say what it needs (Needs)", c.ID)
 		}
 		for _, ctl := range c.Frameworks {
 			if Title(ctl) == "" {

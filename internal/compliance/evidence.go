@@ -53,11 +53,8 @@ var rules = map[string]rule{
 	"ssh.terrapin":      sshRule,
 	"ssh.auth.password": {service: func(s *facts.Service) bool { return s.SSH != nil && s.SSH.AuthMethods != nil }, needs: "an SSH server whose authentication methods were learnt"},
 
-	// Identification alone decides these: the protocol has no encryption.
-	"cleartext.telnet":    named("telnet", "a Telnet service"),
-	"cleartext.redis":     named("redis", "a Redis service"),
-	"cleartext.memcached": named("memcached", "a memcached service"),
-	"cleartext.mqtt":      named("mqtt", "an MQTT broker"),
+	// cleartext.telnet, .redis, .memcached and .mqtt: identification alone
+	// decides (their catalogue entries' Examines).
 	// These need to know whether the server offers an upgrade to TLS.
 	"cleartext.ftp":        startTLS("ftp", "an FTP service whose AUTH TLS support was probed"),
 	"cleartext.smtp":       startTLS("smtp", "an SMTP service whose STARTTLS support was probed"),
@@ -106,6 +103,18 @@ var rules = map[string]rule{
 	"coverage.audit-failed": {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},
 }
 
+// ruleOf returns check c's evidence rule: its entry in rules, or else the
+// services its catalogue entry says it examines (check.Check.Examines).
+func ruleOf(c string) (rule, bool) {
+	if r, ok := rules[c]; ok {
+		return r, true
+	}
+	if ch, ok := check.Lookup(c); ok && ch.Examines != nil {
+		return rule{service: ch.Examines, needs: ch.Needs}, true
+	}
+	return rule{}, false
+}
+
 var (
 	tlsRule  = rule{service: func(s *facts.Service) bool { return tlsAudited(s) }, needs: "a TLS service to audit"}
 	certRule = rule{service: func(s *facts.Service) bool { return tlsAudited(s) && len(s.TLSAudit.Chain) > 0 },
@@ -128,10 +137,6 @@ func tlsAudited(s *facts.Service) bool {
 	return false
 }
 
-func named(name, needs string) rule {
-	return rule{service: func(s *facts.Service) bool { return s.Name == name }, needs: needs}
-}
-
 // startTLS: the service either speaks TLS from the first byte (nothing in
 // cleartext) or its offer of an upgrade to TLS is known.
 func startTLS(name, needs string) rule {
@@ -150,7 +155,7 @@ func needFor(c string) string {
 	if ch, ok := check.Lookup(c); ok && ch.Planned != "" {
 		return "a check that is not built yet (" + c + ", planned: " + ch.Planned + ")"
 	}
-	if r, ok := rules[c]; ok {
+	if r, ok := ruleOf(c); ok {
 		return r.needs
 	}
 	return "a check this version of vigil cannot assess (" + c + ")"
@@ -177,7 +182,7 @@ func observe(doc *result.Document) observations {
 		if !slices.Contains(o.fired[f.Check], s) {
 			o.fired[f.Check] = append(o.fired[f.Check], s)
 		}
-		if rules[f.Check].hostAudit && !slices.Contains(o.audited, f.Host) {
+		if r, _ := ruleOf(f.Check); r.hostAudit && !slices.Contains(o.audited, f.Host) {
 			o.audited = append(o.audited, f.Host)
 		}
 	}
@@ -198,7 +203,7 @@ func (o observations) subjects(c string) []string {
 	for _, s := range o.fired[c] {
 		set[s] = true
 	}
-	r := rules[c]
+	r, _ := ruleOf(c)
 	for _, g := range o.doc.NotExamined {
 		if slices.Contains(g.Checks, c) {
 			// Switched off for the whole document: it looked nowhere.
