@@ -2,8 +2,8 @@
 # Breadth benchmarks (issue 13), vigil against nmap and against itself
 # before the new protocols and checks, in one run on the lab:
 #
-#  1. `vigil scan` of every lab host (all 65,535 TCP ports, the default UDP
-#     ports, every identification, audit and check) with this build and with
+#  1. `vigil scan` of every lab host (all 65,535 TCP ports, the lab's UDP
+#     ports as nmap gets them, every identification, audit and check) with this build and with
 #     the build of BASE_REV (default 0c76e1f, before the new protocols and
 #     checks), interleaved, three runs each: the wall-time ratio.
 #  2. identification of every lab service, TCP and UDP: vigil's scan above
@@ -66,8 +66,8 @@ median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
 echo "== 1. vigil scan of ${#hosts[@]} lab hosts: this build against $base_rev"
 new_runs=() base_runs=()
 for i in 1 2 3; do
-  base_runs+=("$(elapsed "$base" scan "${hosts[@]}" --no-store --format json -o "$out/protocols-base.json" --tls-ca "$labdir/ca.pem")")
-  new_runs+=("$(elapsed "$vigil" scan "${hosts[@]}" --no-store --format json -o "$out/protocols-vigil.json" --tls-ca "$labdir/ca.pem")")
+  base_runs+=("$(elapsed "$base" scan "${hosts[@]}" --udp-ports "$udp_ports" --no-store --format json -o "$out/protocols-base.json" --tls-ca "$labdir/ca.pem")")
+  new_runs+=("$(elapsed "$vigil" scan "${hosts[@]}" --udp-ports "$udp_ports" --no-store --format json -o "$out/protocols-vigil.json" --tls-ca "$labdir/ca.pem")")
 done
 t_base=$(median "${base_runs[@]}")
 t_new=$(median "${new_runs[@]}")
@@ -103,7 +103,7 @@ Measured $(date -u +%Y-%m-%d) on this project's machine ($(nproc) cores), $(nmap
 
 | benchmark | this build | peer | ratio |
 |---|---|---|---|
-| \`vigil scan\` of the lab: all 65,535 TCP ports, default UDP ports, every identification, audit and check (median of 3, interleaved) against the build of ${base_rev} (before the new protocols and checks) on the same hosts | ${t_new} s (${new_runs[*]}); ${svc_new} services, ${fnd_new} findings of ${chk_new} checks | ${t_base} s (${base_runs[*]}); ${svc_base} services, ${fnd_base} findings of ${chk_base} checks | $(ratio "$t_new" "$t_base")× the old time (target ≤ 1.3×) |
+| \`vigil scan\` of the lab: all 65,535 TCP ports, the lab's UDP ports, every identification, audit and check (median of 3, interleaved) against the build of ${base_rev} (before the new protocols and checks) on the same hosts | ${t_new} s (${new_runs[*]}); ${svc_new} services, ${fnd_new} findings of ${chk_new} checks | ${t_base} s (${base_runs[*]}); ${svc_base} services, ${fnd_base} findings of ${chk_base} checks | $(ratio "$t_new" "$t_base")× the old time (target ≤ 1.3×) |
 | identification of every lab service (${total}, TCP and UDP): the scan above against \`nmap -sV\` (-sT and -sU) on the known open ports only | ${t_new} s, ${ok_vigil}/${total} right | ${t_nmap} s (TCP ${t_nmap_tcp} s, UDP ${t_nmap_udp} s), ${ok_nmap}/${total} right | nmap takes $(ratio "$t_nmap" "$t_new")× vigil's time (target ≥ 5×) |
 
 A service is right when the tool names its protocol as the manifest does and says correctly whether it speaks TLS from the first byte; an API spoken over HTTP also counts when the tool says "http" and names the product (the same rule for both tools).

@@ -62,6 +62,8 @@ def nmap_services(path, proto):
                 continue
             name = svc.get("name", "")
             tls = svc.get("tunnel") == "ssl"
+            if name.startswith("mosquitto"):
+                name = "mqtt"  # nmap names the MQTT service after the broker's CONNACK text
             if name in NMAP_NAMES:
                 name, implied = NMAP_NAMES[name]
                 tls = tls or implied
