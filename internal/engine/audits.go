@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
+	"github.com/vigilsec/vigil/internal/audit/httpaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -44,6 +45,7 @@ var audits = []audit{
 	{name: "access", applies: access.Applies, run: runAccess},
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == "ssh" && s.Transport == facts.TCP }, run: runSSH},
+	{name: "http", applies: httpaudit.Applies, run: runHTTP},
 }
 
 // startTLSProtocols are the services whose TLS is reached by an upgrade.
@@ -98,6 +100,18 @@ func runSSH(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	f, err := sshaudit.Audit(ctx, env.d, addr, sshaudit.Options{Timeout: env.timeout})
 	if f != nil {
 		s.SSH = f
+	}
+	return err
+}
+
+func runHTTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	opt := httpaudit.Options{Timeout: env.timeout}
+	if len(env.host.Names) > 0 {
+		opt.ServerName = env.host.Names[0]
+	}
+	h, err := httpaudit.Audit(ctx, env.d, addr, s, opt)
+	if h != nil {
+		s.HTTP = h
 	}
 	return err
 }
