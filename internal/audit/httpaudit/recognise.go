@@ -22,13 +22,21 @@ var (
 	apacheInfoRE   = regexp.MustCompile(`(?i)<h1[^>]*>Apache Server Information</h1>`)
 	lighttpdStatRE = regexp.MustCompile(`(?i)<title>Status</title>[\s\S]*lighttpd|<h1>Server-Status \(lighttpd`)
 	titleRE        = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-	h1RE           = regexp.MustCompile(`(?is)<h1[^>]*>(.*?)</h1>`)
+	h1RE           = regexp.MustCompile(`(?is)<h([12])[^>]*>(.*?)</h[12]>`)
+	tagRE          = regexp.MustCompile(`(?s)<[^>]*>`)
+	scriptRE       = regexp.MustCompile(`(?is)<(script|style)[^>]*>.*?</(script|style)>`)
 	versionParamRE = regexp.MustCompile(`[?&]v=(\d+\.\d+\.\d+)`)
 	tomcatVerRE    = regexp.MustCompile(`Apache Tomcat/(\d+\.\d+\.\d+)`)
 )
 
-// excerpt is a short printable piece of b for evidence.
+// excerpt is a short printable piece of b for evidence: its text without
+// markup (the head, styles and scripts dropped).
 func excerpt(b []byte, max int) string {
+	if i := bytes.Index(b, []byte("<body")); i >= 0 {
+		b = b[i:]
+	}
+	b = scriptRE.ReplaceAll(b, nil)
+	b = tagRE.ReplaceAll(b, []byte(" "))
 	return sanitize.String(strings.Join(strings.Fields(string(b)), " "), max)
 }
 
@@ -39,9 +47,11 @@ func title(body []byte) string {
 	return ""
 }
 
+// h1 returns the first top-level heading (h1 or h2: lighttpd's listing
+// uses h2).
 func h1(body []byte) string {
 	if m := h1RE.FindSubmatch(body); m != nil {
-		return strings.Join(strings.Fields(string(m[1])), " ")
+		return strings.Join(strings.Fields(string(m[2])), " ")
 	}
 	return ""
 }
@@ -83,7 +93,7 @@ func listingKind(r httpmsg.Response) string {
 		return "iis-directory-browsing"
 	case !strings.HasPrefix(t, "Index of /") || !strings.HasPrefix(h, "Index of /"):
 		return ""
-	case bytes.Contains(b, []byte(`?C=N;O=D`)) || bytes.Contains(b, []byte(">Parent Directory<")):
+	case bytes.Contains(b, []byte(`?C=N;O=D`)) || bytes.Contains(b, []byte("Parent Directory</a>")) || bytes.Contains(b, []byte("</h1>\n<ul><li><a href=")):
 		return "apache-autoindex"
 	case bytes.Contains(b, []byte(`class="list"`)) || bytes.Contains(b, []byte(`summary="Directory Listing"`)):
 		return "lighttpd-dirlisting"
@@ -104,6 +114,7 @@ var defaultPages = []struct{ marker, kind string }{
 	{"<title>Welcome to nginx!</title>", "nginx-welcome"},
 	{"Lighttpd Default Page", "lighttpd-placeholder"},
 	{"<title>Placeholder page</title>", "lighttpd-placeholder"},
+	{"<h1> Placeholder page </h1>", "lighttpd-placeholder"},
 	{"<title>IIS Windows Server</title>", "iis-default"},
 	{"<title>IIS Windows</title>", "iis-default"},
 	{"Internet Information Services</title>", "iis-default"},

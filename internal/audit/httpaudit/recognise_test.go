@@ -16,17 +16,18 @@ func resp(status int, body string, hdr ...string) httpmsg.Response {
 
 // Page bodies as the servers write them (structure kept, text trimmed).
 const (
-	apacheStatus   = `<html><head><title>Apache Status</title></head><body><h1>Apache Server Status for 127.0.2.70 (via 127.0.2.70)</h1><dl><dt>Server Version: Apache/2.4.71 (Debian)</dt></dl>`
-	apacheAuto     = "127.0.2.70\nServerVersion: Apache/2.4.71 (Debian)\nTotal Accesses: 3\n"
-	apacheInfo     = `<html><head><title>Server Information</title></head><body><h1 style="text-align: center">Apache Server Information</h1>`
-	nginxStub      = "Active connections: 2 \nserver accepts handled requests\n 10 10 12 \nReading: 0 Writing: 1 Waiting: 1 \n"
-	apacheIndex    = `<html><head><title>Index of /files</title></head><body><h1>Index of /files</h1><table><tr><th><a href="?C=N;O=D">Name</a></th></tr><tr><td><a href="/">Parent Directory</a></td></tr></table></body></html>`
-	nginxIndex     = "<html>\r\n<head><title>Index of /</title></head>\r\n<body>\r\n<h1>Index of /</h1><hr><pre><a href=\"../\">../</a>\r\n<a href=\"a.txt\">a.txt</a>  07-Dec-2026 18:00  3\r\n</pre><hr></body>\r\n</html>"
-	lighttpdIndex  = `<!DOCTYPE html><html><head><title>Index of /</title></head><body><h2>Index of /</h2><div class="list"><table summary="Directory Listing" cellpadding="0" cellspacing="0">`
-	lighttpdIndex2 = `<html><head><title>Index of /</title></head><body><h1>Index of /</h1><div class="list"><table summary="Directory Listing">`
-	pythonIndex    = "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head><title>Directory listing for /</title>\n</head>\n<body>\n<h1>Directory listing for /</h1>\n<hr>\n<ul>\n<li><a href=\"a.txt\">a.txt</a></li>\n</ul>"
-	grafanaHealthJ = `{"commit":"1e84fede543acc892d2a2515187e545eb047f237","database":"ok","version":"10.2.3"}`
-	phpMyAdminPage = `<!DOCTYPE HTML><html><head><title>phpMyAdmin</title><link rel="stylesheet" href="./themes/pmahomme/css/theme.css?v=5.2.1"></head><body><input type="text" name="pma_username" id="input_username">`
+	apacheStatus    = `<html><head><title>Apache Status</title></head><body><h1>Apache Server Status for 127.0.2.70 (via 127.0.2.70)</h1><dl><dt>Server Version: Apache/2.4.71 (Debian)</dt></dl>`
+	apacheAuto      = "127.0.2.70\nServerVersion: Apache/2.4.71 (Debian)\nTotal Accesses: 3\n"
+	apacheInfo      = `<html><head><title>Server Information</title></head><body><h1 style="text-align: center">Apache Server Information</h1>`
+	nginxStub       = "Active connections: 2 \nserver accepts handled requests\n 10 10 12 \nReading: 0 Writing: 1 Waiting: 1 \n"
+	apacheIndex     = `<html><head><title>Index of /files</title></head><body><h1>Index of /files</h1><table><tr><th><a href="?C=N;O=D">Name</a></th></tr><tr><td><a href="/">Parent Directory</a></td></tr></table></body></html>`
+	nginxIndex      = "<html>\r\n<head><title>Index of /</title></head>\r\n<body>\r\n<h1>Index of /</h1><hr><pre><a href=\"../\">../</a>\r\n<a href=\"a.txt\">a.txt</a>  07-Dec-2026 18:00  3\r\n</pre><hr></body>\r\n</html>"
+	lighttpdIndex   = `<!DOCTYPE html><html><head><title>Index of /</title></head><body><h2>Index of /</h2><div class="list"><table summary="Directory Listing" cellpadding="0" cellspacing="0">`
+	lighttpdIndex2  = `<html><head><title>Index of /</title></head><body><h1>Index of /</h1><div class="list"><table summary="Directory Listing">`
+	apacheRootIndex = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\">\n<html>\n <head>\n  <title>Index of /</title>\n </head>\n <body>\n<h1>Index of /</h1>\n<ul><li><a href=\"notes.txt\"> notes.txt</a></li>\n</ul>\n</body></html>"
+	pythonIndex     = "<!DOCTYPE HTML>\n<html lang=\"en\">\n<head><title>Directory listing for /</title>\n</head>\n<body>\n<h1>Directory listing for /</h1>\n<hr>\n<ul>\n<li><a href=\"a.txt\">a.txt</a></li>\n</ul>"
+	grafanaHealthJ  = `{"commit":"1e84fede543acc892d2a2515187e545eb047f237","database":"ok","version":"10.2.3"}`
+	phpMyAdminPage  = `<!DOCTYPE HTML><html><head><title>phpMyAdmin</title><link rel="stylesheet" href="./themes/pmahomme/css/theme.css?v=5.2.1"></head><body><input type="text" name="pma_username" id="input_username">`
 )
 
 func TestStatusKind(t *testing.T) {
@@ -57,7 +58,9 @@ func TestListingKind(t *testing.T) {
 		{resp(200, nginxIndex), "nginx-autoindex"},
 		{resp(200, lighttpdIndex2), "lighttpd-dirlisting"},
 		{resp(200, pythonIndex), "python-http-server"},
-		{resp(200, lighttpdIndex), ""}, // title alone is not enough: the heading must say it too
+		{resp(200, lighttpdIndex), "lighttpd-dirlisting"},
+		{resp(200, apacheRootIndex), "apache-autoindex"},
+		{resp(200, "<title>Index of /</title><h1>Welcome</h1>"), ""}, // the heading must say it too
 		{resp(404, apacheIndex), ""},
 		{resp(200, "<title>Index of our products</title><h1>Index of our products</h1>"), ""},
 		{resp(200, "<html><title>Welcome</title></html>"), ""},
@@ -82,6 +85,16 @@ func TestDefaultPageKind(t *testing.T) {
 	}
 	if got := defaultPageKind(resp(404, debianDefault)); got != "" {
 		t.Errorf("a 404 is not a default page: %q", got)
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	got := excerpt([]byte(apacheStatus), 200)
+	if got != "Apache Server Status for 127.0.2.70 (via 127.0.2.70) Server Version: Apache/2.4.71 (Debian)" {
+		t.Errorf("excerpt = %q", got)
+	}
+	if got := excerpt([]byte("<body><script>alert(1)</script>\x1b[31mred</body>"), 50); got != `\x1b[31mred` {
+		t.Errorf("excerpt = %q", got)
 	}
 }
 
