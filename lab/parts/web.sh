@@ -3,7 +3,7 @@
 # http.* checks. Addresses 127.0.2.70-79.
 #
 #   .70 Apache weak: Debian default page, server-status and server-info for
-#       all, TraceEnable On (80); autoindex at / (8080)
+#       all, TraceEnable On (80); autoindex at / (8080); HTTPS without HSTS (443)
 #   .71 Apache hard: 80 redirects to HTTPS; 443 with HSTS, lab-CA cert,
 #       TraceEnable Off, status locked to 10.9.9.0/24, no indexes
 #   .72 lighttpd weak: Debian placeholder page (80); dir-listing (8080)
@@ -52,14 +52,19 @@ web_apache() {
 
 web_start() {
 	local w=$D/web
-	leaf web-apache-hard 127.0.2.71 IP:127.0.2.71 ec 365
+	leaf web-apache-hard 127.0.2.71 IP:127.0.2.71 ec 365 &
+	leaf web-apache-weak 127.0.2.70 IP:127.0.2.70 ec 365
+	wait $! || die "cannot make the web part's certificates"
 
 	# Apache weak and hard.
 	cp /usr/share/apache2/default-site/index.html "$w/apache-weak/www/index.html"
 	echo "quarterly figures" >"$w/apache-weak/files/reports/q3.txt"
 	echo "lab" >"$w/apache-weak/files/notes.txt"
+	mkdir -p "$w/apache-weak/tls"
+	echo '<!DOCTYPE html><html><head><title>Patient portal</title></head><body><h1>Patient portal</h1></body></html>' >"$w/apache-weak/tls/index.html"
 	web_apache weak 127.0.2.70 "Listen 127.0.2.70:80
 Listen 127.0.2.70:8080
+Listen 127.0.2.70:443
 TraceEnable On
 ExtendedStatus On
 <VirtualHost 127.0.2.70:80>
@@ -75,6 +80,15 @@ ExtendedStatus On
     SetHandler server-info
     Require all granted
   </Location>
+</VirtualHost>
+<VirtualHost 127.0.2.70:443>
+  DocumentRoot $w/apache-weak/tls
+  SSLEngine on
+  SSLCertificateFile $CERTS/web-apache-weak.crt
+  SSLCertificateKeyFile $CERTS/web-apache-weak.key
+  <Directory $w/apache-weak/tls>
+    Require all granted
+  </Directory>
 </VirtualHost>
 <VirtualHost 127.0.2.70:8080>
   DocumentRoot $w/apache-weak/files
@@ -237,6 +251,7 @@ web_manifest() {
 	svc web-apache-weak 127.0.2.70 80 tcp http false "Apache httpd" "$va" weak "" \
 		"Debian default page at /, server-status and server-info for all (ExtendedStatus On), TraceEnable On"
 	svc web-apache-weak-index 127.0.2.70 8080 tcp http false "Apache httpd" "$va" weak "" "Options +Indexes: autoindex at /"
+	svc web-apache-weak-https 127.0.2.70 443 tcp http true "Apache httpd" "$va" weak "" "HTTPS (lab-CA cert) without Strict-Transport-Security; TraceEnable On"
 	svc web-apache-hard 127.0.2.71 80 tcp http false "Apache httpd" "" hard "" "ServerTokens Prod; only a 301 to https://127.0.2.71/"
 	svc web-apache-hard-https 127.0.2.71 443 tcp http true "Apache httpd" "" hard "" \
 		"TLS 1.2/1.3 ECDHE AEAD, lab-CA ECDSA cert; HSTS max-age=31536000; TraceEnable Off; server-status only for 10.9.9.0/24; Options -Indexes"
