@@ -185,3 +185,20 @@ func TestAuditSkipsOthers(t *testing.T) {
 		t.Errorf("got %+v, %v for ssh", h, err)
 	}
 }
+
+func TestProxySelf(t *testing.T) {
+	for _, tt := range []struct {
+		proxy bool
+		want  bool
+	}{{true, true}, {false, false}} {
+		addr := serveHTTP(t, webServer(t, tt.proxy))
+		p := &prober{d: newDialer(t), addr: addr, opt: Options{Timeout: 2 * time.Second}}
+		px, err := p.proxySelf(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if px.GetRelayed != tt.want || px.Canary || px.Target != addr.String() {
+			t.Errorf("proxy %v: got %+v, want relayed %v", tt.proxy, px, tt.want)
+		}
+	}
+}

@@ -117,3 +117,36 @@ func TestLabHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestLabHTTPProxySelf runs the proxy test meant for servers off loopback
+// (relay to the server's own address, judged by the Via hop it adds) on
+// part web's proxies and origin servers.
+func TestLabHTTPProxySelf(t *testing.T) {
+	m := lab.Require(t)
+	d := newDialer(t)
+	for id, want := range map[string]bool{
+		"web-squid-weak": true, "web-tinyproxy-weak": true,
+		"web-squid-hard": false, "web-tinyproxy-hard": false,
+		"web-apache-weak": false, "web-nginx-weak": false, "web-lighttpd-weak": false, "web-jenkins": false,
+	} {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			svc := m.Find(id)
+			if svc.ID == "" {
+				t.Fatalf("the lab has no %s: start part web", id)
+			}
+			p := &prober{d: d, addr: svc.AddrPort(), opt: Options{Timeout: 3 * time.Second}}
+			px, err := p.proxySelf(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%+v", px)
+			if px.Canary || px.Target != svc.Address() {
+				t.Errorf("target %q canary %v, want %s itself", px.Target, px.Canary, svc.Address())
+			}
+			if got := px.GetRelayed || px.Connect; got != want {
+				t.Errorf("relayed %v (GET %v, CONNECT %v), want %v: %s", got, px.GetRelayed, px.Connect, want, px.Evidence)
+			}
+		})
+	}
+}

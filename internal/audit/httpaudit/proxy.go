@@ -94,15 +94,27 @@ func (c *canary) answer(conn net.Conn) {
 // else its own address and port.
 func (p *prober) proxyTest(ctx context.Context) (*facts.HTTPProxy, error) {
 	if p.addr.Addr().Unmap().IsLoopback() {
-		c, err := startCanary(ctx, p.addr.Addr())
-		if err != nil {
-			return nil, err
-		}
-		defer c.close()
-		return p.proxyTo(ctx, c.target(), c.path, true, func(r httpmsg.Response) bool {
-			return bytes.Contains(r.Body, []byte(c.secret))
-		})
+		return p.proxyCanary(ctx)
 	}
+	return p.proxySelf(ctx)
+}
+
+// proxyCanary proves a relay with a canary vigil runs on loopback.
+func (p *prober) proxyCanary(ctx context.Context) (*facts.HTTPProxy, error) {
+	c, err := startCanary(ctx, p.addr.Addr())
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	return p.proxyTo(ctx, c.target(), c.path, true, func(r httpmsg.Response) bool {
+		return bytes.Contains(r.Body, []byte(c.secret))
+	})
+}
+
+// proxySelf asks the server to relay to its own address and port: a
+// relayed answer carries one Via hop more than the direct answer to the
+// same path (squid and tinyproxy add one each time they forward).
+func (p *prober) proxySelf(ctx context.Context) (*facts.HTTPProxy, error) {
 	self := hostPort(p.addr)
 	path := "/vigil-proxy-" + token(8)
 	direct, err := p.get(ctx, path)
