@@ -202,3 +202,27 @@ func TestProxySelf(t *testing.T) {
 		}
 	}
 }
+
+func TestAsksFor(t *testing.T) {
+	for head, want := range map[string]bool{
+		"GET /vigil-proxy-1 HTTP/1.1\r\nHost: x\r\n\r\n":        true,
+		"GET http://127.0.0.1:5/vigil-proxy-1 HTTP/1.1\r\n\r\n": true,
+		"GET /other/vigil-proxy-1 HTTP/1.1\r\n\r\n":             false,
+		"GET /vigil-proxy-12 HTTP/1.1\r\n\r\n":                  false,
+		"GET\r\n\r\n":                                           false,
+		"":                                                      false,
+	} {
+		if got := asksFor([]byte(head), "/vigil-proxy-1"); got != want {
+			t.Errorf("asksFor(%q) = %v, want %v", head, got, want)
+		}
+	}
+}
+
+// FuzzAsksFor: the canary's reading of what a proxy sends it never panics.
+func FuzzAsksFor(f *testing.F) {
+	f.Add([]byte("GET http://127.0.0.1:5/vigil-proxy-1 HTTP/1.1\r\n\r\n"))
+	f.Add([]byte("\x00\xff GET"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = asksFor(b, "/vigil-proxy-1")
+	})
+}

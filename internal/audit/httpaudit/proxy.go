@@ -81,12 +81,19 @@ func (c *canary) answer(conn net.Conn) {
 			return
 		}
 	}
-	line, _, _ := bytes.Cut(buf, []byte("\n"))
 	status, body := "404 Not Found", "not here\n"
-	if f := strings.Fields(string(line)); len(f) >= 2 && (f[1] == c.path || strings.HasSuffix(f[1], c.path)) {
+	if asksFor(buf, c.path) {
 		status, body = "200 OK", c.secret+"\n"
 	}
 	_, _ = fmt.Fprintf(conn, "HTTP/1.1 %s\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", status, len(body), body)
+}
+
+// asksFor reports whether the request head asks for path, in origin form
+// or absolute form.
+func asksFor(head []byte, path string) bool {
+	line, _, _ := bytes.Cut(head, []byte("\n"))
+	f := strings.Fields(string(line))
+	return len(f) >= 2 && (f[1] == path || strings.HasSuffix(f[1], "/"+strings.TrimPrefix(path, "/")) && strings.Contains(f[1], "://"))
 }
 
 // proxyTest asks the server to act as a forward proxy towards a target it
