@@ -226,3 +226,38 @@ func FuzzAsksFor(f *testing.F) {
 		_ = asksFor(b, "/vigil-proxy-1")
 	})
 }
+
+// TestAuditRefusals: a server that hangs up on TRACE, CONNECT and
+// absolute-form requests has refused them; the audit does not fail.
+func TestAuditRefusals(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+				buf := make([]byte, 4096)
+				n, _ := c.Read(buf)
+				line := string(buf[:n])
+				if strings.HasPrefix(line, "GET /") {
+					_, _ = io.WriteString(c, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+				}
+			}()
+		}
+	}()
+	_, h := audit(t, netip.MustParseAddrPort(l.Addr().String()))
+	if !h.TraceChecked || h.Trace != "" || h.Proxy == nil || h.Proxy.GetRelayed || h.Proxy.Connect {
+		t.Errorf("got %+v, proxy %+v", h, h.Proxy)
+	}
+	if !strings.Contains(h.Proxy.Evidence, "no HTTP answer") {
+		t.Errorf("evidence %q", h.Proxy.Evidence)
+	}
+}

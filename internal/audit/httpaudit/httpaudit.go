@@ -230,13 +230,28 @@ func (p *prober) do(ctx context.Context, req []byte) (httpmsg.Response, error) {
 	defer func() { _ = c.Close() }()
 	b, err := wire.Exchange(ctx, c, req, httpCap, p.opt.Timeout, httpmsg.Complete)
 	if len(b) == 0 {
-		return httpmsg.Response{}, fmt.Errorf("no answer from %s: %w", p.addr, err)
+		if err == nil {
+			return httpmsg.Response{}, fmt.Errorf("%s closed the connection: %w", p.addr, errRefused)
+		}
+		return httpmsg.Response{}, fmt.Errorf("%s: %w: %w", p.addr, errRefused, err)
 	}
 	r, perr := httpmsg.Parse(b)
 	if perr != nil {
-		return httpmsg.Response{}, fmt.Errorf("%s did not answer in HTTP: %w", p.addr, perr)
+		return httpmsg.Response{}, fmt.Errorf("%s: %w: %w", p.addr, errRefused, perr)
 	}
 	return r, nil
+}
+
+// errRefused means the connection opened but no HTTP answer came back:
+// the server closed it, stayed silent until the timeout, or sent
+// something else. For TRACE and the proxy test that is a refusal, not a
+// failure of the audit.
+var errRefused = errors.New("no HTTP answer")
+
+// refused reports whether err is a refusal (see errRefused) while the
+// audit's own time is not up.
+func refused(ctx context.Context, err error) bool {
+	return errors.Is(err, errRefused) && ctx.Err() == nil
 }
 
 // get sends GET path.
@@ -261,6 +276,10 @@ func (p *prober) trace(ctx context.Context, h *facts.HTTPAudit) error {
 	hdr := "X-Vigil-Trace: " + token(8)
 	req := fmt.Appendf(nil, "TRACE / HTTP/1.1\r\nHost: %s\r\nUser-Agent: vigil\r\n%s\r\nConnection: close\r\n\r\n", p.host(), hdr)
 	r, err := p.do(ctx, req)
+	if refused(ctx, err) {
+		h.TraceChecked = true
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("TRACE /: %w", err)
 	}

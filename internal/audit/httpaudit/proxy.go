@@ -139,10 +139,14 @@ func (p *prober) proxyTo(ctx context.Context, target, path string, isCanary bool
 	px := &facts.HTTPProxy{Target: target, Canary: isCanary}
 	var ev []string
 	req := fmt.Appendf(nil, "GET http://%s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: vigil\r\nConnection: close\r\n\r\n", target, path, target)
-	r, gerr := p.do(ctx, req)
+	var errs []error
+	r, err := p.do(ctx, req)
 	switch {
-	case gerr != nil:
-		ev = append(ev, "GET http://"+target+path+": no answer")
+	case refused(ctx, err):
+		ev = append(ev, "GET http://"+target+path+": no HTTP answer, not relayed")
+	case err != nil:
+		errs = append(errs, fmt.Errorf("proxy test GET: %w", err))
+		ev = append(ev, "GET http://"+target+path+": failed")
 	case relayed(r):
 		px.GetRelayed = true
 		what := "the canary's token"
@@ -153,14 +157,14 @@ func (p *prober) proxyTo(ctx context.Context, target, path string, isCanary bool
 	default:
 		ev = append(ev, fmt.Sprintf("GET http://%s%s answered %s, not relayed", target, path, sanitize.String(r.StatusLine, 60)))
 	}
-	ok, what, cerr := p.connect(ctx, target, path, isCanary, relayed)
+	ok, what, err := p.connect(ctx, target, path, isCanary, relayed)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("proxy test CONNECT: %w", err))
+	}
 	px.Connect = ok
 	ev = append(ev, what)
 	px.Evidence = strings.Join(ev, "; ")
-	if gerr != nil && cerr != nil {
-		return px, errors.Join(gerr, cerr)
-	}
-	return px, nil
+	return px, errors.Join(errs...)
 }
 
 // connect opens a CONNECT tunnel to target and, when the proxy agrees,
@@ -177,21 +181,27 @@ func (p *prober) connect(ctx context.Context, target, path string, isCanary bool
 		return httpmsg.HeaderEnd(b) >= 0 || (len(b) >= 5 && !bytes.HasPrefix(b, []byte("HTTP/")))
 	})
 	if len(head) == 0 {
-		return false, what + ": no answer", err
+		if ctx.Err() != nil {
+			return false, what + ": no answer", ctx.Err()
+		}
+		return false, what + ": no HTTP answer, refused", nil
 	}
 	r, perr := httpmsg.Parse(head)
 	if perr != nil {
-		return false, what + ": not answered in HTTP", nil
+		return false, what + ": no HTTP answer, refused", nil
 	}
 	if r.Status < 200 || r.Status > 299 {
 		return false, fmt.Sprintf("%s answered %s, refused", what, sanitize.String(r.StatusLine, 60)), nil
 	}
 	// Bytes after the head would be the tunnel's: a proxy sends none.
 	inner := fmt.Appendf(nil, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: vigil\r\nConnection: close\r\n\r\n", path, target)
-	b, err := wire.Exchange(ctx, c, inner, httpCap, p.opt.Timeout, httpmsg.Complete)
+	b, _ := wire.Exchange(ctx, c, inner, httpCap, p.opt.Timeout, httpmsg.Complete) // silence is judged below
 	ir, perr := httpmsg.Parse(b)
 	if perr != nil {
-		return false, fmt.Sprintf("%s answered %s but no HTTP came through the tunnel", what, sanitize.String(r.StatusLine, 60)), err
+		if ctx.Err() != nil {
+			return false, what + ": no answer through the tunnel", ctx.Err()
+		}
+		return false, fmt.Sprintf("%s answered %s but no HTTP came through the tunnel", what, sanitize.String(r.StatusLine, 60)), nil
 	}
 	if isCanary && !relayed(ir) {
 		return false, fmt.Sprintf("%s answered %s but the canary's token did not come through", what, sanitize.String(r.StatusLine, 60)), nil
