@@ -127,8 +127,10 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 	}
 
 	var firstErr error
+	// keep records an error that stopped a request; a hang-up or a non-HTTP
+	// answer on one path only means nothing of interest is there.
 	keep := func(err error) bool {
-		if err != nil && firstErr == nil {
+		if err != nil && !refused(ctx, err) && firstErr == nil {
 			firstErr = err
 		}
 		return err == nil

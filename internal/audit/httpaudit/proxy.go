@@ -177,9 +177,9 @@ func (p *prober) connect(ctx context.Context, target, path string, isCanary bool
 	}
 	defer func() { _ = c.Close() }()
 	req := fmt.Appendf(nil, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: vigil\r\n\r\n", target, target)
-	head, err := wire.Exchange(ctx, c, req, 16<<10, p.opt.Timeout, func(b []byte) bool {
+	head, _ := wire.Exchange(ctx, c, req, 16<<10, p.opt.Timeout, func(b []byte) bool {
 		return httpmsg.HeaderEnd(b) >= 0 || (len(b) >= 5 && !bytes.HasPrefix(b, []byte("HTTP/")))
-	})
+	}) // silence or a hang-up is judged below
 	if len(head) == 0 {
 		if ctx.Err() != nil {
 			return false, what + ": no answer", ctx.Err()
