@@ -43,9 +43,11 @@ var audits = []audit{
 	// access first: it learns whether a STARTTLS upgrade exists, which
 	// decides whether the TLS audit applies.
 	{name: "access", applies: access.Applies, run: runAccess},
+	// http needs nothing the others learn: web servers' pages, proxying,
+	// TRACE and HSTS.
+	{name: "http", applies: httpaudit.Applies, run: runHTTP},
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == "ssh" && s.Transport == facts.TCP }, run: runSSH},
-	{name: "http", applies: httpaudit.Applies, run: runHTTP},
 }
 
 // startTLSProtocols are the services whose TLS is reached by an upgrade.
