@@ -11,6 +11,7 @@ var judges = []Judge{
 	JudgeAccess,
 	judgeExposure,
 	judgeCoverage,
+	judgeHTTP,
 }
 
 // catalogue is the registry of every check vigil knows, in the order
@@ -18,4 +19,5 @@ var judges = []Judge{
 // (declared beside its judge). IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
+	httpChecks,
 )

@@ -79,6 +79,19 @@ var rules = map[string]rule{
 	"auth.anonymous.ftp":      accessed("ftp", "an FTP service probed for anonymous login"),
 	"auth.default.snmp":       accessed("snmp", "an SNMP agent probed for default communities"),
 
+	"http.proxy.open": {service: func(s *facts.Service) bool { return httpAudited(s) && s.HTTP.Proxy != nil },
+		needs: "an HTTP service asked to relay to a canary or to itself"},
+	"http.status.public": httpRule,
+	"http.listing":       httpRule,
+	"http.default-page":  httpRule,
+	"http.trace": {service: func(s *facts.Service) bool { return httpAudited(s) && s.HTTP.TraceChecked },
+		needs: "an HTTP service sent a TRACE request"},
+	"http.hsts.missing": {service: func(s *facts.Service) bool {
+		return httpAudited(s) && s.TLS && s.HTTP.RootStatus >= 200 && s.HTTP.RootStatus <= 399
+	},
+		needs: "an HTTPS service that answered /"},
+	"http.admin.exposed": {needs: "knowing which networks are untrusted, which a scan does not record"},
+
 	"port.open-unused":         {needs: "watching which ports are used over time (vigil host observe)"},
 	"port.allowed-no-listener": hostRule,
 	"exposure.admin":           {needs: "knowing which networks are untrusted, which a scan does not record"},
@@ -116,6 +129,7 @@ func ruleOf(c string) (rule, bool) {
 }
 
 var (
+	httpRule = rule{service: httpAudited, needs: "an HTTP service inspected by the HTTP audit"}
 	tlsRule  = rule{service: func(s *facts.Service) bool { return tlsAudited(s) }, needs: "a TLS service to audit"}
 	certRule = rule{service: func(s *facts.Service) bool { return tlsAudited(s) && len(s.TLSAudit.Chain) > 0 },
 		needs: "a TLS service whose certificate was read"}
@@ -124,6 +138,8 @@ var (
 	}, needs: "an SSH service to audit"}
 	hostRule = rule{hostAudit: true, needs: "a host audit (vigil host)"}
 )
+
+func httpAudited(s *facts.Service) bool { return s.Name == "http" && s.HTTP != nil }
 
 func tlsAudited(s *facts.Service) bool {
 	if s.TLSAudit == nil {

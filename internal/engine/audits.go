@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
+	"github.com/vigilsec/vigil/internal/audit/httpaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -43,6 +44,9 @@ var audits = []audit{
 	// access first: it learns whether a STARTTLS upgrade exists, which
 	// decides whether the TLS audit applies.
 	{name: "access", applies: access.Applies, run: runAccess},
+	// http needs nothing the others learn: web servers' pages, proxying,
+	// TRACE and HSTS.
+	{name: "http", applies: httpaudit.Applies, run: runHTTP},
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == proto.SSH && s.Transport == facts.TCP }, run: runSSH},
 }
@@ -92,6 +96,18 @@ func runSSH(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	f, err := sshaudit.Audit(ctx, env.d, addr, sshaudit.Options{Timeout: env.timeout})
 	if f != nil {
 		s.SSH = f
+	}
+	return err
+}
+
+func runHTTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	opt := httpaudit.Options{Timeout: env.timeout}
+	if len(env.host.Names) > 0 {
+		opt.ServerName = env.host.Names[0]
+	}
+	h, err := httpaudit.Audit(ctx, env.d, addr, s, opt)
+	if h != nil {
+		s.HTTP = h
 	}
 	return err
 }

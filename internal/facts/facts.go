@@ -55,6 +55,8 @@ type Service struct {
 	TLSAudit *TLS    `json:"tls_audit,omitempty"`
 	SSH      *SSH    `json:"ssh,omitempty"`
 	Access   *Access `json:"access,omitempty"`
+	// HTTP is what the HTTP audit observed on a web server.
+	HTTP *HTTPAudit `json:"http,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }

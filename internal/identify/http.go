@@ -84,6 +84,11 @@ func applyHTTP(r httpmsg.Response, s *facts.Service) {
 	s.Name = "http"
 	server := r.Get("server")
 	s.Product, s.Version = httpServerProduct(server)
+	// Jenkins names itself and its version on every answer (its remote
+	// API documentation); the Server header names only its Jetty.
+	if v := r.Get("x-jenkins"); v != "" {
+		s.Product, s.Version = "Jenkins", leadingVersion(v)
+	}
 	banner := r.StatusLine
 	if server != "" {
 		banner += "; Server: " + server

@@ -58,6 +58,24 @@ func TestApplyHTTP(t *testing.T) {
 	assertPrintable(t, s)
 }
 
+func TestApplyHTTPJenkins(t *testing.T) {
+	for _, tt := range []struct{ header, product, version string }{
+		{"X-Jenkins: 2.426.1\r\n", "Jenkins", "2.426.1"},
+		{"X-Jenkins: \x1b[31m\r\n", "Jenkins", ""},
+		{"", "Jetty", "10.0.18"},
+	} {
+		r, err := httpmsg.Parse([]byte("HTTP/1.1 403 Forbidden\r\nServer: Jetty(10.0.18)\r\n" + tt.header + "Content-Length: 0\r\n\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := newService()
+		applyHTTP(r, &s)
+		if s.Product != tt.product || s.Version != tt.version {
+			t.Errorf("%q: product %q %q, want %q %q", tt.header, s.Product, s.Version, tt.product, tt.version)
+		}
+	}
+}
+
 func TestDockerAndElasticsearch(t *testing.T) {
 	docker, _ := httpmsg.Parse([]byte("HTTP/1.1 404 Not Found\r\nApi-Version: 1.43\r\nServer: Docker/24.0.7 (linux)\r\nContent-Length: 29\r\n\r\n{\"message\":\"page not found\"}\n"))
 	if !isDocker(docker) {

@@ -30,6 +30,7 @@ var labWant = map[string]map[string][]string{
 		"auth.default.snmp/private": {`accepted the community "private" on v1, v2c`, "read-write"},
 	},
 	"web-weak-http": {"cleartext.http-auth": {"Basic challenge at /", `realm="vigil lab web-weak"`}},
+	"web-jenkins":   {"cleartext.http-auth": {"password form at /login"}},
 	"misc-ldap":     {"cleartext.ldap": {"refused the StartTLS extended operation", "protocolError"}},
 	"misc-vnc":      {"cleartext.vnc": {"offers None", "security type None"}},
 }

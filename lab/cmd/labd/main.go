@@ -2,7 +2,7 @@
 // inetd for telnetd, hostile servers (trickle, flood, escape), emulators of
 // legacy TLS and SSH that today's OpenSSL and OpenSSH can no longer produce,
 // servers that answer with garbage, servers that announce old,
-// known-vulnerable versions, many-port listeners for the firewalled
+// known-vulnerable versions, web administration consoles (web-admin), many-port listeners for the firewalled
 // namespace host, and a readiness check for lab.sh.
 //
 // Usage:
@@ -14,6 +14,7 @@
 //	labd [-pidfile F] tls-garbage|tls-truncated|tls-endless ADDR
 //	labd [-pidfile F] ssh-garbage|ssh-endless ADDR
 //	labd [-pidfile F] -product apache|nginx|exim|vsftpd|proftpd|memcached|redis|dnsmasq old-banner ADDR
+//	labd [-pidfile F] -product jenkins|grafana|tomcat|tomcat-hard|phpmyadmin web-admin ADDR
 //	labd [-pidfile F] listen-many ADDR PORTS
 //	labd [-timeout D] [-v] wait MANIFEST
 //
@@ -117,6 +118,8 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, log, addr, 16, hostileLifetime, sshEndless)
 	case "old-banner":
 		return serveOldBanner(ctx, log, o.product, addr)
+	case "web-admin":
+		return serveWebAdmin(ctx, log, o.product, addr)
 	case "listen-many":
 		if len(rest) != 3 {
 			return errors.New("usage: labd listen-many ADDR PORTS (e.g. 22,80,8000-8010)")
