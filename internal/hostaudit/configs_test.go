@@ -434,6 +434,12 @@ func TestParseNginxConf(t *testing.T) {
 	if got[3].Line != 3 || !slices.Equal(got[3].Args, []string{"TLSv1.2", "TLSv1.3"}) || got[4].Args[0] != "HIGH:!a;NULL" || got[5].Args[1] != `a"b` {
 		t.Errorf("parsed %+v", got)
 	}
+	// nginx keeps a backslash it does not know as an escape: the regular
+	// expression of a location is read as written.
+	re := ParseNginxConf([]byte("location ~ \\.php$ { deny all; }"), "f")
+	if len(re) != 2 || !slices.Equal(re[0].Args, []string{"~", `\.php$`}) {
+		t.Errorf("location = %+v", re)
+	}
 }
 
 func TestNginxArgs(t *testing.T) {
