@@ -57,6 +57,12 @@ X11Forwarding no
 	if !slices.Equal(got, want) {
 		t.Errorf("ParseSSHDConfig =\n%+v\nwant\n%+v", got, want)
 	}
+	// sshd ends a line at a '#' that starts an argument (OpenSSH 8.7 and
+	// later), and reads quotes inside arguments.
+	got = ParseSSHDConfig([]byte("PasswordAuthentication no # was yes\nBanner \"/etc/issue net\"\n"))
+	if len(got) != 2 || got[0].Value != "no" || got[1].Value != "/etc/issue net" {
+		t.Errorf("ParseSSHDConfig = %+v", got)
+	}
 }
 
 func TestSSHDArgs(t *testing.T) {

@@ -140,6 +140,19 @@ func ParseProftpdConf(b []byte) []ProftpdDirective {
 	return out
 }
 
+// splitKeyword splits "Key value", "Key=value" or "Key = value".
+func splitKeyword(t string) (string, string) {
+	i := strings.IndexAny(t, " \t=")
+	if i < 0 {
+		return t, ""
+	}
+	k, rest := t[:i], strings.TrimLeft(t[i:], " \t")
+	if strings.HasPrefix(rest, "=") {
+		rest = strings.TrimLeft(rest[1:], " \t")
+	}
+	return k, strings.TrimSpace(rest)
+}
+
 // collectProftpd learns a proftpd's configuration: -c FILE (or
 // /etc/proftpd/proftpd.conf) and its Includes. An <Anonymous> block
 // enables anonymous login; TLSEngine on enables TLS.
