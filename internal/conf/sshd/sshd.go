@@ -58,10 +58,7 @@ func ParseLine(line string) (Directive, bool) {
 	if a, ok := aliases[d.Key]; ok {
 		d.Key = a
 	}
-	rest := strings.TrimLeft(t[end:], " \t")
-	if strings.HasPrefix(rest, "=") {
-		rest = rest[1:]
-	}
+	rest := strings.TrimPrefix(strings.TrimLeft(t[end:], " \t"), "=")
 	d.Args = splitArgs(rest)
 	return d, true
 }
