@@ -26,31 +26,24 @@ func Command(args ...string) []byte {
 
 // Bulk returns the payload of a complete bulk string at the start of b.
 func Bulk(b []byte) ([]byte, bool) {
-	if len(b) == 0 || b[0] != '$' {
+	v, _, err := Parse(b, DefaultLimits)
+	if err != nil || v.Type != '$' || v.Null {
 		return nil, false
 	}
-	hdr, rest, ok := bytes.Cut(b[1:], []byte("\r\n"))
-	if !ok {
-		return nil, false
-	}
-	n, err := strconv.Atoi(string(hdr))
-	if err != nil || n < 0 || n > len(rest) {
-		return nil, false
-	}
-	return rest[:n], true
+	return v.Text, true
 }
 
-// Complete reports whether b is a whole bulk string, or a whole line of
-// any other kind (an error, a simple string, an integer).
+// Complete reports whether b holds a whole RESP value, or a whole line
+// of something that is not RESP.
 func Complete(b []byte) bool {
-	if len(b) > 0 && b[0] != '$' {
+	if len(b) == 0 {
+		return false
+	}
+	if !bytes.ContainsRune([]byte("+-:$*"), rune(b[0])) {
 		return bytes.IndexByte(b, '\n') >= 0
 	}
-	if len(b) > 0 && bytes.HasPrefix(b, []byte("$-1\r\n")) {
-		return true
-	}
-	_, ok := Bulk(b)
-	return ok
+	_, _, err := Parse(b, DefaultLimits)
+	return !errors.Is(err, ErrIncomplete)
 }
 
 // ParseInfo parses the "key:value" lines of an INFO answer; comment lines
