@@ -3,9 +3,7 @@ package hostaudit
 import (
 	"cmp"
 	"context"
-	"path/filepath"
 	"slices"
-	"strings"
 
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
@@ -50,108 +48,17 @@ type daemonInput struct {
 
 // daemonCollectors is the registry of daemon collectors by kind. To audit
 // a new daemon's configuration: its kind in internal/trust's table, its
-// facts on facts.HostAudit, its collector in a file of its own and one
-// entry here.
+// facts on facts.HostAudit, its daemonCollector beside its parser in a
+// file of its own, and one line here (TestDaemonCollectorsMatchTrust
+// checks that trust and this registry agree).
 var daemonCollectors = map[string]daemonCollector{
-	"sshd": {
-		protocol: proto.SSH,
-		helper: func(p *process) bool {
-			// `sshd -T` and `sshd -t` (another audit, a package script)
-			// only test a configuration.
-			return slices.Contains(p.Args, "-T") || slices.Contains(p.Args, "-t")
-		},
-		plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
-			return nil, []string{sshdArgs(p.argv()).file}
-		},
-		collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
-			cfg, errs := collectSSHD(ctx, in.df)
-			return func(h *facts.HostAudit) { h.SSHD = append(h.SSHD, cfg) }, errs
-		},
-		sort: func(h *facts.HostAudit) { sortByPID(h.SSHD, func(c facts.SSHDConfig) int { return c.PID }) },
-	},
-	string(proto.PostgreSQL): {
-		protocol: proto.PostgreSQL,
-		env:      true,
-		plan: func(p *process, _ []facts.Listener) (cmds [][]string, files []string) {
-			dir, file, _ := pgLocate(p)
-			if file != "" {
-				files = append(files, file)
-			}
-			if dir != "" {
-				files = append(files, dir+"/postgresql.auto.conf", dir+"/pg_hba.conf")
-			}
-			return nil, files
-		},
-		collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
-			cfg, errs := collectPostgreSQL(ctx, in.df)
-			if cfg.ConfigFile == "" {
-				return nil, errs
-			}
-			return func(h *facts.HostAudit) { h.PostgreSQL = append(h.PostgreSQL, cfg) }, errs
-		},
-		sort: func(h *facts.HostAudit) {
-			sortByPID(h.PostgreSQL, func(c facts.PostgreSQLConfig) int { return c.PID })
-		},
-	},
-	string(proto.Redis): {
-		protocol: proto.Redis,
-		plan: func(_ *process, listeners []facts.Listener) (cmds [][]string, _ []string) {
-			for _, l := range listeners {
-				if ap, ok := redisDialAddr(l); ok && l.Transport == "tcp" {
-					for _, k := range redisCLIKeys {
-						cmds = append(cmds, append([]string{"timeout"}, redisCLIArgs(ap, k, false)...))
-					}
-					break
-				}
-			}
-			return cmds, nil
-		},
-		collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
-			cfg, errs := collectRedis(ctx, in.df, in.listeners, in.dialer)
-			return func(h *facts.HostAudit) { h.Redis = append(h.Redis, cfg) }, errs
-		},
-		sort: func(h *facts.HostAudit) { sortByPID(h.Redis, func(c facts.RedisConfig) int { return c.PID }) },
-	},
-	"vsftpd": {
-		protocol: proto.FTP,
-		plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
-			return nil, []string{vsftpdFile(p.argv())}
-		},
-		collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
-			cfg, errs := collectVsftpd(ctx, in.df)
-			return func(h *facts.HostAudit) { h.FTP = append(h.FTP, cfg) }, errs
-		},
-		sort: sortFTP,
-	},
-	"proftpd": {
-		protocol: proto.FTP,
-		collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
-			cfg, errs := collectProftpd(ctx, in.df)
-			return func(h *facts.HostAudit) { h.FTP = append(h.FTP, cfg) }, errs
-		},
-		sort: sortFTP,
-	},
-	"nginx": {
-		protocol: proto.HTTP,
-		helper: func(p *process) bool {
-			return len(p.Args) == 1 && strings.Contains(p.Args[0], "worker process")
-		},
-		plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
-			if inv := nginxArgs(p.argv()); filepath.IsAbs(inv.file) {
-				return nil, []string{inv.file}
-			}
-			return nil, nil
-		},
-		collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
-			cfg, errs := collectNginx(ctx, in.df)
-			return func(h *facts.HostAudit) { h.Nginx = append(h.Nginx, cfg) }, errs
-		},
-		sort: func(h *facts.HostAudit) { sortByPID(h.Nginx, func(c facts.NginxConfig) int { return c.PID }) },
-	},
+	"sshd":                   sshdCollector,
+	string(proto.PostgreSQL): postgresqlCollector,
+	string(proto.Redis):      redisCollector,
+	"vsftpd":                 vsftpdCollector,
+	"proftpd":                proftpdCollector,
+	"nginx":                  nginxCollector,
 }
-
-// sortFTP puts the FTP servers' configurations in process order.
-func sortFTP(h *facts.HostAudit) { sortByPID(h.FTP, func(c facts.FTPConfig) int { return c.PID }) }
 
 // sortByPID sorts configurations by their process id.
 func sortByPID[T any](s []T, pid func(T) int) {

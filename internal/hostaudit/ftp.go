@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
@@ -223,3 +224,29 @@ func proftpdRead(ctx context.Context, t Target, path string, depth int, cfg *fac
 	}
 	return nil
 }
+
+// vsftpdCollector reads vsftpd.conf.
+var vsftpdCollector = daemonCollector{
+	protocol: proto.FTP,
+	plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
+		return nil, []string{vsftpdFile(p.argv())}
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectVsftpd(ctx, in.df)
+		return func(h *facts.HostAudit) { h.FTP = append(h.FTP, cfg) }, errs
+	},
+	sort: sortFTP,
+}
+
+// proftpdCollector reads proftpd.conf.
+var proftpdCollector = daemonCollector{
+	protocol: proto.FTP,
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectProftpd(ctx, in.df)
+		return func(h *facts.HostAudit) { h.FTP = append(h.FTP, cfg) }, errs
+	},
+	sort: sortFTP,
+}
+
+// sortFTP puts the FTP servers' configurations in process order.
+func sortFTP(h *facts.HostAudit) { sortByPID(h.FTP, func(c facts.FTPConfig) int { return c.PID }) }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/conf/nginx"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
@@ -201,4 +202,23 @@ func nginxRead(ctx context.Context, t Target, path, confDir string, depth int) (
 		}
 	}
 	return out, nil
+}
+
+// nginxCollector reads nginx.conf and what it includes (or asks nginx -T when vigil may run nginx).
+var nginxCollector = daemonCollector{
+	protocol: proto.HTTP,
+	helper: func(p *process) bool {
+		return len(p.Args) == 1 && strings.Contains(p.Args[0], "worker process")
+	},
+	plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
+		if inv := nginxArgs(p.argv()); filepath.IsAbs(inv.file) {
+			return nil, []string{inv.file}
+		}
+		return nil, nil
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectNginx(ctx, in.df)
+		return func(h *facts.HostAudit) { h.Nginx = append(h.Nginx, cfg) }, errs
+	},
+	sort: func(h *facts.HostAudit) { sortByPID(h.Nginx, func(c facts.NginxConfig) int { return c.PID }) },
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/resp"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
@@ -591,4 +592,25 @@ func collectRedis(ctx context.Context, df *asDaemon, listeners []facts.Listener,
 	cfg.Sources = st.sources
 	cfg.Daemon = p.facts(filesNote(df))
 	return cfg, errs
+}
+
+// redisCollector reads redis.conf and asks the server for its live settings.
+var redisCollector = daemonCollector{
+	protocol: proto.Redis,
+	plan: func(_ *process, listeners []facts.Listener) (cmds [][]string, _ []string) {
+		for _, l := range listeners {
+			if ap, ok := redisDialAddr(l); ok && l.Transport == "tcp" {
+				for _, k := range redisCLIKeys {
+					cmds = append(cmds, append([]string{"timeout"}, redisCLIArgs(ap, k, false)...))
+				}
+				break
+			}
+		}
+		return cmds, nil
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectRedis(ctx, in.df, in.listeners, in.dialer)
+		return func(h *facts.HostAudit) { h.Redis = append(h.Redis, cfg) }, errs
+	},
+	sort: func(h *facts.HostAudit) { sortByPID(h.Redis, func(c facts.RedisConfig) int { return c.PID }) },
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/conf/sshd"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
@@ -274,4 +276,22 @@ func sshdReadFile(ctx context.Context, t Target, path string, depth int, inMatch
 		}
 	}
 	return nil
+}
+
+// sshdCollector reads sshd_config (and asks sshd -T when vigil may run sshd).
+var sshdCollector = daemonCollector{
+	protocol: proto.SSH,
+	helper: func(p *process) bool {
+		// `sshd -T` and `sshd -t` (another audit, a package script)
+		// only test a configuration.
+		return slices.Contains(p.Args, "-T") || slices.Contains(p.Args, "-t")
+	},
+	plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
+		return nil, []string{sshdArgs(p.argv()).file}
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectSSHD(ctx, in.df)
+		return func(h *facts.HostAudit) { h.SSHD = append(h.SSHD, cfg) }, errs
+	},
+	sort: func(h *facts.HostAudit) { sortByPID(h.SSHD, func(c facts.SSHDConfig) int { return c.PID }) },
 }
