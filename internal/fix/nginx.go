@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/conf/nginx"
 	"github.com/vigilsec/vigil/internal/facts"
 )
 
@@ -806,119 +807,27 @@ func nginxStatements(b []byte) []nginxStatement {
 	return out
 }
 
-// nginxParse reads one file's directives as a tree, skipping comments and
-// quoted strings. Spans are the file's own offsets.
+// nginxParse reads one file's directives as a tree with
+// internal/conf/nginx. Spans are the file's own offsets; a block with no
+// name is dropped with what it holds, as nginx refuses it.
 func nginxParse(b []byte) []*nginxNode {
-	root := &nginxNode{open: 0}
-	stack := []*nginxNode{root}
-	const maxDepth = 64
-	i := 0
-	atStart := true
-	for i < len(b) {
-		c := b[i]
-		switch {
-		case c == '#':
-			for i < len(b) && b[i] != '\n' {
-				i++
+	var conv func(ds []*nginx.Directive) []*nginxNode
+	conv = func(ds []*nginx.Directive) []*nginxNode {
+		var out []*nginxNode
+		for _, d := range ds {
+			if d.Name == "" {
+				continue
 			}
-			continue
-		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			i++
-			continue
-		case c == ';' || c == '{':
-			atStart = true
-			i++
-			continue
-		case c == '}':
-			if len(stack) > 1 {
-				stack[len(stack)-1].end = i + 1
-				stack = stack[:len(stack)-1]
+			n := &nginxNode{name: d.Name, args: d.Args[:min(len(d.Args), maxNginxArgs)], start: d.Start, end: d.End, open: d.Open}
+			if d.IsBlock() {
+				n.children = conv(d.Children)
 			}
-			atStart = true
-			i++
-			continue
+			out = append(out, n)
 		}
-		if !atStart {
-			i = skipToken(b, i)
-			continue
-		}
-		atStart = false
-		start := i
-		j := i
-		for j < len(b) && isWordByte(b[j]) {
-			j++
-		}
-		if j == i {
-			i = skipToken(b, i)
-			continue
-		}
-		name := string(b[i:j])
-		// Read the arguments up to ';' or '{'.
-		k := j
-		var args []string
-		for k < len(b) && b[k] != ';' && b[k] != '{' && b[k] != '}' {
-			switch b[k] {
-			case ' ', '\t', '\r', '\n':
-				k++
-			case '#':
-				for k < len(b) && b[k] != '\n' {
-					k++
-				}
-			default:
-				e := skipToken(b, k)
-				if len(args) < 16 {
-					args = append(args, strings.Trim(string(b[k:e]), `"'`))
-				}
-				k = e
-			}
-		}
-		cur := stack[len(stack)-1]
-		switch {
-		case k < len(b) && b[k] == ';':
-			cur.children = append(cur.children, &nginxNode{name: name, args: args, start: start, end: k + 1, open: -1})
-			i = k + 1
-			atStart = true
-		case k < len(b) && b[k] == '{':
-			n := &nginxNode{name: name, args: args, start: start, end: len(b), open: k + 1}
-			cur.children = append(cur.children, n)
-			if len(stack) < maxDepth {
-				stack = append(stack, n)
-			}
-			i = k + 1
-			atStart = true
-		default:
-			i = k
-		}
+		return out
 	}
-	return root.children
+	return conv(nginx.Parse(b))
 }
 
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
-}
-
-// skipToken skips one argument: a quoted string (with backslash escapes) or
-// a run of non-space, non-delimiter bytes.
-func skipToken(b []byte, i int) int {
-	if i < len(b) && (b[i] == '"' || b[i] == '\'') {
-		q := b[i]
-		i++
-		for i < len(b) && b[i] != q {
-			if b[i] == '\\' {
-				i++
-			}
-			i++
-		}
-		return min(i+1, len(b))
-	}
-	for i < len(b) && !strings.ContainsRune(" \t\r\n;{}#", rune(b[i])) {
-		i++
-	}
-	if i < len(b) && b[i] == '#' {
-		// '#' inside a token (e.g. a URL fragment) is part of it.
-		for i < len(b) && !strings.ContainsRune(" \t\r\n;{}", rune(b[i])) {
-			i++
-		}
-	}
-	return i
-}
+// maxNginxArgs caps the arguments kept of one directive.
+const maxNginxArgs = 16

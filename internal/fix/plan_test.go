@@ -637,11 +637,34 @@ func TestSSHDMatches(t *testing.T) {
 		{"Match User backup LocalPort 2200", t14, matchNo},
 		{"Match Address 192.168.0.0/16 LocalPort 22", t14, matchMaybe},
 		{"Match LocalAddress 127.0.4.14", sshdTarget{port: 22}, matchMaybe},
+		{"Match=LocalPort 22", t14, matchYes},
+		{"Match LocalPort=2200", t14, matchNo},
+		{"Match LocalPort 22 # only the admin port", t14, matchYes},
+		{`Match LocalAddress "127.0.4.14"`, t14, matchYes},
 	}
 	for _, tc := range tests {
 		if got := sshdMatches(tc.line, tc.t); got != tc.want {
 			t.Errorf("sshdMatches(%q, %s) = %v, want %v", tc.line, tc.t, got, tc.want)
 		}
+	}
+}
+
+func TestSSHDValue(t *testing.T) {
+	for line, want := range map[string]string{
+		"PasswordAuthentication no":           "no",
+		"PasswordAuthentication=No":           "no",
+		"PasswordAuthentication no # was yes": "no",
+		`PermitRootLogin "prohibit-password"`: "prohibit-password",
+		"Ciphers aes128-ctr,aes256-ctr":       "aes128-ctr,aes256-ctr",
+		"# PasswordAuthentication yes":        "",
+	} {
+		if got := sshdValue(line); got != want {
+			t.Errorf("sshdValue(%q) = %q, want %q", line, got, want)
+		}
+	}
+	content := []byte("# PasswordAuthentication no\nPasswordAuthentication no # set by the admin\n")
+	if got := sshdGlobal(content, facts.SSHDConfig{}, "PasswordAuthentication"); got != "no" {
+		t.Errorf("sshdGlobal = %q, want no", got)
 	}
 }
 

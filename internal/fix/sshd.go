@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/check"
+	"github.com/vigilsec/vigil/internal/conf/sshd"
 	"github.com/vigilsec/vigil/internal/facts"
 )
 
@@ -144,12 +145,8 @@ func sshdGlobal(content []byte, cfg facts.SSHDConfig, keyword string) string {
 
 // sshdValue is the value of a configuration line, in lower case.
 func sshdValue(line string) string {
-	t := strings.TrimSpace(line)
-	end := strings.IndexFunc(t, func(r rune) bool { return r == ' ' || r == '\t' || r == '=' })
-	if end < 0 {
-		return ""
-	}
-	return strings.ToLower(strings.Trim(strings.TrimSpace(t[end:]), "= \t"))
+	d, _ := sshd.ParseLine(line)
+	return strings.ToLower(d.Value())
 }
 
 // sshdSettings decides the lines that fix the finding.
@@ -271,21 +268,10 @@ func smallRSA(keys []facts.SSHHostKey) bool {
 // sshdKeyword returns a config line's keyword in lower case ("" for
 // comments and blank lines): "Ciphers aes128-ctr" and "Ciphers=…" alike.
 // ChallengeResponseAuthentication is read as the KbdInteractiveAuthentication
-// it is an old name of.
+// it is an old name of (see internal/conf/sshd).
 func sshdKeyword(line string) string {
-	t := strings.TrimSpace(line)
-	if t == "" || strings.HasPrefix(t, "#") {
-		return ""
-	}
-	end := strings.IndexFunc(t, func(r rune) bool { return r == ' ' || r == '\t' || r == '=' })
-	if end < 0 {
-		end = len(t)
-	}
-	kw := strings.ToLower(t[:end])
-	if kw == "challengeresponseauthentication" {
-		kw = "kbdinteractiveauthentication"
-	}
-	return kw
+	d, _ := sshd.ParseLine(line)
+	return d.Key
 }
 
 // sshdMatch is how a Match line's criteria relate to the listener.
@@ -304,7 +290,16 @@ const (
 
 // sshdMatches evaluates a Match line for connections to the target.
 func sshdMatches(line string, t sshdTarget) sshdMatch {
-	f := strings.Fields(strings.Replace(strings.TrimSpace(line), "=", " ", 1))
+	d, _ := sshd.ParseLine(line)
+	f := []string{d.Keyword}
+	for _, a := range d.Args {
+		// A criterion may be written "LocalPort=22".
+		if k, v, ok := strings.Cut(a, "="); ok && k != "" {
+			f = append(f, k, v)
+			continue
+		}
+		f = append(f, a)
+	}
 	res := matchYes
 	for i := 1; i < len(f); i++ {
 		k := strings.ToLower(f[i])

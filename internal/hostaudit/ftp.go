@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
@@ -140,6 +141,19 @@ func ParseProftpdConf(b []byte) []ProftpdDirective {
 	return out
 }
 
+// splitKeyword splits "Key value", "Key=value" or "Key = value".
+func splitKeyword(t string) (string, string) {
+	i := strings.IndexAny(t, " \t=")
+	if i < 0 {
+		return t, ""
+	}
+	k, rest := t[:i], strings.TrimLeft(t[i:], " \t")
+	if strings.HasPrefix(rest, "=") {
+		rest = strings.TrimLeft(rest[1:], " \t")
+	}
+	return k, strings.TrimSpace(rest)
+}
+
 // collectProftpd learns a proftpd's configuration: -c FILE (or
 // /etc/proftpd/proftpd.conf) and its Includes. An <Anonymous> block
 // enables anonymous login; TLSEngine on enables TLS.
@@ -210,3 +224,29 @@ func proftpdRead(ctx context.Context, t Target, path string, depth int, cfg *fac
 	}
 	return nil
 }
+
+// vsftpdCollector reads vsftpd.conf.
+var vsftpdCollector = daemonCollector{
+	protocol: proto.FTP,
+	plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
+		return nil, []string{vsftpdFile(p.argv())}
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectVsftpd(ctx, in.df)
+		return func(h *facts.HostAudit) { h.FTP = append(h.FTP, cfg) }, errs
+	},
+	sort: sortFTP,
+}
+
+// proftpdCollector reads proftpd.conf.
+var proftpdCollector = daemonCollector{
+	protocol: proto.FTP,
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectProftpd(ctx, in.df)
+		return func(h *facts.HostAudit) { h.FTP = append(h.FTP, cfg) }, errs
+	},
+	sort: sortFTP,
+}
+
+// sortFTP puts the FTP servers' configurations in process order.
+func sortFTP(h *facts.HostAudit) { sortByPID(h.FTP, func(c facts.FTPConfig) int { return c.PID }) }

@@ -17,7 +17,6 @@ import (
 	"io/fs"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,45 +48,102 @@ const collectTimeout = 20 * time.Second
 // A collector that fails leaves its reason in HostAudit.Errors and the
 // others carry on; Collect itself fails only when the context ends or the
 // target's socket tables cannot be read at all.
+//
+// It works in phases: first, side by side, everything that needs nothing
+// else (the machine, the firewall, the socket tables and processes, the
+// system and its packages); then the processes that hold sockets; then
+// each daemon's configuration; last, each listener's reachability through
+// the firewall.
 func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, error) {
 	if r, ok := t.(*RootFS); ok {
 		return collectRoot(ctx, r)
 	}
+	r := newHostRun(ctx, t, opt)
+	r.startMachine(ctx)
+	r.startFirewall(ctx)
+	r.startSockets(ctx)
+	r.startSystem(ctx)
+	r.wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	socks, err := r.sockets()
+	if err != nil {
+		return nil, err
+	}
+	r.processes(ctx, socks)
+	r.daemons(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r.reachability()
+	r.h.Errors = r.c.errs()
+	return r.h, nil
+}
+
+// hostRun is one audit of a running machine in progress.
+type hostRun struct {
+	t   Target
+	opt Options
+	bt  *bundled // t, when it fetches in bundles (remote targets)
+	h   *facts.HostAudit
+	c   *collection
+	wg  sync.WaitGroup
+
+	// What phase 1 gathers, each written by one step.
+	tmu       sync.Mutex
+	tables    map[string][]byte // /proc/net/NAME
+	tableErrs map[string]error
+	links     map[uint64][]int // socket inode -> processes
+	names     map[int]string   // process -> command name
+	users     map[int]string   // uid -> user name
+	sessionID int              // the remote session's user id, -1 when unknown
+	rules     *Ruleset
+	bigEndian bool
+
+	// What phase 2 finds.
+	procs map[int]*process
+}
+
+// newHostRun prepares an audit of t; on a remote target it fetches what
+// phase 1 needs in one bundle.
+func newHostRun(ctx context.Context, t Target, opt Options) *hostRun {
 	if opt.Sudo && !isLocal(t) {
 		t = sudoTarget{t}
 	}
-	h := &facts.HostAudit{Time: time.Now().UTC(), Remote: remote(t), Listeners: []facts.Listener{}}
-	c := &collection{}
-	var bt *bundled
+	r := &hostRun{
+		t: t, opt: opt,
+		h:         &facts.HostAudit{Time: time.Now().UTC(), Remote: remote(t), Listeners: []facts.Listener{}},
+		c:         &collection{},
+		tables:    map[string][]byte{},
+		tableErrs: map[string]error{},
+		sessionID: -1,
+		bigEndian: nativeBigEndian(),
+	}
 	if !isLocal(t) {
-		bt = newBundled(t)
-		t = bt
+		r.bt = newBundled(t)
+		r.t = r.bt
 		pctx, cancel := context.WithTimeout(ctx, collectTimeout)
-		bt.prefetch(pctx, phase1Commands, phase1Files)
+		r.bt.prefetch(pctx, phase1Commands, phase1Files)
 		cancel()
 	}
+	return r
+}
 
-	// Phase 1: everything that needs nothing else.
-	var (
-		wg        sync.WaitGroup
-		tables    = map[string][]byte{}
-		tableErrs = map[string]error{}
-		tmu       sync.Mutex
-		links     map[uint64][]int
-		names     map[int]string
-		users     map[int]string
-		sessionID = -1 // the remote session's user id
-		rules     *Ruleset
-		bigEndian = nativeBigEndian()
-	)
-	step := func(f func(ctx context.Context)) {
-		wg.Go(func() {
-			cctx, cancel := context.WithTimeout(ctx, collectTimeout)
-			defer cancel()
-			f(cctx)
-		})
-	}
-	step(func(ctx context.Context) {
+// step runs f beside the other steps, bounded by collectTimeout.
+func (r *hostRun) step(ctx context.Context, f func(ctx context.Context)) {
+	r.wg.Go(func() {
+		cctx, cancel := context.WithTimeout(ctx, collectTimeout)
+		defer cancel()
+		f(cctx)
+	})
+}
+
+// startMachine starts reading who the machine is: its host name, the
+// remote session's user and byte order, its addresses and its identity.
+func (r *hostRun) startMachine(ctx context.Context) {
+	t, h, c := r.t, r.h, r.c
+	r.step(ctx, func(ctx context.Context) {
 		b, err := t.ReadFile(ctx, "/proc/sys/kernel/hostname")
 		if err != nil {
 			c.fail("hostname: %v", err)
@@ -96,24 +152,24 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 		h.Hostname = sanitize.String(strings.TrimSpace(string(b)), 253)
 	})
 	if !isLocal(t) {
-		step(func(ctx context.Context) {
+		r.step(ctx, func(ctx context.Context) {
 			if b, err := t.Run(ctx, "id", "-u"); err == nil {
 				if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-					sessionID = n
+					r.sessionID = n
 				}
 			}
 		})
-		step(func(ctx context.Context) {
+		r.step(ctx, func(ctx context.Context) {
 			b, err := t.Run(ctx, "uname", "-m")
 			if err != nil {
 				c.fail("uname -m: %v (the socket tables are read as little-endian)", err)
-				bigEndian = false
+				r.bigEndian = false
 				return
 			}
-			bigEndian = bigEndianArch(strings.TrimSpace(string(b)))
+			r.bigEndian = bigEndianArch(strings.TrimSpace(string(b)))
 		})
 	}
-	step(func(ctx context.Context) {
+	r.step(ctx, func(ctx context.Context) {
 		ps, err := addresses(ctx, t)
 		if err != nil {
 			c.fail("%v", err)
@@ -124,110 +180,130 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 		}
 		h.Addresses = slices.Compact(h.Addresses)
 	})
-	step(func(ctx context.Context) {
+	r.step(ctx, func(ctx context.Context) {
 		m, err := machine(ctx, t)
 		if err != nil {
 			c.fail("%v", err)
 		}
 		h.Machine = m
 	})
-	step(func(ctx context.Context) {
-		rs, err := firewall(ctx, t)
+}
+
+// startFirewall starts reading the inbound firewall's rules.
+func (r *hostRun) startFirewall(ctx context.Context) {
+	r.step(ctx, func(ctx context.Context) {
+		rs, err := firewall(ctx, r.t)
 		if err != nil {
-			c.fail("%v", err)
+			r.c.fail("%v", err)
 		}
-		rules = rs
+		r.rules = rs
 	})
+}
+
+// startSockets starts reading the socket tables, which process holds
+// which socket, the processes' names and the users' names.
+func (r *hostRun) startSockets(ctx context.Context) {
+	t, c := r.t, r.c
 	for _, name := range []string{"tcp", "tcp6", "udp", "udp6"} {
-		step(func(ctx context.Context) {
+		r.step(ctx, func(ctx context.Context) {
 			b, err := t.ReadFile(ctx, "/proc/net/"+name)
-			tmu.Lock()
-			defer tmu.Unlock()
+			r.tmu.Lock()
+			defer r.tmu.Unlock()
 			if err != nil {
-				tableErrs[name] = err
+				r.tableErrs[name] = err
 				return
 			}
-			tables[name] = b
+			r.tables[name] = b
 		})
 	}
-	step(func(ctx context.Context) {
+	r.step(ctx, func(ctx context.Context) {
 		b, err := socketLinks(ctx, t)
 		if err != nil {
 			c.fail("cannot list the processes' sockets: %v", err)
 		}
-		links = ParseSocketLinks(b)
+		r.links = ParseSocketLinks(b)
 	})
-	step(func(ctx context.Context) {
+	r.step(ctx, func(ctx context.Context) {
 		b, err := comms(ctx, t)
 		if err != nil {
 			c.fail("cannot list the processes: %v", err)
 		}
-		names = ParseComms(b)
+		r.names = ParseComms(b)
 	})
-	step(func(ctx context.Context) {
-		rel, err := collectOS(ctx, t)
-		if err != nil {
-			c.fail("%v", err)
-		}
-		h.OS = rel
-	})
-	step(func(ctx context.Context) {
-		ps, errs := collectPackages(ctx, t)
-		h.Packages = ps
-		for _, e := range errs {
-			c.fail("%s", e)
-		}
-	})
-	step(func(ctx context.Context) {
+	r.step(ctx, func(ctx context.Context) {
 		b, err := t.ReadFile(ctx, "/etc/passwd")
 		if err != nil {
 			c.fail("cannot read /etc/passwd (users are shown by number): %v", err)
 		}
-		users = ParsePasswd(b)
+		r.users = ParsePasswd(b)
 	})
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+}
 
+// startSystem starts reading the operating system's release and its
+// installed packages.
+func (r *hostRun) startSystem(ctx context.Context) {
+	r.step(ctx, func(ctx context.Context) {
+		rel, err := collectOS(ctx, r.t)
+		if err != nil {
+			r.c.fail("%v", err)
+		}
+		r.h.OS = rel
+	})
+	r.step(ctx, func(ctx context.Context) {
+		ps, errs := collectPackages(ctx, r.t)
+		r.h.Packages = ps
+		for _, e := range errs {
+			r.c.fail("%s", e)
+		}
+	})
+}
+
+// sockets parses the socket tables phase 1 read; it fails when none could
+// be read.
+func (r *hostRun) sockets() ([]Socket, error) {
 	var socks []Socket
 	for _, name := range []string{"tcp", "tcp6", "udp", "udp6"} {
-		b, ok := tables[name]
+		b, ok := r.tables[name]
 		if !ok {
-			if !missing(tableErrs[name]) || !strings.HasSuffix(name, "6") {
-				c.fail("cannot read /proc/net/%s: %v", name, tableErrs[name])
+			if !missing(r.tableErrs[name]) || !strings.HasSuffix(name, "6") {
+				r.c.fail("cannot read /proc/net/%s: %v", name, r.tableErrs[name])
 			}
 			continue
 		}
-		s, err := ParseProcNet(b, strings.TrimSuffix(name, "6"), bigEndian)
+		s, err := ParseProcNet(b, strings.TrimSuffix(name, "6"), r.bigEndian)
 		if err != nil {
-			c.fail("/proc/net/%s: %v", name, err)
+			r.c.fail("/proc/net/%s: %v", name, err)
 		}
 		socks = append(socks, s...)
 	}
-	if len(tables) == 0 {
-		return nil, fmt.Errorf("cannot read the socket tables of the target (/proc/net/tcp): is it Linux? %w", tableErrs["tcp"])
+	if len(r.tables) == 0 {
+		return nil, fmt.Errorf("cannot read the socket tables of the target (/proc/net/tcp): is it Linux? %w", r.tableErrs["tcp"])
 	}
+	return socks, nil
+}
 
-	// Phase 2: the processes that hold sockets, and the daemons.
+// processes reads the processes that hold listening or connected sockets
+// and the daemons whose configuration is read, and builds the listeners
+// and flows.
+func (r *hostRun) processes(ctx context.Context, socks []Socket) {
 	var pids []int
 	inTables := map[int]bool{}
 	for _, s := range socks {
-		for _, pid := range links[s.Inode] {
+		for _, pid := range r.links[s.Inode] {
 			inTables[pid] = true
 		}
 		if s.Listening() || s.State == stateEstablished {
-			pids = append(pids, links[s.Inode]...)
+			pids = append(pids, r.links[s.Inode]...)
 		}
 	}
 	withSockets := map[int]bool{}
-	for _, ps := range links {
+	for _, ps := range r.links {
 		for _, pid := range ps {
 			withSockets[pid] = true
 		}
 	}
 	envFor := map[int]bool{}
-	for pid, name := range names {
+	for pid, name := range r.names {
 		if d, ok := trust.Lookup(name); ok {
 			if withSockets[pid] && !inTables[pid] {
 				// Its sockets are all in another network namespace (or
@@ -235,16 +311,16 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 				continue
 			}
 			pids = append(pids, pid)
-			if d.Kind == "postgresql" {
+			if daemonCollectors[d.Kind].env {
 				envFor[pid] = true
 			}
 		}
 	}
-	procs := readProcesses(ctx, t, pids, names, envFor)
-	h.Listeners = buildListeners(socks, links, procs, users)
-	h.Flows = buildFlows(socks, links, procs, h.Listeners)
+	r.procs = readProcesses(ctx, r.t, pids, r.names, envFor)
+	r.h.Listeners = buildListeners(socks, r.links, r.procs, r.users)
+	r.h.Flows = buildFlows(socks, r.links, r.procs, r.h.Listeners)
 	unknown := 0
-	for _, l := range h.Listeners {
+	for _, l := range r.h.Listeners {
 		if l.PID == 0 {
 			unknown++
 		}
@@ -252,16 +328,20 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 	if unknown > 0 {
 		why := "held by a process in another PID namespace, or by the kernel"
 		switch {
-		case !isLocal(t) && !opt.Sudo:
+		case !isLocal(r.t) && !r.opt.Sudo:
 			why = "other users' processes are hidden unless you log in as root or add --sudo"
-		case isLocal(t) && os.Geteuid() != 0:
+		case isLocal(r.t) && os.Geteuid() != 0:
 			why = "other users' processes are hidden: run vigil host as root"
 		}
-		c.fail("%d listener(s) without a known process (%s)", unknown, why)
+		r.c.fail("%d listener(s) without a known process (%s)", unknown, why)
 	}
+}
 
-	// Phase 3: each daemon's configuration.
-	dl := opt.Dialer
+// daemons reads each daemon's configuration with its collector from
+// daemonCollectors.
+func (r *hostRun) daemons(ctx context.Context) {
+	t, h := r.t, r.h
+	dl := r.opt.Dialer
 	if dl == nil && isLocal(t) {
 		dl = ownDialer(h.Addresses)
 	}
@@ -275,13 +355,13 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 	// whose binaries vigil may run (see daemon.go and internal/trust).
 	sc := newStatCache(t)
 	uids := map[string]int{}
-	for id, name := range users {
+	for id, name := range r.users {
 		if _, dup := uids[name]; !dup {
 			uids[name] = id
 		}
 	}
 	uidOf := func(name string) (int, bool) { id, ok := uids[name]; return id, ok }
-	masters := daemonMasters(procs)
+	masters := daemonMasters(r.procs)
 	var exeLinks []string
 	for _, p := range masters {
 		exeLinks = append(exeLinks, "/proc/"+strconv.Itoa(p.PID)+"/exe")
@@ -296,14 +376,14 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 	sc.warm(ctx, known)
 	var examined []*daemonProc
 	for _, p := range masters {
-		d, dist := examine(ctx, sc, p, uidOf, users)
+		d, dist := examine(ctx, sc, p, uidOf, r.users)
 		if dist != nil {
 			h.Distrusted = append(h.Distrusted, *dist)
 			continue
 		}
 		examined = append(examined, d)
 	}
-	if bt != nil {
+	if r.bt != nil {
 		var cmds [][]string
 		var files []string
 		for _, d := range examined {
@@ -314,75 +394,44 @@ func Collect(ctx context.Context, t Target, opt Options) (*facts.HostAudit, erro
 			}
 		}
 		pctx, cancel := context.WithTimeout(ctx, collectTimeout)
-		bt.prefetch(pctx, cmds, files)
+		r.bt.prefetch(pctx, cmds, files)
 		cancel()
 	}
 	var mu sync.Mutex
+	kinds := map[string]bool{}
 	for _, d := range examined {
-		df := newAsDaemon(t, sc, d, sessionID == 0)
-		step(func(ctx context.Context) {
-			var errs []string
-			switch d.kind.Kind {
-			case "sshd":
-				cfg, e := collectSSHD(ctx, df)
-				errs = e
+		dc, ok := daemonCollectors[d.kind.Kind]
+		if !ok {
+			continue
+		}
+		kinds[d.kind.Kind] = true
+		in := daemonInput{df: newAsDaemon(t, sc, d, r.sessionID == 0), listeners: byPID[d.PID], dialer: dl}
+		r.step(ctx, func(ctx context.Context) {
+			record, errs := dc.collect(ctx, in)
+			if record != nil {
 				mu.Lock()
-				h.SSHD = append(h.SSHD, cfg)
-				mu.Unlock()
-			case "postgresql":
-				cfg, e := collectPostgreSQL(ctx, df)
-				errs = e
-				if cfg.ConfigFile != "" {
-					mu.Lock()
-					h.PostgreSQL = append(h.PostgreSQL, cfg)
-					mu.Unlock()
-				}
-			case "redis":
-				cfg, e := collectRedis(ctx, df, byPID[d.PID], dl)
-				errs = e
-				mu.Lock()
-				h.Redis = append(h.Redis, cfg)
-				mu.Unlock()
-			case "vsftpd", "proftpd":
-				collect := collectVsftpd
-				if d.kind.Kind == "proftpd" {
-					collect = collectProftpd
-				}
-				cfg, e := collect(ctx, df)
-				errs = e
-				mu.Lock()
-				h.FTP = append(h.FTP, cfg)
-				mu.Unlock()
-			case "nginx":
-				cfg, e := collectNginx(ctx, df)
-				errs = e
-				mu.Lock()
-				h.Nginx = append(h.Nginx, cfg)
+				record(h)
 				mu.Unlock()
 			}
 			for _, e := range errs {
-				c.fail("%s", e)
+				r.c.fail("%s", e)
 			}
 		})
 	}
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	r.wg.Wait()
+	for kind := range kinds {
+		daemonCollectors[kind].sort(h)
 	}
-	slices.SortFunc(h.SSHD, func(a, b facts.SSHDConfig) int { return a.PID - b.PID })
-	slices.SortFunc(h.PostgreSQL, func(a, b facts.PostgreSQLConfig) int { return a.PID - b.PID })
-	slices.SortFunc(h.Redis, func(a, b facts.RedisConfig) int { return a.PID - b.PID })
-	slices.SortFunc(h.FTP, func(a, b facts.FTPConfig) int { return a.PID - b.PID })
-	slices.SortFunc(h.Nginx, func(a, b facts.NginxConfig) int { return a.PID - b.PID })
+}
 
-	// Reachability of each listener through the firewall.
-	h.Firewall = rules.Facts()
-	for i := range h.Listeners {
-		l := &h.Listeners[i]
-		l.Reachable, l.Reason = rules.Reach(l.Transport, l.Address, l.Port)
+// reachability says of each listener whether the firewall lets it be
+// reached, and records the firewall's facts.
+func (r *hostRun) reachability() {
+	r.h.Firewall = r.rules.Facts()
+	for i := range r.h.Listeners {
+		l := &r.h.Listeners[i]
+		l.Reachable, l.Reason = r.rules.Reach(l.Transport, l.Address, l.Port)
 	}
-	h.Errors = c.errs()
-	return h, nil
 }
 
 // What phase 1 runs and reads, fetched in one bundle on remote targets.
@@ -404,42 +453,6 @@ var (
 		"/etc/os-release", "/usr/lib/os-release",
 	}
 )
-
-// plan lists the commands and files a daemon's collector will need first,
-// so that a remote target can fetch them in one bundle. It never lists the
-// daemon's own binary: whether vigil may run it is decided later.
-func plan(p *process, listeners []facts.Listener) (cmds [][]string, files []string) {
-	d, _ := trust.Lookup(p.Comm)
-	switch d.Kind {
-	case "sshd":
-		files = append(files, sshdArgs(p.argv()).file)
-	case "postgresql":
-		dir, file, _ := pgLocate(p)
-		if file != "" {
-			files = append(files, file)
-		}
-		if dir != "" {
-			files = append(files, dir+"/postgresql.auto.conf", dir+"/pg_hba.conf")
-		}
-	case "redis":
-		for _, l := range listeners {
-			if ap, ok := redisDialAddr(l); ok && l.Transport == "tcp" {
-				for _, k := range redisCLIKeys {
-					cmds = append(cmds, append([]string{"timeout"}, redisCLIArgs(ap, k, false)...))
-				}
-				break
-			}
-		}
-	case "vsftpd":
-		files = append(files, vsftpdFile(p.argv()))
-	case "nginx":
-		inv := nginxArgs(p.argv())
-		if filepath.IsAbs(inv.file) {
-			files = append(files, inv.file)
-		}
-	}
-	return cmds, files
-}
 
 // collection gathers the errors of concurrent collectors.
 type collection struct {
@@ -475,13 +488,13 @@ func daemonMasters(procs map[int]*process) []*process {
 				continue
 			}
 		}
-		if d.Kind == "nginx" && len(p.Args) == 1 && strings.Contains(p.Args[0], "worker process") {
+		// A process that ended while it was listed has no command line
+		// left to read; a worker or a test run of the configuration is
+		// not the daemon itself.
+		if len(p.Args) == 0 {
 			continue
 		}
-		// A process that ended while it was listed has no command line
-		// left to read; `sshd -T` and `sshd -t` (another audit, a package
-		// script) only test a configuration. Neither is a daemon.
-		if len(p.Args) == 0 || (d.Kind == "sshd" && (slices.Contains(p.Args, "-T") || slices.Contains(p.Args, "-t"))) {
+		if dc, ok := daemonCollectors[d.Kind]; ok && dc.helper != nil && dc.helper(p) {
 			continue
 		}
 		out = append(out, p)

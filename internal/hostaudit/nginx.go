@@ -7,7 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/conf/nginx"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
@@ -51,64 +53,16 @@ func ParseNginxDump(b []byte) []NginxDirective {
 }
 
 // ParseNginxConf reads the directives of one nginx configuration file, in
-// any block. Quotes, backslash escapes and # comments follow nginx's rules.
+// any block, in the order of the file (a block's name before its
+// directives). Quotes, escapes and # comments follow nginx's rules (see
+// internal/conf/nginx).
 func ParseNginxConf(b []byte, file string) []NginxDirective {
 	var out []NginxDirective
-	var cur []string
-	line, start := 1, 0
-	s := string(b)
-	emit := func() {
-		if len(cur) > 0 {
-			out = append(out, NginxDirective{File: file, Name: cur[0], Args: slices.Clone(cur[1:]), Line: start})
+	nginx.Walk(nginx.Parse(b), func(d *nginx.Directive) {
+		if d.Name != "" {
+			out = append(out, NginxDirective{File: file, Name: d.Name, Args: d.Args, Line: d.Line})
 		}
-		cur = cur[:0]
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\n':
-			line++
-		case c == ' ' || c == '\t' || c == '\r':
-		case c == '#':
-			for i < len(s) && s[i] != '\n' {
-				i++
-			}
-			i-- // let the newline be counted
-		case c == ';' || c == '{':
-			emit()
-		case c == '}':
-			cur = cur[:0]
-		case c == '"' || c == '\'':
-			q := c
-			var w strings.Builder
-			if len(cur) == 0 {
-				start = line
-			}
-			for i++; i < len(s) && s[i] != q; i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				if s[i] == '\n' {
-					line++
-				}
-				w.WriteByte(s[i])
-			}
-			cur = append(cur, w.String())
-		default:
-			var w strings.Builder
-			if len(cur) == 0 {
-				start = line
-			}
-			for ; i < len(s) && !strings.ContainsRune(" \t\r\n;{}", rune(s[i])); i++ {
-				if s[i] == '\\' && i+1 < len(s) {
-					i++
-				}
-				w.WriteByte(s[i])
-			}
-			i--
-			cur = append(cur, w.String())
-		}
-	}
+	})
 	return out
 }
 
@@ -248,4 +202,23 @@ func nginxRead(ctx context.Context, t Target, path, confDir string, depth int) (
 		}
 	}
 	return out, nil
+}
+
+// nginxCollector reads nginx.conf and what it includes (or asks nginx -T when vigil may run nginx).
+var nginxCollector = daemonCollector{
+	protocol: proto.HTTP,
+	helper: func(p *process) bool {
+		return len(p.Args) == 1 && strings.Contains(p.Args[0], "worker process")
+	},
+	plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
+		if inv := nginxArgs(p.argv()); filepath.IsAbs(inv.file) {
+			return nil, []string{inv.file}
+		}
+		return nil, nil
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectNginx(ctx, in.df)
+		return func(h *facts.HostAudit) { h.Nginx = append(h.Nginx, cfg) }, errs
+	},
+	sort: func(h *facts.HostAudit) { sortByPID(h.Nginx, func(c facts.NginxConfig) int { return c.PID }) },
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
@@ -467,4 +468,30 @@ func pgReadHBA(ctx context.Context, t Target, path, main string, depth int) ([]f
 		out = append(out, l)
 	}
 	return out, nil
+}
+
+// postgresqlCollector reads postgresql.conf and pg_hba.conf.
+var postgresqlCollector = daemonCollector{
+	protocol: proto.PostgreSQL,
+	env:      true,
+	plan: func(p *process, _ []facts.Listener) (cmds [][]string, files []string) {
+		dir, file, _ := pgLocate(p)
+		if file != "" {
+			files = append(files, file)
+		}
+		if dir != "" {
+			files = append(files, dir+"/postgresql.auto.conf", dir+"/pg_hba.conf")
+		}
+		return nil, files
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectPostgreSQL(ctx, in.df)
+		if cfg.ConfigFile == "" {
+			return nil, errs
+		}
+		return func(h *facts.HostAudit) { h.PostgreSQL = append(h.PostgreSQL, cfg) }, errs
+	},
+	sort: func(h *facts.HostAudit) {
+		sortByPID(h.PostgreSQL, func(c facts.PostgreSQLConfig) int { return c.PID })
+	},
 }

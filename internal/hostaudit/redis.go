@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/resp"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
@@ -259,58 +260,6 @@ type redisLive struct {
 // errRedisNotRESP means the port did not answer in RESP (it may speak TLS).
 var errRedisNotRESP = errors.New("the port did not answer in the Redis protocol")
 
-// ParseRESP reads one RESP value from the start of b: a simple string,
-// error or integer as a string, a bulk string as []byte (nil for null),
-// an array as []any. It returns the value and the bytes after it; ok is
-// false when b does not yet hold a complete value (or is not RESP).
-func ParseRESP(b []byte) (v any, rest []byte, ok bool) {
-	return parseRESP(b, 0)
-}
-
-func parseRESP(b []byte, depth int) (any, []byte, bool) {
-	if len(b) == 0 || depth > 8 {
-		return nil, nil, false
-	}
-	end := bytes.Index(b, []byte("\r\n"))
-	if end < 1 {
-		return nil, nil, false // no line yet, or no type byte before it
-	}
-	line, rest := string(b[1:end]), b[end+2:]
-	switch b[0] {
-	case '+', '-', ':':
-		return string(b[0]) + line, rest, true
-	case '$':
-		n, err := strconv.Atoi(line)
-		if err != nil || n < -1 || n > MaxOutput {
-			return nil, nil, false
-		}
-		if n == -1 {
-			return []byte(nil), rest, true
-		}
-		if len(rest) < n+2 || rest[n] != '\r' || rest[n+1] != '\n' {
-			return nil, nil, false
-		}
-		return rest[:n], rest[n+2:], true
-	case '*':
-		n, err := strconv.Atoi(line)
-		if err != nil || n < -1 || n > 1<<16 {
-			return nil, nil, false
-		}
-		out := []any{}
-		for range max(n, 0) {
-			var v any
-			var ok bool
-			v, rest, ok = parseRESP(rest, depth+1)
-			if !ok {
-				return nil, nil, false
-			}
-			out = append(out, v)
-		}
-		return out, rest, true
-	}
-	return nil, nil, false
-}
-
 // redisQueries are the read-only commands vigil sends, in order.
 var redisQueries = [][]string{
 	{"CONFIG", "GET", "bind"},
@@ -326,13 +275,13 @@ func parseRedisReplies(b []byte) (redisLive, bool) {
 	live := redisLive{config: map[string]string{}}
 	rest := b
 	for i := range redisQueries {
-		v, r, ok := ParseRESP(rest)
-		if !ok {
+		v, n, err := resp.Parse(rest, resp.Limits{MaxBulk: MaxOutput, MaxArray: 1 << 16, MaxDepth: 8})
+		if err != nil {
 			return live, false
 		}
-		rest = r
-		if s, isStr := v.(string); isStr && strings.HasPrefix(s, "-") {
-			if i == 0 && (strings.HasPrefix(s, "-NOAUTH") || strings.HasPrefix(s, "-WRONGPASS")) {
+		rest = rest[n:]
+		if v.IsError() {
+			if i == 0 && (bytes.HasPrefix(v.Text, []byte("NOAUTH")) || bytes.HasPrefix(v.Text, []byte("WRONGPASS"))) {
 				live.noauth = true
 				return live, true
 			}
@@ -340,24 +289,28 @@ func parseRedisReplies(b []byte) (redisLive, bool) {
 		}
 		switch i {
 		case 0, 1, 2, 3:
-			arr, _ := v.([]any)
+			arr := v.Elems
 			for j := 0; j+1 < len(arr); j += 2 {
-				k, _ := arr[j].([]byte)
-				val, _ := arr[j+1].([]byte)
-				live.config[strings.ToLower(string(k))] = string(val)
+				if arr[j].Type != '$' || arr[j+1].Type != '$' {
+					continue
+				}
+				live.config[strings.ToLower(string(arr[j].Text))] = string(arr[j+1].Text)
 			}
 		case 4:
-			arr, _ := v.([]any)
-			for _, e := range arr {
-				line, _ := e.([]byte)
-				f := strings.Fields(string(line))
+			for _, e := range v.Elems {
+				if e.Type != '$' {
+					continue
+				}
+				f := strings.Fields(string(e.Text))
 				if len(f) >= 2 && f[0] == "user" && redisUserNeedsAuth(f[1:]) {
 					live.aclUsers = true
 				}
 			}
 		case 5:
-			body, _ := v.([]byte)
-			for line := range strings.SplitSeq(string(body), "\n") {
+			if v.Type != '$' {
+				continue
+			}
+			for line := range strings.SplitSeq(string(v.Text), "\n") {
 				if f, ok := strings.CutPrefix(strings.TrimRight(line, "\r"), "config_file:"); ok {
 					live.configFile = f
 				}
@@ -639,4 +592,25 @@ func collectRedis(ctx context.Context, df *asDaemon, listeners []facts.Listener,
 	cfg.Sources = st.sources
 	cfg.Daemon = p.facts(filesNote(df))
 	return cfg, errs
+}
+
+// redisCollector reads redis.conf and asks the server for its live settings.
+var redisCollector = daemonCollector{
+	protocol: proto.Redis,
+	plan: func(_ *process, listeners []facts.Listener) (cmds [][]string, _ []string) {
+		for _, l := range listeners {
+			if ap, ok := redisDialAddr(l); ok && l.Transport == "tcp" {
+				for _, k := range redisCLIKeys {
+					cmds = append(cmds, append([]string{"timeout"}, redisCLIArgs(ap, k, false)...))
+				}
+				break
+			}
+		}
+		return cmds, nil
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectRedis(ctx, in.df, in.listeners, in.dialer)
+		return func(h *facts.HostAudit) { h.Redis = append(h.Redis, cfg) }, errs
+	},
+	sort: func(h *facts.HostAudit) { sortByPID(h.Redis, func(c facts.RedisConfig) int { return c.PID }) },
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/conf/sshd"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/redact"
 	"github.com/vigilsec/vigil/internal/sanitize"
 )
@@ -34,9 +37,6 @@ var sshdDefaults = map[string]string{
 // sshdMulti are keywords that may appear several times, each adding a value.
 var sshdMulti = map[string]bool{"listenaddress": true, "port": true}
 
-// sshdAliases maps deprecated keywords to the ones sshd -T prints.
-var sshdAliases = map[string]string{"challengeresponseauthentication": "kbdinteractiveauthentication"}
-
 // ParseSSHDT reads `sshd -T` output, "keyword value" per line, into the
 // values of each keyword (lower case) in order.
 func ParseSSHDT(b []byte) map[string][]string {
@@ -63,53 +63,17 @@ type SSHDDirective struct {
 	Match bool
 }
 
-// ParseSSHDConfig reads the directives of one sshd_config file in order.
-// Keywords are case-insensitive and separated from their value by spaces
-// or one "="; comments start with #.
+// ParseSSHDConfig reads the directives of one sshd_config file in order,
+// as internal/conf/sshd splits them; Match lines are left out, the
+// directives of Match blocks marked.
 func ParseSSHDConfig(b []byte) []SSHDDirective {
 	var out []SSHDDirective
-	inMatch := false
-	for i, line := range strings.Split(string(b), "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || strings.HasPrefix(t, "#") {
-			continue
+	for _, d := range sshd.Parse(b) {
+		if d.Key != "match" {
+			out = append(out, SSHDDirective{Key: d.Key, Value: d.Value(), Line: d.Line, Text: d.Text, Match: d.Match})
 		}
-		k, v := splitKeyword(t)
-		if k == "" {
-			continue
-		}
-		k = strings.ToLower(k)
-		if a, ok := sshdAliases[k]; ok {
-			k = a
-		}
-		if k == "match" {
-			inMatch = !strings.EqualFold(strings.TrimSpace(v), "all")
-			continue
-		}
-		out = append(out, SSHDDirective{Key: k, Value: unquote(v), Line: i + 1, Text: t, Match: inMatch})
 	}
 	return out
-}
-
-// splitKeyword splits "Key value", "Key=value" or "Key = value".
-func splitKeyword(t string) (string, string) {
-	i := strings.IndexAny(t, " \t=")
-	if i < 0 {
-		return t, ""
-	}
-	k, rest := t[:i], strings.TrimLeft(t[i:], " \t")
-	if strings.HasPrefix(rest, "=") {
-		rest = strings.TrimLeft(rest[1:], " \t")
-	}
-	return k, strings.TrimSpace(rest)
-}
-
-// unquote removes one pair of double quotes around a value.
-func unquote(v string) string {
-	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		return v[1 : len(v)-1]
-	}
-	return v
 }
 
 // sshdInvocation is what an sshd command line says about its configuration.
@@ -188,12 +152,9 @@ func collectSSHD(ctx context.Context, df *asDaemon) (facts.SSHDConfig, []string)
 	// value sshd obtains wins.
 	var cmdline []fileDirective
 	for _, o := range inv.options {
-		k, v := splitKeyword(o)
-		k = strings.ToLower(k)
-		if a, ok := sshdAliases[k]; ok {
-			k = a
+		if d, ok := sshd.ParseLine(o); ok {
+			cmdline = append(cmdline, fileDirective{SSHDDirective{Key: d.Key, Value: d.Value(), Text: o}, "command line: -o"})
 		}
-		cmdline = append(cmdline, fileDirective{SSHDDirective{Key: k, Value: v, Text: o}, "command line: -o"})
 	}
 	all := append(cmdline, dirs...)
 	for _, key := range sshdKeys {
@@ -315,4 +276,22 @@ func sshdReadFile(ctx context.Context, t Target, path string, depth int, inMatch
 		}
 	}
 	return nil
+}
+
+// sshdCollector reads sshd_config (and asks sshd -T when vigil may run sshd).
+var sshdCollector = daemonCollector{
+	protocol: proto.SSH,
+	helper: func(p *process) bool {
+		// `sshd -T` and `sshd -t` (another audit, a package script)
+		// only test a configuration.
+		return slices.Contains(p.Args, "-T") || slices.Contains(p.Args, "-t")
+	},
+	plan: func(p *process, _ []facts.Listener) ([][]string, []string) {
+		return nil, []string{sshdArgs(p.argv()).file}
+	},
+	collect: func(ctx context.Context, in daemonInput) (func(*facts.HostAudit), []string) {
+		cfg, errs := collectSSHD(ctx, in.df)
+		return func(h *facts.HostAudit) { h.SSHD = append(h.SSHD, cfg) }, errs
+	},
+	sort: func(h *facts.HostAudit) { sortByPID(h.SSHD, func(c facts.SSHDConfig) int { return c.PID }) },
 }

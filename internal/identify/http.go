@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/codec/dockerapi"
 	"github.com/vigilsec/vigil/internal/codec/httpmsg"
 	"github.com/vigilsec/vigil/internal/facts"
 )
@@ -115,14 +116,6 @@ func applyHTTP(r httpmsg.Response, s *facts.Service) {
 	}
 }
 
-// dockerVersion is the part of Docker Engine's GET /version answer used.
-type dockerVersion struct {
-	Version    string
-	APIVersion string `json:"ApiVersion"`
-	Os         string
-	Arch       string
-}
-
 // isDocker reports whether an HTTP response comes from the Docker Engine
 // API, which sets Api-Version and "Server: Docker/…" on every answer.
 func isDocker(r httpmsg.Response) bool {
@@ -130,16 +123,13 @@ func isDocker(r httpmsg.Response) bool {
 }
 
 // parseDockerVersion parses the body of GET /version.
-func parseDockerVersion(r httpmsg.Response) (dockerVersion, error) {
-	var v dockerVersion
+func parseDockerVersion(r httpmsg.Response) (dockerapi.Version, error) {
 	if r.Status != 200 {
-		return v, noMatch("docker", "GET /version answered %d", r.Status)
+		return dockerapi.Version{}, noMatch("docker", "GET /version answered %d", r.Status)
 	}
-	if err := json.Unmarshal(r.Body, &v); err != nil {
-		return v, noMatch("docker", "GET /version: %v", err)
-	}
-	if v.Version == "" {
-		return v, noMatch("docker", "GET /version has no Version")
+	v, err := dockerapi.ParseVersion(r.Body)
+	if err != nil {
+		return v, noMatch("docker", "%v", err)
 	}
 	return v, nil
 }

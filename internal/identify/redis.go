@@ -3,9 +3,9 @@ package identify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 
-	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/codec/resp"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/wire"
@@ -13,19 +13,26 @@ import (
 
 // RESP commands (Redis serialization protocol).
 var (
-	redisPing = []byte("*1\r\n$4\r\nPING\r\n")
+	redisPing = resp.Command("PING")
 	redisInfo = resp.Command("INFO", "server")
 )
+
+// pingLimits bound the answer to PING: one line.
+var pingLimits = resp.Limits{MaxBulk: lineCap, MaxArray: 0, MaxDepth: 0}
 
 // parseRedisPing classifies the answer to PING: "none" (+PONG, no
 // authentication), "required" (-NOAUTH), "protected-mode" (-DENIED) or
 // "acl" (-NOPERM).
 func parseRedisPing(b []byte) (auth string, err error) {
-	lines, partial := reply.SplitLines(b)
-	if len(lines) == 0 || (partial && len(lines) == 1) {
+	v, _, err := resp.Parse(b, pingLimits)
+	if errors.Is(err, resp.ErrIncomplete) {
 		return "", noMatch("redis", "no complete line")
 	}
-	line := string(lines[0])
+	if err != nil || (v.Type != '+' && v.Type != '-') {
+		first, _, _ := bytes.Cut(b, []byte("\n"))
+		return "", noMatch("redis", "PING answered %q", clean(string(bytes.TrimSuffix(first, []byte("\r"))), 32))
+	}
+	line := string(v.Type) + string(v.Text)
 	switch {
 	case line == "+PONG":
 		return "none", nil
@@ -39,10 +46,17 @@ func parseRedisPing(b []byte) (auth string, err error) {
 	return "", noMatch("redis", "PING answered %q", clean(line, 32))
 }
 
-// redisLineDone reports whether b holds a whole line, or starts in a way
+// redisLineDone reports whether b holds a whole answer, or starts in a way
 // no RESP simple string or error does.
 func redisLineDone(b []byte) bool {
-	return len(b) > 0 && (b[0] != '+' && b[0] != '-' || bytes.IndexByte(b, '\n') >= 0)
+	if len(b) == 0 {
+		return false
+	}
+	if b[0] != '+' && b[0] != '-' {
+		return true
+	}
+	_, _, err := resp.Parse(b, pingLimits)
+	return !errors.Is(err, resp.ErrIncomplete)
 }
 
 // probeRedis sends PING and, when no authentication is required, INFO

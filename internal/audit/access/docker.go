@@ -6,24 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/codec/dockerapi"
 	"github.com/vigilsec/vigil/internal/facts"
 )
 
-// dockerVersion is the part of GET /version used.
-type dockerVersion struct {
-	Version    string
-	APIVersion string `json:"ApiVersion"`
-	Os         string
-	Arch       string
-}
-
 // parseDockerVersion reads the body of GET /version.
-func parseDockerVersion(body []byte) (dockerVersion, bool) {
-	var v dockerVersion
-	if json.Unmarshal(body, &v) != nil || v.Version == "" {
-		return v, false
-	}
-	return v, true
+func parseDockerVersion(body []byte) (dockerapi.Version, bool) {
+	v, err := dockerapi.ParseVersion(body)
+	return v, err == nil
 }
 
 // parseContainers counts the containers of GET /containers/json.

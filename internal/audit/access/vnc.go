@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/codec/rfb"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -46,26 +47,6 @@ func vencryptName(t uint32) string {
 		return "VeNCrypt/" + n
 	}
 	return fmt.Sprintf("VeNCrypt/%d", t)
-}
-
-// rfbVersion parses the ProtocolVersion message "RFB xxx.yyy\n".
-func rfbVersion(b []byte) (major, minor int, ok bool) {
-	if len(b) != 12 || string(b[:4]) != "RFB " || b[7] != '.' || b[11] != '\n' {
-		return 0, 0, false
-	}
-	num := func(d []byte) (int, bool) {
-		n := 0
-		for _, c := range d {
-			if c < '0' || c > '9' {
-				return 0, false
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n, true
-	}
-	major, ok1 := num(b[4:7])
-	minor, ok2 := num(b[8:11])
-	return major, minor, ok1 && ok2
 }
 
 // rfbSecurity is the server's security handshake message, parsed.
@@ -147,24 +128,24 @@ func auditVNC(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, 
 		return nil, err
 	}
 	defer func() { _ = c.Close() }()
-	vb, err := wire.ReadFull(ctx, c, 12, p.opt.Timeout)
+	vb, err := wire.ReadFull(ctx, c, rfb.Len, p.opt.Timeout)
 	if err != nil {
 		return nil, err
 	}
-	major, minor, ok := rfbVersion(vb)
-	if !ok || major < 3 {
+	v, verr := rfb.ParseVersion(vb)
+	if verr != nil || v.Major < 3 {
 		return nil, protocolError("vnc", "no RFB version", vb)
 	}
 	// Answer with the highest version both speak (3.889 is Apple's 3.8).
 	v33 := false
-	answer := "RFB 003.008\n"
+	answer := rfb.Version{Major: 3, Minor: 8}
 	switch {
-	case major == 3 && minor == 7:
-		answer = "RFB 003.007\n"
-	case major == 3 && minor < 7:
-		answer, v33 = "RFB 003.003\n", true
+	case v.Major == 3 && v.Minor == 7:
+		answer = rfb.Version{Major: 3, Minor: 7}
+	case v.Major == 3 && v.Minor < 7:
+		answer, v33 = rfb.Version{Major: 3, Minor: 3}, true
 	}
-	b, err := p.exchange(ctx, c, []byte(answer), 8<<10, func(b []byte) bool {
+	b, err := p.exchange(ctx, c, answer.Message(), 8<<10, func(b []byte) bool {
 		_, need, err := parseRFBSecurity(b, v33)
 		return need == 0 || err != nil
 	})
