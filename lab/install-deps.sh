@@ -20,6 +20,9 @@ PACKAGES=(
 	snmpd snmp slapd ldap-utils
 	dnsmasq-base chrony inetutils-telnetd
 	tigervnc-standalone-server
+	# part apis: APIs, brokers, printers (lab/parts/apis.sh)
+	nats-server etcd-server etcd-client docker-registry apache2-utils influxdb
+	prometheus-node-exporter cups-daemon p910nd
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

@@ -55,6 +55,9 @@ type Service struct {
 	TLSAudit *TLS    `json:"tls_audit,omitempty"`
 	SSH      *SSH    `json:"ssh,omitempty"`
 	Access   *Access `json:"access,omitempty"`
+	// API is what an audit of an API or broker learnt about its access
+	// control (facts/api.go).
+	API *APIAccess `json:"api,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }

@@ -217,6 +217,8 @@ func probeHTTP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 		if info.ClusterName != "" {
 			s.SetDetail("elasticsearch.cluster-name", clean(info.ClusterName, 128))
 		}
+	default:
+		l.identifyAPI(ctx, r, s)
 	}
 	return nil, nil
 }
