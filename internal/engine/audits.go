@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
+	"github.com/vigilsec/vigil/internal/audit/apiaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -44,6 +45,7 @@ var audits = []audit{
 	{name: "access", applies: access.Applies, run: runAccess},
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == "ssh" && s.Transport == facts.TCP }, run: runSSH},
+	{name: "api", applies: apiaudit.Applies, run: runAPI},
 }
 
 // startTLSProtocols are the services whose TLS is reached by an upgrade.
@@ -90,6 +92,18 @@ func runTLS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	if errors.Is(err, tlsaudit.ErrNoStartTLS) {
 		// Not an audit failure: the cleartext checks judge this.
 		return nil
+	}
+	return err
+}
+
+func runAPI(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	opt := apiaudit.Options{Timeout: env.timeout, NoDefaultCreds: env.cfg.NoDefaultCreds}
+	if len(env.host.Names) > 0 {
+		opt.ServerName = env.host.Names[0]
+	}
+	a, err := apiaudit.Audit(ctx, env.d, addr, s, opt)
+	if a != nil {
+		s.API = a
 	}
 	return err
 }
