@@ -301,10 +301,16 @@ func (l *layer) identifyAPI(ctx context.Context, root httpmsg.Response, s *facts
 	}
 	// A kubelet with anonymous authentication off answers 401
 	// "Unauthorized" to everything: only its customary port tells.
-	if unauthorized == 2 && strings.TrimSpace(string(root.Body)) == "Unauthorized" && slices.Contains(proto.Hints(l.addr.Port()), proto.Kubelet) {
+	if unauthorized == 2 && strings.TrimSpace(string(root.Body)) == "Unauthorized" && kubeletPort(l.addr.Port()) {
 		s.Name, s.Product, s.Version = proto.Kubelet, "kubelet", ""
 		s.SetDetail("kubelet.guess", "every path answered 401 Unauthorized on the kubelet's customary port")
 	}
+}
+
+// kubeletPort reports whether port is one the kubelet customarily uses.
+func kubeletPort(port uint16) bool {
+	info, _ := proto.Lookup(proto.Kubelet)
+	return slices.Contains(info.TCP, port) || slices.Contains(info.TLS, port)
 }
 
 // promFollowUp asks GET /metrics and recognises a Prometheus endpoint (or
