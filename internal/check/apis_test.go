@@ -30,9 +30,9 @@ func TestJudgeAPIs(t *testing.T) {
 		want      []hitWant
 	}{
 		{"nats open cleartext", apiSvc("nats", "NATS Server", "2.9.10", 4222, &facts.APIAccess{AuthRequired: no(), TLSRequired: no(), TLSAvailable: no(),
-			Open: []facts.APIRequest{{Request: "CONNECT without credentials, then PING", Revealed: "answered PONG"}}}), false,
+			Open: []facts.APIRequest{{Request: "PING after a CONNECT without credentials", Revealed: "PONG"}}}), false,
 			[]hitWant{
-				{check: "auth.none.nats", evidence: []string{"NATS (NATS Server 2.9.10) on tcp/4222", "auth_required false", "answered PONG"}, fix: []string{"authorization", "token", "nats-server --signal reload"}},
+				{check: "auth.none.nats", evidence: []string{"NATS (NATS Server 2.9.10) on tcp/4222", "auth_required false", "PING after a CONNECT without credentials was answered without credentials: PONG"}, fix: []string{"authorization", "token", "nats-server --signal reload"}},
 				{check: "cleartext.nats", evidence: []string{"tls_required false"}, fix: []string{"tls {", "cert_file", "allow_non_tls"}},
 			}},
 		{"nats tls available but optional", apiSvc("nats", "NATS Server", "2.9.10", 4222, &facts.APIAccess{AuthRequired: yes(), TLSRequired: no(), TLSAvailable: yes(), Refused: refused}), false,

@@ -87,10 +87,10 @@ func auditNATS(ctx context.Context, p *prober, _ *facts.Service) (*facts.APIAcce
 		return a, nil // the client would have to start TLS first
 	}
 	ans, _ := wire.Exchange(ctx, c, natsConnect, lineCap, p.opt.Timeout, natsDone)
-	const what = "CONNECT without credentials, then PING"
+	const what = "PING after a CONNECT without credentials"
 	switch accepted, known := natsAnswer(ans); {
 	case accepted:
-		a.Open = append(a.Open, facts.APIRequest{Request: what, Revealed: "answered PONG"})
+		a.Open = append(a.Open, facts.APIRequest{Request: what, Revealed: "PONG"})
 	case known:
 		a.Refused = append(a.Refused, facts.APIRequest{Request: what})
 	}
