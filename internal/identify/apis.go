@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -271,6 +272,11 @@ func (l *layer) identifyAPI(ctx context.Context, root httpmsg.Response, s *facts
 		l.promFollowUp(ctx, s)
 		return
 	}
+	if strings.Contains(root.Get("server"), "IPP/") || ippPort(l.addr.Port()) {
+		if l.ippFollowUp(ctx, s) {
+			return
+		}
+	}
 	if !genericAPIRoot(root) {
 		return
 	}
@@ -448,4 +454,143 @@ func probeRTSP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 		s.SetDetail("rtsp.public", clean(p, 256))
 	}
 	return nil, nil
+}
+
+// --- IPP (RFC 8010, RFC 8011) ----------------------------------------------------
+
+// IPP value tags used.
+const (
+	ippTagOperation  = 0x01
+	ippTagEnd        = 0x03
+	ippTextNoLang    = 0x41
+	ippNameNoLang    = 0x42
+	ippKeyword       = 0x44
+	ippURI           = 0x45
+	ippCharset       = 0x47
+	ippNaturalLang   = 0x48
+	ippGetPrinterAtt = 0x000B
+)
+
+// ippAppend appends one attribute (value tag, name, value) in the RFC 8010
+// encoding.
+func ippAppend(b []byte, tag byte, name, value string) []byte {
+	b = append(b, tag, byte(len(name)>>8), byte(len(name)))
+	b = append(b, name...)
+	b = append(b, byte(len(value)>>8), byte(len(value)))
+	return append(b, value...)
+}
+
+// ippGetPrinterAttributes is a Get-Printer-Attributes request (IPP/2.0)
+// for printer-uri uri, asking only the printer's make and model and
+// firmware name.
+func ippGetPrinterAttributes(uri string) []byte {
+	b := []byte{2, 0, byte(ippGetPrinterAtt >> 8), byte(ippGetPrinterAtt & 0xff), 0, 0, 0, 1, ippTagOperation}
+	b = ippAppend(b, ippCharset, "attributes-charset", "utf-8")
+	b = ippAppend(b, ippNaturalLang, "attributes-natural-language", "en")
+	b = ippAppend(b, ippURI, "printer-uri", uri)
+	b = ippAppend(b, ippKeyword, "requested-attributes", "printer-make-and-model")
+	b = ippAppend(b, ippKeyword, "", "printer-info")
+	return append(b, ippTagEnd)
+}
+
+// ippResponse is what an IPP response told.
+type ippResponse struct {
+	version string // "2.0"
+	status  uint16
+	// attrs holds the first value of each text, name, keyword or URI
+	// attribute.
+	attrs map[string]string
+}
+
+// maxIPPAttrs caps the attributes parseIPP reads.
+const maxIPPAttrs = 512
+
+// parseIPP parses an IPP response body (RFC 8010 section 3.1).
+func parseIPP(b []byte) (ippResponse, error) {
+	if len(b) < 9 || b[0] < 1 || b[0] > 2 {
+		return ippResponse{}, noMatch("ipp", "not an IPP response")
+	}
+	r := ippResponse{version: fmt.Sprintf("%d.%d", b[0], b[1]), status: uint16(b[2])<<8 | uint16(b[3]), attrs: map[string]string{}}
+	p := b[8:]
+	if p[0] > 0x0f {
+		return ippResponse{}, noMatch("ipp", "no attribute group follows the header")
+	}
+	name := ""
+	for n := 0; len(p) > 0 && n < maxIPPAttrs; n++ {
+		tag := p[0]
+		p = p[1:]
+		if tag == ippTagEnd {
+			return r, nil
+		}
+		if tag <= 0x0f {
+			continue // the start of an attribute group
+		}
+		if len(p) < 2 {
+			break
+		}
+		nl := int(p[0])<<8 | int(p[1])
+		if len(p) < 2+nl+2 {
+			break
+		}
+		if nl > 0 {
+			name = string(p[2 : 2+nl])
+		}
+		p = p[2+nl:]
+		vl := int(p[0])<<8 | int(p[1])
+		if len(p) < 2+vl {
+			break
+		}
+		val := p[2 : 2+vl]
+		p = p[2+vl:]
+		switch tag {
+		case ippTextNoLang, ippNameNoLang, ippKeyword, ippURI, ippCharset, ippNaturalLang:
+			if _, seen := r.attrs[name]; !seen && nl > 0 {
+				r.attrs[name] = string(val)
+			}
+		}
+	}
+	if len(r.attrs) == 0 {
+		return ippResponse{}, noMatch("ipp", "the response is cut short")
+	}
+	return r, nil // cut short, but what came is IPP
+}
+
+// ippPort reports whether port is one IPP customarily uses.
+func ippPort(port uint16) bool {
+	info, _ := proto.Lookup(proto.IPP)
+	return slices.Contains(info.TCP, port) || slices.Contains(info.TLS, port)
+}
+
+// ippFollowUp asks Get-Printer-Attributes of /ipp/print (IPP Everywhere)
+// and then of /, and recognises a printer or print server by an IPP
+// answer. It reads attributes only.
+func (l *layer) ippFollowUp(ctx context.Context, s *facts.Service) bool {
+	host := httpmsg.Host(l.addr, l.opt.ServerName, l.tls)
+	scheme := "ipp"
+	if l.tls {
+		scheme = "ipps"
+	}
+	for _, path := range []string{"/ipp/print", "/"} {
+		body := ippGetPrinterAttributes(scheme + "://" + host + path)
+		req := fmt.Appendf(nil, "POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: vigil\r\nContent-Type: application/ipp\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", path, host, len(body))
+		resp, _ := l.exchange(ctx, append(req, body...), httpCap, httpmsg.Complete)
+		r, err := httpmsg.Parse(resp)
+		if err != nil || r.Status != 200 || !strings.HasPrefix(r.Get("content-type"), "application/ipp") {
+			continue
+		}
+		ipp, err := parseIPP(r.Body)
+		if err != nil {
+			continue
+		}
+		s.Name = proto.IPP
+		if m := ipp.attrs["printer-make-and-model"]; m != "" {
+			s.Product = clean(m, 64)
+		} else if s.Product == "" {
+			s.Product = "IPP printer"
+		}
+		s.SetDetail("ipp.version", ipp.version)
+		s.SetDetail("ipp.status", fmt.Sprintf("0x%04x", ipp.status))
+		return true
+	}
+	return false
 }

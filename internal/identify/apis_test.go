@@ -202,6 +202,7 @@ func FuzzParseAPIAnswers(f *testing.F) {
 	f.Add([]byte("# TYPE a gauge\na_build_info{version=\"1\"} 1\n"))
 	f.Add([]byte("@PJL INFO ID\r\n\"\x1b[31mX\"\r\n\f"))
 	f.Add([]byte("RTSP/1.0 200 OK\r\nServer: \x1b]0;x\a\r\n\r\n"))
+	f.Add(ippAnswer("\x1b[2JPrinter"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s := newService()
 		if _, err := matchNATS(b, &s); err == nil {
@@ -210,6 +211,9 @@ func FuzzParseAPIAnswers(f *testing.F) {
 		parseVersionJSON(b)
 		isKubernetesRoot(b)
 		parsePromMetrics(b)
+		if r, err := parseIPP(b); err == nil && len(r.attrs) > maxIPPAttrs {
+			t.Fatalf("%d attributes kept", len(r.attrs))
+		}
 		if m, err := parsePJLInfoID(b); err == nil {
 			_ = clean(m, 64)
 		}
@@ -225,4 +229,46 @@ func FuzzParseAPIAnswers(f *testing.F) {
 			parseCouchDB(r)
 		}
 	})
+}
+
+// ippAnswer is an IPP response: successful-ok with printer-make-and-model.
+func ippAnswer(model string) []byte {
+	b := []byte{2, 0, 0, 0, 0, 0, 0, 1, ippTagOperation}
+	b = ippAppend(b, ippCharset, "attributes-charset", "utf-8")
+	b = ippAppend(b, ippNaturalLang, "attributes-natural-language", "en")
+	b = append(b, 0x04) // printer-attributes-tag
+	b = ippAppend(b, ippTextNoLang, "printer-make-and-model", model)
+	return append(b, ippTagEnd)
+}
+
+func TestParseIPP(t *testing.T) {
+	r, err := parseIPP(ippAnswer("Lab OfficeJet 8000"))
+	if err != nil || r.version != "2.0" || r.status != 0 || r.attrs["printer-make-and-model"] != "Lab OfficeJet 8000" || r.attrs["attributes-charset"] != "utf-8" {
+		t.Errorf("got %+v, %v", r, err)
+	}
+	req, err := parseIPP(ippGetPrinterAttributes("ipp://127.0.0.1:631/ipp/print"))
+	if err != nil || req.attrs["printer-uri"] != "ipp://127.0.0.1:631/ipp/print" || req.attrs["requested-attributes"] != "printer-make-and-model" {
+		t.Errorf("request: %+v, %v", req, err)
+	}
+	for _, bad := range [][]byte{nil, []byte("HTTP/1.1 200 OK\r\n"), {2, 0, 0, 0, 0, 0, 0, 1}, {2, 0, 0, 0, 0, 0, 0, 1, 0x41}, {2, 0, 0, 0, 0, 0, 0, 1, 1, 0x41, 0, 200}} {
+		if _, err := parseIPP(bad); err == nil {
+			t.Errorf("%q parsed as IPP", bad)
+		}
+	}
+}
+
+func TestProbeHTTPRecognisesIPPPrinter(t *testing.T) {
+	ipp := ippAnswer("Lab OfficeJet 8000")
+	srv := serveTCP(t, httpHandler(map[string][]byte{
+		"/":          httpMessage("200 OK", "Server: PrinterOS IPP/2.0\r\nContent-Type: text/html\r\n", "<title>Printer</title>"),
+		"/ipp/print": httpMessage("200 OK", "Content-Type: application/ipp\r\n", string(ipp)),
+	}, nil))
+	s := TCP(t.Context(), newDialer(t), srv.addr, Options{})
+	if s.Name != "ipp" || s.Product != "Lab OfficeJet 8000" || s.Detail("ipp.status") != "0x0000" {
+		t.Errorf("got %+v", s)
+	}
+	plain := serveTCP(t, httpHandler(map[string][]byte{"/": httpMessage("200 OK", "Server: PrinterOS IPP/2.0\r\n", "<title>Printer</title>")}, nil))
+	if s := TCP(t.Context(), newDialer(t), plain.addr, Options{}); s.Name != "http" {
+		t.Errorf("no IPP answer, yet %q", s.Name)
+	}
 }
