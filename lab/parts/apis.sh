@@ -76,6 +76,21 @@ apis_start() {
 		--listen-peer-urls http://127.0.2.88:2380 --initial-advertise-peer-urls http://127.0.2.88:2380 \
 		--initial-cluster hard=http://127.0.2.88:2380 --initial-cluster-state new --log-level warn
 
+	# Made-up data for the weak twins' evidence, stored once they answer
+	# (in the background: up does not wait for it).
+	(
+		for _ in $(seq 150); do
+			ETCDCTL_API=3 etcdctl --endpoints=http://127.0.2.87:2379 --dial-timeout=1s put /clinic/config/db-host db.clinic.test >/dev/null 2>&1 && break
+			sleep 0.2
+		done
+		ETCDCTL_API=3 etcdctl --endpoints=http://127.0.2.87:2379 put /clinic/config/db-user clinic >/dev/null 2>&1
+		ETCDCTL_API=3 etcdctl --endpoints=http://127.0.2.87:2379 put /clinic/feature/booking on >/dev/null 2>&1
+		for _ in $(seq 150); do
+			curl -sf -XPOST http://127.0.2.91:8086/query --data-urlencode 'q=CREATE DATABASE clinic' >/dev/null 2>&1 && break
+			sleep 0.2
+		done
+	) >>"$D/log/apis-seed.log" 2>&1 9>&- &
+
 	# Docker registry: weak open; hard with htpasswd (bcrypt) and TLS.
 	htpasswd -Bbn vigil "$APIS_REGISTRY_PASS" >"$a/registry-hard/htpasswd" 2>/dev/null
 	write "$a/registry-weak/config.yml" <<-EOF
