@@ -111,3 +111,28 @@ func TestLabAPIs(t *testing.T) {
 var apisIDs = []string{"nats-weak", "nats-hard", "etcd-weak", "etcd-hard", "registry-weak", "registry-hard",
 	"influx-weak", "influx-hard", "node-exporter", "cups", "p910nd", "k8s-weak-api", "k8s-weak-kubelet",
 	"k8s-hard-api", "k8s-hard-kubelet", "couchdb-weak", "rabbitmq-weak", "couchdb-hard", "camera", "printer-pjl"}
+
+// TestLabNoDefaultCreds: with default credentials off, guest/guest is
+// never sent and auth.default.rabbitmq cannot fire.
+func TestLabNoDefaultCreds(t *testing.T) {
+	m := lab.Require(t)
+	svc := m.Find("rabbitmq-weak")
+	if svc.ID == "" {
+		t.Skip("the lab has no apis part")
+	}
+	d := newDialer(t)
+	s := identify.TCP(t.Context(), d, svc.AddrPort(), identify.Options{NoDefaultCreds: true})
+	a, err := Audit(t.Context(), d, svc.AddrPort(), &s, Options{NoDefaultCreds: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.DefaultLoginTried || a.DefaultLogin != "" || len(a.Refused) != 1 {
+		t.Errorf("got %+v", a)
+	}
+	s.API = a
+	for _, f := range check.JudgeScan([]facts.Host{{Address: svc.Host, Services: []facts.Service{s}}}, check.Scope{}) {
+		if f.Check == "auth.default.rabbitmq" {
+			t.Errorf("fired: %s", f.Evidence)
+		}
+	}
+}
