@@ -334,8 +334,14 @@ func (l *layer) promFollowUp(ctx context.Context, s *facts.Service) bool {
 		s.Name, s.Product, s.Version = proto.Kubelet, "kubelet", ""
 		return true
 	}
+	p, known := promProducts[m.program]
+	if m.program != "" && !known && !strings.HasSuffix(m.program, "_exporter") {
+		// An application that also exports metrics (Grafana, Traefik, …):
+		// its own protocol is what it is, not "a Prometheus endpoint".
+		return false
+	}
 	s.Name, s.Product, s.Version = proto.Prometheus, "Prometheus exporter", m.version
-	if p, ok := promProducts[m.program]; ok {
+	if known {
 		s.Product = p
 	} else if m.program != "" {
 		s.Product = clean(m.program, 64)

@@ -149,6 +149,10 @@ func TestProbeHTTPRecognisesAPIs(t *testing.T) {
 		{"prometheus", apiPages{"/": httpMessage("302 Found", "Location: /graph\r\n", ""),
 			"/metrics":                 httpMessage("200 OK", "Content-Type: text/plain; version=0.0.4\r\n", "# TYPE prometheus_build_info gauge\nprometheus_build_info{version=\"2.42.0\"} 1\n"),
 			"/api/v1/status/buildinfo": httpMessage("200 OK", "Content-Type: application/json\r\n", `{"status":"success","data":{"version":"2.42.0"}}`)}, "prometheus", "Prometheus", "2.42.0"},
+		{"grafana exports metrics too", apiPages{"/": httpMessage("302 Found", "Location: /login\r\n", ""),
+			"/metrics": httpMessage("200 OK", "Content-Type: text/plain; version=0.0.4\r\n", "# TYPE grafana_build_info gauge\ngrafana_build_info{version=\"10.2.3\"} 1\n")}, "http", "", ""},
+		{"blackbox exporter", apiPages{"/": notFound,
+			"/metrics": httpMessage("200 OK", "Content-Type: text/plain; version=0.0.4\r\n", "# TYPE blackbox_exporter_build_info gauge\nblackbox_exporter_build_info{version=\"0.23.0\"} 1\n")}, "prometheus", "blackbox_exporter", "0.23.0"},
 		{"plain go server", apiPages{"/": notFound}, "http", "", ""},
 		{"website", apiPages{"/": httpMessage("200 OK", "Server: nginx/1.22.1\r\n", "<title>Clinic</title>")}, "http", "nginx", "1.22.1"},
 	}
