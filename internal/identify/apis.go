@@ -193,8 +193,6 @@ var promProducts = map[string]string{
 	"node_exporter":   "node_exporter",
 	"alertmanager":    "Alertmanager",
 	"pushgateway":     "Pushgateway",
-	"blackbox":        "blackbox_exporter",
-	"etcd_server":     "etcd",
 	"mysqld_exporter": "mysqld_exporter",
 }
 
