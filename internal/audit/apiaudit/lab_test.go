@@ -38,8 +38,8 @@ var untrustedOnly = []string{"prometheus.metrics.public", "exposure.printer", "e
 
 // TestLabAPIs identifies, audits and judges the apis part's services, as
 // a scan with and without --untrusted would: the weak twins' planted
-// weaknesses are found with their evidence, and the hard twins give
-// nothing at high or above.
+// weaknesses are found with their evidence, and the hard twins, judged as
+// from a trusted network, give nothing at high or above.
 func TestLabAPIs(t *testing.T) {
 	m := lab.Require(t)
 	if m.Find("nats-weak").ID == "" {
