@@ -108,7 +108,10 @@ func judgeAPIs(in Input) []Hit {
 // wants no authentication, or a request was answered without credentials.
 func apiNoAuthHit(s *facts.Service, id string, a *facts.APIAccess) (Hit, bool) {
 	var parts []string
-	if a.AuthRequired != nil && !*a.AuthRequired {
+	// A server that says it wants no authentication but refused the
+	// client all the same (an account system the INFO line does not
+	// announce) is judged by what it did.
+	if a.AuthRequired != nil && !*a.AuthRequired && (len(a.Refused) == 0 || len(a.Open) > 0) {
 		parts = append(parts, "its INFO line says auth_required false")
 	}
 	for _, r := range a.Open {

@@ -37,6 +37,10 @@ func TestJudgeAPIs(t *testing.T) {
 			}},
 		{"nats tls available but optional", apiSvc("nats", "NATS Server", "2.9.10", 4222, &facts.APIAccess{AuthRequired: yes(), TLSRequired: no(), TLSAvailable: yes(), Refused: refused}), false,
 			[]hitWant{{check: "cleartext.nats", evidence: []string{"tls_available true"}}}},
+		{"nats says open but refuses", apiSvc("nats", "NATS Server", "2.10.1", 4222, &facts.APIAccess{AuthRequired: no(), TLSRequired: yes(),
+			Refused: []facts.APIRequest{{Request: "PING after a CONNECT without credentials"}}}), false, nil},
+		{"nats says open, TLS first", apiSvc("nats", "NATS Server", "2.10.1", 4222, &facts.APIAccess{AuthRequired: no(), TLSRequired: yes()}), false,
+			[]hitWant{{check: "auth.none.nats", evidence: []string{"auth_required false"}}}},
 		{"nats hard", apiSvc("nats", "NATS Server", "2.9.10", 4223, &facts.APIAccess{AuthRequired: yes(), TLSRequired: yes()}), false, nil},
 		{"nats inside TLS", func() facts.Service {
 			s := apiSvc("nats", "NATS Server", "", 4443, &facts.APIAccess{AuthRequired: yes(), TLSRequired: no()})
