@@ -40,6 +40,7 @@ apis_start() {
 	leaf apis-nats-hard 127.0.2.86 IP:127.0.2.86 ec 365
 	leaf apis-etcd-hard 127.0.2.88 IP:127.0.2.88 ec 365
 	leaf apis-registry-hard 127.0.2.90 IP:127.0.2.90 ec 365
+	leaf apis-k8s-hard 127.0.2.96 IP:127.0.2.96 ec 365
 
 	# NATS: weak without authentication or TLS; hard with a token and TLS
 	# required for every client.
@@ -194,8 +195,9 @@ apis_start() {
 	local l=$a/labd
 	launch k8s-weak-api "$l" "$LABD" -variant open k8s-api 127.0.2.95:8080
 	launch k8s-weak-kubelet "$l" "$LABD" -variant open kubelet 127.0.2.95:10255
-	launch k8s-hard-api "$l" "$LABD" -tls -variant secure k8s-api 127.0.2.96:6443
-	launch k8s-hard-kubelet "$l" "$LABD" -tls -variant secure kubelet 127.0.2.96:10250
+	local k8s=(-tls -cert "$CERTS/apis-k8s-hard.crt" -key "$CERTS/apis-k8s-hard.key" -variant secure)
+	launch k8s-hard-api "$l" "$LABD" "${k8s[@]}" k8s-api 127.0.2.96:6443
+	launch k8s-hard-kubelet "$l" "$LABD" "${k8s[@]}" kubelet 127.0.2.96:10250
 	launch couchdb-weak "$l" "$LABD" -variant party couchdb 127.0.2.97:5984
 	launch rabbitmq-weak "$l" "$LABD" rabbitmq-mgmt 127.0.2.97:15672
 	launch couchdb-hard "$l" "$LABD" -variant secure couchdb 127.0.2.98:5984
@@ -231,9 +233,9 @@ apis_manifest() {
 	svc k8s-weak-kubelet 127.0.2.95 10255 tcp kubelet false kubelet "" weak "" \
 		"labd emulator: kubelet read-only port, /pods and /metrics for anyone: auth.none.kubelet"
 	svc k8s-hard-api 127.0.2.96 6443 tcp kubernetes true Kubernetes 1.28.2 hard "" \
-		"labd emulator: API server over TLS (self-signed), anonymous clients get 403 but /version"
+		"labd emulator: API server over TLS (lab-CA certificate), anonymous clients get 403 but /version"
 	svc k8s-hard-kubelet 127.0.2.96 10250 tcp kubelet true kubelet "" hard "" \
-		"labd emulator: kubelet over TLS (self-signed), anonymous authentication off (401 everywhere)"
+		"labd emulator: kubelet over TLS (lab-CA certificate), anonymous authentication off (401 everywhere)"
 	svc couchdb-weak 127.0.2.97 5984 tcp couchdb false CouchDB 3.3.3 weak "" \
 		"labd emulator: CouchDB admin party, /_all_dbs for anyone: auth.none.couchdb"
 	svc rabbitmq-weak 127.0.2.97 15672 tcp rabbitmq false RabbitMQ "" weak "" \

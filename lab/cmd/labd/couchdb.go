@@ -40,5 +40,5 @@ func serveCouchDB(ctx context.Context, log *slog.Logger, variant, addr string) e
 	if variant != "party" && variant != "secure" {
 		return fmt.Errorf("couchdb: -variant must be party or secure, not %q", variant)
 	}
-	return serveHTTPAPI(ctx, log, addr, false, couchDB(variant == "party"))
+	return serveHTTPAPI(ctx, log, addr, false, "", "", couchDB(variant == "party"))
 }

@@ -17,10 +17,11 @@ import (
 	"time"
 )
 
-// serveHTTPAPI serves h on addr until ctx ends, inside TLS with a fresh
-// self-signed certificate when overTLS. Requests are small and bounded:
-// headers are capped and every connection has deadlines.
-func serveHTTPAPI(ctx context.Context, log *slog.Logger, addr string, overTLS bool, h http.Handler) error {
+// serveHTTPAPI serves h on addr until ctx ends, inside TLS when overTLS:
+// with the certificate and key in certFile and keyFile, or a fresh
+// self-signed certificate when they are "". Requests are small and
+// bounded: headers are capped and every connection has deadlines.
+func serveHTTPAPI(ctx context.Context, log *slog.Logger, addr string, overTLS bool, certFile, keyFile string, h http.Handler) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
@@ -30,6 +31,9 @@ func serveHTTPAPI(ctx context.Context, log *slog.Logger, addr string, overTLS bo
 		WriteTimeout: 10 * time.Second, IdleTimeout: 30 * time.Second, MaxHeaderBytes: 16 << 10}
 	if overTLS {
 		cert, err := selfSignedCert(addr)
+		if certFile != "" || keyFile != "" {
+			cert, err = tls.LoadX509KeyPair(certFile, keyFile)
+		}
 		if err != nil {
 			_ = ln.Close()
 			return err

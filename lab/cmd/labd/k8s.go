@@ -82,8 +82,9 @@ func kubelet(open bool) http.Handler {
 }
 
 // serveK8s runs the API server (mode k8s-api) or kubelet emulator, open or
-// secure (-variant), inside TLS when -tls.
-func serveK8s(ctx context.Context, log *slog.Logger, mode, variant, addr string, overTLS bool) error {
+// secure (-variant), inside TLS when -tls (with certFile and keyFile when
+// given).
+func serveK8s(ctx context.Context, log *slog.Logger, mode, variant, addr string, overTLS bool, certFile, keyFile string) error {
 	open := variant == "open"
 	if !open && variant != "secure" {
 		return fmt.Errorf("%s: -variant must be open or secure, not %q", mode, variant)
@@ -92,5 +93,5 @@ func serveK8s(ctx context.Context, log *slog.Logger, mode, variant, addr string,
 	if mode == "kubelet" {
 		h = kubelet(open)
 	}
-	return serveHTTPAPI(ctx, log, addr, overTLS, h)
+	return serveHTTPAPI(ctx, log, addr, overTLS, certFile, keyFile, h)
 }

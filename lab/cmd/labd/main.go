@@ -14,7 +14,7 @@
 //	labd [-pidfile F] tls-garbage|tls-truncated|tls-endless ADDR
 //	labd [-pidfile F] ssh-garbage|ssh-endless ADDR
 //	labd [-pidfile F] -product apache|nginx|exim|vsftpd|proftpd|memcached|redis|dnsmasq old-banner ADDR
-//	labd [-pidfile F] [-tls] -variant open|secure k8s-api|kubelet ADDR
+//	labd [-pidfile F] [-tls [-cert PEM -key PEM]] -variant open|secure k8s-api|kubelet ADDR
 //	labd [-pidfile F] -variant party|secure couchdb ADDR
 //	labd [-pidfile F] rabbitmq-mgmt|rtsp-camera|pjl-printer ADDR
 //	labd [-pidfile F] listen-many ADDR PORTS
@@ -56,6 +56,7 @@ type options struct {
 	timeout time.Duration
 	verbose bool
 	tls     bool
+	key     string
 }
 
 func run(ctx context.Context, args []string) error {
@@ -67,7 +68,8 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.product, "product", "", "old-banner: the server to play ("+oldProductNames()+")")
 	fs.DurationVar(&o.timeout, "timeout", 45*time.Second, "wait: how long to wait for the services")
 	fs.BoolVar(&o.verbose, "v", false, "wait: say when each service answers")
-	fs.BoolVar(&o.tls, "tls", false, "k8s-api, kubelet: serve inside TLS with a self-signed certificate")
+	fs.BoolVar(&o.tls, "tls", false, "k8s-api, kubelet: serve inside TLS, with -cert and -key, or a self-signed certificate")
+	fs.StringVar(&o.key, "key", "", "k8s-api, kubelet: PEM private key of -cert")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -123,7 +125,7 @@ func run(ctx context.Context, args []string) error {
 	case "old-banner":
 		return serveOldBanner(ctx, log, o.product, addr)
 	case "k8s-api", "kubelet":
-		return serveK8s(ctx, log, mode, o.variant, addr, o.tls)
+		return serveK8s(ctx, log, mode, o.variant, addr, o.tls, o.cert, o.key)
 	case "couchdb":
 		return serveCouchDB(ctx, log, o.variant, addr)
 	case "rabbitmq-mgmt":

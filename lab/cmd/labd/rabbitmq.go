@@ -32,5 +32,5 @@ func rabbitMgmt() http.Handler {
 
 // serveRabbitMgmt runs the RabbitMQ management emulator.
 func serveRabbitMgmt(ctx context.Context, log *slog.Logger, addr string) error {
-	return serveHTTPAPI(ctx, log, addr, false, rabbitMgmt())
+	return serveHTTPAPI(ctx, log, addr, false, "", "", rabbitMgmt())
 }
