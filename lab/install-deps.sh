@@ -22,6 +22,9 @@ PACKAGES=(
 	tigervnc-standalone-server
 	# part web: HTTP servers and forward proxies
 	apache2 lighttpd squid tinyproxy
+	# part apis: APIs, brokers, printers (lab/parts/apis.sh)
+	nats-server etcd-server etcd-client docker-registry apache2-utils influxdb
+	prometheus-node-exporter cups-daemon p910nd
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

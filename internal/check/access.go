@@ -469,8 +469,14 @@ func accessNoAuth(t accessTarget) (Hit, bool) {
 		return Hit{}, false
 	}
 	id := "auth.none." + t.s.Name
-	ev := fmt.Sprintf("%s%s on %s: %s", accessServiceName(t), t.productNote(), t.where, t.a.Unauthenticated)
-	return Hit{Check: id, Evidence: ev, Fix: accessFix(id, t)}, true
+	return Hit{Check: id, Evidence: noAuthEvidence(accessServiceName(t), t.s, t.a.Unauthenticated), Fix: accessFix(id, t)}, true
+}
+
+// noAuthEvidence is the evidence of every auth.none finding, whichever
+// audit found it: who answered, where, and what it answered without
+// credentials.
+func noAuthEvidence(service string, s *facts.Service, what string) string {
+	return fmt.Sprintf("%s%s on %s/%d: %s", service, productNote(s), s.Transport, s.Port, what)
 }
 
 func accessServiceName(t accessTarget) string {

@@ -9,6 +9,7 @@ var judges = []Judge{
 	judgeTLS,
 	judgeSSH,
 	JudgeAccess,
+	judgeAPIs,
 	judgeExposure,
 	judgeCoverage,
 	judgeHTTP,
@@ -20,4 +21,5 @@ var judges = []Judge{
 var catalogue = slices.Concat(
 	coreChecks,
 	httpChecks,
+	apisChecks,
 )

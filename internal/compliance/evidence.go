@@ -78,6 +78,22 @@ var rules = map[string]rule{
 	"auth.none.mqtt":          accessed("mqtt", "an MQTT broker probed for anonymous clients"),
 	"auth.anonymous.ftp":      accessed("ftp", "an FTP service probed for anonymous login"),
 	"auth.default.snmp":       accessed("snmp", "an SNMP agent probed for default communities"),
+	// APIs and brokers (issue 13), audited by apiaudit.
+	"auth.none.nats": apiAudited("nats", "a NATS server whose INFO line was read"),
+	"cleartext.nats": {service: func(s *facts.Service) bool {
+		return s.Name == "nats" && (s.TLS || s.API != nil && s.API.TLSRequired != nil)
+	}, needs: "a NATS server whose INFO line was read"},
+	"auth.none.kubernetes":      apiAudited("kubernetes", "a Kubernetes API server probed for anonymous access"),
+	"auth.none.kubelet":         apiAudited("kubelet", "a kubelet probed for anonymous access"),
+	"auth.none.etcd":            apiAudited("etcd", "an etcd server probed for access without authentication"),
+	"auth.none.docker-registry": apiAudited("docker-registry", "a Docker registry probed for access without authentication"),
+	"auth.none.couchdb":         apiAudited("couchdb", "a CouchDB server probed for access without credentials"),
+	"auth.none.influxdb":        apiAudited("influxdb", "an InfluxDB server probed for access without credentials"),
+	"auth.default.rabbitmq": {service: func(s *facts.Service) bool { return s.Name == "rabbitmq" && s.API != nil && s.API.DefaultLoginTried },
+		needs: "a RabbitMQ management API probed with its default login (not with --no-default-creds)"},
+	"prometheus.metrics.public": {needs: "knowing which networks are untrusted, which a scan does not record"},
+	"exposure.printer":          {needs: "knowing which networks are untrusted, which a scan does not record"},
+	"exposure.camera":           {needs: "knowing which networks are untrusted, which a scan does not record"},
 
 	"http.proxy.open": {service: func(s *facts.Service) bool { return httpAudited(s) && s.HTTP.Proxy != nil },
 		needs: "an HTTP service asked to relay to a canary or to itself"},
@@ -164,6 +180,11 @@ func startTLS(name, needs string) rule {
 // accessed: the service's access was probed.
 func accessed(name, needs string) rule {
 	return rule{service: func(s *facts.Service) bool { return s.Name == name && s.Access != nil }, needs: needs}
+}
+
+// apiAudited: the API audit (apiaudit) ran on the service.
+func apiAudited(name, needs string) rule {
+	return rule{service: func(s *facts.Service) bool { return s.Name == name && s.API != nil }, needs: needs}
 }
 
 // needFor returns what check c needs to give evidence.

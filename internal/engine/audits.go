@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/audit/access"
 	"github.com/vigilsec/vigil/internal/audit/httpaudit"
+	"github.com/vigilsec/vigil/internal/audit/apiaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -49,6 +50,7 @@ var audits = []audit{
 	{name: "http", applies: httpaudit.Applies, run: runHTTP},
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == proto.SSH && s.Transport == facts.TCP }, run: runSSH},
+	{name: "api", applies: apiaudit.Applies, run: runAPI},
 }
 
 func tlsApplies(s *facts.Service) bool {
@@ -88,6 +90,18 @@ func runTLS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	if errors.Is(err, tlsaudit.ErrNoStartTLS) {
 		// Not an audit failure: the cleartext checks judge this.
 		return nil
+	}
+	return err
+}
+
+func runAPI(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	opt := apiaudit.Options{Timeout: env.timeout, NoDefaultCreds: env.cfg.NoDefaultCreds}
+	if len(env.host.Names) > 0 {
+		opt.ServerName = env.host.Names[0]
+	}
+	a, err := apiaudit.Audit(ctx, env.d, addr, s, opt)
+	if a != nil {
+		s.API = a
 	}
 	return err
 }

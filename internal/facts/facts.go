@@ -57,6 +57,9 @@ type Service struct {
 	Access   *Access `json:"access,omitempty"`
 	// HTTP is what the HTTP audit observed on a web server.
 	HTTP *HTTPAudit `json:"http,omitempty"`
+	// API is what an audit of an API or broker learnt about its access
+	// control (facts/api.go).
+	API *APIAccess `json:"api,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }

@@ -95,4 +95,8 @@
 //	snmp.enterprise         IANA enterprise number in the engine ID (8072 is net-snmp)
 //	snmp.community          community that was accepted ("public"; never tried with NoDefaultCreds)
 //	snmp.sysdescr           sysDescr.0 read with that community
+//	nats.server-name        server_name of the NATS INFO line, when not the server_id
+//	kubelet.guess           why a port is taken for a kubelet although it answered only 401
+//	rtsp.public             the Public header of the answer to RTSP OPTIONS
+//	ipp.version, ipp.status version and status-code of the answer to Get-Printer-Attributes
 package identify

@@ -189,6 +189,10 @@ func probeHTTP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 	if bytes.Contains(r.Body, []byte("trying to access MongoDB over HTTP")) {
 		return resp, noMatch("http", "MongoDB's answer to HTTP on its native port")
 	}
+	if r.Status == 400 && bytes.Contains(r.Body, []byte("Client sent an HTTP request to an HTTPS server")) {
+		// Go's TLS servers answer cleartext HTTP so: the port speaks TLS.
+		return resp, noMatch("http", "a TLS port's answer to cleartext HTTP")
+	}
 	applyHTTP(r, s)
 	switch product, info, ok := parseElasticsearch(r); {
 	case isDocker(r):
@@ -212,6 +216,8 @@ func probeHTTP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 		if info.ClusterName != "" {
 			s.SetDetail("elasticsearch.cluster-name", clean(info.ClusterName, 128))
 		}
+	default:
+		l.identifyAPI(ctx, r, s)
 	}
 	return nil, nil
 }

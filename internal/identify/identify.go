@@ -386,6 +386,10 @@ func answerHint(resp []byte) string {
 		return "mongodb"
 	case bytes.HasPrefix(resp, []byte("HTTP/")):
 		return "http"
+	case bytes.HasPrefix(resp, []byte("RTSP/")):
+		return "rtsp"
+	case bytes.Contains(resp, []byte("@PJL")):
+		return "jetdirect"
 	case bytes.HasPrefix(resp, []byte("-ERR ")), bytes.HasPrefix(resp, []byte("-WRONGTYPE ")):
 		return "redis"
 	case bytes.HasPrefix(resp, []byte("ERROR\r\n")), bytes.HasPrefix(resp, []byte("CLIENT_ERROR ")),

@@ -16,6 +16,7 @@ var bannerMatchers = []matcher{
 	{"ftp/smtp", matchGreeting},
 	{"imap", matchIMAP},
 	{"pop3", matchPOP3},
+	{"nats", matchNATS},
 }
 
 // tcpProbes are the client-first probes on a plain TCP port, in default
@@ -33,6 +34,8 @@ var tcpProbes = []probe{
 	{"smb", probeSMB},
 	{"amqp", probeAMQP},
 	{"dns", probeDNS},
+	{"rtsp", probeRTSP},
+	{"jetdirect", probeJetDirect},
 }
 
 // tlsProbes are the client-first probes inside TLS, in default order.

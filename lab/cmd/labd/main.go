@@ -15,6 +15,9 @@
 //	labd [-pidfile F] ssh-garbage|ssh-endless ADDR
 //	labd [-pidfile F] -product apache|nginx|exim|vsftpd|proftpd|memcached|redis|dnsmasq old-banner ADDR
 //	labd [-pidfile F] -product jenkins|grafana|tomcat|tomcat-hard|phpmyadmin web-admin ADDR
+//	labd [-pidfile F] [-tls [-cert PEM -key PEM]] -variant open|secure k8s-api|kubelet ADDR
+//	labd [-pidfile F] -variant party|secure couchdb ADDR
+//	labd [-pidfile F] rabbitmq-mgmt|rtsp-camera|pjl-printer ADDR
 //	labd [-pidfile F] listen-many ADDR PORTS
 //	labd [-timeout D] [-v] wait MANIFEST
 //
@@ -53,6 +56,8 @@ type options struct {
 	product string
 	timeout time.Duration
 	verbose bool
+	tls     bool
+	key     string
 }
 
 func run(ctx context.Context, args []string) error {
@@ -60,10 +65,12 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("labd", flag.ContinueOnError)
 	fs.StringVar(&o.pidfile, "pidfile", "", "write the process id to this file")
 	fs.StringVar(&o.cert, "cert", "", "PEM certificate (legacy-tls, legacy-ssh ssh1 host key)")
-	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin")
+	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin; k8s-api, kubelet: open or secure; couchdb: party or secure")
 	fs.StringVar(&o.product, "product", "", "old-banner: the server to play ("+oldProductNames()+")")
 	fs.DurationVar(&o.timeout, "timeout", 45*time.Second, "wait: how long to wait for the services")
 	fs.BoolVar(&o.verbose, "v", false, "wait: say when each service answers")
+	fs.BoolVar(&o.tls, "tls", false, "k8s-api, kubelet: serve inside TLS, with -cert and -key, or a self-signed certificate")
+	fs.StringVar(&o.key, "key", "", "k8s-api, kubelet: PEM private key of -cert")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -120,6 +127,16 @@ func run(ctx context.Context, args []string) error {
 		return serveOldBanner(ctx, log, o.product, addr)
 	case "web-admin":
 		return serveWebAdmin(ctx, log, o.product, addr)
+	case "k8s-api", "kubelet":
+		return serveK8s(ctx, log, mode, o.variant, addr, o.tls, o.cert, o.key)
+	case "couchdb":
+		return serveCouchDB(ctx, log, o.variant, addr)
+	case "rabbitmq-mgmt":
+		return serveRabbitMgmt(ctx, log, addr)
+	case "rtsp-camera":
+		return serve(ctx, log, addr, 64, time.Minute, rtspCamera)
+	case "pjl-printer":
+		return serve(ctx, log, addr, 64, time.Minute, pjlPrinter)
 	case "listen-many":
 		if len(rest) != 3 {
 			return errors.New("usage: labd listen-many ADDR PORTS (e.g. 22,80,8000-8010)")
