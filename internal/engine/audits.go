@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
-	"github.com/vigilsec/vigil/internal/audit/httpaudit"
 	"github.com/vigilsec/vigil/internal/audit/apiaudit"
+	"github.com/vigilsec/vigil/internal/audit/httpaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
