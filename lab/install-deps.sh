@@ -20,6 +20,8 @@ PACKAGES=(
 	snmpd snmp slapd ldap-utils
 	dnsmasq-base chrony inetutils-telnetd
 	tigervnc-standalone-server
+	# part files: rsync, NFS (nfs-ganesha + rpcbind), iSCSI (tgt), X11 (Xvfb, xauth), Kerberos (MIT KDC)
+	rsync rpcbind nfs-ganesha nfs-ganesha-vfs tgt xvfb xauth krb5-kdc
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

@@ -55,6 +55,13 @@ type Service struct {
 	TLSAudit *TLS    `json:"tls_audit,omitempty"`
 	SSH      *SSH    `json:"ssh,omitempty"`
 	Access   *Access `json:"access,omitempty"`
+	// File services and binary protocols (see files.go).
+	Rsync    *Rsync    `json:"rsync,omitempty"`
+	RPC      *RPC      `json:"rpc,omitempty"`
+	ISCSI    *ISCSI    `json:"iscsi,omitempty"`
+	X11      *X11      `json:"x11,omitempty"`
+	MSSQL    *MSSQL    `json:"mssql,omitempty"`
+	Kerberos *Kerberos `json:"kerberos,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }
