@@ -43,6 +43,7 @@
 //	docker.api-version      Docker Engine API version (Api-Version header, GET /version)
 //	docker.os, docker.arch  from GET /version
 //	elasticsearch.cluster-name  cluster name from GET /
+//	winrm.auth              WWW-Authenticate of a WinRM listener's answer to POST /wsman
 //	tls.version             negotiated TLS version ("TLS1.3")
 //	tls.cipher              negotiated cipher suite (IANA name)
 //	tls.handshake           why a server that answered in TLS records could not complete a handshake

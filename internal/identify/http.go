@@ -217,6 +217,8 @@ func probeHTTP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 		if info.ClusterName != "" {
 			s.SetDetail("elasticsearch.cluster-name", clean(info.ClusterName, 128))
 		}
+	default:
+		l.recogniseWinRM(ctx, s)
 	}
 	return nil, nil
 }

@@ -16,6 +16,7 @@ var bannerMatchers = []matcher{
 	{"ftp/smtp", matchGreeting},
 	{"imap", matchIMAP},
 	{"pop3", matchPOP3},
+	{"rsync", matchRsync},
 }
 
 // tcpProbes are the client-first probes on a plain TCP port, in default
@@ -33,6 +34,11 @@ var tcpProbes = []probe{
 	{"smb", probeSMB},
 	{"amqp", probeAMQP},
 	{"dns", probeDNS},
+	{"mssql", probeMSSQL},
+	{"x11", probeX11},
+	{"rpcbind", probeRPC},
+	{"iscsi", probeISCSI},
+	{"kerberos", probeKerberos},
 }
 
 // tlsProbes are the client-first probes inside TLS, in default order.
@@ -52,6 +58,8 @@ var udpProbes = []udpProbe{
 	{"dns", newDNSSession},
 	{"ntp", newNTPSession},
 	{"snmp", newSNMPSession},
+	{"rpcbind", newRPCBindSession},
+	{"kerberos", newKerberosSession},
 }
 
 // plainHints names the client-first probes to try first on a TCP port,
