@@ -10,24 +10,12 @@ import (
 	"github.com/vigilsec/vigil/internal/proto"
 )
 
-// ISCSIInitiatorName is the iSCSI qualified name vigil logs in with.
-const ISCSIInitiatorName = "iqn.2026-01.io.vigil:scanner"
-
 // iscsiDiscoveryLogin is the first Login Request of a discovery session
 // (RFC 7143 section 11.12) asking to move from security negotiation to
 // operational negotiation without authentication.
 func iscsiDiscoveryLogin(itt uint32, isid [6]byte) []byte {
 	return iscsi.Login{ISID: isid, ITT: itt, CSG: iscsi.StageSecurity, NSG: iscsi.StageOperational, Transit: true,
-		Parameters: []string{"InitiatorName=" + ISCSIInitiatorName, "SessionType=Discovery", "AuthMethod=None"}}.Encode()
-}
-
-// ISCSIISID returns a random initiator session ID of the "random" type
-// (RFC 7143 section 11.12.5, T = 11b).
-func ISCSIISID() [6]byte {
-	var id [6]byte
-	fillRandom(id[:])
-	id[0] = 0xc0 | id[0]&0x3f
-	return id
+		Parameters: []string{"InitiatorName=" + iscsi.InitiatorName, "SessionType=Discovery", "AuthMethod=None"}}.Encode()
 }
 
 // parseISCSILogin checks that b is the Login Response to the request with
@@ -48,7 +36,7 @@ func parseISCSILogin(b []byte, itt uint32) (iscsi.Response, error) {
 // (see the file-service audit for SendTargets).
 func probeISCSI(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	itt := rand.Uint32()
-	answer, err := l.exchange(ctx, iscsiDiscoveryLogin(itt, ISCSIISID()), 48+iscsi.MaxData, iscsi.Done)
+	answer, err := l.exchange(ctx, iscsiDiscoveryLogin(itt, iscsi.RandomISID()), 48+iscsi.MaxData, iscsi.Done)
 	if len(answer) == 0 {
 		return nil, ioNoMatch("iscsi", err)
 	}

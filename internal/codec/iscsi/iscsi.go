@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 )
 
 // Opcodes (RFC 7143 section 11.2.1.2).
@@ -247,4 +248,18 @@ func EncodeResponse(r Response) []byte {
 	binary.BigEndian.PutUint32(h[24:], r.StatSN)
 	binary.BigEndian.PutUint32(h[28:], r.ExpCmdSN)
 	return append(h, pad(data)...)
+}
+
+// InitiatorName is the iSCSI qualified name vigil logs in with.
+const InitiatorName = "iqn.2026-01.io.vigil:scanner"
+
+// RandomISID returns a random initiator session ID of the "random" type
+// (RFC 7143 section 10.12.5, T = 11b).
+func RandomISID() [6]byte {
+	var id [6]byte
+	for i := range id {
+		id[i] = byte(rand.Uint32())
+	}
+	id[0] = 0xc0 | id[0]&0x3f
+	return id
 }
