@@ -5,7 +5,7 @@ import "fmt"
 // adminServices and databaseServices are the service names judged by
 // exposure.admin and exposure.database.
 var (
-	adminServices    = map[string]string{"ssh": "SSH", "rdp": "RDP", "vnc": "VNC", "telnet": "Telnet", "docker": "the Docker API"}
+	adminServices    = map[string]string{"ssh": "SSH", "rdp": "RDP", "vnc": "VNC", "telnet": "Telnet", "docker": "the Docker API", "winrm": "WinRM"}
 	databaseServices = map[string]string{"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "redis": "Redis", "memcached": "memcached", "mongodb": "MongoDB", "elasticsearch": "Elasticsearch"}
 )
 

@@ -9,6 +9,7 @@ var judges = []Judge{
 	judgeTLS,
 	judgeSSH,
 	JudgeAccess,
+	judgeFiles,
 	judgeExposure,
 	judgeCoverage,
 }
@@ -18,4 +19,5 @@ var judges = []Judge{
 // (declared beside its judge). IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
+	filesChecks,
 )
