@@ -220,7 +220,7 @@ func TestTCPIdentifiesFileAndBinaryProtocols(t *testing.T) {
 			}
 		}},
 		{"x11 refused", binaryHandler(func(b []byte) bool { return len(b) >= 12 }, x11Reply(0, "Authorization required, but no authorization protocol specified\n", "", 0)), func(t *testing.T, s facts.Service) {
-			if s.Name != "x11" || s.X11 == nil || s.X11.Status != facts.X11Failed || !strings.HasPrefix(s.X11.Reason, "Authorization required") || s.Product != "" {
+			if s.Name != "x11" || s.X11 == nil || s.X11.Status != facts.X11Failed || s.X11.Reason != "Authorization required, but no authorization protocol specified" || s.Product != "" {
 				t.Errorf("%+v %+v", s, s.X11)
 			}
 		}},
@@ -334,12 +334,24 @@ func TestUDPIdentifiesRPCBindAndKerberos(t *testing.T) {
 		if !ok || s.Name != tt.want {
 			t.Errorf("%s: ok %v, %+v", tt.name, ok, s)
 		}
-		if tt.name == "kerberos" && (s.Kerberos == nil || s.Kerberos.ErrorName != "KDC_ERR_WRONG_REALM") {
+		if tt.name == "kerberos" && (s.Kerberos == nil || s.Kerberos.ErrorName != "KDC_ERR_WRONG_REALM" || s.Kerberos.Realm != "LAB.VIGIL") {
 			t.Errorf("kerberos facts %+v", s.Kerberos)
 		}
 		if tt.name == "rpcbind" && (s.RPC == nil || len(s.RPC.Programs) != 1 || s.RPC.Programs[0].Name != "nfs") {
 			t.Errorf("rpcbind facts %+v", s.RPC)
 		}
+	}
+}
+
+func TestKerberosEchoedRealmIsNotTheKDCs(t *testing.T) {
+	k, err := parseKRBReply(krbError(6, krbProbeRealm, time.Unix(0, 0)))
+	if err != nil || k.Realm != "" || k.ErrorCode != 6 {
+		t.Errorf("%+v %v", k, err)
+	}
+	s := newService()
+	applyKerberos(k, &s)
+	if !strings.Contains(s.Banner, "realm not revealed") {
+		t.Errorf("banner %q", s.Banner)
 	}
 }
 

@@ -140,7 +140,9 @@ func parseKRBReply(b []byte) (facts.Kerberos, error) {
 	}
 	k.ErrorCode = int(code)
 	k.ErrorName = krbErrorNames[k.ErrorCode]
-	if r, ok := f[9]; ok && r.ID() == krbGeneralString {
+	// An MIT KDC serving one realm answers for any realm and echoes the
+	// one asked for: only another realm is the KDC's own (a referral).
+	if r, ok := f[9]; ok && r.ID() == krbGeneralString && string(r.Content) != krbProbeRealm {
 		k.Realm = clean(string(r.Content), 128)
 	}
 	if t, ok := f[4]; ok && t.ID() == krbGeneralizedTime {
@@ -164,7 +166,11 @@ func applyKerberos(k facts.Kerberos, s *facts.Service) {
 		if name == "" {
 			name = fmt.Sprintf("error %d", k.ErrorCode)
 		}
-		s.Banner = clean(fmt.Sprintf("Kerberos KDC: KRB-ERROR %s, realm %s, server time %s", name, k.Realm, k.ServerTime.Format(time.RFC3339)), 256)
+		realm := "realm not revealed"
+		if k.Realm != "" {
+			realm = "realm " + k.Realm
+		}
+		s.Banner = clean(fmt.Sprintf("Kerberos KDC: KRB-ERROR %s, %s, server time %s", name, realm, k.ServerTime.Format(time.RFC3339)), 256)
 	}
 }
 

@@ -51,7 +51,7 @@ func parseX11Setup(b []byte) (facts.X11, error) {
 			return x, noMatch("x11", "not an Authenticate reply")
 		}
 		x.Status = facts.X11Authenticate
-		x.Reason = clean(strings.TrimRight(string(body), "\x00"), 256)
+		x.Reason = clean(strings.TrimRight(string(body), "\x00\r\n"), 256)
 		return x, nil
 	default:
 		return x, noMatch("x11", "setup status %d", b[0])
@@ -62,7 +62,7 @@ func parseX11Setup(b []byte) (facts.X11, error) {
 			return x, noMatch("x11", "reason longer than the reply")
 		}
 		x.Status = facts.X11Failed
-		x.Reason = clean(string(body[:n]), 256)
+		x.Reason = clean(strings.TrimRight(string(body[:n]), "\r\n"), 256)
 		return x, nil
 	}
 	if len(body) < 32 {

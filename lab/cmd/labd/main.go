@@ -1,7 +1,8 @@
 // Command labd runs the parts of vigil's lab that Debian does not ship: an
 // inetd for telnetd, hostile servers (trickle, flood, escape), emulators of
 // legacy TLS and SSH that today's OpenSSL and OpenSSH can no longer produce,
-// servers that answer with garbage, servers that announce old,
+// servers that answer with garbage, the PRELOGIN of Microsoft SQL Server
+// and the WinRM listener of Windows (mssql, winrm), servers that announce old,
 // known-vulnerable versions, many-port listeners for the firewalled
 // namespace host, and a readiness check for lab.sh.
 //
@@ -14,6 +15,8 @@
 //	labd [-pidfile F] tls-garbage|tls-truncated|tls-endless ADDR
 //	labd [-pidfile F] ssh-garbage|ssh-endless ADDR
 //	labd [-pidfile F] -product apache|nginx|exim|vsftpd|proftpd|memcached|redis|dnsmasq old-banner ADDR
+//	labd [-pidfile F] -variant weak|hard mssql ADDR
+//	labd [-pidfile F] winrm ADDR
 //	labd [-pidfile F] listen-many ADDR PORTS
 //	labd [-timeout D] [-v] wait MANIFEST
 //
@@ -59,7 +62,7 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("labd", flag.ContinueOnError)
 	fs.StringVar(&o.pidfile, "pidfile", "", "write the process id to this file")
 	fs.StringVar(&o.cert, "cert", "", "PEM certificate (legacy-tls, legacy-ssh ssh1 host key)")
-	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin")
+	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin; mssql: weak or hard")
 	fs.StringVar(&o.product, "product", "", "old-banner: the server to play ("+oldProductNames()+")")
 	fs.DurationVar(&o.timeout, "timeout", 45*time.Second, "wait: how long to wait for the services")
 	fs.BoolVar(&o.verbose, "v", false, "wait: say when each service answers")
@@ -117,6 +120,14 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, log, addr, 16, hostileLifetime, sshEndless)
 	case "old-banner":
 		return serveOldBanner(ctx, log, o.product, addr)
+	case "mssql":
+		h, err := newMSSQL(o.variant)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, log, addr, 64, time.Minute, h)
+	case "winrm":
+		return serveWinRM(ctx, log, addr)
 	case "listen-many":
 		if len(rest) != 3 {
 			return errors.New("usage: labd listen-many ADDR PORTS (e.g. 22,80,8000-8010)")
