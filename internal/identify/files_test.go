@@ -42,8 +42,9 @@ func TestParseRsyncGreeting(t *testing.T) {
 }
 
 // rpcHandler answers record-marked ONC RPC calls: the port mapper's DUMP
-// when portmap, else PROG_UNAVAIL for the port mapper and NULL for NFS.
-func rpcHandler(portmap bool) func(context.Context, net.Conn) {
+// when portmap, else PROG_UNAVAIL for the port mapper and NULL for NFS
+// (or, when mountd, for the mount daemon).
+func rpcHandler(portmap bool, mountd ...bool) func(context.Context, net.Conn) {
 	return func(_ context.Context, c net.Conn) {
 		r := bufio.NewReader(c)
 		for {
@@ -68,7 +69,9 @@ func rpcHandler(portmap bool) func(context.Context, net.Conn) {
 					{Prog: oncrpc.ProgMountd, Vers: 3, Prot: oncrpc.IPProtoUDP, Port: 20048},
 					{Prog: 400000, Vers: 1, Prot: 99, Port: 5},
 				}))
-			case !portmap && prog == oncrpc.ProgNFS:
+			case len(mountd) > 0 && prog == oncrpc.ProgMountd:
+				reply = oncrpc.AcceptedReply(xid, oncrpc.Success, nil)
+			case !portmap && len(mountd) == 0 && prog == oncrpc.ProgNFS:
 				reply = oncrpc.AcceptedReply(xid, oncrpc.ProgMismatch, []byte{0, 0, 0, 4, 0, 0, 0, 4})
 			default:
 				reply = oncrpc.AcceptedReply(xid, oncrpc.ProgUnavail, nil)
@@ -211,6 +214,11 @@ func TestTCPIdentifiesFileAndBinaryProtocols(t *testing.T) {
 		}},
 		{"nfs", rpcHandler(false), func(t *testing.T, s facts.Service) {
 			if s.Name != "nfs" || !strings.Contains(s.Banner, "versions 4 to 4") {
+				t.Errorf("%+v", s)
+			}
+		}},
+		{"mountd", rpcHandler(false, true), func(t *testing.T, s facts.Service) {
+			if s.Name != "nfs" || !strings.Contains(s.Banner, "mount daemon") {
 				t.Errorf("%+v", s)
 			}
 		}},

@@ -66,7 +66,8 @@ func rpcReply(b []byte, xid uint32, tcp bool) (oncrpc.Reply, error) {
 // RFC 1833) over TCP record marking (RFC 5531 section 11). An ONC RPC
 // server that is not a port mapper answers PROG_UNAVAIL; it is then asked
 // the NULL procedure of NFS version 3 (RFC 1813), which an NFS server
-// answers SUCCESS or PROG_MISMATCH with the versions it serves.
+// answers SUCCESS or PROG_MISMATCH with the versions it serves; failing
+// that, the NULL procedure of the NFS mount daemon (program 100005).
 func probeRPC(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	c, err := l.open(ctx)
 	if err != nil {
@@ -95,6 +96,22 @@ func probeRPC(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	r, err = rpcReply(answer, xid, true)
 	if err != nil {
 		return nil, err
+	}
+	if r.Accepted && r.AcceptStat == oncrpc.ProgUnavail {
+		// The NFS mount daemon (RFC 1813 appendix I) is part of NFS.
+		xid++
+		answer, err = wire.Exchange(ctx, c, oncrpc.Record(oncrpc.Call(xid, oncrpc.ProgMountd, 3, oncrpc.ProcNull, nil)), rpcCap, l.opt.Timeout, oncrpc.RecordDone)
+		if len(answer) == 0 {
+			return nil, ioNoMatch("rpcbind", err)
+		}
+		if r, err = rpcReply(answer, xid, true); err != nil {
+			return nil, err
+		}
+		if r.Accepted && (r.AcceptStat == oncrpc.Success || r.AcceptStat == oncrpc.ProgMismatch) {
+			s.Name = proto.NFS
+			s.Banner = fmt.Sprintf("ONC RPC: NFS mount daemon, program %d", oncrpc.ProgMountd)
+			return nil, nil
+		}
 	}
 	if !r.Accepted || (r.AcceptStat != oncrpc.Success && r.AcceptStat != oncrpc.ProgMismatch) {
 		return nil, noMatch("rpcbind", "an ONC RPC service that serves neither the port mapper nor NFS")

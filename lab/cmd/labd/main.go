@@ -2,7 +2,8 @@
 // inetd for telnetd, hostile servers (trickle, flood, escape), emulators of
 // legacy TLS and SSH that today's OpenSSL and OpenSSH can no longer produce,
 // servers that answer with garbage, the PRELOGIN of Microsoft SQL Server
-// and the WinRM listener of Windows (mssql, winrm), servers that announce old,
+// and the WinRM listener of Windows (mssql, winrm), a relay from a lab alias
+// to a host in one of the lab's network namespaces (forward), servers that announce old,
 // known-vulnerable versions, many-port listeners for the firewalled
 // namespace host, and a readiness check for lab.sh.
 //
@@ -17,6 +18,7 @@
 //	labd [-pidfile F] -product apache|nginx|exim|vsftpd|proftpd|memcached|redis|dnsmasq old-banner ADDR
 //	labd [-pidfile F] -variant weak|hard mssql ADDR
 //	labd [-pidfile F] winrm ADDR
+//	labd [-pidfile F] forward ADDR TARGET tcp/PORT,udp/PORT,…
 //	labd [-pidfile F] listen-many ADDR PORTS
 //	labd [-timeout D] [-v] wait MANIFEST
 //
@@ -128,6 +130,11 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, log, addr, 64, time.Minute, h)
 	case "winrm":
 		return serveWinRM(ctx, log, addr)
+	case "forward":
+		if len(rest) != 4 {
+			return errors.New("usage: labd forward ADDR TARGET tcp/PORT,udp/PORT,…")
+		}
+		return serveForward(ctx, log, addr, rest[2], rest[3])
 	case "listen-many":
 		if len(rest) != 3 {
 			return errors.New("usage: labd listen-many ADDR PORTS (e.g. 22,80,8000-8010)")
