@@ -86,11 +86,18 @@ func udpHints(port uint16) []string {
 	return out
 }
 
+// probeFor names the probe that identifies a protocol of the table when
+// their names differ: NFS (and its mount daemon) answers the ONC RPC probe.
+var probeFor = map[string]string{proto.NFS: "rpcbind"}
+
 // known keeps the hints that name one of probes (the table also names
 // protocols recognised by their banner, which need no probe).
 func known(hints []string, probes []probe) []string {
 	var out []string
 	for _, h := range hints {
+		if alias, ok := probeFor[h]; ok {
+			h = alias
+		}
 		for _, p := range probes {
 			if p.name == h {
 				out = append(out, h)
