@@ -72,7 +72,7 @@ files_tgt() {
 	local C=$3 i
 	# tgtd ignores SIGTERM (its own stop is tgtadm's, with targets
 	# offline): a shell stops it for lab.sh with SIGKILL.
-	launch "files-tgt-$1" "$D/files/iscsi" sh -c 'tgtd -f -C "$1" --iscsi "portal=$2:3260" & p=$!; trap "kill -KILL \$p" TERM INT; wait \$p' files-tgt "$C" "$2"
+	launch "files-tgt-$1" "$D/files/iscsi" sh -c 'tgtd -f -C "$1" --iscsi "portal=$2:3260" & p=$!; trap "kill -KILL $p" TERM INT; wait $p' files-tgt "$C" "$2"
 	for i in $(seq 200); do
 		tgtadm -C "$C" --op show --mode sys >/dev/null 2>&1 && break
 		sleep 0.05
