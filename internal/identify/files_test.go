@@ -202,7 +202,7 @@ func TestTCPIdentifiesFileAndBinaryProtocols(t *testing.T) {
 			}
 		}},
 		{"rpcbind", rpcHandler(true), func(t *testing.T, s facts.Service) {
-			if s.Name != "rpcbind" || s.RPC == nil || len(s.RPC.Programs) != 3 {
+			if s.Name != "rpcbind" || s.RPC == nil || len(s.RPC.Programs) != 3 || s.Banner != "ONC RPC port mapper: 3 registrations (portmapper, mountd, 400000)" {
 				t.Fatalf("%+v", s)
 			}
 			if p := s.RPC.Programs[1]; p.Name != "mountd" || p.Transport != "udp" || p.Port != 20048 || p.Version != 3 {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/vigilsec/vigil/internal/codec/oncrpc"
 	"github.com/vigilsec/vigil/internal/facts"
@@ -36,7 +38,17 @@ func applyRPCBind(results []byte, s *facts.Service) {
 	s.Name = proto.RPCBind
 	ms, err := oncrpc.ParseDump(results)
 	s.RPC = &facts.RPC{Programs: rpcPrograms(ms)}
-	s.Banner = fmt.Sprintf("ONC RPC port mapper: %d registrations", len(ms))
+	var names []string
+	for _, p := range s.RPC.Programs {
+		n := p.Name
+		if n == "" {
+			n = strconv.FormatUint(uint64(p.Program), 10)
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	s.Banner = clean(fmt.Sprintf("ONC RPC port mapper: %d registrations (%s)", len(ms), strings.Join(names, ", ")), 256)
 	if err != nil {
 		s.Banner += " (list cut short)"
 	}
