@@ -258,6 +258,11 @@ func TestTCPIdentifiesFileAndBinaryProtocols(t *testing.T) {
 				t.Errorf("%+v", s)
 			}
 		}},
+		{"winrm over tls", overTLS(t, winrm("Negotiate")), func(t *testing.T, s facts.Service) {
+			if s.Name != "winrm" || !s.TLS {
+				t.Errorf("%+v", s)
+			}
+		}},
 		{"http.sys without wsman", winrm(""), func(t *testing.T, s facts.Service) {
 			if s.Name != "http" || s.Product != "Microsoft HTTPAPI" {
 				t.Errorf("%+v", s)
