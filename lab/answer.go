@@ -100,6 +100,18 @@ func udpProbe(name string) ([][]byte, func([]byte) bool) {
 		// v3 engine-ID discovery, which every v3 agent answers with a
 		// report (RFC 3414 section 4).
 		return [][]byte{snmpV2cGet("public"), snmpV3Discovery()}, ValidSNMPReply
+	case "rpcbind":
+		// The port mapper's NULL procedure (RFC 1833, RFC 5531).
+		xid := uint32(randomID())<<16 | uint32(randomID())
+		q := binary.BigEndian.AppendUint32(nil, xid)
+		for _, v := range []uint32{0, 2, 100000, 2, 0, 0, 0, 0, 0} {
+			q = binary.BigEndian.AppendUint32(q, v)
+		}
+		return [][]byte{q}, func(b []byte) bool {
+			return len(b) >= 24 && binary.BigEndian.Uint32(b) == xid && binary.BigEndian.Uint32(b[4:]) == 1
+		}
+	case "kerberos":
+		return [][]byte{krbASReq()}, ValidKerberosReply
 	}
 	return nil, nil
 }
@@ -209,4 +221,36 @@ func snmpV3Discovery() []byte {
 	pdu := tlv(0xa0, berInt(uint32(randomID())), berInt(0), berInt(0), tlv(0x30))
 	scoped := tlv(0x30, tlv(0x04, nil), tlv(0x04, nil), pdu)
 	return tlv(0x30, berInt(3), global, tlv(0x04, usm), scoped)
+}
+
+// krbASReq builds an AS-REQ (RFC 4120 section 5.4.1) for krbtgt/LAB.VIGIL
+// from a client that does not exist.
+func krbASReq() []byte {
+	str := func(s string) []byte { return tlv(0x1b, []byte(s)) }
+	principal := func(typ uint32, names ...string) []byte {
+		var ns [][]byte
+		for _, n := range names {
+			ns = append(ns, str(n))
+		}
+		return tlv(0x30, tlv(0xa0, berInt(typ)), tlv(0xa1, tlv(0x30, ns...)))
+	}
+	body := tlv(0x30,
+		tlv(0xa0, tlv(0x03, []byte{0, 0, 0, 0, 0})),
+		tlv(0xa1, principal(1, "lab-wait")),
+		tlv(0xa2, str("LAB.VIGIL")),
+		tlv(0xa3, principal(2, "krbtgt", "LAB.VIGIL")),
+		tlv(0xa5, tlv(0x18, []byte("20370913024805Z"))),
+		tlv(0xa7, berInt(uint32(randomID()))),
+		tlv(0xa8, tlv(0x30, berInt(18), berInt(17))))
+	return tlv(0x6a, tlv(0x30, tlv(0xa1, berInt(5)), tlv(0xa2, berInt(10)), tlv(0xa4, body)))
+}
+
+// ValidKerberosReply reports whether b is a KRB-ERROR or an AS-REP
+// (APPLICATION 30 or 11, RFC 4120) whose length matches the datagram.
+func ValidKerberosReply(b []byte) bool {
+	if len(b) < 2 || (b[0] != 0x7e && b[0] != 0x6b) {
+		return false
+	}
+	n, rest, err := berLength(b[1:])
+	return err == nil && n == len(rest)
 }

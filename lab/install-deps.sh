@@ -25,6 +25,8 @@ PACKAGES=(
 	# part apis: APIs, brokers, printers (lab/parts/apis.sh)
 	nats-server etcd-server etcd-client docker-registry apache2-utils influxdb
 	prometheus-node-exporter cups-daemon p910nd
+	# part files: rsync, NFS (nfs-ganesha + rpcbind), iSCSI (tgt), X11 (Xvfb, xauth), Kerberos (MIT KDC)
+	rsync rpcbind nfs-ganesha nfs-ganesha-vfs tgt xvfb xauth krb5-kdc
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

@@ -560,6 +560,22 @@ func TestProbesAreWellFormed(t *testing.T) {
 	if !ValidNTPReply(ntp) || ValidNTPReply(ntp[:47]) {
 		t.Error("ValidNTPReply")
 	}
+	as := krbASReq()
+	if n, rest, err := berLength(as[1:]); as[0] != 0x6a || err != nil || n != len(rest) {
+		t.Errorf("krbASReq is not one APPLICATION 10 element: %x", as)
+	}
+	krbErr := tlv(0x7e, tlv(0x30, tlv(0xa0, berInt(5)), tlv(0xa1, berInt(30))))
+	if !ValidKerberosReply(krbErr) || ValidKerberosReply(as) || ValidKerberosReply(krbErr[:len(krbErr)-1]) {
+		t.Error("ValidKerberosReply does not tell a KRB-ERROR from the request or a cut one")
+	}
+	probes, valid := udpProbe("rpcbind")
+	if len(probes) != 1 || len(probes[0]) != 40 {
+		t.Fatalf("rpcbind probe %x", probes)
+	}
+	rpcReply := append(append([]byte(nil), probes[0][:4]...), 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+	if !valid(rpcReply) || valid(probes[0]) {
+		t.Error("the rpcbind check does not tell a reply from the call")
+	}
 }
 
 func FuzzValidReplies(f *testing.F) {
@@ -572,6 +588,7 @@ func FuzzValidReplies(f *testing.F) {
 		_ = ValidSNMPReply(b)
 		_ = ValidNTPReply(b)
 		_ = ValidDNSReply(q, b)
+		_ = ValidKerberosReply(b)
 		if n, rest, err := berLength(b); err == nil && (n < 0 || len(rest) > len(b)) {
 			t.Fatalf("berLength(%x) = %d, %d bytes left", b, n, len(rest))
 		}

@@ -16,6 +16,7 @@ func TestExposure(t *testing.T) {
 	}{
 		{"ssh from an untrusted network", "ssh", true, "exposure.admin"},
 		{"docker from an untrusted network", "docker", true, "exposure.admin"},
+		{"winrm from an untrusted network", "winrm", true, "exposure.admin"},
 		{"postgresql from an untrusted network", "postgresql", true, "exposure.database"},
 		{"redis from an untrusted network", "redis", true, "exposure.database"},
 		{"ssh from the office network", "ssh", false, ""},

@@ -10,6 +10,7 @@ var judges = []Judge{
 	judgeSSH,
 	JudgeAccess,
 	judgeAPIs,
+	judgeFiles,
 	judgeExposure,
 	judgeCoverage,
 	judgeHTTP,
@@ -22,4 +23,5 @@ var catalogue = slices.Concat(
 	coreChecks,
 	httpChecks,
 	apisChecks,
+	filesChecks,
 )

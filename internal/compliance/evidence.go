@@ -108,6 +108,19 @@ var rules = map[string]rule{
 		needs: "an HTTPS service that answered /"},
 	"http.admin.exposed": {needs: "knowing which networks are untrusted, which a scan does not record"},
 
+	// File services and binary protocols (check/files.go).
+	"rsync.module.open": {service: func(s *facts.Service) bool { return s.Name == "rsync" && s.Rsync != nil },
+		needs: "an rsync daemon whose modules were asked for"},
+	"nfs.export.world": {service: func(s *facts.Service) bool {
+		return s.Name == "rpcbind" && s.RPC != nil && (s.RPC.ExportsRead || !slices.ContainsFunc(s.RPC.Programs, func(p facts.RPCProgram) bool { return p.Program == 100005 }))
+	}, needs: "a port mapper whose NFS mount daemon listed its exports"},
+	"iscsi.discovery.open": {service: func(s *facts.Service) bool { return s.Name == "iscsi" && s.ISCSI != nil },
+		needs: "an iSCSI target asked for a discovery session"},
+	"x11.open": {service: func(s *facts.Service) bool { return s.Name == "x11" && s.X11 != nil },
+		needs: "an X server whose connection setup was answered"},
+	"cleartext.mssql": {service: func(s *facts.Service) bool { return s.Name == "mssql" && s.MSSQL != nil },
+		needs: "a Microsoft SQL Server whose PRELOGIN answer was read"},
+
 	"port.open-unused":         {needs: "watching which ports are used over time (vigil host observe)"},
 	"port.allowed-no-listener": hostRule,
 	"exposure.admin":           {needs: "knowing which networks are untrusted, which a scan does not record"},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/audit/access"
 	"github.com/vigilsec/vigil/internal/audit/apiaudit"
+	"github.com/vigilsec/vigil/internal/audit/fileshare"
 	"github.com/vigilsec/vigil/internal/audit/httpaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
@@ -51,6 +52,7 @@ var audits = []audit{
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == proto.SSH && s.Transport == facts.TCP }, run: runSSH},
 	{name: "api", applies: apiaudit.Applies, run: runAPI},
+	{name: "files", applies: fileshare.Applies, run: runFileshare},
 }
 
 func tlsApplies(s *facts.Service) bool {
@@ -124,6 +126,10 @@ func runHTTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Se
 		s.HTTP = h
 	}
 	return err
+}
+
+func runFileshare(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	return fileshare.Audit(ctx, env.d, addr, s, fileshare.Options{Timeout: env.timeout})
 }
 
 // auditService runs every audit that applies to s, in order, keeping

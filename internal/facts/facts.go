@@ -60,6 +60,13 @@ type Service struct {
 	// API is what an audit of an API or broker learnt about its access
 	// control (facts/api.go).
 	API *APIAccess `json:"api,omitempty"`
+	// File services and binary protocols (see files.go).
+	Rsync    *Rsync    `json:"rsync,omitempty"`
+	RPC      *RPC      `json:"rpc,omitempty"`
+	ISCSI    *ISCSI    `json:"iscsi,omitempty"`
+	X11      *X11      `json:"x11,omitempty"`
+	MSSQL    *MSSQL    `json:"mssql,omitempty"`
+	Kerberos *Kerberos `json:"kerberos,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }

@@ -13,8 +13,13 @@
 // flooding, sending escapes) cost one connection. A silent server gets the
 // client-first probes, each on a fresh connection, stopping at the first
 // match: TLS (and then the same identification inside TLS), HTTP (with the
-// Docker Engine API and Elasticsearch), PostgreSQL, Redis, memcached,
-// MongoDB, MQTT, LDAP, RDP, SMB, AMQP and DNS. Every answer is also given
+// Docker Engine API, Elasticsearch and WinRM behind HTTP.sys), PostgreSQL,
+// Redis, memcached, MongoDB, MQTT, LDAP, RDP, SMB, AMQP, DNS, Microsoft SQL
+// Server (TDS PRELOGIN), X11 (a connection setup without authorisation,
+// closed at once), ONC RPC (the port mapper's DUMP, then the NULL
+// procedures of NFS and its mount daemon), iSCSI (a discovery Login
+// Request) and Kerberos (an AS-REQ for krbtgt of a made-up realm, answered
+// with a KRB-ERROR). rsync daemons are recognised by their greeting. Every answer is also given
 // to the banner matchers, as a slow greeting may come as the answer to a
 // probe. Every read has a deadline and a size cap (package wire); every
 // string kept is made printable (package sanitize). Probes are read-only:
@@ -22,8 +27,13 @@
 // protocols need to answer at all (MQTT CONNECT with a random client id,
 // PostgreSQL startup as user "vigil" without a password).
 //
-// UDP sends DNS, NTP and SNMP probes together on one socket and ties each
-// answer to its probe by an identifier.
+// UDP sends DNS, NTP, SNMP, ONC RPC (PMAPPROC_DUMP) and Kerberos (AS-REQ)
+// probes together on one socket and ties each answer to its probe by an
+// identifier (DNS id, NTP origin timestamp, SNMP ids, RPC xid; Kerberos by
+// the shape of its KRB-ERROR).
+//
+// Protocol facts beyond Details go into typed fields of facts.Service:
+// Rsync, RPC, ISCSI, X11, MSSQL and Kerberos.
 //
 // # Details keys
 //
@@ -43,6 +53,7 @@
 //	docker.api-version      Docker Engine API version (Api-Version header, GET /version)
 //	docker.os, docker.arch  from GET /version
 //	elasticsearch.cluster-name  cluster name from GET /
+//	winrm.auth              WWW-Authenticate of a WinRM listener's answer to POST /wsman
 //	tls.version             negotiated TLS version ("TLS1.3")
 //	tls.cipher              negotiated cipher suite (IANA name)
 //	tls.handshake           why a server that answered in TLS records could not complete a handshake

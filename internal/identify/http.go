@@ -218,6 +218,9 @@ func probeHTTP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 		}
 	default:
 		l.identifyAPI(ctx, r, s)
+		if s.Name == "http" {
+			l.recogniseWinRM(ctx, s)
+		}
 	}
 	return nil, nil
 }

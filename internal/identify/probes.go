@@ -17,6 +17,7 @@ var bannerMatchers = []matcher{
 	{"imap", matchIMAP},
 	{"pop3", matchPOP3},
 	{"nats", matchNATS},
+	{"rsync", matchRsync},
 }
 
 // tcpProbes are the client-first probes on a plain TCP port, in default
@@ -36,6 +37,11 @@ var tcpProbes = []probe{
 	{"dns", probeDNS},
 	{"rtsp", probeRTSP},
 	{"jetdirect", probeJetDirect},
+	{"mssql", probeMSSQL},
+	{"x11", probeX11},
+	{"rpcbind", probeRPC},
+	{"iscsi", probeISCSI},
+	{"kerberos", probeKerberos},
 }
 
 // tlsProbes are the client-first probes inside TLS, in default order.
@@ -55,6 +61,8 @@ var udpProbes = []udpProbe{
 	{"dns", newDNSSession},
 	{"ntp", newNTPSession},
 	{"snmp", newSNMPSession},
+	{"rpcbind", newRPCBindSession},
+	{"kerberos", newKerberosSession},
 }
 
 // plainHints names the client-first probes to try first on a TCP port,
@@ -81,11 +89,18 @@ func udpHints(port uint16) []string {
 	return out
 }
 
+// probeFor names the probe that identifies a protocol of the table when
+// their names differ: NFS (and its mount daemon) answers the ONC RPC probe.
+var probeFor = map[string]string{proto.NFS: "rpcbind"}
+
 // known keeps the hints that name one of probes (the table also names
 // protocols recognised by their banner, which need no probe).
 func known(hints []string, probes []probe) []string {
 	var out []string
 	for _, h := range hints {
+		if alias, ok := probeFor[h]; ok {
+			h = alias
+		}
 		for _, p := range probes {
 			if p.name == h {
 				out = append(out, h)

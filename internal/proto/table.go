@@ -86,7 +86,7 @@ var table = []Info{
 	{Name: SMB, Display: "SMB", Kind: FileShare, TCP: ports(445, 139)},
 	{Name: Rsync, Cleartext: true, Display: "rsync", Kind: FileShare, ServerFirst: true, TCP: ports(873)},
 	{Name: RPCBind, Display: "rpcbind", Kind: FileShare, TCP: ports(111), UDP: ports(111)},
-	{Name: NFS, Display: "NFS", Kind: FileShare, TCP: ports(2049), UDP: ports(2049)},
+	{Name: NFS, Display: "NFS", Kind: FileShare, TCP: ports(2049, 20048), UDP: ports(2049)}, // 20048: mountd
 	{Name: TFTP, Cleartext: true, Display: "TFTP", Kind: FileShare, UDP: ports(69)},
 	{Name: ISCSI, Display: "iSCSI", Kind: FileShare, TCP: ports(3260)},
 

@@ -3,6 +3,9 @@
 // legacy TLS and SSH that today's OpenSSL and OpenSSH can no longer produce,
 // servers that answer with garbage, servers that announce old,
 // known-vulnerable versions, web administration consoles (web-admin), many-port listeners for the firewalled
+// servers that answer with garbage, the PRELOGIN of Microsoft SQL Server
+// and the WinRM listener of Windows (mssql, winrm), a relay from a lab alias
+// to a host in one of the lab's network namespaces (forward), servers that announce old,
 // namespace host, and a readiness check for lab.sh.
 //
 // Usage:
@@ -18,6 +21,9 @@
 //	labd [-pidfile F] [-tls [-cert PEM -key PEM]] -variant open|secure k8s-api|kubelet ADDR
 //	labd [-pidfile F] -variant party|secure couchdb ADDR
 //	labd [-pidfile F] rabbitmq-mgmt|rtsp-camera|pjl-printer ADDR
+//	labd [-pidfile F] -variant weak|hard mssql ADDR
+//	labd [-pidfile F] winrm ADDR
+//	labd [-pidfile F] forward ADDR TARGET tcp/PORT,udp/PORT,…
 //	labd [-pidfile F] listen-many ADDR PORTS
 //	labd [-timeout D] [-v] wait MANIFEST
 //
@@ -66,6 +72,7 @@ func run(ctx context.Context, args []string) error {
 	fs.StringVar(&o.pidfile, "pidfile", "", "write the process id to this file")
 	fs.StringVar(&o.cert, "cert", "", "PEM certificate (legacy-tls, legacy-ssh ssh1 host key)")
 	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin; k8s-api, kubelet: open or secure; couchdb: party or secure")
+	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin; mssql: weak or hard")
 	fs.StringVar(&o.product, "product", "", "old-banner: the server to play ("+oldProductNames()+")")
 	fs.DurationVar(&o.timeout, "timeout", 45*time.Second, "wait: how long to wait for the services")
 	fs.BoolVar(&o.verbose, "v", false, "wait: say when each service answers")
@@ -137,6 +144,19 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, log, addr, 64, time.Minute, rtspCamera)
 	case "pjl-printer":
 		return serve(ctx, log, addr, 64, time.Minute, pjlPrinter)
+	case "mssql":
+		h, err := newMSSQL(o.variant)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, log, addr, 64, time.Minute, h)
+	case "winrm":
+		return serveWinRM(ctx, log, addr)
+	case "forward":
+		if len(rest) != 4 {
+			return errors.New("usage: labd forward ADDR TARGET tcp/PORT,udp/PORT,…")
+		}
+		return serveForward(ctx, log, addr, rest[2], rest[3])
 	case "listen-many":
 		if len(rest) != 3 {
 			return errors.New("usage: labd listen-many ADDR PORTS (e.g. 22,80,8000-8010)")

@@ -1,0 +1,132 @@
+package facts
+
+import "time"
+
+// This file holds the typed evidence of file services and the binary
+// protocols identified beside them: rsync, ONC RPC (rpcbind, NFS mountd),
+// iSCSI, X11, Microsoft SQL Server (TDS) and Kerberos.
+
+// Rsync is what an rsync daemon said about its modules. It never holds a
+// file name: vigil lists modules, it never lists or transfers files.
+type Rsync struct {
+	// Protocol is the version of the daemon's "@RSYNCD:" greeting, e.g. "31.0".
+	Protocol string `json:"protocol"`
+	// Listed is true when the daemon answered the module listing (#list)
+	// with at least one module.
+	Listed bool `json:"listed"`
+	// Modules are the modules learnt, from the listing; each was then
+	// asked for by name to see whether it wants a password.
+	Modules []RsyncModule `json:"modules,omitempty"`
+}
+
+// Rsync module access, as the daemon answered a request for the module.
+const (
+	RsyncOpen     = "open"      // "@RSYNCD: OK": no password asked
+	RsyncAuth     = "auth"      // "@RSYNCD: AUTHREQD": a password is required
+	RsyncRefused  = "refused"   // "@ERROR": host not allowed, unknown module, …
+	RsyncUnasked  = "unasked"   // not asked (too many modules, or the budget ran out)
+	RsyncNoAnswer = "no-answer" // the daemon did not say
+)
+
+// RsyncModule is one module of an rsync daemon.
+type RsyncModule struct {
+	Name    string `json:"name"`
+	Comment string `json:"comment,omitempty"`
+	// Access is one of the Rsync* access constants.
+	Access string `json:"access"`
+	// Detail is the daemon's words when it refused (sanitised).
+	Detail string `json:"detail,omitempty"`
+}
+
+// RPC is what an ONC RPC port mapper (rpcbind, portmap) and the NFS mount
+// daemon it lists said.
+type RPC struct {
+	// Programs are the registrations PMAPPROC_DUMP listed.
+	Programs []RPCProgram `json:"programs,omitempty"`
+	// ExportsRead is true when mountd answered MOUNTPROC_EXPORT; Exports
+	// is then its list (possibly empty).
+	ExportsRead bool        `json:"exports_read"`
+	Exports     []NFSExport `json:"exports,omitempty"`
+	// MountdPort is the port of mountd asked for the exports, 0 if none.
+	MountdPort int `json:"mountd_port,omitempty"`
+}
+
+// RPCProgram is one registration in a port mapper.
+type RPCProgram struct {
+	Program   uint32 `json:"program"`
+	Name      string `json:"name,omitempty"` // nfs, mountd, nlockmgr, …
+	Version   uint32 `json:"version"`
+	Transport string `json:"transport"` // tcp, udp, or the IP protocol number
+	Port      int    `json:"port"`
+}
+
+// NFSExport is one export of an NFS server's mount daemon and the client
+// groups allowed to mount it (empty: everyone).
+type NFSExport struct {
+	Path   string   `json:"path"`
+	Groups []string `json:"groups,omitempty"`
+}
+
+// ISCSI is what an iSCSI target answered a discovery login.
+type ISCSI struct {
+	// VersionMax and VersionActive are from the Login Response.
+	VersionMax    int `json:"version_max"`
+	VersionActive int `json:"version_active"`
+	// StatusClass and StatusDetail are the Login Response's status
+	// (0/0 success; 2/1 authentication failure).
+	StatusClass  int `json:"status_class"`
+	StatusDetail int `json:"status_detail"`
+	// DiscoveryOpen is true when a discovery session was opened with
+	// AuthMethod=None (no CHAP).
+	DiscoveryOpen bool `json:"discovery_open"`
+	// Targets are the target names SendTargets=All returned (names only).
+	Targets []string `json:"targets,omitempty"`
+}
+
+// X11 is an X server's answer to a connection setup without any
+// authorisation data.
+type X11 struct {
+	// Status is "success" (anyone may connect), "failed" (refused: Reason
+	// says why) or "authenticate".
+	Status        string `json:"status"`
+	Reason        string `json:"reason,omitempty"`
+	ProtocolMajor int    `json:"protocol_major"`
+	ProtocolMinor int    `json:"protocol_minor"`
+	Vendor        string `json:"vendor,omitempty"`
+	Release       uint32 `json:"release,omitempty"`
+	Screens       int    `json:"screens,omitempty"`
+}
+
+// X11 connection-setup statuses.
+const (
+	X11Success      = "success"
+	X11Failed       = "failed"
+	X11Authenticate = "authenticate"
+)
+
+// MSSQL is a Microsoft SQL Server's PRELOGIN answer (MS-TDS 2.2.6.5).
+type MSSQL struct {
+	// Version is the VERSION option: major.minor.build.
+	Version string `json:"version,omitempty"`
+	// Encryption is the ENCRYPTION option answered to a client that
+	// offered "off": off, on, not-supported, required (or a number).
+	Encryption string `json:"encryption"`
+}
+
+// MS-TDS ENCRYPTION option values, as named in MSSQL.Encryption.
+const (
+	MSSQLEncryptOff      = "off"
+	MSSQLEncryptOn       = "on"
+	MSSQLEncryptNotSup   = "not-supported"
+	MSSQLEncryptRequired = "required"
+)
+
+// Kerberos is a KDC's KRB-ERROR answer to an AS-REQ for the ticket-granting
+// service of a realm vigil made up.
+type Kerberos struct {
+	Realm      string    `json:"realm,omitempty"`
+	ServerTime time.Time `json:"server_time,omitzero"`
+	ErrorCode  int       `json:"error_code"`
+	ErrorName  string    `json:"error_name,omitempty"`
+	Text       string    `json:"text,omitempty"`
+}
