@@ -55,6 +55,8 @@ type Service struct {
 	TLSAudit *TLS    `json:"tls_audit,omitempty"`
 	SSH      *SSH    `json:"ssh,omitempty"`
 	Access   *Access `json:"access,omitempty"`
+	SMB      *SMB    `json:"smb,omitempty"`
+	RDP      *RDP    `json:"rdp,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }
