@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
+	"github.com/vigilsec/vigil/internal/audit/smbaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -44,6 +45,7 @@ var audits = []audit{
 	{name: "access", applies: access.Applies, run: runAccess},
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == "ssh" && s.Transport == facts.TCP }, run: runSSH},
+	{name: "smb", applies: smbaudit.Applies, run: runSMB},
 }
 
 // startTLSProtocols are the services whose TLS is reached by an upgrade.
@@ -100,6 +102,10 @@ func runSSH(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 		s.SSH = f
 	}
 	return err
+}
+
+func runSMB(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	return smbaudit.Audit(ctx, env.d, addr, s, smbaudit.Options{Timeout: env.timeout})
 }
 
 // auditService runs every audit that applies to s, in order, keeping
