@@ -8,6 +8,8 @@ var judges = []Judge{
 	judgeIdentified,
 	judgeTLS,
 	judgeSSH,
+	judgeSMB,
+	judgeRDP,
 	JudgeAccess,
 	judgeExposure,
 	judgeCoverage,
@@ -18,4 +20,6 @@ var judges = []Judge{
 // (declared beside its judge). IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
+	smbChecks,
+	rdpChecks,
 )

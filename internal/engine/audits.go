@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
+	"github.com/vigilsec/vigil/internal/audit/rdpaudit"
 	"github.com/vigilsec/vigil/internal/audit/smbaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
@@ -46,6 +47,7 @@ var audits = []audit{
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == "ssh" && s.Transport == facts.TCP }, run: runSSH},
 	{name: "smb", applies: smbaudit.Applies, run: runSMB},
+	{name: "rdp", applies: rdpaudit.Applies, run: runRDP},
 }
 
 // startTLSProtocols are the services whose TLS is reached by an upgrade.
@@ -106,6 +108,10 @@ func runSSH(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 
 func runSMB(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
 	return smbaudit.Audit(ctx, env.d, addr, s, smbaudit.Options{Timeout: env.timeout})
+}
+
+func runRDP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	return rdpaudit.Audit(ctx, env.d, addr, s, rdpaudit.Options{Timeout: env.timeout})
 }
 
 // auditService runs every audit that applies to s, in order, keeping

@@ -271,7 +271,6 @@ func (a *auditor) shares(ctx context.Context) error {
 		}
 		names, why, err := a.list(ctx, user)
 		if err != nil {
-			res.Refused = session + " session: " + sanitize.String(err.Error(), 200)
 			return fmt.Errorf("share listing with a %s session: %w", session, err)
 		}
 		if why != "" {
