@@ -20,7 +20,9 @@ import (
 // carries its build. No credentials are sent.
 
 // rdpConnectionRequest asks for TLS or CredSSP security.
-func rdpConnectionRequest() []byte { return rdp.ConnectionRequest(rdp.ProtocolSSL | rdp.ProtocolHybrid) }
+func rdpConnectionRequest() []byte {
+	return rdp.ConnectionRequest(rdp.ProtocolSSL | rdp.ProtocolHybrid)
+}
 
 // tpktComplete reports whether b holds the whole TPKT it starts with.
 func tpktComplete(b []byte) bool { return rdp.Complete(b) }

@@ -28,9 +28,9 @@ func rdpConfirmMsg(neg []byte) []byte {
 func TestRDPProduct(t *testing.T) {
 	win := &facts.NTLMInfo{OSVersion: "10.0.20348"}
 	tests := []struct {
-		name              string
-		c                 rdp.Confirm
-		ntlm              *facts.NTLMInfo
+		name             string
+		c                rdp.Confirm
+		ntlm             *facts.NTLMInfo
 		product, version string
 	}{
 		{"xrdp", rdp.Confirm{Protocol: "tls", Negotiated: true, Flags: 1, SrcRef: 0x1234}, nil, "xrdp", ""},
