@@ -114,9 +114,17 @@ smbrdp_start() {
 			-s "$s/smb-$twin/smb.conf"
 	done
 	launch rdp-weak "$s/xrdp" xrdp --nodaemon --config "$s/xrdp/xrdp.ini"
+	# Xvfb on display :94 (its Unix socket only). A lock left by a killed
+	# Xvfb would stop a new one; ours were stopped before start.
+	if ! pgrep -f '^Xvfb :94 ' >/dev/null; then
+		rm -f /tmp/.X94-lock /tmp/.X11-unix/X94
+	fi
 	launch rdp-hard-x "$s/shadow" Xvfb :94 -nolisten tcp -screen 0 640x480x24
-	launch rdp-hard "$s/shadow" env DISPLAY=:94 HOME="$s/shadow" freerdp-shadow-cli \
-		/bind-address:127.0.2.48 /port:3389 /sec:nla /sam-file:"$s/shadow/sam" -auth
+	# The shadow server needs the display: it waits (polling, at most 10 s)
+	# for Xvfb's socket, then becomes freerdp-shadow-cli.
+	launch rdp-hard "$s/shadow" env DISPLAY=:94 HOME="$s/shadow" bash -c \
+		'for _ in $(seq 200); do [[ -S /tmp/.X11-unix/X94 ]] && break; sleep 0.05; done; exec "$@"' shadow \
+		freerdp-shadow-cli /bind-address:127.0.2.48 /port:3389 /sec:nla /sam-file:"$s/shadow/sam" -auth
 }
 
 smbrdp_manifest() {
