@@ -2,6 +2,9 @@ package identify
 
 import (
 	"context"
+	"errors"
+	"io"
+	"syscall"
 	"fmt"
 	"strings"
 
@@ -165,23 +168,81 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	if a.status != 0 {
 		s.SetDetail("smb.status", fmt.Sprintf("0x%08x", a.status))
 	}
-	if a.smb1 {
-		return nil, nil
-	}
-	f := &facts.SMB{Signing: a.signing}
-	if a.status == 0 {
-		f.Dialect = a.dialect
-	}
+	f := &facts.SMB{}
 	s.SMB = f
-	if a.status != 0 {
-		return nil, nil
+	if !a.smb1 {
+		f.Signing = a.signing
+		if a.status == 0 {
+			f.Dialect = a.dialect
+			if ch, err := smbChallenge(send); err == nil {
+				f.NTLM = ntlmInfo(ch)
+			} else {
+				l.opt.Log.Debug("identify: smb: no NTLM challenge", "addr", l.addr, "err", err)
+			}
+		}
 	}
-	ch, err := smbChallenge(send)
-	if err != nil {
-		l.opt.Log.Debug("identify: smb: no NTLM challenge", "addr", l.addr, "err", err)
-		return nil, nil
+	_ = c.Close()
+	if err := smb1Info(ctx, l, f); err != nil {
+		l.opt.Log.Debug("identify: smb: SMBv1 test incomplete", "addr", l.addr, "err", err)
 	}
-	f.NTLM = ntlmInfo(ch)
-	s.Product, s.Version = smbProduct("", "", f.NTLM)
+	s.Product, s.Version = smbProduct(f.NativeLanMan, f.NativeOS, f.NTLM)
 	return nil, nil
 }
+
+// smb1Info offers, on a fresh connection, the SMBv1 dialect NT LM 0.12
+// alone, and when the server accepts it, sends the first leg of a session
+// setup, whose answer names the server's OS and SMB software (Samba puts
+// its version in NativeLanMan). It records in f whether SMBv1 was accepted;
+// a server that closes or resets the connection refuses it.
+func smb1Info(ctx context.Context, l *layer, f *facts.SMB) error {
+	c, err := l.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	resp, err := wire.Exchange(ctx, c, smb.SMB1Negotiate(), bannerCap, l.opt.Timeout, nbComplete)
+	if len(resp) == 0 {
+		if closedByPeer(err) {
+			f.SMB1 = ptrBool(false)
+			return nil
+		}
+		return err
+	}
+	if m, err := smb.Unframe(resp); err == nil && len(m) >= 4 && string(m[:4]) == "\xfeSMB" {
+		f.SMB1 = ptrBool(false) // answered in SMB2: SMBv1 is not spoken
+		return nil
+	}
+	n, err := smb.ParseSMB1Negotiate(resp)
+	if err != nil {
+		return err
+	}
+	f.SMB1 = ptrBool(n.Accepted)
+	if !n.Accepted {
+		return nil
+	}
+	f.SMB1Signing = signingName(n.SecurityMode&smb.SMB1SigningRequired != 0, n.SecurityMode&smb.SMB1SigningEnabled != 0)
+	resp, err = wire.Exchange(ctx, c, smb.SMB1SessionSetup(smb.SPNEGOInit(smb.NTLMNegotiate())), bannerCap, l.opt.Timeout, nbComplete)
+	if len(resp) == 0 {
+		return err
+	}
+	st, err := smb.ParseSMB1SessionSetup(resp)
+	if err != nil {
+		return err
+	}
+	f.NativeOS = clean(st.NativeOS, 128)
+	f.NativeLanMan = clean(st.NativeLanMan, 128)
+	if f.NTLM == nil {
+		if ch, err := smb.ParseChallenge(smb.FindNTLM(st.SecurityBlob)); err == nil {
+			f.NTLM = ntlmInfo(ch)
+		}
+	}
+	return nil
+}
+
+// closedByPeer reports whether err means the server closed or reset the
+// connection instead of answering.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}
+
+func ptrBool(b bool) *bool { return &b }

@@ -1,9 +1,10 @@
-// Package smbaudit audits an SMB server read-only: whether it accepts the
-// SMBv1 dialect (and what its SMBv1 session setup answer names: Samba puts
-// its version there), and whether a null or guest session may list its
-// shares. Listing uses IPC$ and the srvsvc NetShareEnumAll call only: no
-// disk share is ever opened and no file read. Every exchange has a
-// deadline and a size cap; the whole audit has a budget.
+// Package smbaudit audits an SMB server read-only: whether a null or guest
+// session may list its shares. (Identification already learnt the
+// dialects, signing, SMBv1 and what the server says about itself.)
+// Listing uses IPC$ and the srvsvc NetShareEnumAll call only: no disk
+// share is ever opened and no file read; the guest login is the user
+// "guest" with the empty password, never a real credential. Every exchange
+// has a deadline and a size cap; the whole audit has a budget.
 package smbaudit
 
 import (
@@ -11,12 +12,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/codec/smb"
@@ -48,9 +47,9 @@ func Applies(s *facts.Service) bool {
 	return s != nil && s.Name == "smb" && s.Transport == facts.TCP && !s.TLS
 }
 
-// Audit probes the SMB server at addr and records what it learnt in s.SMB,
-// and the product and version when the server revealed them. On an error
-// it keeps what it learnt before it.
+// Audit tries to list the shares of the SMB server at addr without
+// credentials and records the outcome in s.SMB.Shares. On an error it
+// keeps what it learnt before it.
 func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.Service, opt Options) error {
 	if !Applies(s) {
 		return nil
@@ -70,30 +69,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 		s.SMB = &facts.SMB{}
 	}
 	a := &auditor{d: d, addr: addr, opt: opt, f: s.SMB}
-	err1 := a.smb1(ctx)
-	if p, v := product(s.SMB); p != "" && (s.Product == "" || s.Product == p) {
-		s.Product = p
-		if v != "" {
-			s.Version = v
-		}
-	}
-	err2 := a.shares(ctx)
-	return errors.Join(err1, err2)
-}
-
-// product names the software from what the audit learnt.
-func product(f *facts.SMB) (string, string) {
-	lm := f.NativeLanMan
-	if v, ok := strings.CutPrefix(lm, "Samba "); ok {
-		for i, r := range v {
-			if r == '-' || r == ' ' {
-				v = v[:i]
-				break
-			}
-		}
-		return "Samba", v
-	}
-	return "", ""
+	return a.shares(ctx)
 }
 
 // auditor holds one audit's state.
@@ -186,72 +162,6 @@ func (c *conn) call1(ctx context.Context, cmd uint16, body []byte) (smb.Response
 		return r, nil
 	}
 }
-
-// smb1 offers the SMBv1 dialect NT LM 0.12 alone, and when the server
-// accepts it, sends the first leg of a session setup, whose answer names
-// the server's OS and SMB software.
-func (a *auditor) smb1(ctx context.Context) error {
-	c, err := a.dial(ctx)
-	if err != nil {
-		return fmt.Errorf("SMBv1 test: %w", err)
-	}
-	defer c.c.Close()
-	if err := wire.Write(ctx, c.c, smb.SMB1Negotiate(), c.timeout); err != nil {
-		return fmt.Errorf("SMBv1 test: %w", err)
-	}
-	m, err := c.next(ctx)
-	if err != nil {
-		if refusedByClose(err) {
-			a.f.SMB1 = ptr(false) // closed or reset: SMBv1 refused
-			return nil
-		}
-		return fmt.Errorf("SMBv1 test: %w", err)
-	}
-	if len(m) >= 8 && string(m[4:8]) == "\xfeSMB" {
-		a.f.SMB1 = ptr(false) // answered in SMB2: SMBv1 not spoken
-		return nil
-	}
-	n, err := smb.ParseSMB1Negotiate(m)
-	if err != nil {
-		return fmt.Errorf("SMBv1 test: %w: %w", ErrProtocol, err)
-	}
-	a.f.SMB1 = ptr(n.Accepted)
-	if !n.Accepted {
-		return nil
-	}
-	a.f.SMB1Signing = signing(n.SecurityMode&smb.SMB1SigningRequired != 0, n.SecurityMode&smb.SMB1SigningEnabled != 0)
-	if err := wire.Write(ctx, c.c, smb.SMB1SessionSetup(smb.SPNEGOInit(smb.NTLMNegotiate())), c.timeout); err != nil {
-		return fmt.Errorf("SMBv1 session setup: %w", err)
-	}
-	if m, err = c.next(ctx); err != nil {
-		return fmt.Errorf("SMBv1 session setup: %w", err)
-	}
-	st, err := smb.ParseSMB1SessionSetup(m)
-	if err != nil {
-		return fmt.Errorf("SMBv1 session setup: %w: %w", ErrProtocol, err)
-	}
-	a.f.NativeOS = sanitize.String(st.NativeOS, 128)
-	a.f.NativeLanMan = sanitize.String(st.NativeLanMan, 128)
-	return nil
-}
-
-// refusedByClose reports whether err means the server closed or reset the
-// connection instead of answering.
-func refusedByClose(err error) bool {
-	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
-}
-
-func signing(required, enabled bool) string {
-	switch {
-	case required:
-		return "required"
-	case enabled:
-		return "enabled"
-	}
-	return "disabled"
-}
-
-func ptr(b bool) *bool { return &b }
 
 // shareDialects are the dialects the share listing offers: 3.1.1 is left
 // out, so that no pre-authentication integrity state is needed (a null or
