@@ -3,10 +3,10 @@ package identify
 import (
 	"context"
 	"errors"
-	"io"
-	"syscall"
 	"fmt"
+	"io"
 	"strings"
+	"syscall"
 
 	"github.com/vigilsec/vigil/internal/codec/smb"
 	"github.com/vigilsec/vigil/internal/facts"
