@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // smbChecks are the checks judgeSMB emits.
@@ -57,7 +58,7 @@ const (
 // session.
 func judgeSMB(in Input) []Hit {
 	s := in.Service
-	if s == nil || s.SMB == nil || s.Name != "smb" {
+	if s == nil || s.SMB == nil || s.Name != proto.SMB {
 		return nil
 	}
 	f := s.SMB
@@ -132,7 +133,7 @@ func smbFix(id string, s *facts.Service) string { return smbFixes[id][s.Product]
 // not require network-level authentication.
 func judgeRDP(in Input) []Hit {
 	s := in.Service
-	if s == nil || s.RDP == nil || s.Name != "rdp" {
+	if s == nil || s.RDP == nil || s.Name != proto.RDP {
 		return nil
 	}
 	accepts, ok := s.RDP.AcceptsWithoutNLA()

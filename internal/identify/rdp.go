@@ -9,6 +9,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/rdp"
 	"github.com/vigilsec/vigil/internal/codec/smb"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -64,7 +65,7 @@ func probeRDP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 		}
 		return resp, noMatch("rdp", "%v", perr)
 	}
-	s.Name = "rdp"
+	s.Name = proto.RDP
 	if c.Protocol != "" {
 		s.SetDetail("rdp.protocol", c.Protocol)
 	}

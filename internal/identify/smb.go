@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/smb"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -158,7 +159,7 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 		}
 		return resp, perr
 	}
-	s.Name = "smb"
+	s.Name = proto.SMB
 	if a.dialect != "" {
 		s.SetDetail("smb.dialect", a.dialect)
 	}

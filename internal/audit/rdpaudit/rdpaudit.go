@@ -17,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/rdp"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -31,7 +32,7 @@ const confirmCap = 4096
 
 // Applies reports whether Audit has anything to learn about s.
 func Applies(s *facts.Service) bool {
-	return s != nil && s.Name == "rdp" && s.Transport == facts.TCP && !s.TLS
+	return s != nil && s.Name == proto.RDP && s.Transport == facts.TCP && !s.TLS
 }
 
 // Audit asks the server at addr for TLS alone and for standard RDP

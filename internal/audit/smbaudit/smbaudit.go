@@ -21,6 +21,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/smb"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -44,7 +45,7 @@ var ErrProtocol = errors.New("unexpected SMB answer")
 
 // Applies reports whether Audit has anything to learn about s.
 func Applies(s *facts.Service) bool {
-	return s != nil && s.Name == "smb" && s.Transport == facts.TCP && !s.TLS
+	return s != nil && s.Name == proto.SMB && s.Transport == facts.TCP && !s.TLS
 }
 
 // Audit tries to list the shares of the SMB server at addr without
