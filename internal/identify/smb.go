@@ -187,6 +187,12 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 		l.opt.Log.Debug("identify: smb: SMBv1 test incomplete", "addr", l.addr, "err", err)
 	}
 	s.Product, s.Version = smbProduct(f.NativeLanMan, f.NativeOS, f.NTLM)
+	if f.NativeLanMan != "" && s.Banner == "" {
+		// What the server answered about its software: it names the
+		// distribution ("Samba 4.17.12-Debian"), which tells a
+		// distribution's build from upstream's when versions are judged.
+		s.Banner = f.NativeLanMan
+	}
 	return nil, nil
 }
 
