@@ -66,7 +66,7 @@ func challenge() []byte {
 	info = binary.LittleEndian.AppendUint16(info, uint16(len(name)))
 	info = append(append(info, name...), 0, 0, 0, 0)
 	b := []byte("NTLMSSP\x00\x02\x00\x00\x00")
-	b = append(b, 0, 0, 0, 0, 56, 0, 0, 0)             // target name: empty
+	b = append(b, 0, 0, 0, 0, 56, 0, 0, 0)              // target name: empty
 	b = binary.LittleEndian.AppendUint32(b, 0x02888205) // flags with version and target info
 	b = append(b, 1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0)
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(info)))
