@@ -6,7 +6,7 @@
 # NetBIOS, no printing: nothing broadcasts.
 
 PARTS+=(smbrdp)
-DAEMONS+=" smbd samba-dcerpcd rpcd_classic rpcd_epmapper rpcd_winreg rpcd_lsad rpcd_fsrvp rpcd_mdssvc rpcd_rpcecho rpcd_spoolss xrdp Xvfb freerdp-shadow-cli"
+DAEMONS+=" smbd samba-dcerpcd rpcd_classic rpcd_epmapper rpcd_winreg rpcd_lsad rpcd_fsrvp rpcd_mdssvc rpcd_rpcecho rpcd_spoolss xrdp Xvfb freerdp-shadow-"  # process names (comm, 15 characters at most)
 smbrdp_addrs=(127.0.2.45 127.0.2.46 127.0.2.47 127.0.2.48)
 smbrdp_lo=(127.0.2.45 127.0.2.46)
 
