@@ -121,9 +121,10 @@ smbrdp_start() {
 	fi
 	launch rdp-hard-x "$s/shadow" Xvfb :94 -nolisten tcp -screen 0 640x480x24
 	# The shadow server needs the display: it waits (polling, at most 10 s)
-	# for Xvfb's socket, then becomes freerdp-shadow-cli.
+	# until Xvfb accepts connections on its socket (a socket file alone may
+	# be a dead server's), then becomes freerdp-shadow-cli.
 	launch rdp-hard "$s/shadow" env DISPLAY=:94 HOME="$s/shadow" bash -c \
-		'for _ in $(seq 200); do [[ -S /tmp/.X11-unix/X94 ]] && break; sleep 0.05; done; exec "$@"' shadow \
+		'for _ in $(seq 200); do socat -u OPEN:/dev/null UNIX-CONNECT:/tmp/.X11-unix/X94 2>/dev/null && break; sleep 0.05; done; exec "$@"' shadow \
 		freerdp-shadow-cli /bind-address:127.0.2.48 /port:3389 /sec:nla /sam-file:"$s/shadow/sam" -auth
 }
 
