@@ -119,7 +119,7 @@ smbrdp_start() {
 	if ! pgrep -f '^Xvfb :94 ' >/dev/null; then
 		rm -f /tmp/.X94-lock /tmp/.X11-unix/X94
 	fi
-	launch rdp-hard-x "$s/shadow" Xvfb :94 -nolisten tcp -screen 0 640x480x24
+	launch rdp-hard-x "$s/shadow" Xvfb :94 -nolisten tcp -noreset -screen 0 640x480x24
 	# The shadow server needs the display: it waits (polling, at most 10 s)
 	# until Xvfb accepts connections on its socket (a socket file alone may
 	# be a dead server's), then becomes freerdp-shadow-cli.
