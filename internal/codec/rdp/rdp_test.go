@@ -3,6 +3,7 @@ package rdp
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"testing"
 )
 
@@ -46,6 +47,11 @@ func TestParseConfirm(t *testing.T) {
 		{"cut", confirm(0, []byte{2, 0, 8, 0, 1, 0, 0, 0})[:12], false, "", "", 0, 0, false},
 		{"bad li", []byte{3, 0, 0, 11, 0x40, 0xd0, 0, 0, 0, 0, 0}, false, "", "", 0, 0, false},
 		{"not tpkt", []byte("HTTP/1.1 400 Bad"), false, "", "", 0, 0, false},
+		// What the lab's servers sent (also in testdata/fuzz).
+		{"real xrdp", hexBytes("030000130ed000001234000201080001000000"), true, "tls", "", 1, 0x1234, true},
+		{"real xrdp, no negotiation asked", hexBytes("0300000b06d00000123400"), true, "rdp", "", 0, 0x1234, false},
+		{"real freerdp", hexBytes("030000130ed000000000000203080002000000"), true, "credssp", "", 3, 0, true},
+		{"real freerdp, TLS alone", hexBytes("030000130ed000000000000300080005000000"), true, "", "hybrid-required", 0, 0, true},
 	}
 	for _, tt := range tests {
 		c, err := ParseConfirm(tt.in)
@@ -63,6 +69,14 @@ func TestParseConfirm(t *testing.T) {
 	if a := (Confirm{Protocol: "tls"}).Answer(); a != "tls" {
 		t.Errorf("Answer = %q", a)
 	}
+}
+
+func hexBytes(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func TestComplete(t *testing.T) {
