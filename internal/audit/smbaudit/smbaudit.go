@@ -43,6 +43,10 @@ const (
 // ErrProtocol means the server's answer did not follow SMB.
 var ErrProtocol = errors.New("unexpected SMB answer")
 
+// ErrSMB1Only means the server answered in SMBv1: vigil lists shares over
+// SMB2 and later only, so the listing was not tried.
+var ErrSMB1Only = errors.New("the server speaks only SMBv1; vigil lists shares over SMB 2 and later, so shares were not listed")
+
 // Applies reports whether Audit has anything to learn about s.
 func Applies(s *facts.Service) bool {
 	return s != nil && s.Name == proto.SMB && s.Transport == facts.TCP && !s.TLS
@@ -155,6 +159,9 @@ func (c *conn) call1(ctx context.Context, cmd uint16, body []byte) (smb.Response
 		}
 		r, err := smb.ParseResponse(m)
 		if err != nil {
+			if len(m) >= 8 && string(m[4:8]) == "\xffSMB" {
+				return smb.Response{}, ErrSMB1Only
+			}
 			return smb.Response{}, fmt.Errorf("%w: %w", ErrProtocol, err)
 		}
 		if r.Status == statusPending {

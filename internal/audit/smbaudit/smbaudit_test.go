@@ -3,6 +3,7 @@ package smbaudit
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net"
 	"net/netip"
 	"slices"
@@ -260,6 +261,7 @@ func TestAuditShares(t *testing.T) {
 func TestAuditHostile(t *testing.T) {
 	d := newDialer(t)
 	for name, answer := range map[string][]byte{
+		"smb1":    smb.Frame([]byte("\xffSMBr\x00\x00\x00\x00\x88\x01\xc0\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xfe\x00\x00\x00\x00\x00\x00")),
 		"http":    []byte("HTTP/1.1 400 Bad Request\r\n\r\n"),
 		"huge":    {0, 0xff, 0xff, 0xff},
 		"netbios": {0x83, 0, 0, 1, 0x8f},
@@ -287,8 +289,11 @@ func TestAuditHostile(t *testing.T) {
 		s := &facts.Service{Port: 445, Transport: facts.TCP, Name: "smb"}
 		err = Audit(t.Context(), d, netip.MustParseAddrPort(ln.Addr().String()), s, Options{Timeout: 500 * time.Millisecond})
 		ln.Close()
-		if err == nil || s.SMB.Shares.Listed() {
+		if err == nil || s.SMB.Shares.Listed() || s.SMB.Shares.Refused != "" {
 			t.Errorf("%s: error %v, shares %+v", name, err, s.SMB.Shares)
+		}
+		if (name == "smb1") != errors.Is(err, ErrSMB1Only) {
+			t.Errorf("%s: error %v", name, err)
 		}
 	}
 }
