@@ -53,7 +53,7 @@ smbrdp_layout() {
 	mkdir -p "$s"
 	smbrdp_smbconf "$s/smb-weak" 127.0.2.45 SMBWEAK \
 		"server min protocol = NT1" "server signing = disabled" "map to guest = bad user" \
-		"restrict anonymous = 0"
+		"restrict anonymous = 0" "smb ports = 445 139"
 	cat >>"$s/smb-weak/smb.conf" <<-EOF
 		[public]
 		  path = $s/smb-weak/public
@@ -133,6 +133,8 @@ smbrdp_manifest() {
 	match V_SAMBA 'Version ([0-9.]+)' "$(smbd --version)"
 	svc smb-weak 127.0.2.45 445 tcp smb false Samba "$V_SAMBA" weak "" \
 		"SMB1 (NT1) accepted, signing disabled, map to guest = bad user, guest share public and share records listable; version from SMB1 NativeLanMan"
+	svc smb-weak-139 127.0.2.45 139 tcp smb false Samba "$V_SAMBA" weak "" \
+		"the same smbd on the NetBIOS session service port (smb ports = 445 139; Samba takes SMB there without a NetBIOS session request)"
 	svc smb-hard 127.0.2.46 445 tcp smb false Samba "" hard "" \
 		"SMB 2.1+ only, signing mandatory, no guest, restrict anonymous = 2"
 	svc rdp-weak 127.0.2.47 3389 tcp rdp false xrdp "" weak "" \
