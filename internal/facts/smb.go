@@ -4,6 +4,9 @@ package facts
 // the dialects it accepts, whether it requires signing, what it says about
 // itself, and whether a null or guest session may list its shares.
 type SMB struct {
+	// NetBIOSSession is true when the port wants a NetBIOS SESSION REQUEST
+	// before SMB (the session service on port 139, RFC 1002).
+	NetBIOSSession bool `json:"netbios_session,omitempty"`
 	// Dialect is the SMB2 dialect the server chose when offered 2.0.2 to
 	// 3.1.1 ("3.1.1"); empty when it does not speak SMB2.
 	Dialect string `json:"dialect,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"syscall"
 
@@ -143,15 +144,29 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	var salt [32]byte
 	fillRandom(guid[:])
 	fillRandom(salt[:])
-	c, err := l.open(ctx)
+	session := false
+	c, err := openSMB(ctx, l, session)
 	if err != nil {
 		return nil, ioNoMatch("smb", err)
 	}
-	defer c.Close()
+	defer func() {
+		if c != nil {
+			_ = c.Close()
+		}
+	}()
 	send := func(req []byte) ([]byte, error) {
 		return wire.Exchange(ctx, c, req, bannerCap, l.opt.Timeout, nbComplete)
 	}
 	resp, err := send(smb2Negotiate(guid, salt))
+	if smb.IsNegativeSessionResponse(resp) {
+		// The NetBIOS session service (port 139): ask for a session first.
+		_ = c.Close()
+		session = true
+		if c, err = openSMB(ctx, l, session); err != nil {
+			return resp, noMatch("smb", "NetBIOS session: %v", err)
+		}
+		resp, err = send(smb2Negotiate(guid, salt))
+	}
 	a, perr := parseSMBNegotiate(resp)
 	if perr != nil {
 		if len(resp) == 0 {
@@ -169,7 +184,7 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	if a.status != 0 {
 		s.SetDetail("smb.status", fmt.Sprintf("0x%08x", a.status))
 	}
-	f := &facts.SMB{}
+	f := &facts.SMB{NetBIOSSession: session}
 	s.SMB = f
 	if !a.smb1 {
 		f.Signing = a.signing
@@ -202,7 +217,7 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 // its version in NativeLanMan). It records in f whether SMBv1 was accepted;
 // a server that closes or resets the connection refuses it.
 func smb1Info(ctx context.Context, l *layer, f *facts.SMB) error {
-	c, err := l.open(ctx)
+	c, err := openSMB(ctx, l, f.NetBIOSSession)
 	if err != nil {
 		return err
 	}
@@ -244,6 +259,24 @@ func smb1Info(ctx context.Context, l *layer, f *facts.SMB) error {
 		}
 	}
 	return nil
+}
+
+// openSMB opens a connection for SMB, with a NetBIOS session first when
+// session is set.
+func openSMB(ctx context.Context, l *layer, session bool) (net.Conn, error) {
+	c, err := l.open(ctx)
+	if err != nil || !session {
+		return c, err
+	}
+	resp, err := wire.Exchange(ctx, c, smb.SessionRequest("VIGIL"), 64, l.opt.Timeout, nbComplete)
+	if err == nil {
+		err = smb.ParseSessionResponse(resp)
+	}
+	if err != nil {
+		_ = c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // closedByPeer reports whether err means the server closed or reset the

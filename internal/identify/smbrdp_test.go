@@ -88,6 +88,29 @@ func windowsSMB(_ context.Context, c net.Conn) {
 	}
 }
 
+// netbiosSession wraps a handler in the NetBIOS session service: a
+// message before a SESSION REQUEST gets a NEGATIVE SESSION RESPONSE
+// (called name not present), as Windows answers on port 139.
+func netbiosSession(inner func(context.Context, net.Conn)) func(context.Context, net.Conn) {
+	return func(ctx context.Context, c net.Conn) {
+		m := readMsg(c, func(b []byte) bool { return len(b) >= 4 && len(b) >= 4+int(b[3]) })
+		if len(m) < 4 || m[0] != 0x81 {
+			_, _ = c.Write([]byte{0x83, 0, 0, 1, 0x82})
+			return
+		}
+		_, _ = c.Write([]byte{0x82, 0, 0, 0})
+		inner(ctx, c)
+	}
+}
+
+func TestTCPWindowsSMBOverNetBIOS(t *testing.T) {
+	srv := serveTCP(t, netbiosSession(windowsSMB))
+	s := TCP(t.Context(), newDialer(t), srv.addr, Options{Timeout: 2 * time.Second})
+	if s.Name != "smb" || s.Product != "Windows" || s.SMB == nil || !s.SMB.NetBIOSSession || s.SMB.SMB1 == nil || *s.SMB.SMB1 {
+		t.Errorf("got %q %q, facts %+v", s.Name, s.Product, s.SMB)
+	}
+}
+
 func TestTCPWindowsSMB(t *testing.T) {
 	srv := serveTCP(t, windowsSMB)
 	s := TCP(t.Context(), newDialer(t), srv.addr, Options{Timeout: 2 * time.Second})

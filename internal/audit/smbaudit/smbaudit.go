@@ -101,6 +101,16 @@ func (a *auditor) dial(ctx context.Context) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if a.f.NetBIOSSession {
+		resp, err := wire.Exchange(ctx, c, smb.SessionRequest("VIGIL"), 64, a.opt.Timeout, smb.Complete)
+		if err == nil {
+			err = smb.ParseSessionResponse(resp)
+		}
+		if err != nil {
+			_ = c.Close()
+			return nil, fmt.Errorf("NetBIOS session: %w", err)
+		}
+	}
 	return &conn{c: c, timeout: a.opt.Timeout}, nil
 }
 

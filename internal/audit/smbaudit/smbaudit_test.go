@@ -24,6 +24,7 @@ type fakeServer struct {
 	pending     bool
 	shares      []string
 	ipcStatus   uint32
+	netbios     bool // a NetBIOS SESSION REQUEST comes first
 }
 
 func u16(s string) []byte {
@@ -133,6 +134,14 @@ func (f *fakeServer) handle(c net.Conn) {
 	var lastWrite []byte
 	buf := make([]byte, 0, 4096)
 	tmp := make([]byte, 4096)
+	if f.netbios {
+		n, err := c.Read(tmp)
+		if err != nil || n < 4 || tmp[0] != 0x81 {
+			_, _ = c.Write([]byte{0x83, 0, 0, 1, 0x82})
+			return
+		}
+		_, _ = c.Write([]byte{0x82, 0, 0, 0})
+	}
 	for {
 		for !smb.Complete(buf) {
 			n, err := c.Read(tmp)
@@ -237,9 +246,10 @@ func TestAuditShares(t *testing.T) {
 		{"no login", fakeServer{shares: []string{"x"}}, "", nil, []string{"null session: login refused (STATUS_LOGON_FAILURE)", "guest session: login refused"}},
 		{"IPC$ refused", fakeServer{null: true, guest: true, ipcStatus: 0xc0000022}, "", nil, []string{"IPC$ refused (STATUS_ACCESS_DENIED)"}},
 		{"only IPC$", fakeServer{null: true}, "null", nil, nil},
+		{"NetBIOS session", fakeServer{null: true, netbios: true, shares: []string{"data"}}, "null", []string{"data"}, nil},
 	}
 	for _, tt := range tests {
-		s := &facts.Service{Port: 445, Transport: facts.TCP, Name: "smb"}
+		s := &facts.Service{Port: 445, Transport: facts.TCP, Name: "smb", SMB: &facts.SMB{NetBIOSSession: tt.srv.netbios}}
 		if err := Audit(t.Context(), d, tt.srv.start(t), s, Options{}); err != nil {
 			t.Errorf("%s: %v", tt.name, err)
 			continue

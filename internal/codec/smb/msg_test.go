@@ -3,6 +3,7 @@ package smb
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"testing"
 )
 
@@ -432,4 +433,29 @@ func FuzzParseRPC(f *testing.F) {
 		}
 		_, _, _ = ParseNetShareEnumAll(b)
 	})
+}
+
+func TestNetBIOSSession(t *testing.T) {
+	req := SessionRequest("VIGIL")
+	if req[0] != 0x81 || int(req[3]) != len(req)-4 || len(req) != 4+68 {
+		t.Fatalf("session request %x", req)
+	}
+	// RFC 1001 14.1: "*SMBSERVER" padded, suffix 0x20; '*' is 0x2A → "CK".
+	if called := string(req[5:37]); called != "CKFDENECFDEFFCFGEFFCCACACACACACA" || req[4] != 32 || req[37] != 0 {
+		t.Errorf("called name %q", called)
+	}
+	if err := ParseSessionResponse([]byte{0x82, 0, 0, 0}); err != nil {
+		t.Errorf("positive: %v", err)
+	}
+	if err := ParseSessionResponse([]byte{0x83, 0, 0, 1, 0x82}); err == nil || !strings.Contains(err.Error(), "0x82") {
+		t.Errorf("negative: %v", err)
+	}
+	for _, b := range [][]byte{{0x82}, {0, 0, 0, 4}} {
+		if err := ParseSessionResponse(b); err == nil {
+			t.Errorf("%x accepted", b)
+		}
+	}
+	if !IsNegativeSessionResponse([]byte{0x83, 0, 0, 1, 0x80}) || IsNegativeSessionResponse([]byte{0, 0, 0, 1}) {
+		t.Error("IsNegativeSessionResponse")
+	}
 }
