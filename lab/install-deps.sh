@@ -35,6 +35,8 @@ PACKAGES=(
 	python3-jsonschema poppler-utils chromium
 	# rpm and rpmbuild: the package inventory test builds a real rpm database
 	rpm
+	# part smbrdp: Samba's smbd, xrdp (no NLA), FreeRDP's shadow server under Xvfb (NLA)
+	samba xrdp freerdp2-shadow-x11 xvfb
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -8,6 +8,8 @@ var judges = []Judge{
 	judgeIdentified,
 	judgeTLS,
 	judgeSSH,
+	judgeSMB,
+	judgeRDP,
 	JudgeAccess,
 	judgeAPIs,
 	judgeFiles,
@@ -24,4 +26,6 @@ var catalogue = slices.Concat(
 	httpChecks,
 	apisChecks,
 	filesChecks,
+	smbChecks,
+	rdpChecks,
 )

@@ -131,6 +131,19 @@ var rules = map[string]rule{
 	"vuln.known": {service: func(s *facts.Service) bool { return s.Product != "" && s.Version != "" }, packages: true,
 		needs: "a vulnerability database (vigil vulndb update) and services that announce their version, or a host audit's package list"},
 
+	"smb.v1": {service: func(s *facts.Service) bool { return s.Name == "smb" && s.SMB != nil && s.SMB.SMB1 != nil },
+		needs: "an SMB server whose SMBv1 support was probed"},
+	"smb.signing.not-required": {service: func(s *facts.Service) bool {
+		return s.Name == "smb" && s.SMB != nil && (s.SMB.Signing != "" || s.SMB.SMB1Signing != "")
+	}, needs: "an SMB server whose negotiation was read"},
+	"smb.guest.shares": {service: func(s *facts.Service) bool {
+		return s.Name == "smb" && s.SMB != nil && s.SMB.Shares != nil && (s.SMB.Shares.Listed() || s.SMB.Shares.Refused != "")
+	}, needs: "an SMB server probed for share listing without credentials"},
+	"rdp.nla.missing": {service: func(s *facts.Service) bool {
+		_, ok := s.RDP.AcceptsWithoutNLA()
+		return s.Name == "rdp" && ok
+	}, needs: "an RDP server whose security negotiation was probed"},
+
 	"ssh.config.root-login":    hostRule,
 	"ssh.config.password-auth": hostRule,
 	"postgresql.config.trust":  hostRule,

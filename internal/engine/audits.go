@@ -10,6 +10,8 @@ import (
 	"github.com/vigilsec/vigil/internal/audit/apiaudit"
 	"github.com/vigilsec/vigil/internal/audit/fileshare"
 	"github.com/vigilsec/vigil/internal/audit/httpaudit"
+	"github.com/vigilsec/vigil/internal/audit/rdpaudit"
+	"github.com/vigilsec/vigil/internal/audit/smbaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -53,6 +55,8 @@ var audits = []audit{
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == proto.SSH && s.Transport == facts.TCP }, run: runSSH},
 	{name: "api", applies: apiaudit.Applies, run: runAPI},
 	{name: "files", applies: fileshare.Applies, run: runFileshare},
+	{name: "smb", applies: smbaudit.Applies, run: runSMB},
+	{name: "rdp", applies: rdpaudit.Applies, run: runRDP},
 }
 
 func tlsApplies(s *facts.Service) bool {
@@ -130,6 +134,13 @@ func runHTTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Se
 
 func runFileshare(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
 	return fileshare.Audit(ctx, env.d, addr, s, fileshare.Options{Timeout: env.timeout})
+}
+
+func runSMB(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	return smbaudit.Audit(ctx, env.d, addr, s, smbaudit.Options{Timeout: env.timeout})
+}
+func runRDP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	return rdpaudit.Audit(ctx, env.d, addr, s, rdpaudit.Options{Timeout: env.timeout})
 }
 
 // auditService runs every audit that applies to s, in order, keeping

@@ -67,6 +67,8 @@ type Service struct {
 	X11      *X11      `json:"x11,omitempty"`
 	MSSQL    *MSSQL    `json:"mssql,omitempty"`
 	Kerberos *Kerberos `json:"kerberos,omitempty"`
+	SMB      *SMB    `json:"smb,omitempty"`
+	RDP      *RDP    `json:"rdp,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }

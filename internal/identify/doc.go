@@ -25,7 +25,18 @@
 // string kept is made printable (package sanitize). Probes are read-only:
 // no credentials are ever sent, and the only "logins" are what the
 // protocols need to answer at all (MQTT CONNECT with a random client id,
-// PostgreSQL startup as user "vigil" without a password).
+// PostgreSQL startup as user "vigil" without a password, the first leg of
+// an NTLM login to SMB and to RDP's CredSSP, which only asks the server to
+// present itself).
+//
+// SMB and RDP facts are typed (Service.SMB, Service.RDP): the SMB2 dialect
+// and signing mode, whether SMBv1 is accepted (on a second connection that
+// offers only NT LM 0.12) with NativeOS and NativeLanMan, the NTLM
+// CHALLENGE's names and OS version; RDP's selected security protocol and,
+// when CredSSP is selected, the NTLM CHALLENGE. Samba is named from
+// NativeLanMan (with its version) or from its fixed NTLM version 6.1.0;
+// Windows from its NTLM version (the build); xrdp and FreeRDP from their
+// Connection Confirm (see rdpProduct).
 //
 // UDP sends DNS, NTP, SNMP, ONC RPC (PMAPPROC_DUMP) and Kerberos (AS-REQ)
 // probes together on one socket and ties each answer to its probe by an

@@ -2,109 +2,104 @@ package identify
 
 import (
 	"context"
-	"encoding/binary"
-	"strconv"
+	"crypto/tls"
+	"net"
+	"strings"
 
+	"github.com/vigilsec/vigil/internal/codec/rdp"
+	"github.com/vigilsec/vigil/internal/codec/smb"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
+	"github.com/vigilsec/vigil/internal/wire"
 )
 
 // RDP negotiation ([MS-RDPBCGR] 2.2.1.1 and 2.2.1.2): a TPKT (RFC 1006)
-// carrying an X.224 Connection Request with an RDP_NEG_REQ.
-const (
-	rdpNegReq     = 0x01
-	rdpNegRsp     = 0x02
-	rdpNegFailure = 0x03
-	x224CR        = 0xe0
-	x224CC        = 0xd0
-)
+// carrying an X.224 Connection Request that offers TLS and CredSSP. When
+// the server selects CredSSP, the probe goes on, on the same connection,
+// to the TLS handshake and one CredSSP TSRequest with an NTLM NEGOTIATE
+// ([MS-CSSP] 3.1.5): the server's CHALLENGE names it and, from Windows,
+// carries its build. No credentials are sent.
 
 // rdpConnectionRequest asks for TLS or CredSSP security.
 func rdpConnectionRequest() []byte {
-	neg := []byte{rdpNegReq, 0, 8, 0, 0, 0, 0, 0}
-	binary.LittleEndian.PutUint32(neg[4:], 0x3) // PROTOCOL_SSL | PROTOCOL_HYBRID
-	x224 := append([]byte{byte(6 + len(neg)), x224CR, 0, 0, 0, 0, 0}, neg...)
-	tpkt := []byte{3, 0, 0, 0}
-	binary.BigEndian.PutUint16(tpkt[2:], uint16(4+len(x224)))
-	return append(tpkt, x224...)
-}
-
-// rdpProtocols names the selectedProtocol values of RDP_NEG_RSP.
-var rdpProtocols = map[uint32]string{
-	0: "rdp", 1: "tls", 2: "credssp", 4: "rdstls", 8: "credssp-early-auth",
-}
-
-// rdpFailures names the failure codes of RDP_NEG_FAILURE.
-var rdpFailures = map[uint32]string{
-	1: "ssl-required", 2: "ssl-not-allowed", 3: "ssl-cert-not-on-server",
-	4: "inconsistent-flags", 5: "hybrid-required", 6: "ssl-with-user-auth-required",
-}
-
-// rdpConfirm is the server's X.224 Connection Confirm.
-type rdpConfirm struct {
-	protocol string // selected security protocol, "" when not negotiated
-	failure  string // negotiation failure, "" when none
+	return rdp.ConnectionRequest(rdp.ProtocolSSL | rdp.ProtocolHybrid)
 }
 
 // tpktComplete reports whether b holds the whole TPKT it starts with.
-func tpktComplete(b []byte) bool {
-	if len(b) < 4 {
-		return false
+func tpktComplete(b []byte) bool { return rdp.Complete(b) }
+
+// rdpProduct names the server's software from its Connection Confirm,
+// where implementations differ in what the specification leaves open:
+// Windows and xrdp choose the X.224 source reference 0x1234, FreeRDP's
+// server library 0; xrdp answers an offer of TLS and CredSSP by choosing
+// TLS (it has no CredSSP) with only EXTENDED_CLIENT_DATA_SUPPORTED among
+// the flags, while Windows chooses CredSSP and, since Windows 8.1 and
+// Server 2012 R2, also sets DYNVC_GFX_PROTOCOL_SUPPORTED and more.
+// Windows itself is named from the NTLM CHALLENGE (ntlm), whose Version
+// structure carries its build. "" when nothing tells.
+func rdpProduct(c rdp.Confirm, ntlm *facts.NTLMInfo) (product, version string) {
+	switch {
+	case c.Negotiated && c.SrcRef == 0:
+		return "FreeRDP", ""
+	case c.SrcRef == 0x1234 && c.Protocol == "tls" && c.Flags == 0x01:
+		return "xrdp", ""
+	case c.SrcRef == 0x1234 && ntlm != nil && ntlm.OSVersion != "" && !strings.HasSuffix(ntlm.OSVersion, ".0"):
+		return "Windows", ntlm.OSVersion
 	}
-	if b[0] != 3 {
-		return true // not a TPKT: nothing more to wait for
-	}
-	return len(b) >= int(binary.BigEndian.Uint16(b[2:]))
+	return "", ""
 }
 
-// parseRDPConfirm parses the answer to rdpConnectionRequest.
-func parseRDPConfirm(b []byte) (rdpConfirm, error) {
-	if len(b) < 11 || b[0] != 3 || b[1] != 0 {
-		return rdpConfirm{}, noMatch("rdp", "not a TPKT")
-	}
-	n := int(binary.BigEndian.Uint16(b[2:]))
-	li := int(b[4])
-	if n < 11 || n > len(b) || li < 6 || 5+li > n || b[5]&0xf0 != x224CC {
-		return rdpConfirm{}, noMatch("rdp", "not an X.224 Connection Confirm")
-	}
-	var c rdpConfirm
-	neg := b[11 : 5+li]
-	if len(neg) < 8 {
-		return c, nil // a server from before negotiation: standard RDP security
-	}
-	v := binary.LittleEndian.Uint32(neg[4:])
-	switch neg[0] {
-	case rdpNegRsp:
-		c.protocol = rdpProtocols[v]
-		if c.protocol == "" {
-			c.protocol = strconv.FormatUint(uint64(v), 10)
-		}
-	case rdpNegFailure:
-		c.failure = rdpFailures[v]
-		if c.failure == "" {
-			c.failure = strconv.FormatUint(uint64(v), 10)
-		}
-	default:
-		return rdpConfirm{}, noMatch("rdp", "negotiation type %d", neg[0])
-	}
-	return c, nil
-}
-
-// probeRDP sends an X.224 Connection Request.
+// probeRDP sends an X.224 Connection Request and, when the server selects
+// CredSSP, fetches its NTLM CHALLENGE.
 func probeRDP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
-	resp, err := l.exchange(ctx, rdpConnectionRequest(), lineCap, tpktComplete)
-	c, perr := parseRDPConfirm(resp)
+	conn, err := l.open(ctx)
+	if err != nil {
+		return nil, ioNoMatch("rdp", err)
+	}
+	defer conn.Close()
+	resp, err := wire.Exchange(ctx, conn, rdpConnectionRequest(), lineCap, l.opt.Timeout, tpktComplete)
+	c, perr := rdp.ParseConfirm(resp)
 	if perr != nil {
 		if len(resp) == 0 {
 			return nil, ioNoMatch("rdp", err)
 		}
-		return resp, perr
+		return resp, noMatch("rdp", "%v", perr)
 	}
-	s.Name = "rdp"
-	if c.protocol != "" {
-		s.SetDetail("rdp.protocol", c.protocol)
+	s.Name = proto.RDP
+	if c.Protocol != "" {
+		s.SetDetail("rdp.protocol", c.Protocol)
 	}
-	if c.failure != "" {
-		s.SetDetail("rdp.failure", c.failure)
+	if c.Failure != "" {
+		s.SetDetail("rdp.failure", c.Failure)
 	}
+	f := &facts.RDP{Selected: c.Protocol, Flags: c.Flags}
+	s.RDP = f
+	if c.Protocol == "credssp" || c.Protocol == "credssp-early-auth" {
+		if ch, err := credSSPChallenge(ctx, l, conn); err == nil {
+			f.NTLM = ntlmInfo(ch)
+		} else {
+			l.opt.Log.Debug("identify: rdp: no NTLM challenge", "addr", l.addr, "err", err)
+		}
+	}
+	s.Product, s.Version = rdpProduct(c, f.NTLM)
 	return nil, nil
+}
+
+// credSSPChallenge runs the TLS handshake on conn and sends a TSRequest
+// with an NTLM NEGOTIATE, returning the server's CHALLENGE.
+func credSSPChallenge(ctx context.Context, l *layer, conn net.Conn) (smb.Challenge, error) {
+	tc := tls.Client(conn, &tls.Config{
+		InsecureSkipVerify: true, // identification, not trust: the TLS audit judges the certificate
+		MinVersion:         tls.VersionTLS10,
+	})
+	hctx, cancel := context.WithTimeout(ctx, l.opt.Timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		return smb.Challenge{}, err
+	}
+	resp, err := wire.Exchange(ctx, tc, rdp.TSRequest(smb.NTLMNegotiate()), bannerCap, l.opt.Timeout, rdp.TSComplete)
+	if err != nil {
+		return smb.Challenge{}, err
+	}
+	return smb.ParseChallenge(smb.FindNTLM(resp))
 }

@@ -3,6 +3,9 @@ package identify
 import (
 	"encoding/binary"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/codec/rdp"
+	"github.com/vigilsec/vigil/internal/facts"
 )
 
 func TestRDPConnectionRequest(t *testing.T) {
@@ -22,26 +25,45 @@ func rdpConfirmMsg(neg []byte) []byte {
 	return append(b, x...)
 }
 
-func TestParseRDPConfirm(t *testing.T) {
+func TestRDPProduct(t *testing.T) {
+	win := &facts.NTLMInfo{OSVersion: "10.0.20348"}
 	tests := []struct {
-		name              string
-		in                []byte
-		ok                bool
-		protocol, failure string
+		name             string
+		c                rdp.Confirm
+		ntlm             *facts.NTLMInfo
+		product, version string
 	}{
-		{"credssp", rdpConfirmMsg([]byte{2, 0x1f, 8, 0, 2, 0, 0, 0}), true, "credssp", ""},
-		{"tls", rdpConfirmMsg([]byte{2, 0, 8, 0, 1, 0, 0, 0}), true, "tls", ""},
-		{"failure", rdpConfirmMsg([]byte{3, 0, 8, 0, 5, 0, 0, 0}), true, "", "hybrid-required"},
-		{"legacy", rdpConfirmMsg(nil), true, "", ""},
-		{"bad neg type", rdpConfirmMsg([]byte{9, 0, 8, 0, 5, 0, 0, 0}), false, "", ""},
-		{"connection request", rdpConnectionRequest(), false, "", ""},
-		{"cut", rdpConfirmMsg([]byte{2, 0, 8, 0, 1, 0, 0, 0})[:12], false, "", ""},
-		{"bad li", []byte{3, 0, 0, 11, 0x40, 0xd0, 0, 0, 0, 0, 0}, false, "", ""},
+		{"xrdp", rdp.Confirm{Protocol: "tls", Negotiated: true, Flags: 1, SrcRef: 0x1234}, nil, "xrdp", ""},
+		{"freerdp", rdp.Confirm{Protocol: "credssp", Negotiated: true, Flags: 3}, &facts.NTLMInfo{OSVersion: "6.1.7601"}, "FreeRDP", ""},
+		{"windows", rdp.Confirm{Protocol: "credssp", Negotiated: true, Flags: 0x1f, SrcRef: 0x1234}, win, "Windows", "10.0.20348"},
+		{"windows tls only", rdp.Confirm{Protocol: "tls", Negotiated: true, Flags: 0x1f, SrcRef: 0x1234}, nil, "", ""},
+		{"build zero", rdp.Confirm{Protocol: "credssp", Negotiated: true, Flags: 0x1f, SrcRef: 0x1234}, &facts.NTLMInfo{OSVersion: "6.1.0"}, "", ""},
+		{"legacy", rdp.Confirm{Protocol: "rdp", SrcRef: 0}, nil, "", ""},
 	}
 	for _, tt := range tests {
-		c, err := parseRDPConfirm(tt.in)
-		if (err == nil) != tt.ok || c.protocol != tt.protocol || c.failure != tt.failure {
-			t.Errorf("%s: got %+v, %v", tt.name, c, err)
+		p, v := rdpProduct(tt.c, tt.ntlm)
+		if p != tt.product || v != tt.version {
+			t.Errorf("%s: got %q %q, want %q %q", tt.name, p, v, tt.product, tt.version)
+		}
+	}
+}
+
+func TestSMBProduct(t *testing.T) {
+	tests := []struct {
+		name, lanman, os string
+		ntlm             *facts.NTLMInfo
+		product, version string
+	}{
+		{"samba smb1", "Samba 4.17.12-Debian", "Windows 6.1", nil, "Samba", "4.17.12"},
+		{"samba ntlm", "", "", &facts.NTLMInfo{OSVersion: "6.1.0"}, "Samba", ""},
+		{"windows", "", "", &facts.NTLMInfo{OSVersion: "10.0.17763"}, "Windows", "10.0.17763"},
+		{"windows smb1", "Windows Server 2003 5.2", "Windows Server 2003 3790 Service Pack 2", nil, "Windows", ""},
+		{"nothing", "", "", nil, "", ""},
+	}
+	for _, tt := range tests {
+		p, v := smbProduct(tt.lanman, tt.os, tt.ntlm)
+		if p != tt.product || v != tt.version {
+			t.Errorf("%s: got %q %q, want %q %q", tt.name, p, v, tt.product, tt.version)
 		}
 	}
 }
@@ -145,15 +167,6 @@ func TestParseAMQPStart(t *testing.T) {
 			t.Errorf("parseAMQPStart(%q) succeeded", bad)
 		}
 	}
-}
-
-func FuzzParseRDPConfirm(f *testing.F) {
-	f.Add(rdpConfirmMsg([]byte{2, 0, 8, 0, 2, 0, 0, 0}))
-	f.Add(rdpConfirmMsg(nil))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		tpktComplete(b)
-		parseRDPConfirm(b)
-	})
 }
 
 func FuzzParseSMBNegotiate(f *testing.F) {
