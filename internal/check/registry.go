@@ -10,6 +10,8 @@ var judges = []Judge{
 	judgeSSH,
 	JudgeAccess,
 	judgeExposure,
+	judgeDNS,
+	judgeNTP,
 	judgeCoverage,
 }
 
@@ -18,4 +20,6 @@ var judges = []Judge{
 // (declared beside its judge). IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
+	dnsChecks,
+	ntpChecks,
 )

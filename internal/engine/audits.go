@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
+	"github.com/vigilsec/vigil/internal/audit/dnsaudit"
+	"github.com/vigilsec/vigil/internal/audit/ntpaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -44,6 +46,8 @@ var audits = []audit{
 	{name: "access", applies: access.Applies, run: runAccess},
 	{name: "tls", applies: tlsApplies, run: runTLS},
 	{name: "ssh", applies: func(s *facts.Service) bool { return s.Name == "ssh" && s.Transport == facts.TCP }, run: runSSH},
+	{name: "dns", applies: func(s *facts.Service) bool { return s.Name == "dns" && !s.TLS }, run: runDNS},
+	{name: "ntp", applies: func(s *facts.Service) bool { return s.Name == "ntp" && s.Transport == facts.UDP }, run: runNTP},
 }
 
 // startTLSProtocols are the services whose TLS is reached by an upgrade.
@@ -98,6 +102,22 @@ func runSSH(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	f, err := sshaudit.Audit(ctx, env.d, addr, sshaudit.Options{Timeout: env.timeout})
 	if f != nil {
 		s.SSH = f
+	}
+	return err
+}
+
+func runDNS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	a, err := dnsaudit.Audit(ctx, env.d, addr, s, dnsaudit.Options{Timeout: env.timeout, Names: env.host.Names})
+	if a != nil {
+		s.DNS = a
+	}
+	return err
+}
+
+func runNTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	a, err := ntpaudit.Audit(ctx, env.d, addr, ntpaudit.Options{Timeout: env.timeout})
+	if a != nil {
+		s.NTP = a
 	}
 	return err
 }

@@ -52,9 +52,11 @@ type Service struct {
 	// HTTP Server header or SMTP capabilities; keys are documented where set.
 	Details map[string]string `json:"details,omitempty"`
 
-	TLSAudit *TLS    `json:"tls_audit,omitempty"`
-	SSH      *SSH    `json:"ssh,omitempty"`
-	Access   *Access `json:"access,omitempty"`
+	TLSAudit *TLS      `json:"tls_audit,omitempty"`
+	SSH      *SSH      `json:"ssh,omitempty"`
+	Access   *Access   `json:"access,omitempty"`
+	DNS      *DNSAudit `json:"dns,omitempty"`
+	NTP      *NTPAudit `json:"ntp,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }

@@ -184,3 +184,8 @@ func probeDNS(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	applyDNS(a, s)
 	return nil, nil
 }
+
+// DNSProduct names the product and version that a version.bind or
+// version.server answer announces; both are "" when it names no product
+// vigil knows.
+func DNSProduct(txt string) (product, version string) { return productFrom(dnsProducts, txt) }
