@@ -38,7 +38,13 @@ func judgeDNS(in Input) []Hit {
 	d := s.DNS
 	prod := dnsProductKey(s.Product)
 	var hits []Hit
-	if r := d.Recursion; r.Resolved() {
+	// Over TCP, recursion and the CHAOS answers are reported only when
+	// the DNS service on the same UDP port did not already show them.
+	var udp *facts.DNSAudit
+	if s.Transport == facts.TCP {
+		udp = udpTwin(in.Host, s.Port)
+	}
+	if r := d.Recursion; r.Resolved() && !(udp != nil && udp.Recursion.Resolved()) {
 		from := ""
 		if r.Source != "" {
 			from = " from " + r.Source
@@ -68,13 +74,32 @@ func judgeDNS(in Input) []Hit {
 		if len(z.Owners) > 0 {
 			ev += ", among them " + strings.Join(z.Owners, ", ")
 		}
-		hits = append(hits, Hit{Check: "dns.axfr.open", Subject: z.Zone, Evidence: ev + productNote(s),
-			Fix: strings.ReplaceAll(dnsFix(prod, "axfr"), "ZONE", strings.TrimSuffix(z.Zone, "."))})
+		h := Hit{Check: "dns.axfr.open", Subject: z.Zone, Evidence: ev + productNote(s),
+			Fix: strings.ReplaceAll(dnsFix(prod, "axfr"), "ZONE", strings.TrimSuffix(z.Zone, "."))}
+		if z.Empty {
+			h.Severity = finding.Low
+			h.Evidence += "; lowered to low: the zone holds only SOA and NS records (an empty zone, such as those a server makes for the RFC 6303 ranges), but the server transfers it to anyone, and so probably its other zones"
+		}
+		hits = append(hits, h)
 	}
-	if h, ok := dnsVersionHit(s, prod); ok {
+	if h, ok := dnsVersionHit(s, prod); ok && !(udp != nil && len(udp.Chaos) > 0) {
 		hits = append(hits, h)
 	}
 	return hits
+}
+
+// udpTwin returns the DNS audit of host's UDP service on port, or nil.
+func udpTwin(h *facts.Host, port int) *facts.DNSAudit {
+	if h == nil {
+		return nil
+	}
+	for i := range h.Services {
+		u := &h.Services[i]
+		if u.Transport == facts.UDP && u.Port == port && u.Name == "dns" {
+			return u.DNS
+		}
+	}
+	return nil
 }
 
 // dnsVersionHit reports version.bind or version.server answers that name a

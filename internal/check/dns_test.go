@@ -121,3 +121,44 @@ func TestJudgeNTP(t *testing.T) {
 		})
 	}
 }
+
+func TestJudgeDNSOverTCPAndUDP(t *testing.T) {
+	resolved := &facts.DNSRecursion{Query: "q", Rcode: "NXDOMAIN", RA: true}
+	chaos := []facts.DNSChaos{{Name: "version.bind", Text: "9.18.49"}}
+	zone := facts.DNSZone{Zone: "lab.test.", Source: "x", Transferred: true, Records: 9}
+	tcp := func() facts.Service {
+		return facts.Service{Port: 53, Transport: "tcp", Name: "dns", DNS: &facts.DNSAudit{Recursion: resolved, Chaos: chaos, Zones: []facts.DNSZone{zone}}}
+	}
+	tests := []struct {
+		name string
+		udp  *facts.DNSAudit
+		want []string // checks fired on the TCP service
+	}{
+		{"no UDP service", nil, []string{"dns.recursion.open", "dns.axfr.open", "dns.version.disclosed"}},
+		{"UDP said the same", &facts.DNSAudit{Recursion: resolved, Chaos: chaos}, []string{"dns.axfr.open"}},
+		{"UDP refused recursion and hid the version", &facts.DNSAudit{Recursion: &facts.DNSRecursion{Rcode: "REFUSED"}}, []string{"dns.recursion.open", "dns.axfr.open", "dns.version.disclosed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &facts.Host{Address: "127.0.2.40", Services: []facts.Service{tcp()}}
+			if tt.udp != nil {
+				h.Services = append(h.Services, facts.Service{Port: 53, Transport: "udp", Name: "dns", DNS: tt.udp})
+			}
+			var got []string
+			for _, hit := range judgeDNS(Input{Host: h, Service: &h.Services[0]}) {
+				got = append(got, hit.Check)
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestJudgeDNSEmptyZoneIsLow(t *testing.T) {
+	s := dnsService("tcp", "BIND", &facts.DNSAudit{Zones: []facts.DNSZone{{Zone: "127.in-addr.arpa.", Source: "x", Transferred: true, Records: 3, Empty: true}}})
+	hits := judgeDNS(Input{Service: s})
+	if len(hits) != 1 || hits[0].Severity != finding.Low || !strings.Contains(hits[0].Evidence, "only SOA and NS") {
+		t.Fatalf("got %+v", hits)
+	}
+}

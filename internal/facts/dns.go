@@ -67,6 +67,9 @@ type DNSZone struct {
 	// Records is a lower bound.
 	Records int  `json:"records,omitempty"`
 	Capped  bool `json:"capped,omitempty"`
+	// Empty is true when the transfer held only SOA and NS records: an
+	// empty zone, such as the RFC 6303 zones servers make for themselves.
+	Empty bool `json:"empty,omitempty"`
 	// Owners are a few owner names from the transfer, as examples; the
 	// zone's contents are never kept.
 	Owners []string `json:"owners,omitempty"`

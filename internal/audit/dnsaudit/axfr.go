@@ -24,6 +24,7 @@ type transfer struct {
 	msgs    int
 	records int
 	soas    int
+	other   int // records other than SOA and NS
 	owners  []string
 	refusal string // the response code of a refused transfer
 }
@@ -67,8 +68,12 @@ func (t *transfer) add(msg []byte) error {
 			return nil
 		}
 		t.records++
-		if rr.Type == dnsmessage.TypeSOA {
+		switch rr.Type {
+		case dnsmessage.TypeSOA:
 			t.soas++
+		case dnsmessage.TypeNS:
+		default:
+			t.other++
 		}
 		if owner := text(rr.Name.String(), 80); len(t.owners) < maxOwners && !slices.Contains(t.owners, owner) {
 			t.owners = append(t.owners, owner)

@@ -395,6 +395,7 @@ func (cl *client) axfr(ctx context.Context, z *facts.DNSZone) error {
 	if z.Transferred {
 		z.Records, z.Owners = t.records, t.owners
 		z.Capped = !t.done()
+		z.Empty = t.other == 0
 	}
 	return nil
 }

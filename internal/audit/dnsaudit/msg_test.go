@@ -126,6 +126,9 @@ func TestTransfer(t *testing.T) {
 			if (err != nil) != tt.parseErr {
 				t.Fatalf("err = %v", err)
 			}
+			if tt.records > 0 && tr.other == 0 {
+				t.Errorf("A records not counted as content: %+v", tr)
+			}
 			if tr.done() != tt.done || tr.records != tt.records || len(tr.owners) != tt.owners || tr.refusal != tt.refusal {
 				t.Errorf("got done %v records %d owners %v refusal %q", tr.done(), tr.records, tr.owners, tr.refusal)
 			}
@@ -188,4 +191,18 @@ func FuzzTransfer(f *testing.F) {
 			t.Fatalf("bad state %+v", tr)
 		}
 	})
+}
+
+func TestTransferOfAnEmptyZone(t *testing.T) {
+	const zone = "127.in-addr.arpa."
+	ns := dnsmessage.Resource{Header: dnsmessage.ResourceHeader{Name: dnsmessage.MustNewName(zone), Class: dnsmessage.ClassINET},
+		Body: &dnsmessage.NSResource{NS: dnsmessage.MustNewName("localhost.")}}
+	tr := &transfer{zone: zone, id: 3}
+	q := question{name: zone, typ: dnsmessage.TypeAXFR, class: dnsmessage.ClassINET}
+	if err := tr.add(answerMsg(t, 3, q, dnsmessage.Header{}, []dnsmessage.Resource{soa(zone), ns, soa(zone)}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if !tr.done() || tr.records != 3 || tr.other != 0 {
+		t.Errorf("got %+v", tr)
+	}
 }

@@ -115,6 +115,8 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, log, addr, 64, time.Minute, sshGarbage)
 	case "ssh-endless":
 		return serve(ctx, log, addr, 16, hostileLifetime, sshEndless)
+	case "ntp-amp":
+		return serveNTPAmp(ctx, log, addr)
 	case "old-banner":
 		return serveOldBanner(ctx, log, o.product, addr)
 	case "listen-many":
