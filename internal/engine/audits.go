@@ -107,7 +107,7 @@ func runSSH(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 }
 
 func runDNS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
-	a, err := dnsaudit.Audit(ctx, env.d, addr, s, dnsaudit.Options{Timeout: env.timeout, Names: env.host.Names})
+	a, err := dnsaudit.Audit(ctx, env.d, addr, s, dnsaudit.Options{Timeout: env.timeout, Names: env.host.Names, Zones: env.cfg.DNSZones})
 	if a != nil {
 		s.DNS = a
 	}
