@@ -3,7 +3,8 @@
 // legacy TLS and SSH that today's OpenSSL and OpenSSH can no longer produce,
 // servers that answer with garbage, servers that announce old,
 // known-vulnerable versions, many-port listeners for the firewalled
-// namespace host, and a readiness check for lab.sh.
+// namespace host, an NTP server answering mode 6 and mode 7 (ntp-amp), and
+// a readiness check for lab.sh.
 //
 // Usage:
 //
@@ -15,6 +16,7 @@
 //	labd [-pidfile F] ssh-garbage|ssh-endless ADDR
 //	labd [-pidfile F] -product apache|nginx|exim|vsftpd|proftpd|memcached|redis|dnsmasq old-banner ADDR
 //	labd [-pidfile F] listen-many ADDR PORTS
+//	labd [-pidfile F] ntp-amp ADDR
 //	labd [-timeout D] [-v] wait MANIFEST
 //
 // Every server listens only on the address it is given, reads with a
