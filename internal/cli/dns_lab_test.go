@@ -14,12 +14,7 @@ import (
 // high from outside; hardened twins stay at level 4 with no DNS or NTP
 // finding at all.
 func TestLabDNSScan(t *testing.T) {
-	m := lab.Require(t)
-	for _, id := range []string{"dns-bind-weak", "dns-bind-hard", "dns-unbound-weak", "dns-unbound-hard", "dns-ntp-weak", "dns-ntp-hard"} {
-		if m.Find(id).ID == "" {
-			t.Fatalf("the lab has no %s", id)
-		}
-	}
+	lab.RequirePart(t, "dns-bind-weak", "dns-bind-hard", "dns-unbound-weak", "dns-unbound-hard", "dns-ntp-weak", "dns-ntp-hard")
 	tests := []struct {
 		untrusted bool
 		levels    map[string]int
@@ -27,10 +22,8 @@ func TestLabDNSScan(t *testing.T) {
 	}{
 		{false, map[string]int{"127.0.2.40": 2, "127.0.2.41": 4, "127.0.2.42": 3, "127.0.2.43": 4, "127.0.2.44": 2}, []string{
 			"127.0.2.40 53/udp dns.recursion.open medium",
-			"127.0.2.40 53/udp dns.version.disclosed low",
 			"127.0.2.40 53/tcp dns.axfr.open high",
 			"127.0.2.42 53/udp dns.recursion.open medium",
-			"127.0.2.42 53/udp dns.version.disclosed low",
 			"127.0.2.44 123/udp ntp.mode6 medium",
 			"127.0.2.44 123/udp ntp.mode7 high",
 		}},
@@ -58,6 +51,13 @@ func TestLabDNSScan(t *testing.T) {
 			for _, w := range tt.findings {
 				if !slices.Contains(got, w) {
 					t.Errorf("no finding %q", w)
+				}
+			}
+			// BIND rate-limits CHAOS answers over UDP: the version may be
+			// seen, and so reported, only over TCP.
+			for _, h := range []string{"127.0.2.40", "127.0.2.42"} {
+				if !slices.Contains(got, h+" 53/udp dns.version.disclosed low") && !slices.Contains(got, h+" 53/tcp dns.version.disclosed low") {
+					t.Errorf("no dns.version.disclosed on %s", h)
 				}
 			}
 			for _, h := range doc.Hosts {

@@ -94,8 +94,21 @@ dns_start() {
 	local zones="zone \".\" { type hint; file \"$b/root.hints\"; };
 		zone \"dnslab.vigil.test\" { type primary; file \"dnslab.vigil.test.zone\"; };
 		zone \"2.0.127.in-addr.arpa\" { type primary; file \"2.0.127.in-addr.arpa.zone\"; };"
+	# BIND rate-limits CHAOS answers over UDP (its built-in _bind view: three
+	# a second to a /24), which concurrent tests exceed: the weak twin
+	# answers them from a CHAOS view of its own, without the limit. vigil
+	# copes with the limit itself (identification asks the root SOA too; the
+	# TCP service shows what UDP dropped).
 	dns_named "$b/bind-weak" 127.0.2.40 '    recursion yes; allow-recursion { any; }; allow-query { any; }; allow-query-cache { any; };
-		    allow-transfer { any; }; hostname "ns1.dnslab.vigil.test";' "$zones"
+		    allow-transfer { any; }; hostname "ns1.dnslab.vigil.test";' "view \"lab-chaos\" chaos {
+		    recursion no;
+		    zone \"version.bind\" chaos { type primary; database \"_builtin version\"; };
+		    zone \"hostname.bind\" chaos { type primary; database \"_builtin hostname\"; };
+		    zone \"id.server\" chaos { type primary; database \"_builtin id\"; };
+		};
+		view \"lab\" in {
+		$zones
+		};"
 	dns_named "$b/bind-hard" 127.0.2.41 '    recursion no; allow-transfer { none; }; version none; hostname none; server-id none;' "$zones"
 	launch dns-root "$b/root" named -g -u root -c "$b/root/named.conf"
 	launch dns-bind-weak "$b/bind-weak" named -g -u root -c "$b/bind-weak/named.conf"

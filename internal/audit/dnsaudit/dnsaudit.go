@@ -78,6 +78,13 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 		if ctx.Err() != nil {
 			break
 		}
+		// Identification asked version.bind already: BIND rate-limits
+		// CHAOS answers over UDP (three a second to a /24 by default), so
+		// what was answered once is not asked again.
+		if v := s.Detail("dns.version-bind"); n == "version.bind." && v != "" {
+			out.Chaos = append(out.Chaos, facts.DNSChaos{Name: "version.bind", Text: text(v, 128)})
+			continue
+		}
 		q := question{name: n, typ: dnsmessage.TypeTXT, class: dnsmessage.ClassCHAOS}
 		r, err := cl.ask(ctx, q)
 		if err != nil {
@@ -259,13 +266,13 @@ func (cl *client) conn(ctx context.Context) (net.Conn, error) {
 
 // ask sends q and returns its answer.
 func (cl *client) ask(ctx context.Context, q question) (response, error) {
+	if cl.network == facts.UDP {
+		return cl.askUDP(ctx, q)
+	}
 	id := uint16(rand.Uint32())
 	msg, err := q.build(id)
 	if err != nil {
 		return response{}, err
-	}
-	if cl.network == facts.UDP {
-		return cl.askUDP(ctx, q, id, msg)
 	}
 	r, err := cl.askTCP(ctx, q, id, msg)
 	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -307,32 +314,46 @@ func readTCPMessage(ctx context.Context, c net.Conn, timeout time.Duration) ([]b
 	return wire.ReadFull(ctx, c, n, timeout)
 }
 
-// askUDP sends msg, once more after half the timeout when nothing
-// answered (UDP may lose either), and waits for the datagram that answers
-// it; others are ignored.
-func (cl *client) askUDP(ctx context.Context, q question, id uint16, msg []byte) (response, error) {
+// udpTries is how often a UDP question is sent when nothing answers.
+const udpTries = 3
+
+// askUDP sends q up to udpTries times, each a third of the timeout after
+// the last (UDP may lose either way; a server under load drops queries),
+// each time with a new id (a server may drop what looks like a retransmission
+// of a query it dropped), and waits for a datagram answering any of them;
+// others are ignored.
+func (cl *client) askUDP(ctx context.Context, q question) (response, error) {
 	c, err := cl.conn(ctx)
 	if err != nil {
 		return response{}, err
 	}
+	var ids []uint16
 	var last error
-	for try := 0; try < 2; try++ {
+	for try := 0; try < udpTries; try++ {
+		id := uint16(rand.Uint32())
+		msg, err := q.build(id)
+		if err != nil {
+			return response{}, err
+		}
+		ids = append(ids, id)
 		if err := wire.Write(ctx, c, msg, cl.timeout); err != nil {
 			return response{}, err
 		}
-		end := time.Now().Add(cl.timeout / 2)
+		end := time.Now().Add(cl.timeout / udpTries)
 		for ctx.Err() == nil {
 			wait := time.Until(end)
 			if wait <= 0 {
 				break
 			}
 			b, err := wire.ReadSome(ctx, c, maxMessage, wait)
-			if len(b) > 0 {
-				r, perr := parseResponse(b, id, q)
-				if perr == nil {
-					return r, nil
+			if len(b) >= 2 {
+				if i := slices.Index(ids, binary.BigEndian.Uint16(b)); i >= 0 {
+					r, perr := parseResponse(b, ids[i], q)
+					if perr == nil {
+						return r, nil
+					}
+					last = perr
 				}
-				last = perr
 			}
 			if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
 				return response{}, err // refused (ICMP port unreachable), cancelled

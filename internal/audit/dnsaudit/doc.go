@@ -14,8 +14,11 @@
 //     REFUSED. vigil never asks a resolver to look up a name it would have
 //     to fetch from another server, so the test cannot make the server send
 //     traffic to a third party;
-//   - version.bind, version.server, hostname.bind and id.server, CHAOS
-//     TXT, without recursion.
+//   - version.bind (unless identification already had its answer),
+//     version.server, hostname.bind and id.server, CHAOS TXT, without
+//     recursion. BIND rate-limits these answers over UDP (three a second
+//     to one /24 by default): a scan repeated at once may see them only
+//     over TCP, where its finding then is.
 //
 // Over TCP only, to find the zones the server serves: the PTR of the
 // scanned address and the SOA of a few names (the names the user gave for

@@ -54,7 +54,7 @@ var labDNSWant = map[string]map[string][]string{
 // dns: every planted weakness is found with its evidence, the hardened
 // twins give no DNS finding at all.
 func TestLabDNS(t *testing.T) {
-	m := lab.Require(t)
+	m := lab.RequirePart(t, "dns-bind-weak", "dns-bind-weak-tcp", "dns-bind-hard", "dns-bind-hard-tcp", "dns-unbound-weak", "dns-unbound-hard", "dns-root")
 	d := newDialer(t)
 	for id, want := range labDNSWant {
 		svc := m.Find(id)
@@ -129,7 +129,7 @@ func TestLabDNS(t *testing.T) {
 // silence: recursion refused (or not offered), no version, transfers of
 // the zones it serves refused.
 func TestLabDNSHardTwinRefuses(t *testing.T) {
-	m := lab.Require(t)
+	m := lab.RequirePart(t, "dns-bind-hard-tcp")
 	d := newDialer(t)
 	svc := m.Find("dns-bind-hard-tcp")
 	if svc.ID == "" {

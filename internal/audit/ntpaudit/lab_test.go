@@ -16,7 +16,7 @@ import (
 // playing ntpd 4.2.6) amplifies with mode 6 and mode 7, chronyd answers
 // neither.
 func TestLabNTP(t *testing.T) {
-	m := lab.Require(t)
+	m := lab.RequirePart(t, "dns-ntp-weak", "dns-ntp-hard")
 	d, err := dialer.New(dialer.Config{Concurrency: 4, Timeout: 2 * time.Second}, func(a netip.Addr) bool { return a.IsLoopback() })
 	if err != nil {
 		t.Fatal(err)
