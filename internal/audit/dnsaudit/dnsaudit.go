@@ -68,9 +68,13 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 
 	rq := question{name: RecursionName, typ: dnsmessage.TypePTR, class: dnsmessage.ClassINET, rd: true}
 	r, err := cl.ask(ctx, rq)
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNoAnswer):
+		// Silence is how some servers refuse (Unbound's deny): nothing to
+		// judge, and no failure either.
+	case err != nil:
 		errs = append(errs, fmt.Errorf("recursive query for %s: %w", rq, err))
-	} else {
+	default:
 		out.Recursion = &facts.DNSRecursion{Query: rq.String(), Rcode: rcodeName(r.rcode), RA: r.ra, AA: r.aa,
 			Answers: len(r.answers), Source: cl.source}
 	}
@@ -156,11 +160,13 @@ func findZones(ctx context.Context, cl *client, ip netip.Addr, opt Options, out 
 		}
 	}
 	rev := reverseName(ip)
-	if r, err := cl.ask(ctx, question{name: rev, typ: dnsmessage.TypePTR, class: dnsmessage.ClassINET}); err == nil {
-		for _, a := range r.answers {
-			if a.typ == dnsmessage.TypePTR {
-				add(a.txt, "PTR of "+ip.String(), true)
-			}
+	r, err := cl.ask(ctx, question{name: rev, typ: dnsmessage.TypePTR, class: dnsmessage.ClassINET})
+	if errors.Is(err, ErrNoAnswer) {
+		return nil // a server silent over TCP: no zone to look for
+	}
+	for _, a := range r.answers {
+		if a.typ == dnsmessage.TypePTR {
+			add(a.txt, "PTR of "+ip.String(), true)
 		}
 	}
 	for _, n := range []string{"hostname.bind", "id.server"} {
@@ -179,6 +185,9 @@ func findZones(ctx context.Context, cl *client, ip netip.Addr, opt Options, out 
 			break
 		}
 		r, err := cl.ask(ctx, question{name: c.name, typ: dnsmessage.TypeSOA, class: dnsmessage.ClassINET})
+		if errors.Is(err, ErrNoAnswer) {
+			break // the server stopped answering: ask no more
+		}
 		if err != nil || !r.aa {
 			continue
 		}
@@ -275,7 +284,7 @@ func (cl *client) ask(ctx context.Context, q question) (response, error) {
 		return response{}, err
 	}
 	r, err := cl.askTCP(ctx, q, id, msg)
-	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, os.ErrDeadlineExceeded) {
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrNoAnswer) {
 		// The server may close a connection between queries: once more
 		// on a new one.
 		cl.close()
@@ -296,6 +305,9 @@ func (cl *client) askTCP(ctx context.Context, q question, id uint16, msg []byte)
 	b, err := readTCPMessage(ctx, c, cl.timeout)
 	if err != nil {
 		cl.close()
+		if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("%w: %w", ErrNoAnswer, err)
+		}
 		return response{}, err
 	}
 	return parseResponse(b, id, q)
@@ -364,7 +376,7 @@ func (cl *client) askUDP(ctx context.Context, q question) (response, error) {
 		return response{}, err
 	}
 	if last == nil {
-		last = fmt.Errorf("no answer within %v", cl.timeout)
+		last = fmt.Errorf("%w within %v", ErrNoAnswer, cl.timeout)
 	}
 	return response{}, last
 }

@@ -15,6 +15,10 @@ import (
 // the query.
 var ErrMalformed = errors.New("malformed DNS answer")
 
+// ErrNoAnswer means the server stayed silent: over UDP, after every
+// resend; over TCP, until the timeout.
+var ErrNoAnswer = errors.New("no answer")
+
 // maxMessage caps one DNS message over TCP (its two-byte length allows no
 // more) and one UDP datagram read.
 const maxMessage = 64 << 10
