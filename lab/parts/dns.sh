@@ -9,7 +9,11 @@
 # listens on addresses an interface carries: .40, .41 and .44 go on lo.
 # named runs with "controls { };" so that no rndc listener is opened on
 # 127.0.0.1:953, "notify no;" so that it sends no NOTIFY, and
-# "dnssec-validation no;" so that it fetches no trust anchor.
+# "dnssec-validation no;" so that it fetches no trust anchor. The canary's
+# name (a.root-canary.vigil.test) lies outside the zones the BINDs serve:
+# one named under dnslab.vigil.test would find no address for it in its own
+# zone and never ask it. Unbound needs "do-not-query-localhost: no" to ask
+# a server on 127.0.0.0/8.
 PARTS+=(dns)
 DAEMONS+=" named unbound"
 dns_addrs=(127.0.2.40 127.0.2.41 127.0.2.42 127.0.2.43 127.0.2.44)
@@ -20,8 +24,8 @@ dns_layout() { mkdir -p "$D/dns/bind-weak" "$D/dns/bind-hard" "$D/dns/root" "$D/
 # dns_hints FILE: root hints naming only the canary.
 dns_hints() {
 	write "$1" <<-EOF
-		.                        3600000  NS    a.root.dnslab.vigil.test.
-		a.root.dnslab.vigil.test. 3600000 A     127.0.2.44
+		.                        3600000  NS    a.root-canary.vigil.test.
+		a.root-canary.vigil.test. 3600000 A     127.0.2.44
 	EOF
 }
 
@@ -66,6 +70,7 @@ dns_named() {
 		    transfer-source $addr;
 		    notify no;
 		    dnssec-validation no;
+		    max-cache-size 16m;
 		    forwarders { };
 		$opts
 		};
@@ -84,9 +89,9 @@ dns_start() {
 	# The canary root: authoritative for ".", which delegates nothing.
 	write "$b/root/root.zone" <<-EOF
 		\$TTL 300
-		.       IN SOA a.root.dnslab.vigil.test. hostmaster.dnslab.vigil.test. 1 3600 600 86400 300
-		.       IN NS  a.root.dnslab.vigil.test.
-		a.root.dnslab.vigil.test. IN A 127.0.2.44
+		.       IN SOA a.root-canary.vigil.test. hostmaster.dnslab.vigil.test. 1 3600 600 86400 300
+		.       IN NS  a.root-canary.vigil.test.
+		a.root-canary.vigil.test. IN A 127.0.2.44
 	EOF
 	dns_named "$b/root" 127.0.2.44 '    recursion no; allow-transfer { none; }; version none; hostname none; server-id none;' \
 		"zone \".\" { type primary; file \"$b/root/root.zone\"; };"
@@ -141,6 +146,7 @@ dns_start() {
 			    use-syslog: no
 			    logfile: ""
 			    root-hints: "$b/root.hints"
+			    do-not-query-localhost: no
 			    $acl
 			    $hide
 		EOF
