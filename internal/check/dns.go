@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
@@ -82,10 +83,21 @@ func judgeDNS(in Input) []Hit {
 		}
 		hits = append(hits, h)
 	}
-	if h, ok := dnsVersionHit(s, prod); ok && !(udp != nil && len(udp.Chaos) > 0) {
+	if h, ok := dnsVersionHit(s, prod); ok && !(udp != nil && chaosCovered(d.Chaos, udp.Chaos)) {
 		hits = append(hits, h)
 	}
 	return hits
+}
+
+// chaosCovered reports whether every CHAOS name answered in tcp was
+// answered in udp too.
+func chaosCovered(tcp, udp []facts.DNSChaos) bool {
+	for _, c := range tcp {
+		if !slices.ContainsFunc(udp, func(u facts.DNSChaos) bool { return u.Name == c.Name }) {
+			return false
+		}
+	}
+	return true
 }
 
 // udpTwin returns the DNS audit of host's UDP service on port, or nil.

@@ -137,6 +137,7 @@ func TestJudgeDNSOverTCPAndUDP(t *testing.T) {
 		{"no UDP service", nil, []string{"dns.recursion.open", "dns.axfr.open", "dns.version.disclosed"}},
 		{"UDP said the same", &facts.DNSAudit{Recursion: resolved, Chaos: chaos}, []string{"dns.axfr.open"}},
 		{"UDP refused recursion and hid the version", &facts.DNSAudit{Recursion: &facts.DNSRecursion{Rcode: "REFUSED"}}, []string{"dns.recursion.open", "dns.axfr.open", "dns.version.disclosed"}},
+		{"UDP told only the host name", &facts.DNSAudit{Recursion: resolved, Chaos: []facts.DNSChaos{{Name: "hostname.bind", Text: "ns1"}}}, []string{"dns.axfr.open", "dns.version.disclosed"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
