@@ -20,10 +20,10 @@ PACKAGES=(
 	snmpd snmp slapd ldap-utils
 	dnsmasq-base chrony inetutils-telnetd
 	tigervnc-standalone-server
-	# part dns (lab/parts/dns.sh): BIND 9 and Unbound, recursive and
+	# part dns (lab/parts/dns.sh): BIND 9, Unbound and NSD, recursive and
 	# authoritative twins (Debian's ntpsec conflicts with chrony: the
 	# mode 6/7 NTP server is labd's)
-	bind9 unbound
+	bind9 unbound nsd
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

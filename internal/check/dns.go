@@ -71,7 +71,7 @@ func judgeDNS(in Input) []Hit {
 		if z.Capped {
 			n = fmt.Sprintf("at least %d records (vigil stopped reading there)", z.Records)
 		}
-		ev := fmt.Sprintf("zone %s (found from the %s) was transferred (AXFR over %s/%d) to the scanner: %s", z.Zone, z.Source, s.Transport, s.Port, n)
+		ev := fmt.Sprintf("zone %s (found via %s) was transferred (AXFR over %s/%d) to the scanner: %s", z.Zone, z.Source, s.Transport, s.Port, n)
 		if len(z.Owners) > 0 {
 			ev += ", among them " + strings.Join(z.Owners, ", ")
 		}

@@ -15,11 +15,11 @@
 # zone and never ask it. Unbound needs "do-not-query-localhost: no" to ask
 # a server on 127.0.0.0/8.
 PARTS+=(dns)
-DAEMONS+=" named unbound"
+DAEMONS+=" named unbound nsd"
 dns_addrs=(127.0.2.40 127.0.2.41 127.0.2.42 127.0.2.43 127.0.2.44)
 dns_lo=(127.0.2.40 127.0.2.41 127.0.2.44)
 
-dns_layout() { mkdir -p "$D/dns/bind-weak" "$D/dns/bind-hard" "$D/dns/root" "$D/dns/unbound-weak" "$D/dns/unbound-hard" "$D/dns/chrony" "$D/dns/ntp"; }
+dns_layout() { mkdir -p "$D/dns/bind-weak" "$D/dns/bind-hard" "$D/dns/root" "$D/dns/unbound-weak" "$D/dns/unbound-hard" "$D/dns/chrony" "$D/dns/ntp" "$D/dns/nsd-weak"; }
 
 # dns_hints FILE: root hints naming only the canary.
 dns_hints() {
@@ -153,6 +153,34 @@ dns_start() {
 		launch "dns-unbound-$u" "$b/unbound-$u" unbound -d -c "$b/unbound-$u/unbound.conf"
 	done
 
+	# NSD, authoritative only, on port 5353 of the weak Unbound's address:
+	# transfers to anyone (provide-xfr 0.0.0.0/0 NOKEY), version shown.
+	local n=$b/nsd-weak
+	dns_zones "$n"
+	write "$n/nsd.conf" <<-EOF
+		server:
+		    ip-address: 127.0.2.42@5353
+		    do-ip6: no
+		    username: ""
+		    chroot: ""
+		    zonesdir: "$n"
+		    database: ""
+		    zonelistfile: "$n/zone.list"
+		    xfrdfile: "$n/xfrd.state"
+		    xfrdir: "$n"
+		    pidfile: "$n/nsd.pid"
+		    logfile: "$n/nsd.log"
+		    hide-version: no
+		    identity: "nsd.dnslab.vigil.test"
+		remote-control:
+		    control-enable: no
+		zone:
+		    name: dnslab.vigil.test
+		    zonefile: dnslab.vigil.test.zone
+		    provide-xfr: 0.0.0.0/0 NOKEY
+	EOF
+	launch dns-nsd-weak "$n" nsd -d -c "$n/nsd.conf"
+
 	# NTP: labd plays an ntpd answering mode 6 and 7; chronyd answers neither.
 	launch dns-ntp-weak "$b/ntp" "$LABD" ntp-amp 127.0.2.44:123
 	write "$b/chrony/chrony.conf" <<-EOF
@@ -171,8 +199,9 @@ dns_start() {
 }
 
 dns_manifest() {
-	local vb vu
+	local vb vu vn
 	match vb '^BIND ([0-9.]+)' "$(named -v)"
+	match vn 'NSD version ([0-9.]+)' "$(nsd -v 2>&1)"
 	match vu 'Version ([0-9.]+)' "$(unbound -V)"
 	svc dns-bind-weak 127.0.2.40 53 udp dns false BIND "$vb" weak "" \
 		"recursion for anyone (root hints: the canary on 127.0.2.44 only), version.bind shows the version, hostname.bind ns1.dnslab.vigil.test"
@@ -186,6 +215,8 @@ dns_manifest() {
 		"access-control 0.0.0.0/0 allow (recursion for anyone; root hints: the canary only), hide-version no"
 	svc dns-unbound-hard 127.0.2.43 53 udp dns false "" "" hard "" \
 		"access-control refuse for 0.0.0.0/0 and 127.0.0.0/8 (Unbound allows loopback by default), allow only 10.0.0.0/8; hide-version yes, hide-identity yes"
+	svc dns-nsd-weak 127.0.2.42 5353 tcp dns false NSD "$vn" weak "" \
+		"NSD, authoritative only (no recursion): provide-xfr 0.0.0.0/0 NOKEY for dnslab.vigil.test (12 records), hide-version no, identity nsd.dnslab.vigil.test"
 	svc dns-root 127.0.2.44 53 udp dns false "" "" "" "" \
 		"canary root server (named, authoritative for a root zone that delegates nothing) the lab's resolvers' root hints name"
 	svc dns-ntp-weak 127.0.2.44 123 udp ntp false "" "" weak ntp-amp \

@@ -36,13 +36,17 @@ var labDNSWant = map[string]map[string][]string{
 	"dns-bind-weak-tcp": {
 		"dns.recursion.open high":                  {"NXDOMAIN with RA"},
 		"dns.version.disclosed low":                {`version.bind "9.`},
-		"dns.axfr.open/dnslab.vigil.test. high":    {"found from the PTR of 127.0.2.40", "12 records", "mail.dnslab.vigil.test."},
+		"dns.axfr.open/dnslab.vigil.test. high":    {"found via PTR of 127.0.2.40", "12 records", "mail.dnslab.vigil.test."},
 		"dns.axfr.open/2.0.127.in-addr.arpa. high": {"6 records", "40.2.0.127.in-addr.arpa."},
 		"dns.axfr.open/127.in-addr.arpa. low":      {"only SOA and NS"},
 	},
 	"dns-unbound-weak": {
 		"dns.recursion.open high":   {"NXDOMAIN with RA", "Unbound"},
 		"dns.version.disclosed low": {`version.server "unbound 1.`, `id.server "resolver.dnslab.vigil.test"`},
+	},
+	"dns-nsd-weak": {
+		"dns.axfr.open/dnslab.vigil.test. high": {"found via hostname.bind", "12 records", "NSD"},
+		"dns.version.disclosed low":             {`version.bind "NSD 4.`, `hostname.bind "nsd.dnslab.vigil.test"`},
 	},
 	"dns-bind-hard":     nil,
 	"dns-bind-hard-tcp": nil,
@@ -54,7 +58,7 @@ var labDNSWant = map[string]map[string][]string{
 // dns: every planted weakness is found with its evidence, the hardened
 // twins give no DNS finding at all.
 func TestLabDNS(t *testing.T) {
-	m := lab.RequirePart(t, "dns-bind-weak", "dns-bind-weak-tcp", "dns-bind-hard", "dns-bind-hard-tcp", "dns-unbound-weak", "dns-unbound-hard", "dns-root")
+	m := lab.RequirePart(t, "dns-bind-weak", "dns-bind-weak-tcp", "dns-bind-hard", "dns-bind-hard-tcp", "dns-unbound-weak", "dns-unbound-hard", "dns-nsd-weak", "dns-root")
 	d := newDialer(t)
 	for id, want := range labDNSWant {
 		svc := m.Find(id)
