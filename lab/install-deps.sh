@@ -27,6 +27,10 @@ PACKAGES=(
 	prometheus-node-exporter cups-daemon p910nd
 	# part files: rsync, NFS (nfs-ganesha + rpcbind), iSCSI (tgt), X11 (Xvfb, xauth), Kerberos (MIT KDC)
 	rsync rpcbind nfs-ganesha nfs-ganesha-vfs tgt xvfb xauth krb5-kdc
+	# part dns (lab/parts/dns.sh): BIND 9, Unbound and NSD, recursive and
+	# authoritative twins (Debian's ntpsec conflicts with chrony: the
+	# mode 6/7 NTP server is labd's)
+	bind9 unbound nsd
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

@@ -254,3 +254,18 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// RequirePart is Require for the tests of one lab part: it also skips
+// (fails under CI=true) when the running lab lacks any of the services
+// ids, as a lab started before the part existed, or without it
+// (VIGIL_LAB_ONLY), does.
+func RequirePart(t testing.TB, ids ...string) *Manifest {
+	t.Helper()
+	m := Require(t)
+	for _, id := range ids {
+		if m.Find(id).ID == "" {
+			unavailable(t, "the lab in %s has no %s: it was started without its part (run lab/lab.sh up again, or with VIGIL_LAB_ONLY naming the part)", Dir(), id)
+		}
+	}
+	return m
+}

@@ -14,6 +14,8 @@ var judges = []Judge{
 	judgeAPIs,
 	judgeFiles,
 	judgeExposure,
+	judgeDNS,
+	judgeNTP,
 	judgeCoverage,
 	judgeHTTP,
 }
@@ -28,4 +30,6 @@ var catalogue = slices.Concat(
 	filesChecks,
 	smbChecks,
 	rdpChecks,
+	dnsChecks,
+	ntpChecks,
 )

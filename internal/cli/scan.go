@@ -45,6 +45,7 @@ type scanFlags struct {
 	noDiscovery     bool
 	portsOnly       bool
 	noDefaultCreds  bool
+	dnsZones        []string
 	label           string
 	untrusted       bool
 }
@@ -89,6 +90,7 @@ unless you add --allow-public. --exclude always wins.`,
 	fl.BoolVarP(&f.noDiscovery, "no-discovery", "P", false, "scan every target address even if it shows no sign of life")
 	fl.BoolVar(&f.portsOnly, "ports-only", false, "only find open ports: no identification, no audits")
 	fl.BoolVar(&f.noDefaultCreds, "no-default-creds", false, "never try vendor-default credentials (e.g. SNMP community public)")
+	fl.StringSliceVar(&f.dnsZones, "dns-zone", nil, "a DNS zone to try a zone transfer of on every DNS server found, besides those vigil finds itself (repeatable)")
 	fl.StringVar(&f.label, "label", "", "name of the environment scanned (e.g. office), kept with the result")
 	fl.BoolVar(&f.untrusted, "untrusted", false, "this scan runs from a network that must not reach admin services or databases (guest Wi-Fi, the internet): report every one it reaches")
 	fl.StringVar(&f.color, "color", "auto", "colour the table: auto, always or never")
@@ -128,6 +130,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 		MinTimeout:     min(f.minTimeout, f.timeout),
 		PortsOnly:      f.portsOnly,
 		NoDefaultCreds: f.noDefaultCreds,
+		DNSZones:       f.dnsZones,
 		TLSRoots:       roots,
 		Label:          f.label,
 		Untrusted:      f.untrusted,
@@ -138,6 +141,7 @@ func runScan(cmd *cobra.Command, e *env, f *scanFlags, targets []string) error {
 			"untrusted": f.untrusted, "no_default_creds": f.noDefaultCreds, "ports_only": f.portsOnly, "discovery": !f.noDiscovery,
 			"timeout": f.timeout.String(), "min_timeout": f.minTimeout.String(), "rate": f.rate, "concurrency": f.concurrency,
 			"max_hosts": f.maxHosts, "allow_public": f.allowPublic, "label": f.label, "store": !f.noStore,
+			"dns_zone": nonNilStrings(f.dnsZones),
 		}),
 		Log: logger(e.stderr, f.verbose),
 	}

@@ -153,6 +153,17 @@ var rules = map[string]rule{
 	"firewall.none":            hostRule,
 	"flow.cleartext":           {needs: "observing live connections between hosts"},
 
+	"dns.recursion.open": {service: func(s *facts.Service) bool { return s.DNS != nil && s.DNS.Recursion != nil },
+		needs: "a DNS server that answered a recursive question"},
+	"dns.axfr.open": {service: func(s *facts.Service) bool {
+		return s.DNS != nil && s.Transport == facts.TCP && s.DNS.ZoneCandidates > 0
+	},
+		needs: "a DNS server over TCP whose zones were looked for"},
+	"dns.version.disclosed": {service: func(s *facts.Service) bool { return s.DNS != nil },
+		needs: "a DNS server asked for its version"},
+	"ntp.mode6": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 6 query"},
+	"ntp.mode7": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 7 query"},
+
 	// Every open port a scan found is examined for coverage.
 	"coverage.unexamined":   {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},
 	"coverage.audit-failed": {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},

@@ -8,8 +8,10 @@ import (
 
 	"github.com/vigilsec/vigil/internal/audit/access"
 	"github.com/vigilsec/vigil/internal/audit/apiaudit"
+	"github.com/vigilsec/vigil/internal/audit/dnsaudit"
 	"github.com/vigilsec/vigil/internal/audit/fileshare"
 	"github.com/vigilsec/vigil/internal/audit/httpaudit"
+	"github.com/vigilsec/vigil/internal/audit/ntpaudit"
 	"github.com/vigilsec/vigil/internal/audit/rdpaudit"
 	"github.com/vigilsec/vigil/internal/audit/smbaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
@@ -57,6 +59,8 @@ var audits = []audit{
 	{name: "files", applies: fileshare.Applies, run: runFileshare},
 	{name: "smb", applies: smbaudit.Applies, run: runSMB},
 	{name: "rdp", applies: rdpaudit.Applies, run: runRDP},
+	{name: "dns", applies: func(s *facts.Service) bool { return s.Name == "dns" && !s.TLS }, run: runDNS},
+	{name: "ntp", applies: func(s *facts.Service) bool { return s.Name == "ntp" && s.Transport == facts.UDP }, run: runNTP},
 }
 
 func tlsApplies(s *facts.Service) bool {
@@ -141,6 +145,21 @@ func runSMB(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 }
 func runRDP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
 	return rdpaudit.Audit(ctx, env.d, addr, s, rdpaudit.Options{Timeout: env.timeout})
+}
+
+func runDNS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	a, err := dnsaudit.Audit(ctx, env.d, addr, s, dnsaudit.Options{Timeout: env.timeout, Names: env.host.Names, Zones: env.cfg.DNSZones})
+	if a != nil {
+		s.DNS = a
+	}
+	return err
+}
+func runNTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+	a, err := ntpaudit.Audit(ctx, env.d, addr, ntpaudit.Options{Timeout: env.timeout})
+	if a != nil {
+		s.NTP = a
+	}
+	return err
 }
 
 // auditService runs every audit that applies to s, in order, keeping

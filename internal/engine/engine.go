@@ -46,6 +46,9 @@ type Config struct {
 	PortsOnly bool
 	// NoDefaultCreds turns off tries of vendor-default credentials.
 	NoDefaultCreds bool
+	// DNSZones are zones the DNS audit asks every DNS server to transfer
+	// (--dns-zone), besides those it finds itself.
+	DNSZones []string
 	// TLSRoots are the roots certificates must chain to (system roots plus
 	// --tls-ca); nil means the system roots.
 	TLSRoots *x509.CertPool

@@ -67,8 +67,10 @@ type Service struct {
 	X11      *X11      `json:"x11,omitempty"`
 	MSSQL    *MSSQL    `json:"mssql,omitempty"`
 	Kerberos *Kerberos `json:"kerberos,omitempty"`
-	SMB      *SMB    `json:"smb,omitempty"`
-	RDP      *RDP    `json:"rdp,omitempty"`
+	SMB      *SMB      `json:"smb,omitempty"`
+	RDP      *RDP      `json:"rdp,omitempty"`
+	DNS      *DNSAudit `json:"dns,omitempty"`
+	NTP      *NTPAudit `json:"ntp,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 }

@@ -12,6 +12,8 @@ import (
 // DNS (RFC 1035) constants used here.
 const (
 	dnsTypeTXT   = 16
+	dnsTypeSOA   = 6
+	dnsClassIN   = 1
 	dnsClassCH   = 3
 	dnsHeaderLen = 12
 )
@@ -27,6 +29,19 @@ func dnsVersionQuery(id uint16) []byte {
 	b = append(b, 0)
 	b = binary.BigEndian.AppendUint16(b, dnsTypeTXT)
 	return binary.BigEndian.AppendUint16(b, dnsClassCH)
+}
+
+// dnsRootSOAQuery is a query for the root zone's SOA, class IN, without
+// recursion: any DNS server answers it (from its cache or hints, with a
+// referral, or REFUSED) without asking another. It identifies a DNS server
+// over UDP when the version.bind answer is dropped, as BIND's rate limit
+// of CHAOS answers (three a second to a /24) does.
+func dnsRootSOAQuery(id uint16) []byte {
+	b := binary.BigEndian.AppendUint16(nil, id)
+	b = append(b, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0) // flags, QDCOUNT 1
+	b = append(b, 0)                            // the root
+	b = binary.BigEndian.AppendUint16(b, dnsTypeSOA)
+	return binary.BigEndian.AppendUint16(b, dnsClassIN)
 }
 
 // dnsRcodeNames names response codes.
@@ -184,3 +199,8 @@ func probeDNS(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	applyDNS(a, s)
 	return nil, nil
 }
+
+// DNSProduct names the product and version that a version.bind or
+// version.server answer announces; both are "" when it names no product
+// vigil knows.
+func DNSProduct(txt string) (product, version string) { return productFrom(dnsProducts, txt) }

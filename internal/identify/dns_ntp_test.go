@@ -136,3 +136,28 @@ func FuzzParseNTPReply(f *testing.F) {
 		assertPrintable(t, s)
 	})
 }
+
+// TestDNSSessionRootAnswer: a server whose version.bind answer is dropped
+// (BIND rate-limits CHAOS answers) is still identified by its answer to the
+// root SOA query; a version.bind answer that follows adds the product.
+func TestDNSSessionRootAnswer(t *testing.T) {
+	d := newDNSSession(Options{}).(*dnsSession)
+	if n := len(d.requests()); n != 2 {
+		t.Fatalf("%d requests, want 2", n)
+	}
+	refused := dnsRootSOAQuery(d.rootID)
+	refused[2], refused[3] = 0x80, 0x05 // QR, REFUSED
+	s := newService()
+	if m, complete := d.answer(refused, &s); !m || complete || s.Name != "dns" || s.Detail("dns.root-soa-rcode") != "REFUSED" {
+		t.Fatalf("root answer: matched %v complete %v, service %+v", m, complete, s)
+	}
+	if n := len(d.requests()); n != 1 {
+		t.Errorf("%d requests to resend, want only version.bind", n)
+	}
+	if m, _ := d.answer(refused, &s); m {
+		t.Error("the same answer matched twice")
+	}
+	if m, complete := d.answer(dnsTXTAnswer(d.id, 0, "9.18.49-1~deb12u3-Debian"), &s); !m || !complete || s.Product != "BIND" {
+		t.Errorf("version answer: matched %v complete %v, product %q", m, complete, s.Product)
+	}
+}

@@ -110,6 +110,7 @@
 //	vnc.rfb                 RFB protocol version ("3.8")
 //	dns.rcode               response code to the version.bind CHAOS TXT query (NOERROR, REFUSED, …)
 //	dns.version-bind        the version.bind TXT answer
+//	dns.root-soa-rcode      response code to the root SOA query (IN, no recursion), when only it was answered over UDP
 //	ntp.version, ntp.stratum, ntp.refid  from the mode-4 reply
 //	snmp.versions           SNMP versions that answered: v1, v2c, v3, comma-joined
 //	snmp.engineid           SNMPv3 authoritative engine ID, hex

@@ -117,28 +117,58 @@ func UDP(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Options
 	return got, true
 }
 
-// dnsSession is the version.bind query over UDP.
-type dnsSession struct{ id uint16 }
-
-func newDNSSession(Options) udpSession {
-	id := rand16()
-	// Keep clear of ids that the first bytes of the other probes (NTP 0x23…,
-	// BER 0x30…) would give a server answering them with a DNS error.
-	for id>>8 == 0x23 || id>>8 == 0x30 {
-		id = rand16()
-	}
-	return &dnsSession{id: id}
+// dnsSession is the version.bind query over UDP, and a query for the
+// root's SOA that identifies the server when the first is not answered.
+type dnsSession struct {
+	id, rootID          uint16
+	version, rootAnswer bool
 }
 
-func (d *dnsSession) requests() [][]byte { return [][]byte{dnsVersionQuery(d.id)} }
+func newDNSSession(Options) udpSession {
+	pick := func() uint16 {
+		id := rand16()
+		// Keep clear of ids that the first bytes of the other probes (NTP
+		// 0x23…, BER 0x30…) would give a server answering them with a DNS
+		// error.
+		for id>>8 == 0x23 || id>>8 == 0x30 {
+			id = rand16()
+		}
+		return id
+	}
+	d := &dnsSession{id: pick(), rootID: pick()}
+	for d.rootID == d.id {
+		d.rootID = pick()
+	}
+	return d
+}
+
+func (d *dnsSession) requests() [][]byte {
+	var out [][]byte
+	if !d.version {
+		out = append(out, dnsVersionQuery(d.id))
+	}
+	if !d.rootAnswer {
+		out = append(out, dnsRootSOAQuery(d.rootID))
+	}
+	return out
+}
 
 func (d *dnsSession) answer(b []byte, s *facts.Service) (bool, bool) {
-	a, err := parseDNSAnswer(b, d.id)
-	if err != nil {
-		return false, false
+	if a, err := parseDNSAnswer(b, d.id); err == nil && !d.version {
+		d.version = true
+		applyDNS(a, s)
+		return true, true
 	}
-	applyDNS(a, s)
-	return true, true
+	if a, err := parseDNSAnswer(b, d.rootID); err == nil && !d.rootAnswer {
+		d.rootAnswer = true
+		if s.Name != "dns" {
+			s.Name = "dns"
+			s.SetDetail("dns.root-soa-rcode", dnsRcodeNames[a.rcode])
+		}
+		// The version.bind answer may still come: not complete.
+		return true, false
+	}
+	return false, false
 }
 
 // ntpSession is one NTP client request.

@@ -2,11 +2,13 @@
 // inetd for telnetd, hostile servers (trickle, flood, escape), emulators of
 // legacy TLS and SSH that today's OpenSSL and OpenSSH can no longer produce,
 // servers that answer with garbage, servers that announce old,
-// known-vulnerable versions, web administration consoles (web-admin), many-port listeners for the firewalled
-// servers that answer with garbage, the PRELOGIN of Microsoft SQL Server
-// and the WinRM listener of Windows (mssql, winrm), a relay from a lab alias
-// to a host in one of the lab's network namespaces (forward), servers that announce old,
-// namespace host, and a readiness check for lab.sh.
+// known-vulnerable versions, web administration consoles (web-admin),
+// emulators of APIs, cameras and printers (k8s-api, kubelet, couchdb,
+// rabbitmq-mgmt, rtsp-camera, pjl-printer), the PRELOGIN of Microsoft SQL
+// Server and the WinRM listener of Windows (mssql, winrm), a relay from a
+// lab alias to a host in one of the lab's network namespaces (forward), an
+// NTP server answering mode 6 and mode 7 (ntp-amp), many-port listeners for
+// the firewalled namespace host, and a readiness check for lab.sh.
 //
 // Usage:
 //
@@ -25,6 +27,7 @@
 //	labd [-pidfile F] winrm ADDR
 //	labd [-pidfile F] forward ADDR TARGET tcp/PORT,udp/PORT,…
 //	labd [-pidfile F] listen-many ADDR PORTS
+//	labd [-pidfile F] ntp-amp ADDR
 //	labd [-timeout D] [-v] wait MANIFEST
 //
 // Every server listens only on the address it is given, reads with a
@@ -129,6 +132,8 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, log, addr, 64, time.Minute, sshGarbage)
 	case "ssh-endless":
 		return serve(ctx, log, addr, 16, hostileLifetime, sshEndless)
+	case "ntp-amp":
+		return serveNTPAmp(ctx, log, addr)
 	case "old-banner":
 		return serveOldBanner(ctx, log, o.product, addr)
 	case "web-admin":
