@@ -95,4 +95,19 @@
 //	snmp.enterprise         IANA enterprise number in the engine ID (8072 is net-snmp)
 //	snmp.community          community that was accepted ("public"; never tried with NoDefaultCreds)
 //	snmp.sysdescr           sysDescr.0 read with that community
+//	tftp.answer             what a read request for a non-existent file got: error, data, oack
+//	tftp.error              "code message" of the ERROR packet ("1 File not found")
+//	sip.status              status of the OPTIONS answer ("200 OK", "483 Too Many Hops")
+//	sip.server              Server (else User-Agent) header
+//	sip.allow               Allow header: the methods the server accepts
+//	coap.code               response code to GET /.well-known/core ("2.05"), or "reset"
+//	coap.resources          links /.well-known/core listed, comma-joined
+//	ssdp.server             SERVER header of the unicast M-SEARCH answer
+//	ssdp.location           LOCATION header (the device description URL)
+//	ssdp.st                 search targets announced, comma-joined
+//	mdns.services           DNS-SD service types a legacy unicast query listed, comma-joined
+//	netbios.names           node status name table: name<suffix>, /g for group names, comma-joined
+//	netbios.computer        the unique workstation name (suffix 00)
+//	netbios.workgroup       the group name of suffix 00 (workgroup or domain)
+//	netbios.mac             unit id of the node status (all zeros from Samba)
 package identify
