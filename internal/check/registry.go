@@ -10,6 +10,7 @@ var judges = []Judge{
 	judgeSSH,
 	JudgeAccess,
 	judgeExposure,
+	judgeTFTP,
 	judgeCoverage,
 }
 
@@ -18,4 +19,5 @@ var judges = []Judge{
 // (declared beside its judge). IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
+	tftpChecks,
 )

@@ -69,6 +69,7 @@ var rules = map[string]rule{
 	"cleartext.http-auth": {service: func(s *facts.Service) bool { return s.Name == "http" && (s.TLS || s.Access != nil) },
 		needs: "an HTTP service whose login pages were looked for"},
 	"cleartext.snmp": accessed("snmp", "an SNMP agent whose versions were probed"),
+	"tftp.open":      named("tftp", "a TFTP server"),
 	"cleartext.vnc": {service: func(s *facts.Service) bool {
 		return s.Name == "vnc" && s.Access != nil && len(s.Access.SecurityTypes) > 0
 	}, needs: "a VNC server whose security types were read"},
