@@ -22,8 +22,10 @@
 // protocols need to answer at all (MQTT CONNECT with a random client id,
 // PostgreSQL startup as user "vigil" without a password).
 //
-// UDP sends DNS, NTP and SNMP probes together on one socket and ties each
-// answer to its probe by an identifier.
+// UDP sends the DNS, NTP, SNMP, TFTP, SIP, CoAP, SSDP, mDNS and NetBIOS-NS
+// probes one after another on one socket, one datagram per probe per try,
+// the port's customary protocols first, and ties each answer to its probe
+// by an identifier. TCP also tries SIP (OPTIONS).
 //
 // # Details keys
 //
