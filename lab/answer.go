@@ -29,6 +29,9 @@ func (s Service) Answer(ctx context.Context, timeout time.Duration) error {
 		}
 		return c.Close()
 	case "udp":
+		if s.Name == "tftp" {
+			return answerTFTP(ctx, s)
+		}
 		probes, valid := udpProbe(s.Name)
 		if probes == nil {
 			return fmt.Errorf("%s (%s/udp): no probe for protocol %q", s.ID, s.Address(), s.Name)
@@ -100,6 +103,8 @@ func udpProbe(name string) ([][]byte, func([]byte) bool) {
 		// v3 engine-ID discovery, which every v3 agent answers with a
 		// report (RFC 3414 section 4).
 		return [][]byte{snmpV2cGet("public"), snmpV3Discovery()}, ValidSNMPReply
+	case "sip", "coap", "ssdp", "mdns", "netbios-ns":
+		return udpPartProbe(name)
 	}
 	return nil, nil
 }

@@ -20,6 +20,9 @@ PACKAGES=(
 	snmpd snmp slapd ldap-utils
 	dnsmasq-base chrony inetutils-telnetd
 	tigervnc-standalone-server
+	# part udp (lab/parts/udp.sh): TFTP, SIP, CoAP; mDNS and SSDP run in
+	# the part's own network namespace (samba's nmbd too, from samba)
+	tftpd-hpa kamailio libcoap3-bin avahi-daemon minidlna minissdpd
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat
