@@ -54,6 +54,10 @@ type udpEnv struct {
 // udpTries is how many times each probe is sent to a silent port.
 const udpTries = 2
 
+// udpReaderIdle bounds a read that nothing else ends: the readers stop
+// when UDP returns and closes the socket.
+const udpReaderIdle = time.Minute
+
 // UDP sends the UDP probes to a port; ok is false when nothing answered.
 //
 // Each probe sends one datagram per try, the probes of the port's customary
@@ -61,7 +65,8 @@ const udpTries = 2
 // the dialer's rate limit. The next probe goes out when the previous one got
 // no answer within its slice of the Timeout: half the Timeout per try, of
 // which the hinted probes share one half and the others the other, so a
-// silent port costs one Timeout in all. Answers are tied to their probe by
+// silent port costs one Timeout in all, plus what the rate limit makes it
+// wait. Answers are tied to their probe by
 // identifiers (DNS id, NTP origin timestamp, SNMP request and message ids,
 // SIP Call-ID, CoAP message id and token, …) and may come late: every probe
 // sent so far is still listening. An ICMP refusal ends the wait at once.
@@ -83,7 +88,10 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 		return s, false
 	}
 	opt = opt.normalised(d)
-	ctx, cancel := context.WithTimeout(ctx, 2*opt.Timeout)
+	// No deadline of its own: the schedule below bounds the wait, and the
+	// rate limit may stretch it (every probe still goes out, as every TCP
+	// connect does). Cancelling ends the readers once the socket closes.
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	c, err := d.DialUDP(ctx, addr, opt.Timeout)
 	if err != nil {
@@ -105,10 +113,9 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 	slot := udpSlices(opt.Timeout, len(sessions), hinted)
 
 	in := make(chan udpIn, 8)
-	end, _ := ctx.Deadline()
 	go func() {
 		for {
-			b, err := wire.ReadSome(ctx, c, udpCap, time.Until(end))
+			b, err := wire.ReadSome(ctx, c, udpCap, udpReaderIdle)
 			select {
 			case in <- udpIn{b: b, err: err}:
 			case <-ctx.Done():
@@ -121,7 +128,7 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 	}()
 	go func() {
 		for {
-			b, _, err := c.ReadSide(udpCap, end)
+			b, _, err := c.ReadSide(udpCap, time.Now().Add(udpReaderIdle))
 			if err != nil {
 				return
 			}
@@ -133,12 +140,18 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 		}
 	}()
 
+	// The schedule is fixed from the start, so that a slow wake-up does
+	// not push the later probes out of the budget; time spent waiting for
+	// the rate limit moves it on.
+	next := time.Now()
 	first := true
 	send := func(b []byte) error {
 		if !first {
+			start := time.Now()
 			if err := d.Pace(ctx, addr.Addr()); err != nil {
 				return err
 			}
+			next = next.Add(time.Since(start))
 		}
 		first = false
 		return wire.Write(ctx, c, b, opt.Timeout)
@@ -189,10 +202,7 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 		}
 	}
 
-	// The schedule is fixed from the start, so that a slow wake-up does
-	// not push the later probes out of the budget.
 	done := false
-	next := time.Now()
 tries:
 	for try := range udpTries {
 		for i, ss := range sessions {
