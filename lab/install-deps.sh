@@ -22,7 +22,7 @@ PACKAGES=(
 	tigervnc-standalone-server
 	# part udp (lab/parts/udp.sh): TFTP, SIP, CoAP; mDNS and SSDP run in
 	# the part's own network namespace (samba's nmbd too, from samba)
-	tftpd-hpa kamailio libcoap3-bin avahi-daemon minidlna minissdpd
+	tftpd-hpa kamailio baresip-core libcoap3-bin avahi-daemon minissdpd
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

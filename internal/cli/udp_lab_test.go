@@ -13,7 +13,7 @@ import (
 
 // udpLabIDs are the services of the lab's udp part (lab/parts/udp.sh).
 var udpLabIDs = []string{
-	"udp-tftp-weak", "udp-tftp-hard", "udp-sip-weak", "udp-sip-weak-tcp", "udp-sip-hard", "udp-coap",
+	"udp-tftp-weak", "udp-tftp-hard", "udp-sip-weak", "udp-sip-weak-tcp", "udp-sip-hard", "udp-sip-ua", "udp-coap",
 	"udp-mdns", "udp-ssdp", "udp-netbios",
 }
 

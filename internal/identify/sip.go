@@ -121,7 +121,7 @@ func parseSIPResponse(b []byte) (sipResponse, error) {
 // sipProducts maps the first word of a Server header to the product's name.
 var sipProducts = map[string]string{
 	"kamailio": "Kamailio", "opensips": "OpenSIPS", "asterisk": "Asterisk", "freeswitch": "FreeSWITCH",
-	"ser": "SER", "sems": "SEMS", "repro": "repro", "yate": "Yate", "siproxd": "siproxd", "3cxphonesystem": "3CX",
+	"ser": "SER", "baresip": "baresip", "linphone": "Linphone", "pjsip": "PJSIP", "sems": "SEMS", "repro": "repro", "yate": "Yate", "siproxd": "siproxd", "3cxphonesystem": "3CX",
 }
 
 var sipVersion = regexp.MustCompile(`\d+(?:\.\d+)+[a-z0-9~.+-]*`)

@@ -1,5 +1,5 @@
 # lab part udp: UDP services identified by content — TFTP (tftpd-hpa), SIP
-# (Kamailio, UDP and TCP), CoAP (libcoap's coap-server) on loopback
+# (Kamailio, UDP and TCP; the baresip user agent), CoAP (libcoap's coap-server) on loopback
 # aliases, and in a network namespace of the part's own the services that
 # multicast or broadcast: mDNS (avahi-daemon), SSDP (MiniSSDPd, with two
 # UPnP services registered through its socket) and the NetBIOS name service
@@ -16,8 +16,8 @@
 # beyond 10.78.9.0/24.
 
 PARTS+=(udp)
-DAEMONS+=" in.tftpd kamailio coap-server-not avahi-daemon minissdpd nmbd"
-udp_addrs=(127.0.2.100 127.0.2.101 127.0.2.102 127.0.2.103 127.0.2.104)
+DAEMONS+=" in.tftpd kamailio baresip coap-server-not avahi-daemon minissdpd nmbd"
+udp_addrs=(127.0.2.100 127.0.2.101 127.0.2.102 127.0.2.103 127.0.2.104 127.0.2.105)
 udp_lo=()
 
 UDP_NS=vigil-lab-udp
@@ -69,7 +69,7 @@ udp_netns_up() {
 
 udp_layout() {
 	local u=$D/udp
-	mkdir -p "$u"/{tftp-weak,tftp-hard,sip-weak,sip-hard,coap,avahi,ssdp,samba/{lock,state,cache,private,pid}}
+	mkdir -p "$u"/{tftp-weak,tftp-hard,sip-weak,sip-hard,sip-ua,coap,avahi,ssdp,samba/{lock,state,cache,private,pid}}
 	# The weak TFTP root takes uploads (--create) and holds a
 	# configuration a device would fetch; the hard one is read-only.
 	printf 'hostname lab-switch\nenable secret 5 $1$lab$notarealhash\n' >"$u/tftp-weak/switch.cfg"
@@ -124,13 +124,15 @@ udp_ssdp_register() {
 	server="Debian/12 UPnP/1.1 MiniSSDPd/$V_UDP_MINISSDPD"
 	loc="http://$UDP_NS_ADDR:8200/rootDesc.xml"
 	for st in upnp:rootdevice urn:schemas-upnp-org:device:MediaServer:1; do
+		# MiniSSDPd takes a request from one read: write it whole.
 		{
 			printf '\x04'
 			udp_ssdp_str "$st"
 			udp_ssdp_str "uuid:4d696e69-444c-164e-9d41-vigillab::$st"
 			udp_ssdp_str "$server"
 			udp_ssdp_str "$loc"
-		} | socat -u - "UNIX-CONNECT:$sock" || echo "cannot register $st with minissdpd" >>"$D/log/udp-ssdp.log"
+		} >"$sock.req"
+		socat -u "OPEN:$sock.req" "UNIX-CONNECT:$sock" || echo "cannot register $st with minissdpd" >>"$D/log/udp-ssdp.log"
 	done
 }
 
@@ -146,6 +148,20 @@ udp_start() {
 	udp_kamailio "$u/sip-hard/kamailio.cfg" 127.0.2.103 no
 	launch udp-sip-weak "$u/sip-weak" kamailio -DD -E -f "$u/sip-weak/kamailio.cfg" -Y "$u/sip-weak" -P "$u/sip-weak/kamailio.pid"
 	launch udp-sip-hard "$u/sip-hard" kamailio -DD -E -f "$u/sip-hard/kamailio.cfg" -Y "$u/sip-hard" -P "$u/sip-hard/kamailio.pid"
+
+	# SIP user agent: baresip without accounts (it registers nowhere and
+	# resolves nothing; its DNS server is a closed port on its own alias).
+	cat >"$u/sip-ua/config" <<-EOF
+		sip_listen 127.0.2.105:5060
+		sip_transports udp,tcp
+		dns_server 127.0.2.105:53
+		dns_fallback 127.0.2.105:53
+		module_path /usr/lib/baresip/modules
+		module g711.so
+	EOF
+	: >"$u/sip-ua/accounts"
+	: >"$u/sip-ua/contacts"
+	launch udp-sip-ua "$u/sip-ua" baresip -f "$u/sip-ua"
 
 	# CoAP: libcoap's example server (/.well-known/core, /time, /async).
 	launch udp-coap "$u/coap" coap-server-notls -A 127.0.2.104 -p 5683
@@ -202,6 +218,8 @@ udp_down() { udp_netns_down; }
 udp_versions() {
 	V_UDP_KAMAILIO=$(dpkg-query -W -f='${Version}' kamailio 2>/dev/null)
 	V_UDP_KAMAILIO=${V_UDP_KAMAILIO%%-*}
+	V_UDP_BARESIP=$(dpkg-query -W -f='${Version}' baresip-core 2>/dev/null)
+	V_UDP_BARESIP=${V_UDP_BARESIP%%-*}
 	V_UDP_MINISSDPD=$(dpkg-query -W -f='${Version}' minissdpd 2>/dev/null)
 	V_UDP_MINISSDPD=${V_UDP_MINISSDPD%%-*}
 }
@@ -219,6 +237,8 @@ udp_manifest() {
 	svc udp-sip-weak-tcp 127.0.2.102 5060 tcp sip false Kamailio "$vk" weak "" "the same Kamailio over TCP"
 	svc udp-sip-hard 127.0.2.103 5060 udp sip false "" "" hard "" \
 		"Kamailio with server_signature=no: answers OPTIONS without naming itself"
+	svc udp-sip-ua 127.0.2.105 5060 udp sip false baresip "$V_UDP_BARESIP" "" "" \
+		"baresip user agent without accounts: answers OPTIONS (404) with User-Agent baresip vVERSION"
 	svc udp-coap 127.0.2.104 5683 udp coap false "" "" "" "" \
 		"libcoap coap-server-notls: /.well-known/core lists its resources"
 	svc udp-mdns "$UDP_NS_ADDR" 5353 udp mdns false "" "" "" "" \
