@@ -41,6 +41,9 @@ func (s Service) Answer(ctx context.Context, timeout time.Duration) error {
 			return fmt.Errorf("cannot open a socket to %s (%s/udp): %w", s.ID, s.Address(), err)
 		}
 		defer c.Close()
+		if s.Name == "sip" {
+			probes, valid = sipProbe(c.LocalAddr().String())
+		}
 		return exchangeUDP(ctx, c, probes, valid, s)
 	}
 	return fmt.Errorf("%s: unknown transport %q", s.ID, s.Transport)
@@ -103,7 +106,9 @@ func udpProbe(name string) ([][]byte, func([]byte) bool) {
 		// v3 engine-ID discovery, which every v3 agent answers with a
 		// report (RFC 3414 section 4).
 		return [][]byte{snmpV2cGet("public"), snmpV3Discovery()}, ValidSNMPReply
-	case "sip", "coap", "ssdp", "mdns", "netbios-ns":
+	case "sip":
+		return sipProbe("127.0.0.1:9") // replaced by the socket's address in Answer
+	case "coap", "ssdp", "mdns", "netbios-ns":
 		return udpPartProbe(name)
 	}
 	return nil, nil

@@ -14,18 +14,11 @@ import (
 )
 
 // udpPartProbe returns the requests and the answer check for the protocols
-// of the udp part: SIP OPTIONS (RFC 3261), CoAP GET /.well-known/core (RFC
+// of the udp part (SIP: see sipProbe): CoAP GET /.well-known/core (RFC
 // 7252), SSDP unicast M-SEARCH, mDNS legacy unicast (RFC 6762 §6.7) and
 // NetBIOS node status (RFC 1002).
 func udpPartProbe(name string) ([][]byte, func([]byte) bool) {
 	switch name {
-	case "sip":
-		callID := fmt.Sprintf("%x@lab", randomID())
-		q := "OPTIONS sip:lab SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bKlab;rport\r\nMax-Forwards: 0\r\n" +
-			"From: <sip:lab@lab>;tag=1\r\nTo: <sip:lab@lab>\r\nCall-ID: " + callID + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
-		return [][]byte{[]byte(q)}, func(b []byte) bool {
-			return bytes.HasPrefix(b, []byte("SIP/2.0 ")) && bytes.Contains(b, []byte(callID))
-		}
 	case "coap":
 		id := randomID()
 		q := binary.BigEndian.AppendUint16([]byte{0x40, 0x01}, id) // CON GET, no token
@@ -55,6 +48,17 @@ func udpPartProbe(name string) ([][]byte, func([]byte) bool) {
 		return [][]byte{q}, func(b []byte) bool { return ValidDNSReply(q, b) && len(b) >= 8 && binary.BigEndian.Uint16(b[6:]) > 0 }
 	}
 	return nil, nil
+}
+
+// sipProbe is an OPTIONS request whose Via names the socket's own address
+// (local), where servers that ignore rport send the answer.
+func sipProbe(local string) ([][]byte, func([]byte) bool) {
+	callID := fmt.Sprintf("%x@lab", randomID())
+	q := "OPTIONS sip:lab SIP/2.0\r\nVia: SIP/2.0/UDP " + local + ";branch=z9hG4bKlab;rport\r\nMax-Forwards: 0\r\n" +
+		"From: <sip:lab@lab>;tag=1\r\nTo: <sip:lab@lab>\r\nCall-ID: " + callID + "\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+	return [][]byte{[]byte(q)}, func(b []byte) bool {
+		return bytes.HasPrefix(b, []byte("SIP/2.0 ")) && bytes.Contains(b, []byte(callID))
+	}
 }
 
 // answerTFTP asks a TFTP server for a file that does not exist and waits
