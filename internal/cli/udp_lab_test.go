@@ -33,7 +33,13 @@ func udpLabScan(t *testing.T, m *lab.Manifest, ids []string, extra ...string) ud
 	for _, id := range ids {
 		s := m.Find(id)
 		if s.ID == "" {
-			t.Fatalf("the lab has no service %s: start it with the udp part (lab/lab.sh up, or VIGIL_LAB_ONLY=udp)", id)
+			// A lab started before the part existed: like lab.Require, skip
+			// outside CI and fail in it.
+			msg := "the lab has no service " + id + ": restart it with the udp part (lab/lab.sh up, or VIGIL_LAB_ONLY=udp)"
+			if os.Getenv("CI") == "true" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
 		}
 		add(&hosts, s.Host)
 		if s.Transport == "udp" {

@@ -7,15 +7,15 @@ import (
 	"net"
 	"net/netip"
 	"sync"
-	"syscall"
 	"time"
 )
 
-// UDPConn is a UDP socket connected to one address, plus a second socket
-// bound to the same local address and port that receives what the
-// address's host sends from other ports (a TFTP server answers from a
-// fresh port, RFC 1350). Conn reports ICMP refusals like any connected UDP
-// socket; Side only ever yields datagrams from the target's address.
+// UDPConn is a UDP socket connected to one address, plus a second,
+// unconnected socket of its own port for protocols whose server answers
+// from another port than the one asked (a TFTP server answers from a fresh
+// port, RFC 1350): what is sent with WriteSide is answered on ReadSide.
+// Conn reports ICMP refusals like any connected UDP socket; the side socket
+// sends only to the target and yields only datagrams from its address.
 type UDPConn struct {
 	net.Conn
 	side    *net.UDPConn
@@ -38,44 +38,34 @@ func (d *Dialer) DialUDP(ctx context.Context, address netip.AddrPort, timeout ti
 		release()
 		return nil, fmt.Errorf("cannot reach %s over udp: %w", address, classify(err, timeout))
 	}
-	for range maxSelfConnects {
-		nd := net.Dialer{Timeout: timeout, Control: reuseAddr}
-		c, err := nd.DialContext(ctx, "udp", address.String())
-		if err != nil {
-			return fail(err)
-		}
-		local := c.LocalAddr().(*net.UDPAddr).AddrPort()
-		if selfConnected(local, address) {
-			_ = c.Close()
-			continue
-		}
-		lc := net.ListenConfig{Control: reuseAddr}
-		pc, err := lc.ListenPacket(ctx, "udp", local.String())
-		if err != nil {
-			_ = c.Close()
-			return fail(err)
-		}
-		return &UDPConn{Conn: c, side: pc.(*net.UDPConn), target: address, release: release}, nil
+	c, err := dial(ctx, "udp", address, timeout)
+	if err != nil {
+		return fail(err)
 	}
-	return fail(fmt.Errorf("%s connected to itself %d times: %w", address, maxSelfConnects, syscall.ECONNREFUSED))
+	// The side socket sends from the connected socket's local address
+	// (the route's source), on a port of its own.
+	local := c.LocalAddr().(*net.UDPAddr).AddrPort().Addr()
+	var lc net.ListenConfig
+	pc, err := lc.ListenPacket(ctx, "udp", netip.AddrPortFrom(local, 0).String())
+	if err != nil {
+		_ = c.Close()
+		return fail(err)
+	}
+	return &UDPConn{Conn: c, side: pc.(*net.UDPConn), target: address, release: release}, nil
 }
 
-// reuseAddr sets SO_REUSEADDR, so that the side socket may share the
-// connected socket's port: the kernel gives each datagram to the socket
-// that matches it best, the connected one for its peer's port.
-func reuseAddr(_, _ string, rc syscall.RawConn) error {
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_REUSEADDR, 1)
-	}); err != nil {
+// WriteSide sends b to the target from the side socket, within timeout.
+func (u *UDPConn) WriteSide(b []byte, timeout time.Duration) error {
+	if err := u.side.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
 		return err
 	}
-	return serr
+	_, err := u.side.WriteToUDPAddrPort(b, u.target)
+	return err
 }
 
 // ReadSide reads one datagram of at most max bytes that the target's host
-// sent from another port, until deadline. Datagrams from other addresses
-// are dropped. It returns the datagram and the port it came from.
+// sent to the side socket, from any port, until deadline. Datagrams from
+// other addresses are dropped. It returns the datagram and its source port.
 func (u *UDPConn) ReadSide(max int, deadline time.Time) ([]byte, uint16, error) {
 	if err := u.side.SetReadDeadline(deadline); err != nil {
 		return nil, 0, err
@@ -86,7 +76,7 @@ func (u *UDPConn) ReadSide(max int, deadline time.Time) ([]byte, uint16, error) 
 		if err != nil {
 			return nil, 0, err
 		}
-		if from.Addr().Unmap() == u.target.Addr().Unmap() && from.Port() != u.target.Port() {
+		if from.Addr().Unmap() == u.target.Addr().Unmap() {
 			return append([]byte(nil), buf[:n]...), from.Port(), nil
 		}
 	}

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// DialUDP's side socket receives what the target's host sends from another
-// port; its connected socket still gets the target port's answers; nothing
-// outside the scope is dialled or paced for.
+// DialUDP's connected socket gets the target port's answers; its side
+// socket, a port of its own, gets what the target's host sends it from any
+// port; nothing outside the scope is dialled or paced for.
 func TestDialUDPSide(t *testing.T) {
 	d, err := New(Config{Concurrency: 2, Timeout: time.Second}, only("127.0.0.1"))
 	if err != nil {
@@ -37,24 +37,33 @@ func TestDialUDPSide(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	buf := make([]byte, 32)
+	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
+	// What the connected socket sends is answered on it.
 	if _, err := c.Write([]byte("ping")); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 16)
-	_ = srv.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, from, err := srv.ReadFrom(buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, _ = other.WriteTo([]byte("from another port"), from)
 	_, _ = srv.WriteTo([]byte("from the port"), from)
-	b, port, err := c.ReadSide(64, time.Now().Add(5*time.Second))
-	if err != nil || string(b) != "from another port" || port != uint16(other.LocalAddr().(*net.UDPAddr).Port) {
-		t.Errorf("side read %q from %d: %v", b, port, err)
-	}
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	n, err := c.Read(buf)
 	if err != nil || string(buf[:n]) != "from the port" {
 		t.Errorf("connected read %q: %v", buf[:n], err)
+	}
+	// What the side socket sends is answered from another port, on it.
+	if err := c.WriteSide([]byte("rrq"), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	n, sideFrom, err := srv.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "rrq" || sideFrom.String() == from.String() {
+		t.Fatalf("side datagram %q from %v (connected socket %v): %v", buf[:n], sideFrom, from, err)
+	}
+	_, _ = other.WriteTo([]byte("from another port"), sideFrom)
+	b, port, err := c.ReadSide(64, time.Now().Add(5*time.Second))
+	if err != nil || string(b) != "from another port" || port != uint16(other.LocalAddr().(*net.UDPAddr).Port) {
+		t.Errorf("side read %q from %d: %v", b, port, err)
 	}
 }

@@ -33,7 +33,8 @@ type followUpSession interface {
 }
 
 // sideSession is a udpSession whose server answers from another port of
-// the same host (TFTP): it is also given those datagrams.
+// the same host (TFTP): its datagrams go out from the side socket, which
+// receives its answers from any port (dialer.UDPConn).
 type sideSession interface {
 	fromOtherPorts()
 }
@@ -145,7 +146,7 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 	// the rate limit moves it on.
 	next := time.Now()
 	first := true
-	send := func(b []byte) error {
+	send := func(ss udpSession, b []byte) error {
 		if !first {
 			start := time.Now()
 			if err := d.Pace(ctx, addr.Addr()); err != nil {
@@ -154,6 +155,9 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 			next = next.Add(time.Since(start))
 		}
 		first = false
+		if _, side := ss.(sideSession); side {
+			return c.WriteSide(b, opt.Timeout)
+		}
 		return wire.Write(ctx, c, b, opt.Timeout)
 	}
 
@@ -180,7 +184,7 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 					return true
 				}
 				if winner != nil {
-					if _, side := winner.(sideSession); r.side && !side {
+					if _, side := winner.(sideSession); r.side != side {
 						continue
 					}
 					if m, complete := winner.answer(r.b, &got); m && complete {
@@ -189,7 +193,7 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 					continue
 				}
 				for _, ss := range sessions[:sent] {
-					if _, side := ss.(sideSession); r.side && !side {
+					if _, side := ss.(sideSession); r.side != side {
 						continue
 					}
 					tmp := clone(&s)
@@ -207,7 +211,7 @@ tries:
 	for try := range udpTries {
 		for i, ss := range sessions {
 			if req := ss.request(try); req != nil {
-				if send(req) != nil {
+				if send(ss, req) != nil {
 					break tries
 				}
 			}
@@ -223,7 +227,7 @@ tries:
 		// follow-up questions.
 		if f, ok := winner.(followUpSession); ok {
 			for _, b := range f.followUps() {
-				if send(b) != nil {
+				if send(winner, b) != nil {
 					break
 				}
 			}

@@ -289,3 +289,37 @@ func TestUDPSlices(t *testing.T) {
 		}
 	}
 }
+
+// Probes of several ports of one host at once keep their answers apart:
+// a TFTP server's answer from a fresh port reaches only the probe of the
+// TFTP port, never that of a silent port probed at the same moment.
+func TestUDPConcurrentProbesKeepTFTPApart(t *testing.T) {
+	tftp := tftpServer(t)
+	silent, _ := serveUDP(t, func([]byte) [][]byte { return nil })
+	d := newDialer(t)
+	type res struct {
+		addr netip.AddrPort
+		name string
+	}
+	out := make(chan res, 40)
+	for i := range 40 {
+		addr := tftp
+		if i%2 == 1 {
+			addr = silent
+		}
+		go func() {
+			s, _ := UDP(t.Context(), d, addr, testOptions)
+			out <- res{addr, s.Name}
+		}()
+	}
+	for range 40 {
+		r := <-out
+		want := "unknown"
+		if r.addr == tftp {
+			want = "tftp"
+		}
+		if r.name != want {
+			t.Errorf("%s identified as %q, want %q", r.addr, r.name, want)
+		}
+	}
+}
