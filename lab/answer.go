@@ -15,8 +15,10 @@ import (
 const maxDatagram = 4096
 
 // Answer reports whether the service is up: a TCP service must accept a
-// connection; a UDP service (dns, ntp, snmp) must answer one request of its
-// protocol. It sends nothing but to the service's own loopback address.
+// connection; a UDP service (dns, ntp, snmp, tftp, sip, coap, ssdp, mdns,
+// netbios-ns) must answer one request of its protocol. It sends nothing but
+// to the service's own address (a loopback alias, or a host in a lab
+// part's network namespace).
 func (s Service) Answer(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
