@@ -20,9 +20,9 @@ PACKAGES=(
 	snmpd snmp slapd ldap-utils
 	dnsmasq-base chrony inetutils-telnetd
 	tigervnc-standalone-server
-	# part udp (lab/parts/udp.sh): TFTP, SIP, CoAP; mDNS and SSDP run in
-	# the part's own network namespace (samba's nmbd too, from samba)
-	tftpd-hpa kamailio baresip-core libcoap3-bin avahi-daemon minissdpd
+	# part udp (lab/parts/udp.sh): TFTP, SIP, CoAP; mDNS, SSDP and Samba's
+	# nmbd run in the part's own network namespace
+	tftpd-hpa kamailio baresip-core libcoap3-bin avahi-daemon minissdpd samba
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat
