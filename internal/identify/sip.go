@@ -226,8 +226,11 @@ func probeSIP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 		if r.status >= 200 {
 			break
 		}
-		rest := b[bytes.Index(b, []byte("\r\n\r\n"))+4:]
-		if len(rest) > 0 {
+		end := bytes.Index(b, []byte("\r\n\r\n"))
+		if end < 0 {
+			break // a provisional answer cut short: keep it
+		}
+		if rest := b[end+4:]; len(rest) > 0 {
 			// the next response began in the same read: take it as it is
 			if r2, err := parseSIPResponse(rest); err == nil {
 				applySIP(r2, s)
