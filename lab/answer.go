@@ -15,8 +15,10 @@ import (
 const maxDatagram = 4096
 
 // Answer reports whether the service is up: a TCP service must accept a
-// connection; a UDP service (dns, ntp, snmp) must answer one request of its
-// protocol. It sends nothing but to the service's own loopback address.
+// connection; a UDP service (dns, ntp, snmp, tftp, sip, coap, ssdp, mdns,
+// netbios-ns) must answer one request of its protocol. It sends nothing but
+// to the service's own address (a loopback alias, or a host in a lab
+// part's network namespace).
 func (s Service) Answer(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -29,6 +31,9 @@ func (s Service) Answer(ctx context.Context, timeout time.Duration) error {
 		}
 		return c.Close()
 	case "udp":
+		if s.Name == "tftp" {
+			return answerTFTP(ctx, s)
+		}
 		probes, valid := udpProbe(s.Name)
 		if probes == nil {
 			return fmt.Errorf("%s (%s/udp): no probe for protocol %q", s.ID, s.Address(), s.Name)
@@ -38,6 +43,9 @@ func (s Service) Answer(ctx context.Context, timeout time.Duration) error {
 			return fmt.Errorf("cannot open a socket to %s (%s/udp): %w", s.ID, s.Address(), err)
 		}
 		defer c.Close()
+		if s.Name == "sip" {
+			probes, valid = sipProbe(c.LocalAddr().String())
+		}
 		return exchangeUDP(ctx, c, probes, valid, s)
 	}
 	return fmt.Errorf("%s: unknown transport %q", s.ID, s.Transport)
@@ -112,6 +120,10 @@ func udpProbe(name string) ([][]byte, func([]byte) bool) {
 		}
 	case "kerberos":
 		return [][]byte{krbASReq()}, ValidKerberosReply
+	case "sip":
+		return sipProbe("127.0.0.1:9") // replaced by the socket's address in Answer
+	case "coap", "ssdp", "mdns", "netbios-ns":
+		return udpPartProbe(name)
 	}
 	return nil, nil
 }

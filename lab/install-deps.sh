@@ -31,6 +31,9 @@ PACKAGES=(
 	# authoritative twins (Debian's ntpsec conflicts with chrony: the
 	# mode 6/7 NTP server is labd's)
 	bind9 unbound nsd
+	# part udp (lab/parts/udp.sh): TFTP, SIP, CoAP; mDNS, SSDP and Samba's
+	# nmbd run in the part's own network namespace
+	tftpd-hpa kamailio baresip-core libcoap3-bin avahi-daemon minissdpd samba
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

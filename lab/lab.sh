@@ -1392,6 +1392,9 @@ cmd_down() {
 	rm -f "$D/manifest.json"
 	stop_all
 	lo_addrs del
+	# Parts may define NAME_down to undo what their layout made (namespaces).
+	local p
+	for p in "${PARTS[@]}"; do if declare -F "${p}_down" >/dev/null; then "${p}_down"; fi; done
 	log "down"
 }
 

@@ -16,6 +16,7 @@ var judges = []Judge{
 	judgeExposure,
 	judgeDNS,
 	judgeNTP,
+	judgeTFTP,
 	judgeCoverage,
 	judgeHTTP,
 }
@@ -32,4 +33,5 @@ var catalogue = slices.Concat(
 	rdpChecks,
 	dnsChecks,
 	ntpChecks,
+	tftpChecks,
 )

@@ -24,6 +24,7 @@ import (
 	"github.com/vigilsec/vigil/internal/level"
 	"github.com/vigilsec/vigil/internal/portscan"
 	"github.com/vigilsec/vigil/internal/progress"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/result"
 	"github.com/vigilsec/vigil/internal/scope"
@@ -72,7 +73,8 @@ unless you add --allow-public. --exclude always wins.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.ports, "ports", "p", portscan.AllPorts, "TCP ports: 1-65535, 22,80,443, 8000-8100 or top:N")
-	fl.StringVar(&f.udpPorts, "udp-ports", "53,123,161", "UDP ports to probe for DNS, NTP and SNMP (\"\" for none)")
+	fl.StringVar(&f.udpPorts, "udp-ports", portscan.FormatPorts(proto.UDPPorts()),
+		"UDP ports to probe with every UDP probe (DNS, NTP, SNMP, TFTP, SIP, CoAP, SSDP, mDNS, NetBIOS); default: every customary UDP port of vigil's protocol table (\"\" for none)")
 	fl.StringSliceVar(&f.excludes, "exclude", nil, "targets never to touch (same forms as targets; repeatable)")
 	fl.BoolVar(&f.allowPublic, "allow-public", false, "allow targets outside private, loopback and link-local ranges")
 	fl.IntVar(&f.maxHosts, "max-hosts", scope.DefaultMaxHosts, "refuse target sets larger than this")

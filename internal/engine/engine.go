@@ -35,7 +35,8 @@ type Config struct {
 	// PortSpec is the TCP port selection as the user wrote it; Ports is it parsed.
 	PortSpec string
 	Ports    []uint16
-	// UDPPorts are probed with the UDP probes (DNS, NTP, SNMP).
+	// UDPPorts are probed with the UDP probes (DNS, NTP, SNMP, TFTP, SIP,
+	// CoAP, SSDP, mDNS, NetBIOS-NS).
 	UDPPorts []uint16
 	// Discovery skips hosts that show no sign of life (multi-host scans).
 	Discovery bool
@@ -312,7 +313,7 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	doc.Ports = cfg.PortSpec
 	doc.QuietHosts = quiet.count
 	if !cfg.PortsOnly && len(cfg.UDPPorts) == 0 {
-		doc.NoteGap(result.Gap{What: "UDP was not probed (--udp-ports was empty): DNS, NTP and SNMP services were not looked for"})
+		doc.NoteGap(result.Gap{What: "UDP was not probed (--udp-ports was empty): DNS, NTP, SNMP, TFTP, SIP, CoAP, SSDP, mDNS and NetBIOS services were not looked for"})
 	}
 	if vulnGap != "" {
 		doc.NoteGap(result.Gap{What: vulnGap, Checks: []string{vuln.CheckID}})

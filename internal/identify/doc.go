@@ -45,6 +45,10 @@
 //
 // Protocol facts beyond Details go into typed fields of facts.Service:
 // Rsync, RPC, ISCSI, X11, MSSQL and Kerberos.
+// UDP sends the DNS, NTP, SNMP, TFTP, SIP, CoAP, SSDP, mDNS and NetBIOS-NS
+// probes one after another on one socket, one datagram per probe per try,
+// the port's customary protocols first, and ties each answer to its probe
+// by an identifier. TCP also tries SIP (OPTIONS).
 //
 // # Details keys
 //
@@ -122,4 +126,19 @@
 //	kubelet.guess           why a port is taken for a kubelet although it answered only 401
 //	rtsp.public             the Public header of the answer to RTSP OPTIONS
 //	ipp.version, ipp.status version and status-code of the answer to Get-Printer-Attributes
+//	tftp.answer             what a read request for a non-existent file got: error, data, oack
+//	tftp.error              "code message" of the ERROR packet ("1 File not found")
+//	sip.status              status of the OPTIONS answer ("200 OK", "483 Too Many Hops")
+//	sip.server              Server (else User-Agent) header
+//	sip.allow               Allow header: the methods the server accepts
+//	coap.code               response code to GET /.well-known/core ("2.05"), or "reset"
+//	coap.resources          links /.well-known/core listed, comma-joined
+//	ssdp.server             SERVER header of the unicast M-SEARCH answer
+//	ssdp.location           LOCATION header (the device description URL)
+//	ssdp.st                 search targets announced, comma-joined
+//	mdns.services           DNS-SD service types a legacy unicast query listed, comma-joined
+//	netbios.names           node status name table: name<suffix>, /g for group names, comma-joined
+//	netbios.computer        the unique workstation name (suffix 00)
+//	netbios.workgroup       the group name of suffix 00 (workgroup or domain)
+//	netbios.mac             unit id of the node status (all zeros from Samba)
 package identify

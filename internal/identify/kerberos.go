@@ -206,9 +206,9 @@ func probeKerberos(ctx context.Context, l *layer, s *facts.Service) ([]byte, err
 // kerberosSession is the AS-REQ over UDP.
 type kerberosSession struct{ nonce uint32 }
 
-func newKerberosSession(Options) udpSession { return &kerberosSession{nonce: rand.Uint32()} }
+func newKerberosSession(udpEnv) udpSession { return &kerberosSession{nonce: rand.Uint32()} }
 
-func (p *kerberosSession) requests() [][]byte { return [][]byte{krbASReq(krbProbeRealm, p.nonce)} }
+func (p *kerberosSession) request(int) []byte { return krbASReq(krbProbeRealm, p.nonce) }
 
 func (p *kerberosSession) answer(b []byte, s *facts.Service) (bool, bool) {
 	k, err := parseKRBReply(b)

@@ -42,6 +42,7 @@ var tcpProbes = []probe{
 	{"rpcbind", probeRPC},
 	{"iscsi", probeISCSI},
 	{"kerberos", probeKerberos},
+	{"sip", probeSIP},
 }
 
 // tlsProbes are the client-first probes inside TLS, in default order.
@@ -54,15 +55,23 @@ var tlsProbes = []probe{
 	{"mongodb", probeMongoDB},
 	{"memcached", probeMemcached},
 	{"dns", probeDNS},
+	{"sip", probeSIP},
 }
 
-// udpProbes are the UDP probes, sent together.
+// udpProbes are the UDP probes in default order; the engine sends them one
+// after another (see UDP), those of the port's customary protocols first.
 var udpProbes = []udpProbe{
 	{"dns", newDNSSession},
 	{"ntp", newNTPSession},
 	{"snmp", newSNMPSession},
 	{"rpcbind", newRPCBindSession},
 	{"kerberos", newKerberosSession},
+	{"tftp", newTFTPSession},
+	{"sip", newSIPSession},
+	{"coap", newCoAPSession},
+	{"ssdp", newSSDPSession},
+	{"mdns", newMDNSSession},
+	{"netbios-ns", newNBSTATSession},
 }
 
 // plainHints names the client-first probes to try first on a TCP port,

@@ -141,10 +141,10 @@ func probeRPC(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 // rpcbindSession is PMAPPROC_DUMP over UDP.
 type rpcbindSession struct{ xid uint32 }
 
-func newRPCBindSession(Options) udpSession { return &rpcbindSession{xid: rand.Uint32()} }
+func newRPCBindSession(udpEnv) udpSession { return &rpcbindSession{xid: rand.Uint32()} }
 
-func (p *rpcbindSession) requests() [][]byte {
-	return [][]byte{oncrpc.Call(p.xid, oncrpc.ProgPortmap, 2, oncrpc.PmapProcDump, nil)}
+func (p *rpcbindSession) request(int) []byte {
+	return oncrpc.Call(p.xid, oncrpc.ProgPortmap, 2, oncrpc.PmapProcDump, nil)
 }
 
 func (p *rpcbindSession) answer(b []byte, s *facts.Service) (bool, bool) {

@@ -71,9 +71,19 @@ func TestParseSNMP(t *testing.T) {
 }
 
 func TestSNMPSession(t *testing.T) {
-	p := newSNMPSession(Options{}).(*snmpSession)
-	if n := len(p.requests()); n != 3 {
-		t.Fatalf("%d requests, want v3 + v2c + v1", n)
+	p := newSNMPSession(udpEnv{}).(*snmpSession)
+	version := func(b []byte) int64 {
+		m, err := snmp.Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Version
+	}
+	if v0, v1 := version(p.request(0)), version(p.request(1)); v0 != snmp.V3 || v1 != snmp.V2c {
+		t.Fatalf("tries send versions %d, %d; want v3 discovery, then v2c", v0, v1)
+	}
+	if n := len(p.followUps()); n != 3 {
+		t.Fatalf("%d follow-ups before any answer, want v3 + v2c + v1", n)
 	}
 	s := newService()
 	if m, _ := p.answer(snmpResponse(1, int64(p.v2Req)+1, "public", "x"), &s); m {
@@ -88,6 +98,9 @@ func TestSNMPSession(t *testing.T) {
 	if m, c := p.answer(snmpResponse(1, int64(p.v2Req), "public", "Linux"), &s); !m || c {
 		t.Errorf("v2c: matched %v complete %v", m, c)
 	}
+	if f := p.followUps(); len(f) != 1 || version(f[0]) != snmp.V1 {
+		t.Errorf("follow-ups after v3 and v2c answered: %d, want v1 only", len(f))
+	}
 	if m, c := p.answer(snmpResponse(0, int64(p.v1Req), "public", "Linux"), &s); !m || !c {
 		t.Errorf("v1: matched %v complete %v", m, c)
 	}
@@ -95,11 +108,11 @@ func TestSNMPSession(t *testing.T) {
 		t.Errorf("details %v product %q", s.Details, s.Product)
 	}
 
-	quiet := newSNMPSession(Options{NoDefaultCreds: true}).(*snmpSession)
-	if n := len(quiet.requests()); n != 1 {
-		t.Errorf("NoDefaultCreds sends %d requests, want only v3 discovery", n)
+	quiet := newSNMPSession(udpEnv{opt: Options{NoDefaultCreds: true}}).(*snmpSession)
+	if n := len(quiet.followUps()); n != 1 {
+		t.Errorf("NoDefaultCreds asks %d follow-ups, want only v3 discovery", n)
 	}
-	for _, req := range quiet.requests() {
+	for _, req := range append(quiet.followUps(), quiet.request(0), quiet.request(1)) {
 		if m, err := snmp.Parse(req); err != nil || m.Version != snmp.V3 || m.Community != "" {
 			t.Errorf("NoDefaultCreds request %+v", m)
 		}

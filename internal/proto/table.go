@@ -116,7 +116,7 @@ var table = []Info{
 	{Name: Prometheus, Cleartext: true, Display: "a Prometheus endpoint", Kind: Monitoring, Probe: HTTP, TCP: ports(9090, 9100)},
 
 	{Name: DNS, Display: "DNS", Kind: Naming, TCP: ports(53, 5353), TLS: ports(853), UDP: ports(53)},
-	{Name: MDNS, Display: "mDNS", Kind: Naming, Probe: DNS, UDP: ports(5353)},
+	{Name: MDNS, Display: "mDNS", Kind: Naming, UDP: ports(5353)},
 	{Name: NetBIOSNS, Display: "NetBIOS name service", Kind: Naming, UDP: ports(137)},
 	{Name: SSDP, Display: "SSDP", Kind: Naming, UDP: ports(1900)},
 	{Name: NTP, Display: "NTP", Kind: Time, UDP: ports(123)},
