@@ -42,8 +42,8 @@ func TestHints(t *testing.T) {
 			t.Errorf("TLSHints(%d) = %v, want %v", tt.port, got, tt.inside)
 		}
 	}
-	if got := UDPHints(5353); !slices.Equal(got, []Name{DNS}) {
-		t.Errorf("UDPHints(5353) = %v: mDNS is spoken in DNS's format", got)
+	if got := UDPHints(5353); !slices.Equal(got, []Name{MDNS}) {
+		t.Errorf("UDPHints(5353) = %v, want mDNS first", got)
 	}
 	if !ServerFirstPort(22, false) || ServerFirstPort(443, false) || !ServerFirstPort(993, true) {
 		t.Error("ServerFirstPort: SSH on 22 and IMAP on 993 speak first, HTTPS does not")
