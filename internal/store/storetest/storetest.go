@@ -1,6 +1,7 @@
 // Package storetest gives tests a real PostgreSQL database: a Debian
 // PostgreSQL 15 cluster that the first test process to need it starts on
-// 127.0.2.41:5439 (data under /tmp/vigil-store-pg), shared by the test
+// 127.0.7.41:5439 (data under /tmp/vigil-store-pg; outside 127.0.2.0/24,
+// whose aliases belong to the lab), shared by the test
 // processes that run at the same time, and one fresh database per test.
 //
 // Test processes coordinate through two lock files: a setup lock held while
@@ -37,7 +38,7 @@ import (
 // Where the shared test cluster lives.
 const (
 	Dir  = "/tmp/vigil-store-pg"
-	Host = "127.0.2.41"
+	Host = "127.0.7.41"
 	Port = 5439
 
 	bin       = "/usr/lib/postgresql/15/bin"
