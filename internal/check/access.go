@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // JudgeAccess judges what the access audit learnt (facts.Access): services
@@ -42,27 +43,27 @@ func JudgeAccess(in Input) []Hit {
 		}
 	}
 	switch s.Name {
-	case "ftp":
+	case proto.FTP:
 		add(accessFTPCleartext(t))
 		add(accessFTPAnonymous(t))
-	case "smtp", "imap", "pop3":
+	case proto.SMTP, proto.IMAP, proto.POP3:
 		add(accessMail(t))
-	case "ldap":
+	case proto.LDAP:
 		add(accessLDAP(t))
-	case "postgresql":
+	case proto.PostgreSQL:
 		add(accessPostgreSQL(t))
-	case "mysql":
+	case proto.MySQL:
 		add(accessMySQL(t))
-	case "http":
+	case proto.HTTP:
 		add(accessHTTP(t))
-	case "snmp":
+	case proto.SNMP:
 		add(accessSNMPCleartext(t))
 		hits = append(hits, accessSNMPDefaults(t)...)
-	case "vnc":
+	case proto.VNC:
 		add(accessVNC(t))
-	case "mqtt":
+	case proto.MQTT:
 		add(accessMQTT(t))
-	case "redis", "memcached", "mongodb", "elasticsearch", "docker":
+	case proto.Redis, proto.Memcached, proto.MongoDB, proto.Elasticsearch, proto.Docker:
 		add(accessNoAuth(t))
 	}
 	return hits
@@ -133,21 +134,21 @@ func accessTargetOf(s *facts.Service) accessTarget {
 	// usual ones when the server does not tell.
 	if t.product == "" {
 		switch s.Name {
-		case "postgresql":
+		case proto.PostgreSQL:
 			t.product = prodPostgreSQL
-		case "redis":
+		case proto.Redis:
 			t.product = prodRedis
-		case "memcached":
+		case proto.Memcached:
 			t.product = prodMemcached
-		case "mongodb":
+		case proto.MongoDB:
 			t.product = prodMongoDB
-		case "elasticsearch":
+		case proto.Elasticsearch:
 			t.product = prodElasticsearch
-		case "docker":
+		case proto.Docker:
 			t.product = prodDocker
-		case "vnc":
+		case proto.VNC:
 			t.product = prodVNC
-		case "mqtt":
+		case proto.MQTT:
 			t.product = prodMosquitto // the fix says so when the broker did not tell
 		}
 	}
@@ -192,14 +193,14 @@ func accessFTPCleartext(t accessTarget) (Hit, bool) {
 		return Hit{}, false
 	}
 	var parts []string
-	if f := t.s.Detail("ftp.feat"); f != "" {
+	if f := t.s.Detail(facts.DetailFTPFEAT); f != "" {
 		if strings.HasPrefix(f, "FEAT answered") {
 			parts = append(parts, f)
 		} else {
 			parts = append(parts, fmt.Sprintf("FEAT lists no AUTH TLS (features: %s)", f))
 		}
 	}
-	if r := t.s.Detail("ftp.auth-tls"); r != "" {
+	if r := t.s.Detail(facts.DetailFTPAuthTLS); r != "" {
 		parts = append(parts, fmt.Sprintf("AUTH TLS was answered %q", r))
 	}
 	if len(parts) == 0 {
@@ -215,7 +216,7 @@ func accessFTPAnonymous(t accessTarget) (Hit, bool) {
 		return Hit{}, false
 	}
 	ev := fmt.Sprintf("the FTP server%s on %s accepted USER anonymous with an e-mail address as password", t.productNote(), t.where)
-	if r := t.s.Detail("ftp.anonymous"); r != "" {
+	if r := t.s.Detail(facts.DetailFTPAnonymous); r != "" {
 		ev += fmt.Sprintf(": it answered %q", r)
 	}
 	ev += "; vigil sent QUIT at once and listed or read nothing"
@@ -290,12 +291,12 @@ func accessMail(t accessTarget) (Hit, bool) {
 // mailListing is what the server listed, as the audit recorded it.
 func mailListing(s *facts.Service) string {
 	switch s.Name {
-	case "smtp":
-		return s.Detail("smtp.ehlo")
-	case "imap":
-		return s.Detail("imap.capability")
-	case "pop3":
-		return s.Detail("pop3.capa")
+	case proto.SMTP:
+		return s.Detail(facts.DetailSMTPEHLO)
+	case proto.IMAP:
+		return s.Detail(facts.DetailIMAPCapability)
+	case proto.POP3:
+		return s.Detail(facts.DetailPOP3CAPA)
 	}
 	return ""
 }
@@ -307,7 +308,7 @@ func accessLDAP(t accessTarget) (Hit, bool) {
 		return Hit{}, false
 	}
 	ev := fmt.Sprintf("the LDAP server%s on %s refused the StartTLS extended operation (1.3.6.1.4.1.1466.20037)", t.productNote(), t.where)
-	if r := t.s.Detail("ldap.starttls-result"); r != "" {
+	if r := t.s.Detail(facts.DetailLDAPStartTLSResult); r != "" {
 		ev += fmt.Sprintf(" with result %s", r)
 	}
 	ev += "; binds (passwords) and directory data cross the network in cleartext"
@@ -327,7 +328,7 @@ func accessMySQL(t accessTarget) (Hit, bool) {
 		return Hit{}, false
 	}
 	ev := fmt.Sprintf("the %s server%s on %s does not offer TLS", mysqlName(t), t.productNote(), t.where)
-	if c := t.s.Detail("mysql.capabilities"); c != "" {
+	if c := t.s.Detail(facts.DetailMySQLCapabilities); c != "" {
 		ev += fmt.Sprintf(": the capability flags of its handshake (%s) lack CLIENT_SSL (0x800)", c)
 	}
 	ev += "; passwords, queries and results cross the network in cleartext"
@@ -370,7 +371,7 @@ func accessSNMPCleartext(t accessTarget) (Hit, bool) {
 		return Hit{}, false
 	}
 	ev := fmt.Sprintf("the SNMP agent%s on %s answered SNMP %s requests", t.productNote(), t.where, strings.Join(old, " and "))
-	if c := t.s.Detail("snmp.default-communities"); c != "" {
+	if c := t.s.Detail(facts.DetailSNMPDefaultCommunities); c != "" {
 		ev += fmt.Sprintf(" (communities accepted: %s)", c)
 	}
 	ev += "; these versions send the community in cleartext and encrypt nothing"
@@ -381,14 +382,14 @@ func accessSNMPCleartext(t accessTarget) (Hit, bool) {
 // finding (subject: the community), so removing one closes its finding.
 func accessSNMPDefaults(t accessTarget) []Hit {
 	var hits []Hit
-	versions := snmpCommunityVersions(t.s.Detail("snmp.default-communities"))
+	versions := snmpCommunityVersions(t.s.Detail(facts.DetailSNMPDefaultCommunities))
 	for _, c := range t.a.DefaultCredentials {
 		ev := fmt.Sprintf("the SNMP agent%s on %s accepted the community %q", t.productNote(), t.where, c)
 		if v := versions[c]; v != "" {
 			ev += " on " + v
 		}
 		ev += ": it answered a GetRequest for sysDescr.0"
-		if d := t.s.Detail("snmp.sysdescr"); d != "" {
+		if d := t.s.Detail(facts.DetailSNMPSysDescr); d != "" {
 			ev += fmt.Sprintf(" (%q)", d)
 		}
 		if c == "private" {
@@ -481,15 +482,15 @@ func noAuthEvidence(service string, s *facts.Service, what string) string {
 
 func accessServiceName(t accessTarget) string {
 	switch t.s.Name {
-	case "redis":
+	case proto.Redis:
 		return "Redis"
-	case "memcached":
+	case proto.Memcached:
 		return "memcached"
-	case "mongodb":
+	case proto.MongoDB:
 		return "MongoDB"
-	case "elasticsearch":
+	case proto.Elasticsearch:
 		return "the search cluster"
-	case "docker":
+	case proto.Docker:
 		return "the Docker Engine API"
 	}
 	return t.s.Name

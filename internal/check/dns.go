@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // dnsChecks are the DNS server checks, judged by judgeDNS from what
@@ -33,7 +34,7 @@ var dnsChecks = []Check{
 // judgeDNS judges the DNS audit of one service.
 func judgeDNS(in Input) []Hit {
 	s := in.Service
-	if s == nil || s.DNS == nil || s.Name != "dns" {
+	if s == nil || s.DNS == nil || s.Name != proto.DNS {
 		return nil
 	}
 	d := s.DNS
@@ -107,7 +108,7 @@ func udpTwin(h *facts.Host, port int) *facts.DNSAudit {
 	}
 	for i := range h.Services {
 		u := &h.Services[i]
-		if u.Transport == facts.UDP && u.Port == port && u.Name == "dns" {
+		if u.Transport == facts.UDP && u.Port == port && u.Name == proto.DNS {
 			return u.DNS
 		}
 	}

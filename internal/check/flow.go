@@ -273,33 +273,33 @@ func upgrade(s *facts.Service) (offered, known bool, why string) {
 		return false, true, refusalWords(s.Name)
 	}
 	switch s.Name {
-	case "postgresql":
-		switch s.Detail("postgresql.ssl") {
+	case proto.PostgreSQL:
+		switch s.Detail(facts.DetailPostgreSQLSSL) {
 		case "S":
 			return true, true, ""
 		case "N":
 			return false, true, "the server refuses SSLRequest"
 		}
-	case "mysql":
-		switch s.Detail("mysql.ssl") {
+	case proto.MySQL:
+		switch s.Detail(facts.DetailMySQLSSL) {
 		case "true":
 			return true, true, ""
 		case "false":
 			return false, true, "the server lacks the CLIENT_SSL capability"
 		}
-	case "ldap":
-		switch s.Detail("ldap.starttls") {
+	case proto.LDAP:
+		switch s.Detail(facts.DetailLDAPStartTLS) {
 		case "true":
 			return true, true, ""
 		case "false":
 			return false, true, "the root DSE lists no StartTLS extension"
 		}
-	case "smtp":
-		if containsWord(s.Detail("smtp.ehlo"), "STARTTLS") {
+	case proto.SMTP:
+		if containsWord(s.Detail(facts.DetailSMTPEHLO), "STARTTLS") {
 			return true, true, ""
 		}
-	case "imap":
-		if containsWord(s.Detail("imap.capability"), "STARTTLS") {
+	case proto.IMAP:
+		if containsWord(s.Detail(facts.DetailIMAPCapability), "STARTTLS") {
 			return true, true, ""
 		}
 	}
@@ -318,17 +318,17 @@ func containsWord(list, word string) bool {
 // refusalWords says what a server without an upgrade to TLS did.
 func refusalWords(name string) string {
 	switch name {
-	case "postgresql":
+	case proto.PostgreSQL:
 		return "the server refuses SSLRequest"
-	case "mysql":
+	case proto.MySQL:
 		return "the server lacks the CLIENT_SSL capability"
-	case "ftp":
+	case proto.FTP:
 		return "the server refuses AUTH TLS"
-	case "smtp", "imap":
+	case proto.SMTP, proto.IMAP:
 		return "the server offers no STARTTLS"
-	case "pop3":
+	case proto.POP3:
 		return "the server offers no STLS"
-	case "ldap":
+	case proto.LDAP:
 		return "the server offers no StartTLS"
 	}
 	return "the server offers no upgrade to TLS"
@@ -382,31 +382,31 @@ func cleartextOnly(s *facts.Service) (string, bool) {
 func flowFix(s *facts.Service, server netip.AddrPort) string {
 	port := strconv.Itoa(int(server.Port()))
 	switch s.Name {
-	case "postgresql":
+	case proto.PostgreSQL:
 		return "On the server set ssl = on with ssl_cert_file and ssl_key_file in postgresql.conf, change the client's host lines in pg_hba.conf to hostssl, and reload PostgreSQL (SELECT pg_reload_conf()); on the client connect with sslmode=verify-full (or at least sslmode=require)."
-	case "mysql":
+	case proto.MySQL:
 		return "On the server set ssl_cert, ssl_key and require_secure_transport = ON in the [mysqld] section (MariaDB: /etc/mysql/mariadb.conf.d/50-server.cnf) and restart it; on the client use --ssl-mode=VERIFY_IDENTITY (MariaDB: --ssl-verify-server-cert)."
-	case "redis":
+	case proto.Redis:
 		return "Enable TLS on the server (Redis 6.0+): tls-port 6380, tls-cert-file, tls-key-file, tls-ca-cert-file and port 0 to close the plaintext port " + port + "; connect clients with TLS (redis-cli --tls). If client and server share a machine, bind Redis to 127.0.0.1 instead."
-	case "memcached":
+	case proto.Memcached:
 		return "Start memcached with TLS (1.5.13+ built with TLS: -Z -o ssl_chain_cert=…,ssl_key=…) and connect clients over TLS, or keep client and server on one machine with -l 127.0.0.1."
-	case "mqtt":
+	case proto.MQTT:
 		return "Add a TLS listener to the broker (mosquitto.conf: listener 8883, certfile, keyfile), move the clients to port 8883 with TLS, then remove the plain listener on " + port + "."
-	case "http", "docker", "elasticsearch":
+	case proto.HTTP, proto.Docker, proto.Elasticsearch:
 		return "Serve this over HTTPS (a TLS listener with a certificate, e.g. an nginx reverse proxy with ssl_protocols TLSv1.2 TLSv1.3) and point the client at https://; then close the plain port " + port + "."
-	case "ftp":
+	case proto.FTP:
 		return "Enable FTPS on the server (vsftpd: ssl_enable=YES, force_local_logins_ssl=YES, force_local_data_ssl=YES with rsa_cert_file) and make the client use explicit TLS, or replace FTP with SFTP over SSH."
-	case "telnet":
+	case proto.Telnet:
 		return "Replace Telnet with SSH: stop the Telnet service and have the client use ssh."
-	case "smtp":
+	case proto.SMTP:
 		return "Enable STARTTLS on the mail server (Postfix: smtpd_tls_cert_file, smtpd_tls_key_file, smtpd_tls_security_level = may, and smtpd_tls_auth_only = yes) and make the client require it."
-	case "imap", "pop3":
+	case proto.IMAP, proto.POP3:
 		return "Enable TLS on the mail server (Dovecot: ssl = required with ssl_cert and ssl_key) and make the client use STARTTLS or the TLS ports 993/995."
-	case "ldap":
+	case proto.LDAP:
 		return "Give slapd a certificate (olcTLSCertificateFile, olcTLSCertificateKeyFile) and require it (olcSecurity: tls=1); make the client use StartTLS (ldapsearch -ZZ) or ldaps://."
-	case "vnc":
+	case proto.VNC:
 		return "Require an encrypted security type (TigerVNC: -SecurityTypes VeNCrypt,TLSVnc) or tunnel VNC through SSH (ssh -L 5901:localhost:5901) and bind the VNC server to localhost."
-	case "amqp":
+	case proto.AMQP:
 		return "Enable the broker's TLS listener (RabbitMQ: listeners.ssl.default = 5671 with ssl_options) and move the clients to amqps://; then close port " + port + "."
 	}
 	c, _ := Lookup("flow.cleartext")

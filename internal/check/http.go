@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // httpChecks are the checks judged from the HTTP audit (facts.HTTPAudit).
@@ -78,7 +79,7 @@ func webProductOf(s *facts.Service) webProduct {
 // 2xx or 3xx.
 func judgeHTTP(in Input) []Hit {
 	s := in.Service
-	if s == nil || s.HTTP == nil || s.Name != "http" {
+	if s == nil || s.HTTP == nil || s.Name != proto.HTTP {
 		return nil
 	}
 	h := s.HTTP

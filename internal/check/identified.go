@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // judgeIdentified judges what identification alone decides: protocols that
@@ -15,16 +16,16 @@ func judgeIdentified(in Input) []Hit {
 	}
 	where := fmt.Sprintf("%s/%d", s.Transport, s.Port)
 	switch s.Name {
-	case "telnet":
+	case proto.Telnet:
 		return []Hit{{Check: "cleartext.telnet", Evidence: fmt.Sprintf("a Telnet server answers on %s%s", where, bannerNote(s)),
 			Fix: "Stop and disable the Telnet service (on Debian: apt-get purge inetutils-telnetd telnetd, or remove its line from /etc/inetd.conf) and use SSH instead."}}
-	case "redis":
+	case proto.Redis:
 		return []Hit{{Check: "cleartext.redis", Evidence: fmt.Sprintf("Redis%s speaks plain RESP on %s", versionNote(s), where),
 			Fix: "In redis.conf set bind 127.0.0.1 ::1 if only local clients need Redis; otherwise enable TLS (Redis 6.0+): tls-port 6380, tls-cert-file, tls-key-file, and port 0 to close the plaintext port. Then restart redis-server."}}
-	case "memcached":
+	case proto.Memcached:
 		return []Hit{{Check: "cleartext.memcached", Evidence: fmt.Sprintf("memcached%s speaks its plain text protocol on %s", versionNote(s), where),
 			Fix: "In /etc/memcached.conf set -l 127.0.0.1 if only local clients need it; otherwise enable TLS (memcached 1.5.13+ built with TLS: -Z -o ssl_chain_cert=…,ssl_key=…). Then restart memcached."}}
-	case "mqtt":
+	case proto.MQTT:
 		return []Hit{{Check: "cleartext.mqtt", Evidence: fmt.Sprintf("an MQTT broker%s accepts plain MQTT on %s", productNote(s), where),
 			Fix: mqttTLSFix(s)}}
 	}

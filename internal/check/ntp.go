@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // ntpChecks are the NTP amplification checks, judged by judgeNTP from what
@@ -26,7 +27,7 @@ var ntpChecks = []Check{
 // judgeNTP judges the NTP audit of one service.
 func judgeNTP(in Input) []Hit {
 	s := in.Service
-	if s == nil || s.NTP == nil || s.Name != "ntp" {
+	if s == nil || s.NTP == nil || s.Name != proto.NTP {
 		return nil
 	}
 	var hits []Hit

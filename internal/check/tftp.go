@@ -31,7 +31,7 @@ func judgeTFTP(in Input) []Hit {
 	}
 	h := Hit{Check: "tftp.open", Fix: tftpFix(s)}
 	how := "answered a read request for a file that does not exist"
-	if e := s.Detail("tftp.error"); e != "" {
+	if e := s.Detail(facts.DetailTftpError); e != "" {
 		how += " with error " + e
 	}
 	h.Evidence = fmt.Sprintf("TFTP on %s/%d %s", s.Transport, s.Port, how)

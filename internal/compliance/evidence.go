@@ -8,6 +8,7 @@ import (
 	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/result"
 )
 
@@ -56,32 +57,32 @@ var rules = map[string]rule{
 	// cleartext.telnet, .redis, .memcached and .mqtt: identification alone
 	// decides (their catalogue entries' Examines).
 	// These need to know whether the server offers an upgrade to TLS.
-	"cleartext.ftp":        startTLS("ftp", "an FTP service whose AUTH TLS support was probed"),
-	"cleartext.smtp":       startTLS("smtp", "an SMTP service whose STARTTLS support was probed"),
-	"cleartext.imap":       startTLS("imap", "an IMAP service whose STARTTLS support was probed"),
-	"cleartext.pop3":       startTLS("pop3", "a POP3 service whose STLS support was probed"),
-	"cleartext.ldap":       startTLS("ldap", "an LDAP service whose StartTLS support was probed"),
-	"cleartext.postgresql": startTLS("postgresql", "a PostgreSQL service whose SSLRequest answer was seen"),
-	"cleartext.mysql":      startTLS("mysql", "a MySQL/MariaDB service whose capabilities were read"),
-	"cleartext.http-auth": {service: func(s *facts.Service) bool { return s.Name == "http" && (s.TLS || s.Access != nil) },
+	"cleartext.ftp":        startTLS(proto.FTP, "an FTP service whose AUTH TLS support was probed"),
+	"cleartext.smtp":       startTLS(proto.SMTP, "an SMTP service whose STARTTLS support was probed"),
+	"cleartext.imap":       startTLS(proto.IMAP, "an IMAP service whose STARTTLS support was probed"),
+	"cleartext.pop3":       startTLS(proto.POP3, "a POP3 service whose STLS support was probed"),
+	"cleartext.ldap":       startTLS(proto.LDAP, "an LDAP service whose StartTLS support was probed"),
+	"cleartext.postgresql": startTLS(proto.PostgreSQL, "a PostgreSQL service whose SSLRequest answer was seen"),
+	"cleartext.mysql":      startTLS(proto.MySQL, "a MySQL/MariaDB service whose capabilities were read"),
+	"cleartext.http-auth": {service: func(s *facts.Service) bool { return s.Name == proto.HTTP && (s.TLS || s.Access != nil) },
 		needs: "an HTTP service whose login pages were looked for"},
-	"cleartext.snmp": accessed("snmp", "an SNMP agent whose versions were probed"),
+	"cleartext.snmp": accessed(proto.SNMP, "an SNMP agent whose versions were probed"),
 	"cleartext.vnc": {service: func(s *facts.Service) bool {
-		return s.Name == "vnc" && s.Access != nil && len(s.Access.SecurityTypes) > 0
+		return s.Name == proto.VNC && s.Access != nil && len(s.Access.SecurityTypes) > 0
 	}, needs: "a VNC server whose security types were read"},
 
-	"auth.none.redis":         accessed("redis", "a Redis service probed for access without a password"),
-	"auth.none.memcached":     accessed("memcached", "a memcached service probed for access without authentication"),
-	"auth.none.mongodb":       accessed("mongodb", "a MongoDB service probed for access without authentication"),
-	"auth.none.elasticsearch": accessed("elasticsearch", "an Elasticsearch service probed for access without authentication"),
-	"auth.none.docker":        accessed("docker", "a Docker API probed for access without authentication"),
-	"auth.none.mqtt":          accessed("mqtt", "an MQTT broker probed for anonymous clients"),
-	"auth.anonymous.ftp":      accessed("ftp", "an FTP service probed for anonymous login"),
-	"auth.default.snmp":       accessed("snmp", "an SNMP agent probed for default communities"),
+	"auth.none.redis":         accessed(proto.Redis, "a Redis service probed for access without a password"),
+	"auth.none.memcached":     accessed(proto.Memcached, "a memcached service probed for access without authentication"),
+	"auth.none.mongodb":       accessed(proto.MongoDB, "a MongoDB service probed for access without authentication"),
+	"auth.none.elasticsearch": accessed(proto.Elasticsearch, "an Elasticsearch service probed for access without authentication"),
+	"auth.none.docker":        accessed(proto.Docker, "a Docker API probed for access without authentication"),
+	"auth.none.mqtt":          accessed(proto.MQTT, "an MQTT broker probed for anonymous clients"),
+	"auth.anonymous.ftp":      accessed(proto.FTP, "an FTP service probed for anonymous login"),
+	"auth.default.snmp":       accessed(proto.SNMP, "an SNMP agent probed for default communities"),
 	// APIs and brokers (issue 13), audited by apiaudit.
 	"auth.none.nats": apiAudited("nats", "a NATS server whose INFO line was read"),
 	"cleartext.nats": {service: func(s *facts.Service) bool {
-		return s.Name == "nats" && (s.TLS || s.API != nil && s.API.TLSRequired != nil)
+		return s.Name == proto.NATS && (s.TLS || s.API != nil && s.API.TLSRequired != nil)
 	}, needs: "a NATS server whose INFO line was read"},
 	"auth.none.kubernetes":      apiAudited("kubernetes", "a Kubernetes API server probed for anonymous access"),
 	"auth.none.kubelet":         apiAudited("kubelet", "a kubelet probed for anonymous access"),
@@ -89,7 +90,9 @@ var rules = map[string]rule{
 	"auth.none.docker-registry": apiAudited("docker-registry", "a Docker registry probed for access without authentication"),
 	"auth.none.couchdb":         apiAudited("couchdb", "a CouchDB server probed for access without credentials"),
 	"auth.none.influxdb":        apiAudited("influxdb", "an InfluxDB server probed for access without credentials"),
-	"auth.default.rabbitmq": {service: func(s *facts.Service) bool { return s.Name == "rabbitmq" && s.API != nil && s.API.DefaultLoginTried },
+	"auth.default.rabbitmq": {service: func(s *facts.Service) bool {
+		return s.Name == proto.RabbitMQ && s.API != nil && s.API.DefaultLoginTried
+	},
 		needs: "a RabbitMQ management API probed with its default login (not with --no-default-creds)"},
 	"prometheus.metrics.public": {needs: "knowing which networks are untrusted, which a scan does not record"},
 	"exposure.printer":          {needs: "knowing which networks are untrusted, which a scan does not record"},
@@ -109,16 +112,16 @@ var rules = map[string]rule{
 	"http.admin.exposed": {needs: "knowing which networks are untrusted, which a scan does not record"},
 
 	// File services and binary protocols (check/files.go).
-	"rsync.module.open": {service: func(s *facts.Service) bool { return s.Name == "rsync" && s.Rsync != nil },
+	"rsync.module.open": {service: func(s *facts.Service) bool { return s.Name == proto.Rsync && s.Rsync != nil },
 		needs: "an rsync daemon whose modules were asked for"},
 	"nfs.export.world": {service: func(s *facts.Service) bool {
-		return s.Name == "rpcbind" && s.RPC != nil && (s.RPC.ExportsRead || !slices.ContainsFunc(s.RPC.Programs, func(p facts.RPCProgram) bool { return p.Program == 100005 }))
+		return s.Name == proto.RPCBind && s.RPC != nil && (s.RPC.ExportsRead || !slices.ContainsFunc(s.RPC.Programs, func(p facts.RPCProgram) bool { return p.Program == 100005 }))
 	}, needs: "a port mapper whose NFS mount daemon listed its exports"},
-	"iscsi.discovery.open": {service: func(s *facts.Service) bool { return s.Name == "iscsi" && s.ISCSI != nil },
+	"iscsi.discovery.open": {service: func(s *facts.Service) bool { return s.Name == proto.ISCSI && s.ISCSI != nil },
 		needs: "an iSCSI target asked for a discovery session"},
-	"x11.open": {service: func(s *facts.Service) bool { return s.Name == "x11" && s.X11 != nil },
+	"x11.open": {service: func(s *facts.Service) bool { return s.Name == proto.X11 && s.X11 != nil },
 		needs: "an X server whose connection setup was answered"},
-	"cleartext.mssql": {service: func(s *facts.Service) bool { return s.Name == "mssql" && s.MSSQL != nil },
+	"cleartext.mssql": {service: func(s *facts.Service) bool { return s.Name == proto.MSSQL && s.MSSQL != nil },
 		needs: "a Microsoft SQL Server whose PRELOGIN answer was read"},
 
 	"port.open-unused":         {needs: "watching which ports are used over time (vigil host observe)"},
@@ -131,17 +134,17 @@ var rules = map[string]rule{
 	"vuln.known": {service: func(s *facts.Service) bool { return s.Product != "" && s.Version != "" }, packages: true,
 		needs: "a vulnerability database (vigil vulndb update) and services that announce their version, or a host audit's package list"},
 
-	"smb.v1": {service: func(s *facts.Service) bool { return s.Name == "smb" && s.SMB != nil && s.SMB.SMB1 != nil },
+	"smb.v1": {service: func(s *facts.Service) bool { return s.Name == proto.SMB && s.SMB != nil && s.SMB.SMB1 != nil },
 		needs: "an SMB server whose SMBv1 support was probed"},
 	"smb.signing.not-required": {service: func(s *facts.Service) bool {
-		return s.Name == "smb" && s.SMB != nil && (s.SMB.Signing != "" || s.SMB.SMB1Signing != "")
+		return s.Name == proto.SMB && s.SMB != nil && (s.SMB.Signing != "" || s.SMB.SMB1Signing != "")
 	}, needs: "an SMB server whose negotiation was read"},
 	"smb.guest.shares": {service: func(s *facts.Service) bool {
-		return s.Name == "smb" && s.SMB != nil && s.SMB.Shares != nil && (s.SMB.Shares.Listed() || s.SMB.Shares.Refused != "")
+		return s.Name == proto.SMB && s.SMB != nil && s.SMB.Shares != nil && (s.SMB.Shares.Listed() || s.SMB.Shares.Refused != "")
 	}, needs: "an SMB server probed for share listing without credentials"},
 	"rdp.nla.missing": {service: func(s *facts.Service) bool {
 		_, ok := s.RDP.AcceptsWithoutNLA()
-		return s.Name == "rdp" && ok
+		return s.Name == proto.RDP && ok
 	}, needs: "an RDP server whose security negotiation was probed"},
 
 	"ssh.config.root-login":    hostRule,
@@ -192,7 +195,7 @@ var (
 	hostRule = rule{hostAudit: true, needs: "a host audit (vigil host)"}
 )
 
-func httpAudited(s *facts.Service) bool { return s.Name == "http" && s.HTTP != nil }
+func httpAudited(s *facts.Service) bool { return s.Name == proto.HTTP && s.HTTP != nil }
 
 func tlsAudited(s *facts.Service) bool {
 	if s.TLSAudit == nil {

@@ -59,8 +59,8 @@ var audits = []audit{
 	{name: "files", applies: fileshare.Applies, run: runFileshare},
 	{name: "smb", applies: smbaudit.Applies, run: runSMB},
 	{name: "rdp", applies: rdpaudit.Applies, run: runRDP},
-	{name: "dns", applies: func(s *facts.Service) bool { return s.Name == "dns" && !s.TLS }, run: runDNS},
-	{name: "ntp", applies: func(s *facts.Service) bool { return s.Name == "ntp" && s.Transport == facts.UDP }, run: runNTP},
+	{name: "dns", applies: func(s *facts.Service) bool { return s.Name == proto.DNS && !s.TLS }, run: runDNS},
+	{name: "ntp", applies: func(s *facts.Service) bool { return s.Name == proto.NTP && s.Transport == facts.UDP }, run: runNTP},
 }
 
 func tlsApplies(s *facts.Service) bool {

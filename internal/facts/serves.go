@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"github.com/vigilsec/vigil/internal/proto"
 	"net/netip"
 	"slices"
 	"strings"
@@ -55,33 +56,33 @@ func (h *HostAudit) ServiceOf(l Listener) *Service {
 	}
 	for _, c := range h.SSHD {
 		if c.PID == l.PID {
-			return svc("ssh", "OpenSSH")
+			return svc(proto.SSH, "OpenSSH")
 		}
 	}
 	for _, c := range h.Nginx {
 		if c.PID == l.PID {
-			return svc("http", "nginx")
+			return svc(proto.HTTP, "nginx")
 		}
 	}
 	for _, c := range h.Redis {
 		if c.PID == l.PID {
-			return svc("redis", "Redis")
+			return svc(proto.Redis, "Redis")
 		}
 	}
 	for _, c := range h.FTP {
 		if c.PID == l.PID {
 			switch strings.ToLower(c.Product) {
 			case "vsftpd":
-				return svc("ftp", "vsftpd")
+				return svc(proto.FTP, "vsftpd")
 			case "proftpd":
-				return svc("ftp", "ProFTPD")
+				return svc(proto.FTP, "ProFTPD")
 			}
-			return svc("ftp", c.Product)
+			return svc(proto.FTP, c.Product)
 		}
 	}
 	for _, c := range h.PostgreSQL {
 		if c.PID == l.PID {
-			return svc("postgresql", "PostgreSQL")
+			return svc(proto.PostgreSQL, "PostgreSQL")
 		}
 	}
 	return nil

@@ -130,7 +130,7 @@ func redisVersion(s *facts.Service) int {
 	}
 	v := s.Version
 	if v == "" {
-		v = s.Detail("redis.version")
+		v = s.Detail(facts.DetailRedisVersion)
 	}
 	major, _, _ := strings.Cut(v, ".")
 	n, err := strconv.Atoi(major)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // amqpHeader is the AMQP 0-9-1 protocol header a client sends first.
@@ -47,15 +48,15 @@ func parseAMQPStart(b []byte) (amqpStart, error) {
 		return amqpStart{version: v}, nil
 	}
 	if len(b) < 8 || b[0] != 1 || b[1] != 0 || b[2] != 0 {
-		return amqpStart{}, noMatch("amqp", "not a method frame on channel 0")
+		return amqpStart{}, noMatch(proto.AMQP, "not a method frame on channel 0")
 	}
 	size := uint64(binary.BigEndian.Uint32(b[3:]))
 	if uint64(len(b)) < 8+size || size < 6 || b[7+size] != 0xce {
-		return amqpStart{}, noMatch("amqp", "frame cut short or without frame-end")
+		return amqpStart{}, noMatch(proto.AMQP, "frame cut short or without frame-end")
 	}
 	p := b[7 : 7+size]
 	if binary.BigEndian.Uint16(p) != 10 || binary.BigEndian.Uint16(p[2:]) != 10 {
-		return amqpStart{}, noMatch("amqp", "not Connection.Start")
+		return amqpStart{}, noMatch(proto.AMQP, "not Connection.Start")
 	}
 	st := amqpStart{version: fmt.Sprintf("%d-%d", p[4], p[5]), properties: map[string]string{}}
 	if st.version == "0-9" {
@@ -74,11 +75,11 @@ func parseAMQPStart(b []byte) (amqpStart, error) {
 // amqpLongString reads a long string (uint32 length, bytes).
 func amqpLongString(b []byte) ([]byte, []byte, error) {
 	if len(b) < 4 {
-		return nil, nil, noMatch("amqp", "long string cut short")
+		return nil, nil, noMatch(proto.AMQP, "long string cut short")
 	}
 	n := uint64(binary.BigEndian.Uint32(b))
 	if uint64(len(b)-4) < n {
-		return nil, nil, noMatch("amqp", "long string cut short")
+		return nil, nil, noMatch(proto.AMQP, "long string cut short")
 	}
 	return b[4 : 4+n], b[4+n:], nil
 }
@@ -87,7 +88,7 @@ func amqpLongString(b []byte) ([]byte, []byte, error) {
 // name) in out when depth is 0, and returns the bytes after it.
 func amqpTable(b []byte, out map[string]string, depth int) ([]byte, []byte, error) {
 	if depth > 8 {
-		return nil, nil, noMatch("amqp", "tables nested too deep")
+		return nil, nil, noMatch(proto.AMQP, "tables nested too deep")
 	}
 	tbl, rest, err := amqpLongString(b)
 	if err != nil {
@@ -96,7 +97,7 @@ func amqpTable(b []byte, out map[string]string, depth int) ([]byte, []byte, erro
 	for p := tbl; len(p) > 0; {
 		n := int(p[0])
 		if len(p) < 2+n {
-			return nil, nil, noMatch("amqp", "field name cut short")
+			return nil, nil, noMatch(proto.AMQP, "field name cut short")
 		}
 		name := string(p[1 : 1+n])
 		var val []byte
@@ -118,12 +119,12 @@ var amqpFixedSizes = map[byte]int{'t': 1, 'b': 1, 'B': 1, 's': 2, 'u': 2, 'I': 4
 // 0-9-1 field types) and returns its bytes when it is a string.
 func amqpFieldValue(b []byte, depth int) ([]byte, []byte, error) {
 	if len(b) < 1 {
-		return nil, nil, noMatch("amqp", "field value cut short")
+		return nil, nil, noMatch(proto.AMQP, "field value cut short")
 	}
 	typ, b := b[0], b[1:]
 	if n, ok := amqpFixedSizes[typ]; ok {
 		if len(b) < n {
-			return nil, nil, noMatch("amqp", "field value cut short")
+			return nil, nil, noMatch(proto.AMQP, "field value cut short")
 		}
 		return nil, b[n:], nil
 	}
@@ -146,7 +147,7 @@ func amqpFieldValue(b []byte, depth int) ([]byte, []byte, error) {
 		}
 		return nil, rest, nil
 	}
-	return nil, nil, noMatch("amqp", "field type %q", typ)
+	return nil, nil, noMatch(proto.AMQP, "field type %q", typ)
 }
 
 // probeAMQP sends the AMQP 0-9-1 protocol header.
@@ -155,19 +156,19 @@ func probeAMQP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 	st, perr := parseAMQPStart(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("amqp", err)
+			return nil, ioNoMatch(proto.AMQP, err)
 		}
 		return resp, perr
 	}
-	s.Name = "amqp"
+	s.Name = proto.AMQP
 	s.Product = clean(st.properties["product"], 64)
 	s.Version = clean(st.properties["version"], 32)
-	s.SetDetail("amqp.version", st.version)
+	s.SetDetail(facts.DetailAMQPVersion, st.version)
 	if st.mechanisms != "" {
-		s.SetDetail("amqp.mechanisms", clean(st.mechanisms, 128))
+		s.SetDetail(facts.DetailAMQPMechanisms, clean(st.mechanisms, 128))
 	}
 	if p := st.properties["platform"]; p != "" {
-		s.SetDetail("amqp.platform", clean(p, 64))
+		s.SetDetail(facts.DetailAMQPPlatform, clean(p, 64))
 	}
 	if strings.HasPrefix(st.properties["product"], "RabbitMQ") {
 		s.Product = "RabbitMQ"

@@ -42,17 +42,17 @@ func parseNATSInfo(b []byte) (natsInfo, error) {
 	var info natsInfo
 	line, _, ok := bytes.Cut(b, []byte("\n"))
 	if !ok {
-		return info, noMatch("nats", "no complete line")
+		return info, noMatch(proto.NATS, "no complete line")
 	}
 	rest, ok := bytes.CutPrefix(bytes.TrimRight(line, "\r"), []byte("INFO "))
 	if !ok {
-		return info, noMatch("nats", "the first line is not INFO")
+		return info, noMatch(proto.NATS, "the first line is not INFO")
 	}
 	if err := json.Unmarshal(bytes.TrimSpace(rest), &info); err != nil {
-		return info, noMatch("nats", "INFO is not JSON: %v", err)
+		return info, noMatch(proto.NATS, "INFO is not JSON: %v", err)
 	}
 	if info.ServerID == "" && info.Version == "" {
-		return info, noMatch("nats", "INFO names no server_id or version")
+		return info, noMatch(proto.NATS, "INFO names no server_id or version")
 	}
 	return info, nil
 }
@@ -66,7 +66,7 @@ func matchNATS(b []byte, s *facts.Service) (*followUp, error) {
 	s.Name, s.Product, s.Version = proto.NATS, "NATS Server", clean(info.Version, 32)
 	s.Banner = clean("INFO version "+info.Version, 128)
 	if info.ServerName != "" && info.ServerName != info.ServerID {
-		s.SetDetail("nats.server-name", clean(info.ServerName, 64))
+		s.SetDetail(facts.DetailNATSServerName, clean(info.ServerName, 64))
 	}
 	return nil, nil
 }
@@ -266,7 +266,7 @@ func (l *layer) identifyAPI(ctx context.Context, root httpmsg.Response, s *facts
 		l.apiVersion(ctx, s)
 		return
 	}
-	if t := s.Detail("http.title"); strings.EqualFold(t, "Node Exporter") || strings.Contains(t, "Prometheus") {
+	if t := s.Detail(facts.DetailHTTPTitle); strings.EqualFold(t, "Node Exporter") || strings.Contains(t, "Prometheus") {
 		l.promFollowUp(ctx, s)
 		return
 	}
@@ -307,7 +307,7 @@ func (l *layer) identifyAPI(ctx context.Context, root httpmsg.Response, s *facts
 	// "Unauthorized" to everything: only its customary port tells.
 	if unauthorized == 2 && strings.TrimSpace(string(root.Body)) == "Unauthorized" && kubeletPort(l.addr.Port()) {
 		s.Name, s.Product, s.Version = proto.Kubelet, "kubelet", ""
-		s.SetDetail("kubelet.guess", "every path answered 401 Unauthorized on the kubelet's customary port")
+		s.SetDetail(facts.DetailKubeletGuess, "every path answered 401 Unauthorized on the kubelet's customary port")
 	}
 }
 
@@ -379,7 +379,7 @@ var pjlInfoID = []byte("\x1b%-12345X@PJL INFO ID\r\n\x1b%-12345X")
 func parsePJLInfoID(b []byte) (model string, err error) {
 	i := bytes.Index(b, []byte("@PJL INFO ID"))
 	if i < 0 {
-		return "", noMatch("jetdirect", "no @PJL INFO ID echo")
+		return "", noMatch(proto.JetDirect, "no @PJL INFO ID echo")
 	}
 	rest := b[i+len("@PJL INFO ID"):]
 	rest = bytes.TrimLeft(rest, "\r\n")
@@ -398,7 +398,7 @@ func probeJetDirect(ctx context.Context, l *layer, s *facts.Service) ([]byte, er
 	model, perr := parsePJLInfoID(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("jetdirect", err)
+			return nil, ioNoMatch(proto.JetDirect, err)
 		}
 		return resp, perr
 	}
@@ -415,12 +415,12 @@ var rtspOptions = []byte("OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: vigil\r\n
 // or RTSP/2.0 in the status line.
 func parseRTSP(b []byte) (httpmsg.Response, error) {
 	if !bytes.HasPrefix(b, []byte("RTSP/1.0 ")) && !bytes.HasPrefix(b, []byte("RTSP/2.0 ")) {
-		return httpmsg.Response{}, noMatch("rtsp", "not an RTSP status line")
+		return httpmsg.Response{}, noMatch(proto.RTSP, "not an RTSP status line")
 	}
 	h := append([]byte("HTTP"), b[4:]...)
 	r, err := httpmsg.Parse(h)
 	if err != nil {
-		return r, noMatch("rtsp", "%v", err)
+		return r, noMatch(proto.RTSP, "%v", err)
 	}
 	r.StatusLine = "RTSP" + strings.TrimPrefix(r.StatusLine, "HTTP")
 	return r, nil
@@ -442,7 +442,7 @@ func probeRTSP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 	r, perr := parseRTSP(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("rtsp", err)
+			return nil, ioNoMatch(proto.RTSP, err)
 		}
 		return resp, perr
 	}
@@ -455,7 +455,7 @@ func probeRTSP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 	}
 	s.Banner = clean(banner, 256)
 	if p := r.Get("public"); p != "" {
-		s.SetDetail("rtsp.public", clean(p, 256))
+		s.SetDetail(facts.DetailRtspPublic, clean(p, 256))
 	}
 	return nil, nil
 }
@@ -512,12 +512,12 @@ const maxIPPAttrs = 512
 // parseIPP parses an IPP response body (RFC 8010 section 3.1).
 func parseIPP(b []byte) (ippResponse, error) {
 	if len(b) < 9 || b[0] < 1 || b[0] > 2 {
-		return ippResponse{}, noMatch("ipp", "not an IPP response")
+		return ippResponse{}, noMatch(proto.IPP, "not an IPP response")
 	}
 	r := ippResponse{version: fmt.Sprintf("%d.%d", b[0], b[1]), status: uint16(b[2])<<8 | uint16(b[3]), attrs: map[string]string{}}
 	p := b[8:]
 	if p[0] > 0x0f {
-		return ippResponse{}, noMatch("ipp", "no attribute group follows the header")
+		return ippResponse{}, noMatch(proto.IPP, "no attribute group follows the header")
 	}
 	name := ""
 	for n := 0; len(p) > 0 && n < maxIPPAttrs; n++ {
@@ -554,7 +554,7 @@ func parseIPP(b []byte) (ippResponse, error) {
 		}
 	}
 	if len(r.attrs) == 0 {
-		return ippResponse{}, noMatch("ipp", "the response is cut short")
+		return ippResponse{}, noMatch(proto.IPP, "the response is cut short")
 	}
 	return r, nil // cut short, but what came is IPP
 }
@@ -592,8 +592,8 @@ func (l *layer) ippFollowUp(ctx context.Context, s *facts.Service) bool {
 		} else if s.Product == "" {
 			s.Product = "IPP printer"
 		}
-		s.SetDetail("ipp.version", ipp.version)
-		s.SetDetail("ipp.status", fmt.Sprintf("0x%04x", ipp.status))
+		s.SetDetail(facts.DetailIppVersion, ipp.version)
+		s.SetDetail(facts.DetailIppStatus, fmt.Sprintf("0x%04x", ipp.status))
 		return true
 	}
 	return false

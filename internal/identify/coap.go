@@ -48,28 +48,28 @@ func (m coapMessage) codeString() string { return fmt.Sprintf("%d.%02d", m.code>
 // parseCoAP parses one CoAP message over UDP.
 func parseCoAP(b []byte) (coapMessage, error) {
 	if len(b) < 4 || b[0]>>6 != 1 {
-		return coapMessage{}, noMatch("coap", "not CoAP version 1")
+		return coapMessage{}, noMatch(proto.CoAP, "not CoAP version 1")
 	}
 	m := coapMessage{typ: int(b[0] >> 4 & 3), code: b[1], mid: binary.BigEndian.Uint16(b[2:]), format: -1}
 	tkl := int(b[0] & 0xf)
 	if tkl > 8 || len(b) < 4+tkl {
-		return coapMessage{}, noMatch("coap", "bad token length")
+		return coapMessage{}, noMatch(proto.CoAP, "bad token length")
 	}
 	m.token = b[4 : 4+tkl]
 	if m.code == 0 { // empty message: nothing may follow the header
 		if tkl != 0 || len(b) != 4 {
-			return coapMessage{}, noMatch("coap", "empty message with content")
+			return coapMessage{}, noMatch(proto.CoAP, "empty message with content")
 		}
 		return m, nil
 	}
 	if c := m.code >> 5; c != 2 && c != 4 && c != 5 {
-		return coapMessage{}, noMatch("coap", "code %d.%02d is no response", c, m.code&0x1f)
+		return coapMessage{}, noMatch(proto.CoAP, "code %d.%02d is no response", c, m.code&0x1f)
 	}
 	opts, num := b[4+tkl:], 0
 	for len(opts) > 0 {
 		if opts[0] == 0xff {
 			if len(opts) == 1 {
-				return coapMessage{}, noMatch("coap", "payload marker without payload")
+				return coapMessage{}, noMatch(proto.CoAP, "payload marker without payload")
 			}
 			m.payload = opts[1:]
 			break
@@ -84,7 +84,7 @@ func parseCoAP(b []byte) (coapMessage, error) {
 			return coapMessage{}, err
 		}
 		if length > len(opts) {
-			return coapMessage{}, noMatch("coap", "option cut short")
+			return coapMessage{}, noMatch(proto.CoAP, "option cut short")
 		}
 		num += delta
 		if num == coapOptContentFmt {
@@ -104,16 +104,16 @@ func coapExtended(n int, b []byte) (int, []byte, error) {
 	switch n {
 	case 13:
 		if len(b) < 1 {
-			return 0, nil, noMatch("coap", "option cut short")
+			return 0, nil, noMatch(proto.CoAP, "option cut short")
 		}
 		return int(b[0]) + 13, b[1:], nil
 	case 14:
 		if len(b) < 2 {
-			return 0, nil, noMatch("coap", "option cut short")
+			return 0, nil, noMatch(proto.CoAP, "option cut short")
 		}
 		return int(binary.BigEndian.Uint16(b)) + 269, b[2:], nil
 	case 15:
-		return 0, nil, noMatch("coap", "reserved option nibble")
+		return 0, nil, noMatch(proto.CoAP, "reserved option nibble")
 	}
 	return n, b, nil
 }
@@ -144,13 +144,13 @@ func coapResources(payload []byte, max int) []string {
 func applyCoAP(m coapMessage, s *facts.Service) {
 	s.Name = proto.CoAP
 	if m.typ == coapRST {
-		s.SetDetail("coap.code", "reset")
+		s.SetDetail(facts.DetailCoapCode, "reset")
 		return
 	}
-	s.SetDetail("coap.code", m.codeString())
+	s.SetDetail(facts.DetailCoapCode, m.codeString())
 	if m.code>>5 == 2 && (m.format == 40 || m.format == -1) {
 		if r := coapResources(m.payload, 32); len(r) > 0 {
-			s.SetDetail("coap.resources", strings.Join(r, ","))
+			s.SetDetail(facts.DetailCoapResources, strings.Join(r, ","))
 			s.Banner = clean(string(m.payload), 256)
 		}
 	}

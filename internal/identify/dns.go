@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // DNS (RFC 1035) constants used here.
@@ -60,7 +61,7 @@ type dnsAnswer struct {
 func dnsSkipName(msg []byte, off int) (int, error) {
 	for steps := 0; steps < 128; steps++ {
 		if off >= len(msg) {
-			return 0, noMatch("dns", "name cut short")
+			return 0, noMatch(proto.DNS, "name cut short")
 		}
 		l := int(msg[off])
 		switch {
@@ -68,33 +69,33 @@ func dnsSkipName(msg []byte, off int) (int, error) {
 			return off + 1, nil
 		case l&0xc0 == 0xc0:
 			if off+2 > len(msg) {
-				return 0, noMatch("dns", "pointer cut short")
+				return 0, noMatch(proto.DNS, "pointer cut short")
 			}
 			return off + 2, nil
 		case l&0xc0 != 0:
-			return 0, noMatch("dns", "bad label type")
+			return 0, noMatch(proto.DNS, "bad label type")
 		}
 		off += 1 + l
 	}
-	return 0, noMatch("dns", "name too long")
+	return 0, noMatch(proto.DNS, "name too long")
 }
 
 // parseDNSAnswer parses a response to a query with id.
 func parseDNSAnswer(msg []byte, id uint16) (dnsAnswer, error) {
 	if len(msg) < dnsHeaderLen {
-		return dnsAnswer{}, noMatch("dns", "short message")
+		return dnsAnswer{}, noMatch(proto.DNS, "short message")
 	}
 	if binary.BigEndian.Uint16(msg) != id {
-		return dnsAnswer{}, noMatch("dns", "answer to another query")
+		return dnsAnswer{}, noMatch(proto.DNS, "answer to another query")
 	}
 	flags := binary.BigEndian.Uint16(msg[2:])
 	if flags&0x8000 == 0 || (flags>>11)&0xf != 0 {
-		return dnsAnswer{}, noMatch("dns", "not a standard query response")
+		return dnsAnswer{}, noMatch(proto.DNS, "not a standard query response")
 	}
 	a := dnsAnswer{rcode: int(flags & 0xf)}
 	qd, an := int(binary.BigEndian.Uint16(msg[4:])), int(binary.BigEndian.Uint16(msg[6:]))
 	if qd > 1 {
-		return dnsAnswer{}, noMatch("dns", "%d questions", qd)
+		return dnsAnswer{}, noMatch(proto.DNS, "%d questions", qd)
 	}
 	off := dnsHeaderLen
 	for range qd {
@@ -153,14 +154,14 @@ var dnsProducts = []productRule{
 
 // applyDNS records a DNS answer in s.
 func applyDNS(a dnsAnswer, s *facts.Service) {
-	s.Name = "dns"
-	s.SetDetail("dns.rcode", dnsRcodeNames[a.rcode])
-	if s.Detail("dns.rcode") == "" {
-		s.SetDetail("dns.rcode", strconv.Itoa(a.rcode))
+	s.Name = proto.DNS
+	s.SetDetail(facts.DetailDNSRcode, dnsRcodeNames[a.rcode])
+	if s.Detail(facts.DetailDNSRcode) == "" {
+		s.SetDetail(facts.DetailDNSRcode, strconv.Itoa(a.rcode))
 	}
 	if len(a.txt) > 0 {
 		v := a.txt[0]
-		s.SetDetail("dns.version-bind", clean(v, 128))
+		s.SetDetail(facts.DetailDNSVersionBind, clean(v, 128))
 		s.Banner = clean(v, 256)
 		p, ver := productFrom(dnsProducts, v)
 		s.Product, s.Version = p, ver
@@ -186,11 +187,11 @@ func probeDNS(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	req := append(binary.BigEndian.AppendUint16(nil, uint16(len(q))), q...)
 	resp, err := l.exchange(ctx, req, 64<<10+2, dnsTCPComplete(id))
 	if len(resp) < 2 {
-		return resp, ioNoMatch("dns", err)
+		return resp, ioNoMatch(proto.DNS, err)
 	}
 	n := int(binary.BigEndian.Uint16(resp))
 	if len(resp) < 2+n {
-		return resp, noMatch("dns", "message cut short")
+		return resp, noMatch(proto.DNS, "message cut short")
 	}
 	a, perr := parseDNSAnswer(resp[2:2+n], id)
 	if perr != nil {

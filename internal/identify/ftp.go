@@ -5,6 +5,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // ftpProducts maps greeting text to an FTP server product; the first
@@ -31,8 +32,8 @@ func ftpProduct(text string) (product, version string) {
 
 // applyFTP records an FTP greeting in s.
 func applyFTP(b []byte, first reply.Reply, s *facts.Service) {
-	s.Name = "ftp"
+	s.Name = proto.FTP
 	s.Product, s.Version = ftpProduct(first.Text())
 	s.Banner = firstLine(b)
-	s.SetDetail("ftp.banner", clean(first.Text(), 512))
+	s.SetDetail(facts.DetailFTPBanner, clean(first.Text(), 512))
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/dockerapi"
 	"github.com/vigilsec/vigil/internal/codec/httpmsg"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // httpServerNames maps the lower-case product token of a Server header to a
@@ -82,7 +83,7 @@ var passwordInputRE = regexp.MustCompile(`(?i)<input[^>]+type\s*=\s*["']?passwor
 
 // applyHTTP records an HTTP response in s.
 func applyHTTP(r httpmsg.Response, s *facts.Service) {
-	s.Name = "http"
+	s.Name = proto.HTTP
 	server := r.Get("server")
 	s.Product, s.Version = httpServerProduct(server)
 	// Jenkins names itself and its version on every answer (its remote
@@ -95,24 +96,24 @@ func applyHTTP(r httpmsg.Response, s *facts.Service) {
 		banner += "; Server: " + server
 	}
 	s.Banner = clean(banner, 256)
-	s.SetDetail("http.status", strconv.Itoa(r.Status))
+	s.SetDetail(facts.DetailHTTPStatus, strconv.Itoa(r.Status))
 	if server != "" {
-		s.SetDetail("http.server", clean(server, 256))
+		s.SetDetail(facts.DetailHTTPServer, clean(server, 256))
 	}
 	if v := r.Header["www-authenticate"]; len(v) > 0 {
-		s.SetDetail("http.www-authenticate", clean(strings.Join(v, ", "), 512))
+		s.SetDetail(facts.DetailHTTPWWWAuthenticate, clean(strings.Join(v, ", "), 512))
 	}
 	if v := r.Get("location"); v != "" {
-		s.SetDetail("http.location", clean(v, 256))
+		s.SetDetail(facts.DetailHTTPLocation, clean(v, 256))
 	}
 	if v := r.Get("x-powered-by"); v != "" {
-		s.SetDetail("http.powered-by", clean(v, 128))
+		s.SetDetail(facts.DetailHTTPPoweredBy, clean(v, 128))
 	}
 	if m := titleRE.FindSubmatch(r.Body); m != nil {
-		s.SetDetail("http.title", clean(strings.Join(strings.Fields(string(m[1])), " "), 128))
+		s.SetDetail(facts.DetailHTTPTitle, clean(strings.Join(strings.Fields(string(m[1])), " "), 128))
 	}
 	if passwordInputRE.Match(r.Body) {
-		s.SetDetail("http.password-form", "true")
+		s.SetDetail(facts.DetailHTTPPasswordForm, "true")
 	}
 }
 
@@ -125,11 +126,11 @@ func isDocker(r httpmsg.Response) bool {
 // parseDockerVersion parses the body of GET /version.
 func parseDockerVersion(r httpmsg.Response) (dockerapi.Version, error) {
 	if r.Status != 200 {
-		return dockerapi.Version{}, noMatch("docker", "GET /version answered %d", r.Status)
+		return dockerapi.Version{}, noMatch(proto.Docker, "GET /version answered %d", r.Status)
 	}
 	v, err := dockerapi.ParseVersion(r.Body)
 	if err != nil {
-		return v, noMatch("docker", "%v", err)
+		return v, noMatch(proto.Docker, "%v", err)
 	}
 	return v, nil
 }
@@ -170,11 +171,11 @@ func parseElasticsearch(r httpmsg.Response) (product string, info esInfo, ok boo
 func (l *layer) get(ctx context.Context, path string) ([]byte, httpmsg.Response, error) {
 	resp, err := l.exchange(ctx, httpmsg.Request(path, httpmsg.Host(l.addr, l.opt.ServerName, l.tls)), httpCap, httpmsg.Complete)
 	if len(resp) == 0 {
-		return nil, httpmsg.Response{}, ioNoMatch("http", err)
+		return nil, httpmsg.Response{}, ioNoMatch(proto.HTTP, err)
 	}
 	r, err := httpmsg.Parse(resp)
 	if err != nil {
-		return resp, r, noMatch("http", "%v", err)
+		return resp, r, noMatch(proto.HTTP, "%v", err)
 	}
 	return resp, r, nil
 }
@@ -187,11 +188,11 @@ func probeHTTP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 		return resp, err
 	}
 	if bytes.Contains(r.Body, []byte("trying to access MongoDB over HTTP")) {
-		return resp, noMatch("http", "MongoDB's answer to HTTP on its native port")
+		return resp, noMatch(proto.HTTP, "MongoDB's answer to HTTP on its native port")
 	}
 	if r.Status == 400 && bytes.Contains(r.Body, []byte("Client sent an HTTP request to an HTTPS server")) {
 		// Go's TLS servers answer cleartext HTTP so: the port speaks TLS.
-		return resp, noMatch("http", "a TLS port's answer to cleartext HTTP")
+		return resp, noMatch(proto.HTTP, "a TLS port's answer to cleartext HTTP")
 	}
 	applyHTTP(r, s)
 	switch product, info, ok := parseElasticsearch(r); {
@@ -201,24 +202,24 @@ func probeHTTP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 			s.Version = v
 		}
 		if v := r.Get("api-version"); v != "" {
-			s.SetDetail("docker.api-version", clean(v, 32))
+			s.SetDetail(facts.DetailDockerAPIVersion, clean(v, 32))
 		}
 		if _, vr, err := l.get(ctx, "/version"); err == nil {
 			if dv, err := parseDockerVersion(vr); err == nil {
 				s.Version = clean(dv.Version, 64)
-				s.SetDetail("docker.api-version", clean(dv.APIVersion, 32))
-				s.SetDetail("docker.os", clean(dv.Os, 32))
-				s.SetDetail("docker.arch", clean(dv.Arch, 32))
+				s.SetDetail(facts.DetailDockerAPIVersion, clean(dv.APIVersion, 32))
+				s.SetDetail(facts.DetailDockerOS, clean(dv.Os, 32))
+				s.SetDetail(facts.DetailDockerArch, clean(dv.Arch, 32))
 			}
 		}
 	case ok:
 		s.Name, s.Product, s.Version = "elasticsearch", product, clean(info.Version.Number, 64)
 		if info.ClusterName != "" {
-			s.SetDetail("elasticsearch.cluster-name", clean(info.ClusterName, 128))
+			s.SetDetail(facts.DetailElasticsearchClusterName, clean(info.ClusterName, 128))
 		}
 	default:
 		l.identifyAPI(ctx, r, s)
-		if s.Name == "http" {
+		if s.Name == proto.HTTP {
 			l.recogniseWinRM(ctx, s)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // imapGreeting is an IMAP server greeting (RFC 9051 section 7.1):
@@ -23,27 +24,27 @@ type imapGreeting struct {
 func parseIMAPGreeting(b []byte) (imapGreeting, error) {
 	lines, partial := reply.SplitLines(b)
 	if len(lines) == 0 || (partial && len(lines) == 1) {
-		return imapGreeting{}, noMatch("imap", "no complete line")
+		return imapGreeting{}, noMatch(proto.IMAP, "no complete line")
 	}
 	line := lines[0]
 	if !printableText(line) {
-		return imapGreeting{}, noMatch("imap", "control characters")
+		return imapGreeting{}, noMatch(proto.IMAP, "control characters")
 	}
 	rest, ok := bytes.CutPrefix(line, []byte("* "))
 	if !ok {
-		return imapGreeting{}, noMatch("imap", "not an untagged response")
+		return imapGreeting{}, noMatch(proto.IMAP, "not an untagged response")
 	}
 	status, rest, _ := bytes.Cut(rest, []byte(" "))
 	g := imapGreeting{status: strings.ToUpper(string(status)), line: line}
 	switch g.status {
 	case "OK", "PREAUTH", "BYE":
 	default:
-		return imapGreeting{}, noMatch("imap", "status %q", clean(string(status), 16))
+		return imapGreeting{}, noMatch(proto.IMAP, "status %q", clean(string(status), 16))
 	}
 	if r, ok := bytes.CutPrefix(rest, []byte("[")); ok {
 		code, text, ok := bytes.Cut(r, []byte("]"))
 		if !ok {
-			return imapGreeting{}, noMatch("imap", "unterminated response code")
+			return imapGreeting{}, noMatch(proto.IMAP, "unterminated response code")
 		}
 		g.code = string(code)
 		rest = bytes.TrimPrefix(text, []byte(" "))
@@ -73,12 +74,12 @@ func matchIMAP(b []byte, s *facts.Service) (*followUp, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Name = "imap"
+	s.Name = proto.IMAP
 	s.Product, s.Version = productFrom(imapProducts, g.text)
 	s.Banner = firstLine(g.line)
-	s.SetDetail("imap.banner", clean(string(g.line), 512))
+	s.SetDetail(facts.DetailIMAPBanner, clean(string(g.line), 512))
 	if g.capability != "" {
-		s.SetDetail("imap.capability", clean(g.capability, 1024))
+		s.SetDetail(facts.DetailIMAPCapability, clean(g.capability, 1024))
 	}
 	return nil, nil
 }

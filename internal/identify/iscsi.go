@@ -23,10 +23,10 @@ func iscsiDiscoveryLogin(itt uint32, isid [6]byte) []byte {
 func parseISCSILogin(b []byte, itt uint32) (iscsi.Response, error) {
 	r, err := iscsi.Parse(b)
 	if err != nil {
-		return r, noMatch("iscsi", "%v", err)
+		return r, noMatch(proto.ISCSI, "%v", err)
 	}
 	if r.Opcode != iscsi.OpLoginResponse || r.ITT != itt {
-		return r, noMatch("iscsi", "not the Login Response")
+		return r, noMatch(proto.ISCSI, "not the Login Response")
 	}
 	return r, nil
 }
@@ -38,7 +38,7 @@ func probeISCSI(ctx context.Context, l *layer, s *facts.Service) ([]byte, error)
 	itt := rand.Uint32()
 	answer, err := l.exchange(ctx, iscsiDiscoveryLogin(itt, iscsi.RandomISID()), 48+iscsi.MaxData, iscsi.Done)
 	if len(answer) == 0 {
-		return nil, ioNoMatch("iscsi", err)
+		return nil, ioNoMatch(proto.ISCSI, err)
 	}
 	r, err := parseISCSILogin(answer, itt)
 	if err != nil {

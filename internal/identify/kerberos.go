@@ -109,34 +109,34 @@ func parseKRBReply(b []byte) (facts.Kerberos, error) {
 	var k facts.Kerberos
 	app, _, err := ber.Parse(b)
 	if err != nil {
-		return k, noMatch("kerberos", "%v", err)
+		return k, noMatch(proto.Kerberos, "%v", err)
 	}
 	switch app.ID() {
 	case krbErrorApp:
 	case krbASRepApp:
 		f, err := krbFields(app.Content)
 		if err != nil {
-			return k, noMatch("kerberos", "%v", err)
+			return k, noMatch(proto.Kerberos, "%v", err)
 		}
 		if pv, _ := krbInt(f, 0); pv != 5 {
-			return k, noMatch("kerberos", "not Kerberos 5")
+			return k, noMatch(proto.Kerberos, "not Kerberos 5")
 		}
 		if r, ok := f[3]; ok && r.ID() == krbGeneralString {
 			k.Realm = clean(string(r.Content), 128)
 		}
 		return k, nil
 	default:
-		return k, noMatch("kerberos", "not a KRB-ERROR")
+		return k, noMatch(proto.Kerberos, "not a KRB-ERROR")
 	}
 	f, err := krbFields(app.Content)
 	if err != nil {
-		return k, noMatch("kerberos", "%v", err)
+		return k, noMatch(proto.Kerberos, "%v", err)
 	}
 	pv, ok1 := krbInt(f, 0)
 	mt, ok2 := krbInt(f, 1)
 	code, ok3 := krbInt(f, 6)
 	if !ok1 || !ok2 || !ok3 || pv != 5 || mt != 30 {
-		return k, noMatch("kerberos", "KRB-ERROR without pvno 5, msg-type 30 and an error code")
+		return k, noMatch(proto.Kerberos, "KRB-ERROR without pvno 5, msg-type 30 and an error code")
 	}
 	k.ErrorCode = int(code)
 	k.ErrorName = krbErrorNames[k.ErrorCode]
@@ -190,10 +190,10 @@ func probeKerberos(ctx context.Context, l *layer, s *facts.Service) ([]byte, err
 	msg := binary.BigEndian.AppendUint32(nil, uint32(len(req)))
 	answer, err := l.exchange(ctx, append(msg, req...), krbCap+4, krbTCPDone)
 	if len(answer) == 0 {
-		return nil, ioNoMatch("kerberos", err)
+		return nil, ioNoMatch(proto.Kerberos, err)
 	}
 	if len(answer) < 4 || int(binary.BigEndian.Uint32(answer)) != len(answer)-4 {
-		return answer, noMatch("kerberos", "no length-prefixed message")
+		return answer, noMatch(proto.Kerberos, "no length-prefixed message")
 	}
 	k, err := parseKRBReply(answer[4:])
 	if err != nil {

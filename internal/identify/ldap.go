@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/ber"
 	"github.com/vigilsec/vigil/internal/codec/ldap"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // ldapADCapabilityOID is Active Directory's capability in the root DSE.
@@ -69,7 +70,7 @@ type ldapRootDSE struct {
 func parseLDAPRootDSE(b []byte) (ldapRootDSE, error) {
 	msgs, err := ldap.ParseMessages(b)
 	if err != nil && len(msgs) == 0 {
-		return ldapRootDSE{}, noMatch("ldap", "%v", err)
+		return ldapRootDSE{}, noMatch(proto.LDAP, "%v", err)
 	}
 	r := ldapRootDSE{attrs: map[string][]string{}}
 	seen := false
@@ -82,11 +83,11 @@ func parseLDAPRootDSE(b []byte) (ldapRootDSE, error) {
 			seen = true
 			kids, err := ber.Children(m.Op.Content)
 			if err != nil || len(kids) < 2 {
-				return ldapRootDSE{}, noMatch("ldap", "bad search entry")
+				return ldapRootDSE{}, noMatch(proto.LDAP, "bad search entry")
 			}
 			attrs, err := ber.Children(kids[1].Content)
 			if err != nil {
-				return ldapRootDSE{}, noMatch("ldap", "bad attribute list")
+				return ldapRootDSE{}, noMatch(proto.LDAP, "bad attribute list")
 			}
 			for _, a := range attrs {
 				parts, err := ber.Children(a.Content)
@@ -105,18 +106,18 @@ func parseLDAPRootDSE(b []byte) (ldapRootDSE, error) {
 		case ldap.SearchResDone, ldap.ExtendedResp:
 			kids, err := ber.Children(m.Op.Content)
 			if err != nil || len(kids) < 3 || kids[0].ID() != ber.TagEnumerated {
-				return ldapRootDSE{}, noMatch("ldap", "bad result")
+				return ldapRootDSE{}, noMatch(proto.LDAP, "bad result")
 			}
 			code, err := ber.Int(kids[0].Content)
 			if err != nil {
-				return ldapRootDSE{}, noMatch("ldap", "bad result code")
+				return ldapRootDSE{}, noMatch(proto.LDAP, "bad result code")
 			}
 			r.resultCode, r.diagnostic, r.done = code, string(kids[2].Content), true
 			seen = true
 		}
 	}
 	if !seen {
-		return ldapRootDSE{}, noMatch("ldap", "no search result")
+		return ldapRootDSE{}, noMatch(proto.LDAP, "no search result")
 	}
 	return r, nil
 }
@@ -157,27 +158,27 @@ func ldapProduct(r ldapRootDSE) (product, version string) {
 
 // applyLDAP records a root DSE search answer in s.
 func applyLDAP(r ldapRootDSE, s *facts.Service) {
-	s.Name = "ldap"
+	s.Name = proto.LDAP
 	p, v := ldapProduct(r)
 	s.Product, s.Version = clean(p, 64), clean(v, 32)
 	join := func(k, sep string, max int) string { return clean(strings.Join(r.attrs[k], sep), max) }
 	if len(r.attrs["supportedldapversion"]) > 0 {
-		s.SetDetail("ldap.versions", join("supportedldapversion", ",", 32))
+		s.SetDetail(facts.DetailLDAPVersions, join("supportedldapversion", ",", 32))
 	}
 	if len(r.attrs["namingcontexts"]) > 0 {
-		s.SetDetail("ldap.naming-contexts", join("namingcontexts", "; ", 512))
+		s.SetDetail(facts.DetailLDAPNamingContexts, join("namingcontexts", "; ", 512))
 	}
 	if len(r.attrs["supportedsaslmechanisms"]) > 0 {
-		s.SetDetail("ldap.sasl-mechanisms", join("supportedsaslmechanisms", " ", 256))
+		s.SetDetail(facts.DetailLDAPSASLMechanisms, join("supportedsaslmechanisms", " ", 256))
 	}
 	if len(r.attrs) > 0 {
-		s.SetDetail("ldap.starttls", strconv.FormatBool(slices.Contains(r.attrs["supportedextension"], ldap.StartTLSOID)))
+		s.SetDetail(facts.DetailLDAPStartTLS, strconv.FormatBool(slices.Contains(r.attrs["supportedextension"], ldap.StartTLSOID)))
 	}
 	if vv := r.attrs["vendorversion"]; len(vv) > 0 {
-		s.SetDetail("ldap.vendor-version", clean(vv[0], 128))
+		s.SetDetail(facts.DetailLDAPVendorVersion, clean(vv[0], 128))
 	}
 	if r.resultCode != 0 {
-		s.SetDetail("ldap.result", clean(strconv.FormatInt(r.resultCode, 10)+" "+r.diagnostic, 256))
+		s.SetDetail(facts.DetailLDAPResult, clean(strconv.FormatInt(r.resultCode, 10)+" "+r.diagnostic, 256))
 	}
 }
 
@@ -187,7 +188,7 @@ func probeLDAP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 	r, perr := parseLDAPRootDSE(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("ldap", err)
+			return nil, ioNoMatch(proto.LDAP, err)
 		}
 		return resp, perr
 	}

@@ -36,7 +36,7 @@ func dnsReadName(msg []byte, off int) (string, int, error) {
 	end := -1
 	for steps := 0; steps < 128; steps++ {
 		if off >= len(msg) {
-			return "", 0, noMatch("dns", "name cut short")
+			return "", 0, noMatch(proto.DNS, "name cut short")
 		}
 		l := int(msg[off])
 		switch {
@@ -47,7 +47,7 @@ func dnsReadName(msg []byte, off int) (string, int, error) {
 			return strings.Join(labels, "."), end, nil
 		case l&0xc0 == 0xc0:
 			if off+2 > len(msg) {
-				return "", 0, noMatch("dns", "pointer cut short")
+				return "", 0, noMatch(proto.DNS, "pointer cut short")
 			}
 			if end < 0 {
 				end = off + 2
@@ -55,15 +55,15 @@ func dnsReadName(msg []byte, off int) (string, int, error) {
 			off = int(binary.BigEndian.Uint16(msg[off:]) & 0x3fff)
 			continue
 		case l&0xc0 != 0:
-			return "", 0, noMatch("dns", "bad label type")
+			return "", 0, noMatch(proto.DNS, "bad label type")
 		}
 		if off+1+l > len(msg) {
-			return "", 0, noMatch("dns", "label cut short")
+			return "", 0, noMatch(proto.DNS, "label cut short")
 		}
 		labels = append(labels, string(msg[off+1:off+1+l]))
 		off += 1 + l
 	}
-	return "", 0, noMatch("dns", "name too long")
+	return "", 0, noMatch(proto.DNS, "name too long")
 }
 
 // parseMDNSAnswer parses a responder's answer to mdnsQuery(id) and returns
@@ -72,15 +72,15 @@ func dnsReadName(msg []byte, off int) (string, int, error) {
 // must be authoritative, NOERROR, and hold at least one PTR record.
 func parseMDNSAnswer(msg []byte, id uint16) ([]string, error) {
 	if len(msg) < dnsHeaderLen || binary.BigEndian.Uint16(msg) != id {
-		return nil, noMatch("mdns", "not an answer to our query")
+		return nil, noMatch(proto.MDNS, "not an answer to our query")
 	}
 	flags := binary.BigEndian.Uint16(msg[2:])
 	if flags&0x8000 == 0 || flags&0x0400 == 0 || (flags>>11)&0xf != 0 || flags&0xf != 0 {
-		return nil, noMatch("mdns", "not an authoritative NOERROR response")
+		return nil, noMatch(proto.MDNS, "not an authoritative NOERROR response")
 	}
 	qd, an := int(binary.BigEndian.Uint16(msg[4:])), int(binary.BigEndian.Uint16(msg[6:]))
 	if qd > 1 || an == 0 {
-		return nil, noMatch("mdns", "%d questions, %d answers", qd, an)
+		return nil, noMatch(proto.MDNS, "%d questions, %d answers", qd, an)
 	}
 	off := dnsHeaderLen
 	for range qd {
@@ -113,7 +113,7 @@ func parseMDNSAnswer(msg []byte, id uint16) ([]string, error) {
 		off += rdlen
 	}
 	if len(types) == 0 {
-		return nil, noMatch("mdns", "no service type announced")
+		return nil, noMatch(proto.MDNS, "no service type announced")
 	}
 	return types, nil
 }
@@ -122,8 +122,8 @@ func parseMDNSAnswer(msg []byte, id uint16) ([]string, error) {
 // DNS-SD service types announced ("_ssh._tcp,_ipp._tcp").
 func applyMDNS(types []string, s *facts.Service) {
 	s.Name = proto.MDNS
-	s.SetDetail("mdns.services", strings.Join(types, ","))
-	s.Banner = s.Detail("mdns.services")
+	s.SetDetail(facts.DetailMdnsServices, strings.Join(types, ","))
+	s.Banner = s.Detail(facts.DetailMdnsServices)
 }
 
 // mdnsSession is the legacy unicast service enumeration.

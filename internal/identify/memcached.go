@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // parseMemcachedVersion parses the answer to the text protocol's "version"
@@ -13,11 +14,11 @@ import (
 func parseMemcachedVersion(b []byte) (string, error) {
 	lines, partial := reply.SplitLines(b)
 	if len(lines) == 0 || (partial && len(lines) == 1) {
-		return "", noMatch("memcached", "no complete line")
+		return "", noMatch(proto.Memcached, "no complete line")
 	}
 	v, ok := bytes.CutPrefix(lines[0], []byte("VERSION "))
 	if !ok || len(v) == 0 || !printableText(v) {
-		return "", noMatch("memcached", "no VERSION line")
+		return "", noMatch(proto.Memcached, "no VERSION line")
 	}
 	return string(v), nil
 }
@@ -34,7 +35,7 @@ func probeMemcached(ctx context.Context, l *layer, s *facts.Service) ([]byte, er
 	v, perr := parseMemcachedVersion(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("memcached", err)
+			return nil, ioNoMatch(proto.Memcached, err)
 		}
 		return resp, perr
 	}

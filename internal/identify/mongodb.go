@@ -13,6 +13,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/bson"
 	"github.com/vigilsec/vigil/internal/codec/mongo"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -27,9 +28,9 @@ func mongoCommand(ctx context.Context, c net.Conn, timeout time.Duration, legacy
 	doc, perr := mongo.ParseReply(resp, reqID)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, nil, ioNoMatch("mongodb", err)
+			return nil, nil, ioNoMatch(proto.MongoDB, err)
 		}
-		return resp, nil, noMatch("mongodb", "%v", perr)
+		return resp, nil, noMatch(proto.MongoDB, "%v", perr)
 	}
 	return resp, doc, nil
 }
@@ -40,7 +41,7 @@ func mongoCommand(ctx context.Context, c net.Conn, timeout time.Duration, legacy
 func probeMongoDB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	c, err := l.open(ctx)
 	if err != nil {
-		return nil, ioNoMatch("mongodb", err)
+		return nil, ioNoMatch(proto.MongoDB, err)
 	}
 	defer func() { _ = c.Close() }()
 	legacy := false
@@ -48,7 +49,7 @@ func probeMongoDB(ctx context.Context, l *layer, s *facts.Service) ([]byte, erro
 	if len(resp) == 0 && (errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)) {
 		_ = c.Close()
 		if c, err = l.open(ctx); err != nil {
-			return nil, ioNoMatch("mongodb", err)
+			return nil, ioNoMatch(proto.MongoDB, err)
 		}
 		legacy = true
 		resp, hello, err = mongoCommand(ctx, c, l.opt.Timeout, true, bson.Doc(bson.Elem{Key: "isMaster", Val: int32(1)}))
@@ -57,12 +58,12 @@ func probeMongoDB(ctx context.Context, l *layer, s *facts.Service) ([]byte, erro
 		return resp, err
 	}
 	if _, ok := hello["ok"]; !ok {
-		return resp, noMatch("mongodb", "answer has no ok field")
+		return resp, noMatch(proto.MongoDB, "answer has no ok field")
 	}
-	s.Name = "mongodb"
+	s.Name = proto.MongoDB
 	s.Product = "MongoDB"
 	if v, ok := hello["maxWireVersion"].Num(); ok {
-		s.SetDetail("mongodb.max-wire-version", strconv.Itoa(int(v)))
+		s.SetDetail(facts.DetailMongoDBMaxWireVersion, strconv.Itoa(int(v)))
 	}
 	cmd := bson.Doc(bson.Elem{Key: "buildInfo", Val: int32(1)}, bson.Elem{Key: "$db", Val: "admin"})
 	if legacy {

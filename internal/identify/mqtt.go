@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -73,7 +74,7 @@ func parseMQTTPackets(b []byte) (pkts []mqttPacket, rest []byte, err error) {
 				return pkts, b, nil
 			}
 			if i > 4 {
-				return pkts, nil, noMatch("mqtt", "remaining length too long")
+				return pkts, nil, noMatch(proto.MQTT, "remaining length too long")
 			}
 			n += int(b[i]&0x7f) * mult
 			mult *= 128
@@ -104,15 +105,15 @@ func parseConnack(b []byte) (byte, error) {
 		return 0, err
 	}
 	if len(pkts) == 0 {
-		return 0, noMatch("mqtt", "no complete packet")
+		return 0, noMatch(proto.MQTT, "no complete packet")
 	}
 	p := pkts[0]
 	if p.typ != mqttCONNACK || p.flags != 0 || len(p.body) < 2 || p.body[0] > 1 {
-		return 0, noMatch("mqtt", "not a CONNACK")
+		return 0, noMatch(proto.MQTT, "not a CONNACK")
 	}
 	rc := p.body[1]
 	if _, ok := mqttConnackNames[rc]; !ok && rc < 0x80 {
-		return 0, noMatch("mqtt", "CONNACK return code %d", rc)
+		return 0, noMatch(proto.MQTT, "CONNACK return code %d", rc)
 	}
 	return rc, nil
 }
@@ -120,16 +121,16 @@ func parseConnack(b []byte) (byte, error) {
 // parsePublish returns the topic and payload of a PUBLISH packet.
 func parsePublish(p mqttPacket) (topic string, payload []byte, err error) {
 	if p.typ != mqttPUBLISH || len(p.body) < 2 {
-		return "", nil, noMatch("mqtt", "not a PUBLISH")
+		return "", nil, noMatch(proto.MQTT, "not a PUBLISH")
 	}
 	n := int(p.body[0])<<8 | int(p.body[1])
 	if len(p.body) < 2+n {
-		return "", nil, noMatch("mqtt", "PUBLISH topic cut short")
+		return "", nil, noMatch(proto.MQTT, "PUBLISH topic cut short")
 	}
 	topic, rest := string(p.body[2:2+n]), p.body[2+n:]
 	if qos := (p.flags >> 1) & 3; qos > 0 {
 		if len(rest) < 2 {
-			return "", nil, noMatch("mqtt", "PUBLISH packet id cut short")
+			return "", nil, noMatch(proto.MQTT, "PUBLISH packet id cut short")
 		}
 		rest = rest[2:]
 	}
@@ -158,7 +159,7 @@ func findBrokerVersion(b []byte) (string, bool) {
 func probeMQTT(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	c, err := l.open(ctx)
 	if err != nil {
-		return nil, ioNoMatch("mqtt", err)
+		return nil, ioNoMatch(proto.MQTT, err)
 	}
 	defer func() { _ = c.Close() }()
 	id := fmt.Sprintf("vigil-%08x", rand.Uint32())
@@ -169,13 +170,13 @@ func probeMQTT(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 	rc, perr := parseConnack(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("mqtt", err)
+			return nil, ioNoMatch(proto.MQTT, err)
 		}
 		return resp, perr
 	}
-	s.Name = "mqtt"
-	s.SetDetail("mqtt.connack", strconv.Itoa(int(rc)))
-	s.SetDetail("mqtt.anonymous", strconv.FormatBool(rc == 0))
+	s.Name = proto.MQTT
+	s.SetDetail(facts.DetailMQTTCONNACK, strconv.Itoa(int(rc)))
+	s.SetDetail(facts.DetailMQTTAnonymous, strconv.FormatBool(rc == 0))
 	if rc != 0 {
 		return nil, nil
 	}
@@ -186,7 +187,7 @@ func probeMQTT(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) 
 	})
 	_ = wire.Write(ctx, c, []byte{mqttDISCONNECT << 4, 0}, l.opt.Timeout)
 	if v, ok := findBrokerVersion(resp); ok {
-		s.SetDetail("mqtt.broker-version", clean(v, 128))
+		s.SetDetail(facts.DetailMQTTBrokerVersion, clean(v, 128))
 		if m := mosquittoVersionRE.FindStringSubmatch(v); m != nil {
 			s.Product, s.Version = "Mosquitto", m[1]
 		}

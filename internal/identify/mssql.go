@@ -65,39 +65,39 @@ var tdsEncryption = map[byte]string{
 func parseTDSPrelogin(b []byte) (facts.MSSQL, error) {
 	var m facts.MSSQL
 	if len(b) < 8 || b[0] != tdsResponse {
-		return m, noMatch("mssql", "not a TDS response packet")
+		return m, noMatch(proto.MSSQL, "not a TDS response packet")
 	}
 	n := int(binary.BigEndian.Uint16(b[2:]))
 	if n < 8 || n > tdsMaxPacket || n > len(b) {
-		return m, noMatch("mssql", "TDS packet length %d", n)
+		return m, noMatch(proto.MSSQL, "TDS packet length %d", n)
 	}
 	p := b[8:n]
 	var haveVersion, haveEncryption bool
 	for i := 0; ; i += 5 {
 		if i >= len(p) {
-			return m, noMatch("mssql", "PRELOGIN options without terminator")
+			return m, noMatch(proto.MSSQL, "PRELOGIN options without terminator")
 		}
 		if p[i] == tdsOptTerminator {
 			break
 		}
 		if i+5 > len(p) {
-			return m, noMatch("mssql", "PRELOGIN option header cut")
+			return m, noMatch(proto.MSSQL, "PRELOGIN option header cut")
 		}
 		tok, off, l := p[i], int(binary.BigEndian.Uint16(p[i+1:])), int(binary.BigEndian.Uint16(p[i+3:]))
 		if off+l > len(p) {
-			return m, noMatch("mssql", "PRELOGIN option beyond the packet")
+			return m, noMatch(proto.MSSQL, "PRELOGIN option beyond the packet")
 		}
 		v := p[off : off+l]
 		switch tok {
 		case tdsOptVersion:
 			if l < 6 {
-				return m, noMatch("mssql", "short VERSION option")
+				return m, noMatch(proto.MSSQL, "short VERSION option")
 			}
 			m.Version = fmt.Sprintf("%d.%d.%d", v[0], v[1], binary.BigEndian.Uint16(v[2:]))
 			haveVersion = true
 		case tdsOptEncryption:
 			if l < 1 {
-				return m, noMatch("mssql", "empty ENCRYPTION option")
+				return m, noMatch(proto.MSSQL, "empty ENCRYPTION option")
 			}
 			m.Encryption = tdsEncryption[v[0]]
 			if m.Encryption == "" {
@@ -107,7 +107,7 @@ func parseTDSPrelogin(b []byte) (facts.MSSQL, error) {
 		}
 	}
 	if !haveVersion || !haveEncryption {
-		return m, noMatch("mssql", "PRELOGIN answer without VERSION and ENCRYPTION")
+		return m, noMatch(proto.MSSQL, "PRELOGIN answer without VERSION and ENCRYPTION")
 	}
 	return m, nil
 }
@@ -116,7 +116,7 @@ func parseTDSPrelogin(b []byte) (facts.MSSQL, error) {
 func probeMSSQL(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	answer, err := l.exchange(ctx, tdsPreloginRequest, tdsMaxPacket, tdsDone)
 	if len(answer) == 0 {
-		return nil, ioNoMatch("mssql", err)
+		return nil, ioNoMatch(proto.MSSQL, err)
 	}
 	m, err := parseTDSPrelogin(answer)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // MySQL capability flags used here (MySQL client/server protocol).
@@ -52,13 +53,13 @@ func mysqlPacketLen(b []byte) (int, bool) {
 func parseMySQLHandshake(b []byte) (mysqlHandshake, error) {
 	n, ok := mysqlPacketLen(b)
 	if !ok || len(b) < n {
-		return mysqlHandshake{}, noMatch("mysql", "no complete handshake packet")
+		return mysqlHandshake{}, noMatch(proto.MySQL, "no complete handshake packet")
 	}
 	p := b[4:n]
 	h := mysqlHandshake{protocol: p[0]}
 	if p[0] == 0xff {
 		if len(p) < 4 {
-			return mysqlHandshake{}, noMatch("mysql", "short error packet")
+			return mysqlHandshake{}, noMatch(proto.MySQL, "short error packet")
 		}
 		h.errCode = binary.LittleEndian.Uint16(p[1:3])
 		msg := p[3:]
@@ -66,7 +67,7 @@ func parseMySQLHandshake(b []byte) (mysqlHandshake, error) {
 			msg = msg[6:] // SQL state marker and state
 		}
 		if h.errCode < 1000 || h.errCode >= 60000 || !printableText(msg) || len(msg) == 0 {
-			return mysqlHandshake{}, noMatch("mysql", "not a MySQL error packet")
+			return mysqlHandshake{}, noMatch(proto.MySQL, "not a MySQL error packet")
 		}
 		h.errMsg = string(msg)
 		return h, nil
@@ -74,20 +75,20 @@ func parseMySQLHandshake(b []byte) (mysqlHandshake, error) {
 	p = p[1:]
 	z := bytes.IndexByte(p, 0)
 	if z <= 0 || !printableText(p[:z]) || !isDigit(p[0]) {
-		return mysqlHandshake{}, noMatch("mysql", "bad server version")
+		return mysqlHandshake{}, noMatch(proto.MySQL, "bad server version")
 	}
 	h.serverVersion = string(p[:z])
 	p = p[z+1:]
 	if h.protocol == 9 {
 		if len(p) < 4 {
-			return mysqlHandshake{}, noMatch("mysql", "short v9 handshake")
+			return mysqlHandshake{}, noMatch(proto.MySQL, "short v9 handshake")
 		}
 		h.connID = binary.LittleEndian.Uint32(p)
 		return h, nil
 	}
 	// thread id (4), auth-plugin-data part 1 (8), filler (1), capabilities (2)
 	if len(p) < 15 {
-		return mysqlHandshake{}, noMatch("mysql", "short v10 handshake")
+		return mysqlHandshake{}, noMatch(proto.MySQL, "short v10 handshake")
 	}
 	h.connID = binary.LittleEndian.Uint32(p)
 	h.capabilities = uint32(binary.LittleEndian.Uint16(p[13:15]))
@@ -132,7 +133,7 @@ func matchMySQL(b []byte, s *facts.Service) (*followUp, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Name = "mysql"
+	s.Name = proto.MySQL
 	if h.errCode != 0 {
 		switch low := strings.ToLower(h.errMsg); {
 		case strings.Contains(low, "mariadb"):
@@ -141,19 +142,19 @@ func matchMySQL(b []byte, s *facts.Service) (*followUp, error) {
 			s.Product = "MySQL"
 		}
 		s.Banner = clean(h.errMsg, 256)
-		s.SetDetail("mysql.error", clean(fmt.Sprintf("%d: %s", h.errCode, h.errMsg), 256))
+		s.SetDetail(facts.DetailMySQLError, clean(fmt.Sprintf("%d: %s", h.errCode, h.errMsg), 256))
 		return nil, nil
 	}
 	s.Product, s.Version = mysqlProduct(h.serverVersion)
 	s.Banner = clean(h.serverVersion, 256)
-	s.SetDetail("mysql.protocol", fmt.Sprint(h.protocol))
-	s.SetDetail("mysql.server-version", clean(h.serverVersion, 128))
+	s.SetDetail(facts.DetailMySQLProtocol, fmt.Sprint(h.protocol))
+	s.SetDetail(facts.DetailMySQLServerVersion, clean(h.serverVersion, 128))
 	if h.protocol == 10 {
-		s.SetDetail("mysql.capabilities", fmt.Sprintf("0x%08x", h.capabilities))
-		s.SetDetail("mysql.ssl", fmt.Sprint(h.capabilities&mysqlClientSSL != 0))
+		s.SetDetail(facts.DetailMySQLCapabilities, fmt.Sprintf("0x%08x", h.capabilities))
+		s.SetDetail(facts.DetailMySQLSSL, fmt.Sprint(h.capabilities&mysqlClientSSL != 0))
 	}
 	if h.authPlugin != "" {
-		s.SetDetail("mysql.auth-plugin", clean(h.authPlugin, 64))
+		s.SetDetail(facts.DetailMySQLAuthPlugin, clean(h.authPlugin, 64))
 	}
 	return nil, nil
 }

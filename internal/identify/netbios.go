@@ -56,15 +56,15 @@ type nbStatus struct {
 // nbstatQuery(id).
 func parseNBSTAT(msg []byte, id uint16) (nbStatus, error) {
 	if len(msg) < dnsHeaderLen || binary.BigEndian.Uint16(msg) != id {
-		return nbStatus{}, noMatch("netbios-ns", "not an answer to our query")
+		return nbStatus{}, noMatch(proto.NetBIOSNS, "not an answer to our query")
 	}
 	flags := binary.BigEndian.Uint16(msg[2:])
 	if flags&0x8000 == 0 || (flags>>11)&0xf != 0 || flags&0xf != 0 {
-		return nbStatus{}, noMatch("netbios-ns", "not a positive query response")
+		return nbStatus{}, noMatch(proto.NetBIOSNS, "not a positive query response")
 	}
 	qd, an := binary.BigEndian.Uint16(msg[4:]), binary.BigEndian.Uint16(msg[6:])
 	if an == 0 || qd > 1 {
-		return nbStatus{}, noMatch("netbios-ns", "%d questions, %d answers", qd, an)
+		return nbStatus{}, noMatch(proto.NetBIOSNS, "%d questions, %d answers", qd, an)
 	}
 	off := dnsHeaderLen
 	var err error
@@ -78,20 +78,20 @@ func parseNBSTAT(msg []byte, id uint16) (nbStatus, error) {
 		return nbStatus{}, err
 	}
 	if off+10 > len(msg) {
-		return nbStatus{}, noMatch("netbios-ns", "record cut short")
+		return nbStatus{}, noMatch(proto.NetBIOSNS, "record cut short")
 	}
 	if binary.BigEndian.Uint16(msg[off:]) != nbTypeNBSTAT || binary.BigEndian.Uint16(msg[off+2:]) != nbClassIN {
-		return nbStatus{}, noMatch("netbios-ns", "not a node status record")
+		return nbStatus{}, noMatch(proto.NetBIOSNS, "not a node status record")
 	}
 	rdlen := int(binary.BigEndian.Uint16(msg[off+8:]))
 	off += 10
 	if off+rdlen > len(msg) || rdlen < 1 {
-		return nbStatus{}, noMatch("netbios-ns", "node status cut short")
+		return nbStatus{}, noMatch(proto.NetBIOSNS, "node status cut short")
 	}
 	rd := msg[off : off+rdlen]
 	n := int(rd[0])
 	if n == 0 || 1+18*n > len(rd) {
-		return nbStatus{}, noMatch("netbios-ns", "name table of %d names cut short", n)
+		return nbStatus{}, noMatch(proto.NetBIOSNS, "name table of %d names cut short", n)
 	}
 	var st nbStatus
 	for i := range n {
@@ -124,17 +124,17 @@ func applyNBSTAT(st nbStatus, s *facts.Service) {
 		}
 		all = append(all, e)
 		switch {
-		case n.suffix == 0 && !n.group && s.Detail("netbios.computer") == "":
-			s.SetDetail("netbios.computer", n.name)
-		case n.suffix == 0 && n.group && s.Detail("netbios.workgroup") == "":
-			s.SetDetail("netbios.workgroup", n.name)
+		case n.suffix == 0 && !n.group && s.Detail(facts.DetailNetbiosComputer) == "":
+			s.SetDetail(facts.DetailNetbiosComputer, n.name)
+		case n.suffix == 0 && n.group && s.Detail(facts.DetailNetbiosWorkgroup) == "":
+			s.SetDetail(facts.DetailNetbiosWorkgroup, n.name)
 		}
 	}
-	s.SetDetail("netbios.names", strings.Join(all, ","))
+	s.SetDetail(facts.DetailNetbiosNames, strings.Join(all, ","))
 	if st.mac != "" {
-		s.SetDetail("netbios.mac", st.mac)
+		s.SetDetail(facts.DetailNetbiosMac, st.mac)
 	}
-	switch c, w := s.Detail("netbios.computer"), s.Detail("netbios.workgroup"); {
+	switch c, w := s.Detail(facts.DetailNetbiosComputer), s.Detail(facts.DetailNetbiosWorkgroup); {
 	case c != "" && w != "":
 		s.Banner = c + " (" + w + ")"
 	default:

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // ntpRequest is a 48-byte NTPv4 client packet (RFC 5905: LI 0, VN 4, mode
@@ -27,14 +28,14 @@ type ntpReply struct {
 // parseNTPReply parses a server reply to ntpRequest(nonce).
 func parseNTPReply(b []byte, nonce [8]byte) (ntpReply, error) {
 	if len(b) < 48 {
-		return ntpReply{}, noMatch("ntp", "short packet")
+		return ntpReply{}, noMatch(proto.NTP, "short packet")
 	}
 	vn, mode := int(b[0]>>3&7), b[0]&7
 	if mode != 4 || vn < 1 || vn > 4 {
-		return ntpReply{}, noMatch("ntp", "mode %d version %d", mode, vn)
+		return ntpReply{}, noMatch(proto.NTP, "mode %d version %d", mode, vn)
 	}
 	if [8]byte(b[24:32]) != nonce {
-		return ntpReply{}, noMatch("ntp", "origin timestamp is not ours")
+		return ntpReply{}, noMatch(proto.NTP, "origin timestamp is not ours")
 	}
 	r := ntpReply{version: vn, stratum: int(b[1])}
 	ref := b[12:16]
@@ -56,9 +57,9 @@ func parseNTPReply(b []byte, nonce [8]byte) (ntpReply, error) {
 
 // applyNTP records an NTP reply in s. The mode-4 reply names no product.
 func applyNTP(r ntpReply, s *facts.Service) {
-	s.Name = "ntp"
-	s.SetDetail("ntp.version", strconv.Itoa(r.version))
-	s.SetDetail("ntp.stratum", strconv.Itoa(r.stratum))
-	s.SetDetail("ntp.refid", r.refID)
+	s.Name = proto.NTP
+	s.SetDetail(facts.DetailNTPVersion, strconv.Itoa(r.version))
+	s.SetDetail(facts.DetailNTPStratum, strconv.Itoa(r.stratum))
+	s.SetDetail(facts.DetailNTPRefID, r.refID)
 	s.Banner = fmt.Sprintf("NTPv%d stratum %d refid %s", r.version, r.stratum, r.refID)
 }

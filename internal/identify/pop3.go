@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // parsePOP3Greeting returns the text of a POP3 greeting (RFC 1939 section
@@ -13,18 +14,18 @@ import (
 func parsePOP3Greeting(b []byte) (string, error) {
 	lines, partial := reply.SplitLines(b)
 	if len(lines) == 0 || (partial && len(lines) == 1) {
-		return "", noMatch("pop3", "no complete line")
+		return "", noMatch(proto.POP3, "no complete line")
 	}
 	line := lines[0]
 	if !printableText(line) {
-		return "", noMatch("pop3", "control characters")
+		return "", noMatch(proto.POP3, "control characters")
 	}
 	if bytes.Equal(line, []byte("+OK")) {
 		return "", nil
 	}
 	text, ok := bytes.CutPrefix(line, []byte("+OK "))
 	if !ok {
-		return "", noMatch("pop3", "no +OK")
+		return "", noMatch(proto.POP3, "no +OK")
 	}
 	return string(text), nil
 }
@@ -46,9 +47,9 @@ func matchPOP3(b []byte, s *facts.Service) (*followUp, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Name = "pop3"
+	s.Name = proto.POP3
 	s.Product, s.Version = productFrom(pop3Products, text)
 	s.Banner = firstLine(b)
-	s.SetDetail("pop3.banner", clean(text, 512))
+	s.SetDetail(facts.DetailPOP3Banner, clean(text, 512))
 	return nil, nil
 }

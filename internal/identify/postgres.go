@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -48,11 +49,11 @@ func parsePGMessages(b []byte) (msgs []pgMessage, rest []byte, err error) {
 	for len(b) >= 5 {
 		typ := b[0]
 		if typ < 'A' || typ > 'z' {
-			return msgs, nil, noMatch("postgresql", "message type %#x", typ)
+			return msgs, nil, noMatch(proto.PostgreSQL, "message type %#x", typ)
 		}
 		n := binary.BigEndian.Uint32(b[1:5])
 		if n < 4 || n > 1<<20 {
-			return msgs, nil, noMatch("postgresql", "message length %d", n)
+			return msgs, nil, noMatch(proto.PostgreSQL, "message length %d", n)
 		}
 		if uint32(len(b)-1) < n {
 			break
@@ -107,7 +108,7 @@ func parsePGStartupAnswer(b []byte) (pgStartupAnswer, error) {
 		return pgStartupAnswer{}, err
 	}
 	if len(msgs) == 0 {
-		return pgStartupAnswer{}, noMatch("postgresql", "no complete message")
+		return pgStartupAnswer{}, noMatch(proto.PostgreSQL, "no complete message")
 	}
 	var a pgStartupAnswer
 	for i, m := range msgs {
@@ -115,18 +116,18 @@ func parsePGStartupAnswer(b []byte) (pgStartupAnswer, error) {
 		case 'E':
 			f := pgFields(m.body)
 			if f['S'] == "" || len(f['C']) != 5 {
-				return pgStartupAnswer{}, noMatch("postgresql", "error without severity and code")
+				return pgStartupAnswer{}, noMatch(proto.PostgreSQL, "error without severity and code")
 			}
 			a.errFields, a.done = f, true
 			return a, nil
 		case 'R':
 			if len(m.body) < 4 {
-				return pgStartupAnswer{}, noMatch("postgresql", "short authentication request")
+				return pgStartupAnswer{}, noMatch(proto.PostgreSQL, "short authentication request")
 			}
 			code := binary.BigEndian.Uint32(m.body)
 			name, ok := pgAuthNames[code]
 			if !ok {
-				return pgStartupAnswer{}, noMatch("postgresql", "authentication request %d", code)
+				return pgStartupAnswer{}, noMatch(proto.PostgreSQL, "authentication request %d", code)
 			}
 			if code == 10 {
 				var mechs []string
@@ -149,12 +150,12 @@ func parsePGStartupAnswer(b []byte) (pgStartupAnswer, error) {
 		case 'K', 'N':
 		default:
 			if i == 0 {
-				return pgStartupAnswer{}, noMatch("postgresql", "unexpected message %q", m.typ)
+				return pgStartupAnswer{}, noMatch(proto.PostgreSQL, "unexpected message %q", m.typ)
 			}
 		}
 	}
 	if a.auth == "" {
-		return pgStartupAnswer{}, noMatch("postgresql", "no authentication request")
+		return pgStartupAnswer{}, noMatch(proto.PostgreSQL, "no authentication request")
 	}
 	return a, nil
 }
@@ -187,48 +188,48 @@ func pgAnswerComplete(b []byte) bool {
 func probePostgres(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	c, err := l.open(ctx)
 	if err != nil {
-		return nil, ioNoMatch("postgresql", err)
+		return nil, ioNoMatch(proto.PostgreSQL, err)
 	}
 	defer func() { _ = c.Close() }()
 	resp, err := wire.Exchange(ctx, c, pgSSLRequest(), 256, l.opt.Timeout, func(b []byte) bool { return len(b) > 0 })
 	if len(resp) != 1 || (resp[0] != 'S' && resp[0] != 'N') {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("postgresql", err)
+			return nil, ioNoMatch(proto.PostgreSQL, err)
 		}
 		// More may follow a first byte (a banner, an HTTP error): read it
 		// for the banner matchers.
 		more, _ := wire.ReadSome(ctx, c, bannerCap, l.opt.Timeout/4)
-		return append(resp, more...), noMatch("postgresql", "SSLRequest answered %q", clean(string(resp), 16))
+		return append(resp, more...), noMatch(proto.PostgreSQL, "SSLRequest answered %q", clean(string(resp), 16))
 	}
 	ssl := string(resp)
 	if ssl == "S" {
 		_ = c.Close()
 		if c, err = l.open(ctx); err != nil {
-			return nil, ioNoMatch("postgresql", err)
+			return nil, ioNoMatch(proto.PostgreSQL, err)
 		}
 	}
 	resp, err = wire.Exchange(ctx, c, pgStartup(), bannerCap, l.opt.Timeout, pgAnswerComplete)
 	a, perr := parsePGStartupAnswer(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("postgresql", err)
+			return nil, ioNoMatch(proto.PostgreSQL, err)
 		}
 		return resp, perr
 	}
-	s.Name = "postgresql"
-	s.SetDetail("postgresql.ssl", ssl)
+	s.Name = proto.PostgreSQL
+	s.SetDetail(facts.DetailPostgreSQLSSL, ssl)
 	if a.auth != "" {
-		s.SetDetail("postgresql.auth", clean(a.auth, 128))
+		s.SetDetail(facts.DetailPostgreSQLAuth, clean(a.auth, 128))
 	}
 	// Poolers such as pgbouncer speak the same protocol on PostgreSQL's
 	// behalf; the product named is the database's.
 	s.Product = "PostgreSQL"
 	if a.errFields != nil {
-		s.SetDetail("postgresql.error", clean(fmt.Sprintf("%s %s: %s", a.errFields['S'], a.errFields['C'], a.errFields['M']), 256))
+		s.SetDetail(facts.DetailPostgreSQLError, clean(fmt.Sprintf("%s %s: %s", a.errFields['S'], a.errFields['C'], a.errFields['M']), 256))
 	}
 	if a.serverVersion != "" {
 		s.Version = clean(leadingVersion(a.serverVersion), 32)
-		s.SetDetail("postgresql.server-version", clean(a.serverVersion, 128))
+		s.SetDetail(facts.DetailPostgreSQLServerVersion, clean(a.serverVersion, 128))
 	}
 	if a.auth == "ok" && a.errFields == nil {
 		_ = wire.Write(ctx, c, []byte{'X', 0, 0, 0, 4}, l.opt.Timeout) // Terminate

@@ -87,7 +87,16 @@ func TestDetailsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set := regexp.MustCompile(`SetDetail\("([a-z0-9.-]+)"`)
+	// Keys are facts constants (facts/details.go), or literals.
+	consts, err := os.ReadFile("../facts/details.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyOf := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^\t(\w+)\s*= "([^"]+)"`).FindAllStringSubmatch(string(consts), -1) {
+		keyOf[m[1]] = m[2]
+	}
+	set := regexp.MustCompile(`SetDetail\((?:facts\.(\w+)|"([a-z0-9.-]+)")`)
 	found := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -99,7 +108,13 @@ func TestDetailsDocumented(t *testing.T) {
 		}
 		for _, m := range set.FindAllSubmatch(src, -1) {
 			found++
-			key := string(m[1])
+			key := string(m[2])
+			if len(m[1]) > 0 {
+				if key = keyOf[string(m[1])]; key == "" {
+					t.Errorf("%s: facts.%s is not a Details key of facts/details.go", f, m[1])
+					continue
+				}
+			}
 			if !regexp.MustCompile(`(?m)^//\s.*\b` + regexp.QuoteMeta(key) + `\b`).Match(doc) {
 				t.Errorf("%s sets Details[%q], which doc.go does not document", f, key)
 			}

@@ -54,23 +54,23 @@ func rdpProduct(c rdp.Confirm, ntlm *facts.NTLMInfo) (product, version string) {
 func probeRDP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	conn, err := l.open(ctx)
 	if err != nil {
-		return nil, ioNoMatch("rdp", err)
+		return nil, ioNoMatch(proto.RDP, err)
 	}
 	defer conn.Close()
 	resp, err := wire.Exchange(ctx, conn, rdpConnectionRequest(), lineCap, l.opt.Timeout, tpktComplete)
 	c, perr := rdp.ParseConfirm(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("rdp", err)
+			return nil, ioNoMatch(proto.RDP, err)
 		}
-		return resp, noMatch("rdp", "%v", perr)
+		return resp, noMatch(proto.RDP, "%v", perr)
 	}
 	s.Name = proto.RDP
 	if c.Protocol != "" {
-		s.SetDetail("rdp.protocol", c.Protocol)
+		s.SetDetail(facts.DetailRDPProtocol, c.Protocol)
 	}
 	if c.Failure != "" {
-		s.SetDetail("rdp.failure", c.Failure)
+		s.SetDetail(facts.DetailRDPFailure, c.Failure)
 	}
 	f := &facts.RDP{Selected: c.Protocol, Flags: c.Flags}
 	s.RDP = f

@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/resp"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -26,11 +27,11 @@ var pingLimits = resp.Limits{MaxBulk: lineCap, MaxArray: 0, MaxDepth: 0}
 func parseRedisPing(b []byte) (auth string, err error) {
 	v, _, err := resp.Parse(b, pingLimits)
 	if errors.Is(err, resp.ErrIncomplete) {
-		return "", noMatch("redis", "no complete line")
+		return "", noMatch(proto.Redis, "no complete line")
 	}
 	if err != nil || (v.Type != '+' && v.Type != '-') {
 		first, _, _ := bytes.Cut(b, []byte("\n"))
-		return "", noMatch("redis", "PING answered %q", clean(string(bytes.TrimSuffix(first, []byte("\r"))), 32))
+		return "", noMatch(proto.Redis, "PING answered %q", clean(string(bytes.TrimSuffix(first, []byte("\r"))), 32))
 	}
 	line := string(v.Type) + string(v.Text)
 	switch {
@@ -43,7 +44,7 @@ func parseRedisPing(b []byte) (auth string, err error) {
 	case strings.HasPrefix(line, "-NOPERM "):
 		return "acl", nil
 	}
-	return "", noMatch("redis", "PING answered %q", clean(line, 32))
+	return "", noMatch(proto.Redis, "PING answered %q", clean(line, 32))
 }
 
 // redisLineDone reports whether b holds a whole answer, or starts in a way
@@ -64,20 +65,20 @@ func redisLineDone(b []byte) bool {
 func probeRedis(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	c, err := l.open(ctx)
 	if err != nil {
-		return nil, ioNoMatch("redis", err)
+		return nil, ioNoMatch(proto.Redis, err)
 	}
 	defer func() { _ = c.Close() }()
 	answer, err := wire.Exchange(ctx, c, redisPing, lineCap, l.opt.Timeout, redisLineDone)
 	auth, perr := parseRedisPing(answer)
 	if perr != nil {
 		if len(answer) == 0 {
-			return nil, ioNoMatch("redis", err)
+			return nil, ioNoMatch(proto.Redis, err)
 		}
 		return answer, perr
 	}
 	s.Name, s.Product = "redis", "Redis"
 	s.Banner = firstLine(answer)
-	s.SetDetail("redis.auth", auth)
+	s.SetDetail(facts.DetailRedisAuth, auth)
 	if auth != "none" {
 		return nil, nil
 	}

@@ -109,7 +109,7 @@ func decideByEHLO(b []byte, first reply.Reply, resp []byte, s *facts.Service) {
 		case r.Code == 250:
 			kind = kindSMTP
 			if len(r.Lines) > 1 {
-				s.SetDetail("smtp.ehlo", clean(strings.Join(r.Lines[1:], " "), 512))
+				s.SetDetail(facts.DetailSMTPEHLO, clean(strings.Join(r.Lines[1:], " "), 512))
 			}
 		case enhancedCode.MatchString(r.Text()):
 			kind = kindSMTP

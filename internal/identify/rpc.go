@@ -60,16 +60,16 @@ func rpcReply(b []byte, xid uint32, tcp bool) (oncrpc.Reply, error) {
 	if tcp {
 		m, complete, err := oncrpc.Unrecord(b)
 		if err != nil || !complete {
-			return oncrpc.Reply{}, noMatch("rpcbind", "no complete ONC RPC record")
+			return oncrpc.Reply{}, noMatch(proto.RPCBind, "no complete ONC RPC record")
 		}
 		msg = m
 	}
 	r, err := oncrpc.ParseReply(msg)
 	if err != nil {
-		return r, noMatch("rpcbind", "%v", err)
+		return r, noMatch(proto.RPCBind, "%v", err)
 	}
 	if r.XID != xid {
-		return r, noMatch("rpcbind", "reply to another call")
+		return r, noMatch(proto.RPCBind, "reply to another call")
 	}
 	return r, nil
 }
@@ -83,13 +83,13 @@ func rpcReply(b []byte, xid uint32, tcp bool) (oncrpc.Reply, error) {
 func probeRPC(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	c, err := l.open(ctx)
 	if err != nil {
-		return nil, ioNoMatch("rpcbind", err)
+		return nil, ioNoMatch(proto.RPCBind, err)
 	}
 	defer func() { _ = c.Close() }()
 	xid := rand.Uint32()
 	answer, err := wire.Exchange(ctx, c, oncrpc.Record(oncrpc.Call(xid, oncrpc.ProgPortmap, 2, oncrpc.PmapProcDump, nil)), rpcCap, l.opt.Timeout, oncrpc.RecordDone)
 	if len(answer) == 0 {
-		return nil, ioNoMatch("rpcbind", err)
+		return nil, ioNoMatch(proto.RPCBind, err)
 	}
 	r, err := rpcReply(answer, xid, true)
 	if err != nil {
@@ -114,7 +114,7 @@ func probeRPC(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 		xid++
 		answer, err = wire.Exchange(ctx, c, oncrpc.Record(oncrpc.Call(xid, oncrpc.ProgMountd, 3, oncrpc.ProcNull, nil)), rpcCap, l.opt.Timeout, oncrpc.RecordDone)
 		if len(answer) == 0 {
-			return nil, ioNoMatch("rpcbind", err)
+			return nil, ioNoMatch(proto.RPCBind, err)
 		}
 		if r, err = rpcReply(answer, xid, true); err != nil {
 			return nil, err
@@ -126,7 +126,7 @@ func probeRPC(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 		}
 	}
 	if !r.Accepted || (r.AcceptStat != oncrpc.Success && r.AcceptStat != oncrpc.ProgMismatch) {
-		return nil, noMatch("rpcbind", "an ONC RPC service that serves neither the port mapper nor NFS")
+		return nil, noMatch(proto.RPCBind, "an ONC RPC service that serves neither the port mapper nor NFS")
 	}
 	s.Name = proto.NFS
 	switch {

@@ -16,20 +16,20 @@ import (
 func parseRsyncGreeting(b []byte) (string, error) {
 	lines, partial := reply.SplitLines(b)
 	if len(lines) == 0 || (partial && len(lines) == 1) {
-		return "", noMatch("rsync", "no complete line")
+		return "", noMatch(proto.Rsync, "no complete line")
 	}
 	rest, ok := bytes.CutPrefix(lines[0], []byte("@RSYNCD: "))
 	if !ok || !printableText(rest) {
-		return "", noMatch("rsync", "no @RSYNCD: greeting")
+		return "", noMatch(proto.Rsync, "no @RSYNCD: greeting")
 	}
 	f := strings.Fields(string(rest))
 	if len(f) == 0 {
-		return "", noMatch("rsync", "no protocol version")
+		return "", noMatch(proto.Rsync, "no protocol version")
 	}
 	v := f[0]
 	major, minor, _ := strings.Cut(v, ".")
 	if major == "" || !allDigits(major) || (minor != "" && !allDigits(minor)) {
-		return "", noMatch("rsync", "protocol version %q", clean(v, 16))
+		return "", noMatch(proto.Rsync, "protocol version %q", clean(v, 16))
 	}
 	return v, nil
 }

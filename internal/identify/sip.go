@@ -81,11 +81,11 @@ func parseSIPResponse(b []byte) (sipResponse, error) {
 	lines := strings.Split(string(head), "\n")
 	first := strings.TrimRight(lines[0], "\r")
 	if !strings.HasPrefix(first, "SIP/2.0 ") || len(first) < 11 {
-		return sipResponse{}, noMatch("sip", "no SIP/2.0 status line")
+		return sipResponse{}, noMatch(proto.SIP, "no SIP/2.0 status line")
 	}
 	code, err := strconv.Atoi(first[8:11])
 	if err != nil || code < 100 || code > 699 || len(first) > 11 && first[11] != ' ' {
-		return sipResponse{}, noMatch("sip", "bad status code")
+		return sipResponse{}, noMatch(proto.SIP, "bad status code")
 	}
 	r := sipResponse{status: code, reason: clean(strings.TrimSpace(first[11:]), 64)}
 	ua := ""
@@ -149,14 +149,14 @@ func sipProduct(server string) (product, version string) {
 // and sip.allow (the methods it accepts).
 func applySIP(r sipResponse, s *facts.Service) {
 	s.Name = proto.SIP
-	s.SetDetail("sip.status", strings.TrimSpace(strconv.Itoa(r.status)+" "+r.reason))
+	s.SetDetail(facts.DetailSipStatus, strings.TrimSpace(strconv.Itoa(r.status)+" "+r.reason))
 	if r.server != "" {
-		s.SetDetail("sip.server", r.server)
+		s.SetDetail(facts.DetailSipServer, r.server)
 		s.Banner = r.server
 		s.Product, s.Version = sipProduct(r.server)
 	}
 	if r.allow != "" {
-		s.SetDetail("sip.allow", r.allow)
+		s.SetDetail(facts.DetailSipAllow, r.allow)
 	}
 }
 
@@ -194,7 +194,7 @@ func sipDone(b []byte) bool {
 func probeSIP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	c, err := l.open(ctx)
 	if err != nil {
-		return nil, ioNoMatch("sip", err)
+		return nil, ioNoMatch(proto.SIP, err)
 	}
 	defer func() { _ = c.Close() }()
 	transport := "TCP"
@@ -203,7 +203,7 @@ func probeSIP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	}
 	req := newSIPRequest()
 	if err := wire.Write(ctx, c, req.bytes(transport, localAddrPort(c), l.addr), l.opt.Timeout); err != nil {
-		return nil, ioNoMatch("sip", err)
+		return nil, ioNoMatch(proto.SIP, err)
 	}
 	var answer []byte
 	for range 3 { // provisional answers may come first
@@ -212,7 +212,7 @@ func probeSIP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 			if answer != nil {
 				break
 			}
-			return nil, ioNoMatch("sip", err)
+			return nil, ioNoMatch(proto.SIP, err)
 		}
 		answer = b
 		r, perr := parseSIPResponse(b)
@@ -220,7 +220,7 @@ func probeSIP(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 			return b, perr
 		}
 		if r.callID != "" && r.callID != req.callID {
-			return b, noMatch("sip", "answer to another call")
+			return b, noMatch(proto.SIP, "answer to another call")
 		}
 		applySIP(r, s)
 		if r.status >= 200 {

@@ -44,18 +44,18 @@ func nbComplete(b []byte) bool { return smb.Complete(b) }
 func parseSMBNegotiate(b []byte) (smbNegotiateAnswer, error) {
 	m, err := smb.Unframe(b)
 	if err != nil || len(m) < 4 {
-		return smbNegotiateAnswer{}, noMatch("smb", "no direct TCP message")
+		return smbNegotiateAnswer{}, noMatch(proto.SMB, "no direct TCP message")
 	}
 	switch string(m[:4]) {
 	case "\xffSMB":
 		return smbNegotiateAnswer{smb1: true, dialect: "1"}, nil
 	case "\xfeSMB":
 	default:
-		return smbNegotiateAnswer{}, noMatch("smb", "no SMB protocol id")
+		return smbNegotiateAnswer{}, noMatch(proto.SMB, "no SMB protocol id")
 	}
 	r, err := smb.ParseResponse(b)
 	if err != nil || r.Command != smb.CmdNegotiate {
-		return smbNegotiateAnswer{}, noMatch("smb", "not an SMB2 NEGOTIATE response")
+		return smbNegotiateAnswer{}, noMatch(proto.SMB, "not an SMB2 NEGOTIATE response")
 	}
 	a := smbNegotiateAnswer{status: r.Status}
 	n, err := smb.ParseNegotiate(r)
@@ -147,7 +147,7 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	session := false
 	c, err := openSMB(ctx, l, session)
 	if err != nil {
-		return nil, ioNoMatch("smb", err)
+		return nil, ioNoMatch(proto.SMB, err)
 	}
 	defer func() {
 		if c != nil {
@@ -163,26 +163,26 @@ func probeSMB(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 		_ = c.Close()
 		session = true
 		if c, err = openSMB(ctx, l, session); err != nil {
-			return resp, noMatch("smb", "NetBIOS session: %v", err)
+			return resp, noMatch(proto.SMB, "NetBIOS session: %v", err)
 		}
 		resp, err = send(smb2Negotiate(guid, salt))
 	}
 	a, perr := parseSMBNegotiate(resp)
 	if perr != nil {
 		if len(resp) == 0 {
-			return nil, ioNoMatch("smb", err)
+			return nil, ioNoMatch(proto.SMB, err)
 		}
 		return resp, perr
 	}
 	s.Name = proto.SMB
 	if a.dialect != "" {
-		s.SetDetail("smb.dialect", a.dialect)
+		s.SetDetail(facts.DetailSMBDialect, a.dialect)
 	}
 	if a.signing != "" {
-		s.SetDetail("smb.signing", a.signing)
+		s.SetDetail(facts.DetailSMBSigning, a.signing)
 	}
 	if a.status != 0 {
-		s.SetDetail("smb.status", fmt.Sprintf("0x%08x", a.status))
+		s.SetDetail(facts.DetailSMBStatus, fmt.Sprintf("0x%08x", a.status))
 	}
 	f := &facts.SMB{NetBIOSSession: session}
 	s.SMB = f

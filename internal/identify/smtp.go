@@ -5,6 +5,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // smtpProducts maps greeting text to a mail server product; the first
@@ -34,8 +35,8 @@ func smtpProduct(text string) (product, version string) {
 
 // applySMTP records an SMTP greeting in s.
 func applySMTP(b []byte, first reply.Reply, s *facts.Service) {
-	s.Name = "smtp"
+	s.Name = proto.SMTP
 	s.Product, s.Version = smtpProduct(first.Text())
 	s.Banner = firstLine(b)
-	s.SetDetail("smtp.banner", clean(first.Text(), 512))
+	s.SetDetail(facts.DetailSMTPBanner, clean(first.Text(), 512))
 }

@@ -32,7 +32,7 @@ func parseSSDPResponse(b []byte) (ssdpResponse, error) {
 	lines := strings.Split(string(head), "\n")
 	first := strings.TrimRight(lines[0], "\r")
 	if !strings.HasPrefix(first, "HTTP/1.") || len(first) < 12 || first[8:12] != " 200" || len(first) > 12 && first[12] != ' ' {
-		return ssdpResponse{}, noMatch("ssdp", "no HTTP/1.x 200 status line")
+		return ssdpResponse{}, noMatch(proto.SSDP, "no HTTP/1.x 200 status line")
 	}
 	var r ssdpResponse
 	for _, line := range lines[1:] {
@@ -53,7 +53,7 @@ func parseSSDPResponse(b []byte) (ssdpResponse, error) {
 		}
 	}
 	if r.st == "" && r.usn == "" {
-		return ssdpResponse{}, noMatch("ssdp", "no ST or USN header")
+		return ssdpResponse{}, noMatch(proto.SSDP, "no ST or USN header")
 	}
 	return r, nil
 }
@@ -78,21 +78,21 @@ func ssdpProduct(server string) (product, version string) {
 // targets announced, comma-separated, at most 16).
 func applySSDP(r ssdpResponse, s *facts.Service) {
 	s.Name = proto.SSDP
-	if r.server != "" && s.Detail("ssdp.server") == "" {
-		s.SetDetail("ssdp.server", r.server)
+	if r.server != "" && s.Detail(facts.DetailSsdpServer) == "" {
+		s.SetDetail(facts.DetailSsdpServer, r.server)
 		s.Banner = r.server
 		s.Product, s.Version = ssdpProduct(r.server)
 	}
-	if r.location != "" && s.Detail("ssdp.location") == "" {
-		s.SetDetail("ssdp.location", r.location)
+	if r.location != "" && s.Detail(facts.DetailSsdpLocation) == "" {
+		s.SetDetail(facts.DetailSsdpLocation, r.location)
 	}
 	if r.st != "" {
-		sts := strings.Split(s.Detail("ssdp.st"), ",")
+		sts := strings.Split(s.Detail(facts.DetailSsdpSt), ",")
 		if sts[0] == "" {
 			sts = nil
 		}
 		if !slices.Contains(sts, r.st) && len(sts) < 16 {
-			s.SetDetail("ssdp.st", strings.Join(append(sts, r.st), ","))
+			s.SetDetail(facts.DetailSsdpSt, strings.Join(append(sts, r.st), ","))
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // sshIdent is an SSH identification string (RFC 4253 section 4.2):
@@ -24,26 +25,26 @@ func parseSSHIdent(b []byte) (sshIdent, error) {
 	lines, partial := reply.SplitLines(b)
 	for i, line := range lines {
 		if !printableText(line) {
-			return sshIdent{}, noMatch("ssh", "control characters before the identification")
+			return sshIdent{}, noMatch(proto.SSH, "control characters before the identification")
 		}
 		if !bytes.HasPrefix(line, []byte("SSH-")) {
 			continue
 		}
 		if partial && i == len(lines)-1 && len(line) < 8 {
-			return sshIdent{}, noMatch("ssh", "identification cut short")
+			return sshIdent{}, noMatch(proto.SSH, "identification cut short")
 		}
 		rest := string(line[4:])
-		proto, soft, ok := strings.Cut(rest, "-")
-		if !ok || !validSSHProto(proto) {
-			return sshIdent{}, noMatch("ssh", "bad protocol version")
+		version, soft, ok := strings.Cut(rest, "-")
+		if !ok || !validSSHProto(version) {
+			return sshIdent{}, noMatch(proto.SSH, "bad protocol version")
 		}
 		soft, comments, _ := strings.Cut(soft, " ")
 		if soft == "" {
-			return sshIdent{}, noMatch("ssh", "empty software version")
+			return sshIdent{}, noMatch(proto.SSH, "empty software version")
 		}
-		return sshIdent{proto: proto, software: soft, comments: comments, line: line}, nil
+		return sshIdent{proto: version, software: soft, comments: comments, line: line}, nil
 	}
-	return sshIdent{}, noMatch("ssh", "no SSH- line")
+	return sshIdent{}, noMatch(proto.SSH, "no SSH- line")
 }
 
 // validSSHProto accepts "digits.digits".
@@ -117,13 +118,13 @@ func matchSSH(b []byte, s *facts.Service) (*followUp, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.Name = "ssh"
+	s.Name = proto.SSH
 	s.Product, s.Version = sshProduct(id)
 	s.Banner = firstLine(id.line)
-	s.SetDetail("ssh.protocol", clean(id.proto, 16))
-	s.SetDetail("ssh.software", clean(id.software, 128))
+	s.SetDetail(facts.DetailSSHProtocol, clean(id.proto, 16))
+	s.SetDetail(facts.DetailSSHSoftware, clean(id.software, 128))
 	if id.comments != "" {
-		s.SetDetail("ssh.comments", clean(id.comments, 128))
+		s.SetDetail(facts.DetailSSHComments, clean(id.comments, 128))
 	}
 	return nil, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // Telnet command bytes (RFC 854).
@@ -46,7 +47,7 @@ func (c telnetCmd) String() string {
 // first command must be an option negotiation (or sub-negotiation).
 func parseTelnet(b []byte) (cmds []telnetCmd, text []byte, partial bool, err error) {
 	if len(b) < 2 || b[0] != telnetIAC || b[1] < telnetSB || b[1] == telnetIAC {
-		return nil, nil, false, noMatch("telnet", "no option negotiation")
+		return nil, nil, false, noMatch(proto.Telnet, "no option negotiation")
 	}
 	for len(b) > 0 && b[0] == telnetIAC {
 		if len(b) < 2 {
@@ -99,17 +100,17 @@ func matchTelnet(b []byte, s *facts.Service) (*followUp, error) {
 		return nil, err
 	}
 	if len(cmds) == 0 {
-		return nil, noMatch("telnet", "no complete negotiation")
+		return nil, noMatch(proto.Telnet, "no complete negotiation")
 	}
 	names := make([]string, len(cmds))
 	for i, c := range cmds {
 		names[i] = c.String()
 	}
-	s.Name = "telnet"
+	s.Name = proto.Telnet
 	s.Banner = snippet(b[:min(len(b), 64)])
-	s.SetDetail("telnet.options", strings.Join(names, ", "))
+	s.SetDetail(facts.DetailTelnetOptions, strings.Join(names, ", "))
 	if len(text) > 0 {
-		s.SetDetail("telnet.text", clean(string(text), 256))
+		s.SetDetail(facts.DetailTelnetText, clean(string(text), 256))
 	}
 	return nil, nil
 }

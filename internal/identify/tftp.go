@@ -45,31 +45,31 @@ var tftpErrorNames = map[int]string{
 // DATA block (block 1) or an option acknowledgement.
 func parseTFTPReply(b []byte) (tftpReply, error) {
 	if len(b) < 4 {
-		return tftpReply{}, noMatch("tftp", "short packet")
+		return tftpReply{}, noMatch(proto.TFTP, "short packet")
 	}
 	r := tftpReply{opcode: int(binary.BigEndian.Uint16(b))}
 	switch r.opcode {
 	case tftpERROR:
 		r.code = int(binary.BigEndian.Uint16(b[2:]))
 		if _, ok := tftpErrorNames[r.code]; !ok {
-			return tftpReply{}, noMatch("tftp", "error code %d", r.code)
+			return tftpReply{}, noMatch(proto.TFTP, "error code %d", r.code)
 		}
 		msg := b[4:]
 		end := bytes.IndexByte(msg, 0)
 		if end < 0 || end != len(msg)-1 {
-			return tftpReply{}, noMatch("tftp", "error message not NUL-terminated")
+			return tftpReply{}, noMatch(proto.TFTP, "error message not NUL-terminated")
 		}
 		r.msg = clean(string(msg[:end]), 128)
 	case tftpDATA:
 		if binary.BigEndian.Uint16(b[2:]) != 1 || len(b) > 4+512 {
-			return tftpReply{}, noMatch("tftp", "not the first data block")
+			return tftpReply{}, noMatch(proto.TFTP, "not the first data block")
 		}
 	case tftpOACK:
 		if b[len(b)-1] != 0 {
-			return tftpReply{}, noMatch("tftp", "option acknowledgement not NUL-terminated")
+			return tftpReply{}, noMatch(proto.TFTP, "option acknowledgement not NUL-terminated")
 		}
 	default:
-		return tftpReply{}, noMatch("tftp", "opcode %d", r.opcode)
+		return tftpReply{}, noMatch(proto.TFTP, "opcode %d", r.opcode)
 	}
 	return r, nil
 }
@@ -80,13 +80,13 @@ func applyTFTP(r tftpReply, s *facts.Service) {
 	s.Name = proto.TFTP
 	switch r.opcode {
 	case tftpERROR:
-		s.SetDetail("tftp.answer", "error")
-		s.SetDetail("tftp.error", strconv.Itoa(r.code)+" "+r.msg)
+		s.SetDetail(facts.DetailTftpAnswer, "error")
+		s.SetDetail(facts.DetailTftpError, strconv.Itoa(r.code)+" "+r.msg)
 		s.Banner = r.msg
 	case tftpDATA:
-		s.SetDetail("tftp.answer", "data")
+		s.SetDetail(facts.DetailTftpAnswer, "data")
 	case tftpOACK:
-		s.SetDetail("tftp.answer", "oack")
+		s.SetDetail(facts.DetailTftpAnswer, "oack")
 	}
 }
 

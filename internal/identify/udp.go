@@ -13,6 +13,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/snmp"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -296,9 +297,9 @@ func (d *dnsSession) answer(b []byte, s *facts.Service) (bool, bool) {
 	}
 	if a, err := parseDNSAnswer(b, d.rootID); err == nil && !d.rootAnswer {
 		d.rootAnswer = true
-		if s.Name != "dns" {
-			s.Name = "dns"
-			s.SetDetail("dns.root-soa-rcode", dnsRcodeNames[a.rcode])
+		if s.Name != proto.DNS {
+			s.Name = proto.DNS
+			s.SetDetail(facts.DetailDNSRootSoaRcode, dnsRcodeNames[a.rcode])
 		}
 		// The version.bind answer may still come: not complete.
 		return true, false

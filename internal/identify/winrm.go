@@ -20,7 +20,7 @@ func winrmRequest(host string) []byte {
 // winrmCandidate reports whether an HTTP server may host WinRM: Windows'
 // HTTP.sys (Server: Microsoft-HTTPAPI) or openwsman.
 func winrmCandidate(s *facts.Service) bool {
-	server := strings.ToLower(s.Detail("http.server"))
+	server := strings.ToLower(s.Detail(facts.DetailHTTPServer))
 	return strings.HasPrefix(server, "microsoft-httpapi") || strings.HasPrefix(server, "openwsman")
 }
 
@@ -58,6 +58,6 @@ func (l *layer) recogniseWinRM(ctx context.Context, s *facts.Service) {
 	}
 	s.Name = proto.WinRM
 	if v := r.Header["www-authenticate"]; len(v) > 0 {
-		s.SetDetail("winrm.auth", clean(strings.Join(v, ", "), 256))
+		s.SetDetail(facts.DetailWinrmAuth, clean(strings.Join(v, ", "), 256))
 	}
 }

@@ -33,7 +33,7 @@ func x11Done(b []byte) bool {
 func parseX11Setup(b []byte) (facts.X11, error) {
 	var x facts.X11
 	if len(b) < 8 {
-		return x, noMatch("x11", "short answer")
+		return x, noMatch(proto.X11, "short answer")
 	}
 	extra := 4 * int(binary.LittleEndian.Uint16(b[6:]))
 	body := b[8:]
@@ -44,36 +44,36 @@ func parseX11Setup(b []byte) (facts.X11, error) {
 	case 0, 1:
 		x.ProtocolMajor, x.ProtocolMinor = int(binary.LittleEndian.Uint16(b[2:])), int(binary.LittleEndian.Uint16(b[4:]))
 		if x.ProtocolMajor != 11 {
-			return x, noMatch("x11", "protocol major %d", x.ProtocolMajor)
+			return x, noMatch(proto.X11, "protocol major %d", x.ProtocolMajor)
 		}
 	case 2:
 		if b[1] != 0 || b[2] != 0 || b[3] != 0 || b[4] != 0 || b[5] != 0 {
-			return x, noMatch("x11", "not an Authenticate reply")
+			return x, noMatch(proto.X11, "not an Authenticate reply")
 		}
 		x.Status = facts.X11Authenticate
 		x.Reason = clean(strings.TrimRight(string(body), "\x00\r\n"), 256)
 		return x, nil
 	default:
-		return x, noMatch("x11", "setup status %d", b[0])
+		return x, noMatch(proto.X11, "setup status %d", b[0])
 	}
 	if b[0] == 0 {
 		n := int(b[1])
 		if n > extra || n > len(body) {
-			return x, noMatch("x11", "reason longer than the reply")
+			return x, noMatch(proto.X11, "reason longer than the reply")
 		}
 		x.Status = facts.X11Failed
 		x.Reason = clean(strings.TrimRight(string(body[:n]), "\r\n"), 256)
 		return x, nil
 	}
 	if len(body) < 32 {
-		return x, noMatch("x11", "short Success reply")
+		return x, noMatch(proto.X11, "short Success reply")
 	}
 	x.Status = facts.X11Success
 	x.Release = binary.LittleEndian.Uint32(body[0:])
 	v := int(binary.LittleEndian.Uint16(body[16:]))
 	x.Screens = int(body[20])
 	if 32+v > len(body) {
-		return x, noMatch("x11", "vendor beyond the reply")
+		return x, noMatch(proto.X11, "vendor beyond the reply")
 	}
 	x.Vendor = clean(string(body[32:32+v]), 128)
 	return x, nil
@@ -118,7 +118,7 @@ func applyX11(x facts.X11, s *facts.Service) {
 func probeX11(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 	answer, err := l.exchange(ctx, x11Setup, bannerCap, x11Done)
 	if len(answer) == 0 {
-		return nil, ioNoMatch("x11", err)
+		return nil, ioNoMatch(proto.X11, err)
 	}
 	x, err := parseX11Setup(answer)
 	if err != nil {

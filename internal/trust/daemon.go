@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/vigilsec/vigil/internal/proto"
 	"path"
 	"slices"
 	"strconv"
@@ -98,8 +99,8 @@ type Daemon struct {
 var Daemons = []Daemon{
 	{Kind: "sshd", Comms: []string{"sshd"}, Exes: []string{"sshd"}, Run: true},
 	{Kind: "nginx", Comms: []string{"nginx"}, Exes: []string{"nginx"}, Run: true},
-	{Kind: "postgresql", Comms: []string{"postgres", "postmaster"}, Users: []string{"postgres"}, Exes: []string{"postgres", "postmaster"}},
-	{Kind: "redis", Comms: []string{"redis-server"}, Users: []string{"redis"}, Exes: []string{"redis-server", "redis-check-rdb", "redis-check-aof"}},
+	{Kind: proto.PostgreSQL, Comms: []string{"postgres", "postmaster"}, Users: []string{"postgres"}, Exes: []string{"postgres", "postmaster"}},
+	{Kind: proto.Redis, Comms: []string{"redis-server"}, Users: []string{"redis"}, Exes: []string{"redis-server", "redis-check-rdb", "redis-check-aof"}},
 	{Kind: "vsftpd", Comms: []string{"vsftpd"}, Exes: []string{"vsftpd"}, Run: true},
 	{Kind: "proftpd", Comms: []string{"proftpd"}, Users: []string{"proftpd"}, Exes: []string{"proftpd"}},
 }

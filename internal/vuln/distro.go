@@ -33,7 +33,7 @@ var (
 
 // buildOf reads what a service's banner says of its build.
 func buildOf(s facts.Service) build {
-	texts := []string{s.Detail("ssh.comments"), s.Detail("mysql.server-version"), s.Detail("dns.version-bind"), s.Banner}
+	texts := []string{s.Detail(facts.DetailSSHComments), s.Detail(facts.DetailMySQLServerVersion), s.Detail(facts.DetailDNSVersionBind), s.Banner}
 	var b build
 	for _, t := range texts {
 		if t == "" {

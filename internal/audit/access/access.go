@@ -11,6 +11,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -54,22 +55,22 @@ var auditors = map[string]struct {
 	run    auditor
 	tlsToo bool
 }{
-	"ftp":           {auditFTP, true},
-	"smtp":          {auditSMTP, false},
-	"imap":          {auditIMAP, false},
-	"pop3":          {auditPOP3, false},
-	"ldap":          {auditLDAP, false},
-	"postgresql":    {auditPostgreSQL, false},
-	"mysql":         {auditMySQL, false},
-	"http":          {auditHTTP, false},
-	"snmp":          {auditSNMP, false},
-	"mqtt":          {auditMQTT, true},
-	"redis":         {auditRedis, true},
-	"memcached":     {auditMemcached, true},
-	"mongodb":       {auditMongoDB, true},
-	"elasticsearch": {auditElasticsearch, true},
-	"docker":        {auditDocker, true},
-	"vnc":           {auditVNC, false},
+	proto.FTP:           {auditFTP, true},
+	proto.SMTP:          {auditSMTP, false},
+	proto.IMAP:          {auditIMAP, false},
+	proto.POP3:          {auditPOP3, false},
+	proto.LDAP:          {auditLDAP, false},
+	proto.PostgreSQL:    {auditPostgreSQL, false},
+	proto.MySQL:         {auditMySQL, false},
+	proto.HTTP:          {auditHTTP, false},
+	proto.SNMP:          {auditSNMP, false},
+	proto.MQTT:          {auditMQTT, true},
+	proto.Redis:         {auditRedis, true},
+	proto.Memcached:     {auditMemcached, true},
+	proto.MongoDB:       {auditMongoDB, true},
+	proto.Elasticsearch: {auditElasticsearch, true},
+	proto.Docker:        {auditDocker, true},
+	proto.VNC:           {auditVNC, false},
 }
 
 // Applies reports whether Audit has anything to learn about s.
@@ -78,7 +79,7 @@ func Applies(s *facts.Service) bool {
 	if !ok {
 		return false
 	}
-	if s.Name == "snmp" {
+	if s.Name == proto.SNMP {
 		return s.Transport == facts.UDP
 	}
 	return s.Transport == facts.TCP && (!s.TLS || a.tlsToo)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -16,7 +17,7 @@ var pgSSLRequest = []byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}
 // TLS, 'N' refuses it), or sends SSLRequest itself and closes the
 // connection once it is answered.
 func auditPostgreSQL(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, error) {
-	switch s.Detail("postgresql.ssl") {
+	switch s.Detail(facts.DetailPostgreSQLSSL) {
 	case "S":
 		return &facts.Access{StartTLS: ptr(true)}, nil
 	case "N":
@@ -36,10 +37,10 @@ func auditPostgreSQL(ctx context.Context, p *prober, s *facts.Service) (*facts.A
 	}
 	switch b[0] {
 	case 'S', 'N':
-		s.SetDetail("postgresql.ssl", string(b[:1]))
+		s.SetDetail(facts.DetailPostgreSQLSSL, string(b[:1]))
 		return &facts.Access{StartTLS: ptr(b[0] == 'S')}, nil
 	}
-	return nil, protocolError("postgresql", "SSLRequest not answered with S or N", b)
+	return nil, protocolError(proto.PostgreSQL, "SSLRequest not answered with S or N", b)
 }
 
 // mysqlClientSSL is the CLIENT_SSL capability flag of the MySQL handshake.
@@ -49,7 +50,7 @@ const mysqlClientSSL = 0x800
 // server's handshake: CLIENT_SSL means TLS is offered. A server that sent
 // an error instead of a handshake tells nothing.
 func auditMySQL(_ context.Context, _ *prober, s *facts.Service) (*facts.Access, error) {
-	flags, err := strconv.ParseUint(strings.TrimPrefix(s.Detail("mysql.capabilities"), "0x"), 16, 64)
+	flags, err := strconv.ParseUint(strings.TrimPrefix(s.Detail(facts.DetailMySQLCapabilities), "0x"), 16, 64)
 	if err != nil {
 		return nil, nil
 	}
@@ -59,7 +60,7 @@ func auditMySQL(_ context.Context, _ *prober, s *facts.Service) (*facts.Access, 
 // auditMQTT reads the answer to identification's anonymous CONNECT: return
 // code 0 means the broker accepted a client without credentials.
 func auditMQTT(_ context.Context, _ *prober, s *facts.Service) (*facts.Access, error) {
-	rc, err := strconv.Atoi(s.Detail("mqtt.connack"))
+	rc, err := strconv.Atoi(s.Detail(facts.DetailMQTTCONNACK))
 	if err != nil {
 		return nil, nil
 	}

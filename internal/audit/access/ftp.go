@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // anonPassword is the password of the anonymous FTP login: by convention
@@ -64,7 +65,7 @@ func auditFTP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, 
 		return nil, err
 	}
 	if greeting.Code != 220 {
-		return nil, protocolError("ftp", "no 220 greeting", []byte(replyText(greeting)))
+		return nil, protocolError(proto.FTP, "no 220 greeting", []byte(replyText(greeting)))
 	}
 	a := &facts.Access{}
 	if !p.tls {
@@ -74,9 +75,9 @@ func auditFTP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, 
 		}
 		features := parseFEAT(feat)
 		if len(features) > 0 {
-			s.SetDetail("ftp.feat", clean(strings.Join(features, "; "), 512))
+			s.SetDetail(facts.DetailFTPFEAT, clean(strings.Join(features, "; "), 512))
 		} else {
-			s.SetDetail("ftp.feat", "FEAT answered "+replyText(feat))
+			s.SetDetail(facts.DetailFTPFEAT, "FEAT answered "+replyText(feat))
 		}
 		if featAuthTLS(features) {
 			a.StartTLS = ptr(true)
@@ -115,7 +116,7 @@ func ftpAnonymous(ctx context.Context, p *prober, c net.Conn, s *facts.Service, 
 		slow.opt.Timeout = failedLoginWait * p.opt.Timeout
 		r, err = slow.readReply(ctx, c, "ftp", []byte("PASS "+anonPassword+"\r\n"))
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			s.SetDetail("ftp.anonymous", fmt.Sprintf("PASS not answered within %v (servers delay failed logins)", slow.opt.Timeout))
+			s.SetDetail(facts.DetailFTPAnonymous, fmt.Sprintf("PASS not answered within %v (servers delay failed logins)", slow.opt.Timeout))
 			return nil
 		}
 		if err != nil {
@@ -123,7 +124,7 @@ func ftpAnonymous(ctx context.Context, p *prober, c net.Conn, s *facts.Service, 
 		}
 	}
 	a.Anonymous = r.Code == 230
-	s.SetDetail("ftp.anonymous", replyText(r))
+	s.SetDetail(facts.DetailFTPAnonymous, replyText(r))
 	_, _ = p.readReply(ctx, c, "ftp", []byte("QUIT\r\n"))
 	return nil
 }
@@ -143,6 +144,6 @@ func ftpAuthTLS(ctx context.Context, p *prober, s *facts.Service) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	s.SetDetail("ftp.auth-tls", replyText(r))
+	s.SetDetail(facts.DetailFTPAuthTLS, replyText(r))
 	return r.Code == 234, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/httpmsg"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // loginPaths are the pages checked for a password form besides "/": the
@@ -40,7 +41,7 @@ func (p *prober) get(ctx context.Context, path string) (httpmsg.Response, error)
 	}
 	r, perr := httpmsg.Parse(b)
 	if perr != nil {
-		return httpmsg.Response{}, protocolError("http", "GET "+path+" not answered in HTTP", b)
+		return httpmsg.Response{}, protocolError(proto.HTTP, "GET "+path+" not answered in HTTP", b)
 	}
 	return r, nil
 }
@@ -172,11 +173,11 @@ func credentialRequest(pg page) string {
 func auditHTTP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, error) {
 	a := &facts.Access{}
 	// Identification's GET / may already tell.
-	if scheme := challengeScheme([]string{s.Detail("http.www-authenticate")}); scheme != "" && s.Detail("http.status") == "401" {
-		a.HTTPAuth = fmt.Sprintf("%s challenge at / (401, WWW-Authenticate: %s)", scheme, s.Detail("http.www-authenticate"))
+	if scheme := challengeScheme([]string{s.Detail(facts.DetailHTTPWWWAuthenticate)}); scheme != "" && s.Detail(facts.DetailHTTPStatus) == "401" {
+		a.HTTPAuth = fmt.Sprintf("%s challenge at / (401, WWW-Authenticate: %s)", scheme, s.Detail(facts.DetailHTTPWWWAuthenticate))
 		return a, nil
 	}
-	if s.Detail("http.password-form") == "true" && s.Detail("http.status") == "200" {
+	if s.Detail(facts.DetailHTTPPasswordForm) == "true" && s.Detail(facts.DetailHTTPStatus) == "200" {
 		a.HTTPAuth = "password form at /"
 		return a, nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // imapTag tags vigil's CAPABILITY command.
@@ -87,7 +88,7 @@ func imapAccess(caps string) *facts.Access {
 // auditIMAP uses the capability list identification found in the greeting,
 // or asks CAPABILITY.
 func auditIMAP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, error) {
-	if caps := s.Detail("imap.capability"); strings.Contains(strings.ToUpper(caps), "IMAP4") {
+	if caps := s.Detail(facts.DetailIMAPCapability); strings.Contains(strings.ToUpper(caps), "IMAP4") {
 		return imapAccess(caps), nil
 	}
 	c, err := p.dial(ctx)
@@ -101,7 +102,7 @@ func auditIMAP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access,
 		return nil, err
 	}
 	if !bytes.HasPrefix(first, []byte("* ")) {
-		return nil, protocolError("imap", "no untagged greeting", first)
+		return nil, protocolError(proto.IMAP, "no untagged greeting", first)
 	}
 	b, err := p.exchange(ctx, c, []byte(imapTag+" CAPABILITY\r\n"), lineCap, imapDone)
 	_, _ = p.exchange(ctx, c, []byte("v2 LOGOUT\r\n"), lineCap, func(b []byte) bool { return bytes.Contains(b, []byte("v2 ")) })
@@ -110,8 +111,8 @@ func auditIMAP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access,
 		if err != nil {
 			return nil, err
 		}
-		return nil, protocolError("imap", "no CAPABILITY answer", b)
+		return nil, protocolError(proto.IMAP, "no CAPABILITY answer", b)
 	}
-	s.SetDetail("imap.capability", clean(caps, 1024))
+	s.SetDetail(facts.DetailIMAPCapability, clean(caps, 1024))
 	return imapAccess(caps), nil
 }

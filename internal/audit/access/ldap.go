@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/ldap"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // ldapResultNames names the LDAP result codes a StartTLS request is
@@ -46,12 +47,12 @@ func auditLDAP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access,
 	r, done, perr := ldap.ExtendedResult(b, msgID)
 	switch {
 	case perr != nil:
-		return nil, protocolError("ldap", "the StartTLS request was not answered in LDAP ("+perr.Error()+")", b)
+		return nil, protocolError(proto.LDAP, "the StartTLS request was not answered in LDAP ("+perr.Error()+")", b)
 	case !done && err != nil:
 		return nil, fmt.Errorf("ldap: no answer to the StartTLS request from %s: %w", p.addr, err)
 	case !done:
-		return nil, protocolError("ldap", "no ExtendedResponse to the StartTLS request", b)
+		return nil, protocolError(proto.LDAP, "no ExtendedResponse to the StartTLS request", b)
 	}
-	s.SetDetail("ldap.starttls-result", ldapResultText(r))
+	s.SetDetail(facts.DetailLDAPStartTLSResult, ldapResultText(r))
 	return &facts.Access{StartTLS: ptr(r.Code == ldap.Success)}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/bson"
 	"github.com/vigilsec/vigil/internal/codec/mongo"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // mongoOpMsgWire is the first wire version with OP_MSG (MongoDB 3.6).
@@ -63,7 +64,7 @@ func mongoEvidence(names []string) string {
 // identification found).
 func auditMongoDB(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, error) {
 	legacy := false
-	if w, err := strconv.Atoi(s.Detail("mongodb.max-wire-version")); err == nil && w < mongoOpMsgWire {
+	if w, err := strconv.Atoi(s.Detail(facts.DetailMongoDBMaxWireVersion)); err == nil && w < mongoOpMsgWire {
 		legacy = true
 	}
 	c, err := p.dial(ctx)
@@ -84,7 +85,7 @@ func auditMongoDB(ctx context.Context, p *prober, s *facts.Service) (*facts.Acce
 		if len(b) == 0 && err != nil {
 			return nil, err
 		}
-		return nil, protocolError("mongodb", "listDatabases not answered ("+perr.Error()+")", b)
+		return nil, protocolError(proto.MongoDB, "listDatabases not answered ("+perr.Error()+")", b)
 	}
 	names, _, ok := databaseNames(doc)
 	if !ok {

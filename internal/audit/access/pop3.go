@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // pop3Done reports whether b holds a whole answer to CAPA: a multi-line
@@ -83,7 +84,7 @@ func auditPOP3(ctx context.Context, p *prober, s *facts.Service) (*facts.Access,
 		return nil, err
 	}
 	if !bytes.HasPrefix(greeting, []byte("+OK")) {
-		return nil, protocolError("pop3", "no +OK greeting", greeting)
+		return nil, protocolError(proto.POP3, "no +OK greeting", greeting)
 	}
 	b, err := p.exchange(ctx, c, []byte("CAPA\r\n"), lineCap, pop3Done)
 	_, _ = p.exchange(ctx, c, []byte("QUIT\r\n"), lineCap, func(b []byte) bool { return bytes.IndexByte(b, '\n') >= 0 })
@@ -93,10 +94,10 @@ func auditPOP3(ctx context.Context, p *prober, s *facts.Service) (*facts.Access,
 	}
 	apop := apopTimestamp.Match(firstLine(greeting))
 	if !ok {
-		s.SetDetail("pop3.capa", "CAPA refused: "+clean(string(firstLine(b)), 200))
+		s.SetDetail(facts.DetailPOP3CAPA, "CAPA refused: "+clean(string(firstLine(b)), 200))
 		return pop3Access(nil, apop), nil
 	}
-	s.SetDetail("pop3.capa", clean(strings.Join(capa, "; "), 512))
+	s.SetDetail(facts.DetailPOP3CAPA, clean(strings.Join(capa, "; "), 512))
 	return pop3Access(capa, apop), nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/resp"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // redisDB is one line of INFO keyspace: "db0:keys=3,expires=0,avg_ttl=0".
@@ -72,7 +73,7 @@ func redisEvidence(server, keyspace map[string]string) string {
 // nothing. Identification's PING already tells when a password is required
 // (NOAUTH) or protected mode refuses remote clients (DENIED).
 func auditRedis(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, error) {
-	switch s.Detail("redis.auth") {
+	switch s.Detail(facts.DetailRedisAuth) {
 	case "required", "protected-mode":
 		return &facts.Access{}, nil
 	}
@@ -90,7 +91,7 @@ func auditRedis(ctx context.Context, p *prober, s *facts.Service) (*facts.Access
 		if err != nil {
 			return nil, err
 		}
-		return nil, protocolError("redis", "INFO not answered in RESP", b)
+		return nil, protocolError(proto.Redis, "INFO not answered in RESP", b)
 	}
 	b, _ = p.exchange(ctx, c, resp.Command("INFO", "keyspace"), dataCap, resp.Complete)
 	keyspace, _ := resp.ParseInfo(b)

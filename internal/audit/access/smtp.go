@@ -6,6 +6,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 )
 
 // ehloDomain is the domain vigil announces in EHLO (a reserved name).
@@ -70,7 +71,7 @@ func auditSMTP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access,
 		return nil, err
 	}
 	if greeting.Code != 220 {
-		return nil, protocolError("smtp", "no 220 greeting", []byte(replyText(greeting)))
+		return nil, protocolError(proto.SMTP, "no 220 greeting", []byte(replyText(greeting)))
 	}
 	r, err := p.readReply(ctx, c, "smtp", []byte("EHLO "+ehloDomain+"\r\n"))
 	if err != nil {
@@ -80,11 +81,11 @@ func auditSMTP(ctx context.Context, p *prober, s *facts.Service) (*facts.Access,
 	a := &facts.Access{StartTLS: ptr(false)}
 	if r.Code != 250 {
 		// No ESMTP at all, so no STARTTLS either.
-		s.SetDetail("smtp.ehlo", "EHLO answered "+replyText(r))
+		s.SetDetail(facts.DetailSMTPEHLO, "EHLO answered "+replyText(r))
 		return a, nil
 	}
 	e := parseEHLO(r)
-	s.SetDetail("smtp.ehlo", clean(strings.Join(e.keywords, "; "), 512))
+	s.SetDetail(facts.DetailSMTPEHLO, clean(strings.Join(e.keywords, "; "), 512))
 	a.StartTLS = ptr(e.startTLS)
 	for _, m := range e.mechs {
 		if credentialMech(m) {

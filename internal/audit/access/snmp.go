@@ -135,13 +135,13 @@ func snmpAccess(probes []*snmpProbe, s *facts.Service) *facts.Access {
 			accepted[pr.community] = appendUnique(accepted[pr.community], name)
 		}
 	}
-	idVersions := strings.Split(s.Detail("snmp.versions"), ",")
+	idVersions := strings.Split(s.Detail(facts.DetailSNMPVersions), ",")
 	for _, v := range idVersions {
 		if v == "v3" {
 			versions[v] = true
 		}
 	}
-	if com := s.Detail("snmp.community"); slices.Contains(snmpCommunities, com) {
+	if com := s.Detail(facts.DetailSNMPCommunity); slices.Contains(snmpCommunities, com) {
 		for _, v := range idVersions {
 			if v == "v1" || v == "v2c" {
 				versions[v] = true
@@ -166,7 +166,7 @@ func snmpAccess(probes []*snmpProbe, s *facts.Service) *facts.Access {
 		detail = append(detail, com+": "+strings.Join(vs, ", "))
 	}
 	if len(detail) > 0 {
-		s.SetDetail("snmp.default-communities", strings.Join(detail, "; "))
+		s.SetDetail(facts.DetailSNMPDefaultCommunities, strings.Join(detail, "; "))
 	}
 	return a
 }
@@ -174,7 +174,7 @@ func snmpAccess(probes []*snmpProbe, s *facts.Service) *facts.Access {
 // readErrUnlessAnswered keeps a read error only when nothing at all is
 // known about the agent.
 func readErrUnlessAnswered(probes []*snmpProbe, s *facts.Service, err error) error {
-	if err == nil || s.Detail("snmp.versions") != "" || slices.ContainsFunc(probes, func(pr *snmpProbe) bool { return pr.answered }) {
+	if err == nil || s.Detail(facts.DetailSNMPVersions) != "" || slices.ContainsFunc(probes, func(pr *snmpProbe) bool { return pr.answered }) {
 		return nil
 	}
 	return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/codec/rfb"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/wire"
 )
 
@@ -134,7 +135,7 @@ func auditVNC(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, 
 	}
 	v, verr := rfb.ParseVersion(vb)
 	if verr != nil || v.Major < 3 {
-		return nil, protocolError("vnc", "no RFB version", vb)
+		return nil, protocolError(proto.VNC, "no RFB version", vb)
 	}
 	// Answer with the highest version both speak (3.889 is Apple's 3.8).
 	v33 := false
@@ -156,11 +157,11 @@ func auditVNC(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, 
 	case need > 0 && err != nil:
 		return nil, fmt.Errorf("vnc: no security types from %s: %w", p.addr, err)
 	case need > 0:
-		return nil, protocolError("vnc", "security types cut short", b)
+		return nil, protocolError(proto.VNC, "security types cut short", b)
 	}
 	a := &facts.Access{}
 	if len(sec.types) == 0 {
-		s.SetDetail("vnc.security-error", clean(sec.reason, 256))
+		s.SetDetail(facts.DetailVNCSecurityError, clean(sec.reason, 256))
 		return a, nil
 	}
 	hasVeNCrypt := false
@@ -175,7 +176,7 @@ func auditVNC(ctx context.Context, p *prober, s *facts.Service) (*facts.Access, 
 				names = append(names, vencryptName(t))
 			}
 			a.SecurityTypes = appendUnique(a.SecurityTypes, names...)
-			s.SetDetail("vnc.vencrypt", clean(strings.Join(names, ", "), 256))
+			s.SetDetail(facts.DetailVNCVeNCrypt, clean(strings.Join(names, ", "), 256))
 		}
 	}
 	return a, nil
@@ -190,14 +191,14 @@ func vencryptSubtypes(ctx context.Context, p *prober, c net.Conn) ([]uint32, err
 		return nil, err
 	}
 	if v[0] != 0 || v[1] < 2 {
-		return nil, protocolError("vnc", "VeNCrypt version other than 0.2", v)
+		return nil, protocolError(proto.VNC, "VeNCrypt version other than 0.2", v)
 	}
 	ack, err := p.exchange(ctx, c, []byte{0, 2}, 1, func(b []byte) bool { return len(b) >= 1 })
 	if err != nil {
 		return nil, err
 	}
 	if ack[0] != 0 {
-		return nil, protocolError("vnc", "VeNCrypt 0.2 refused", ack)
+		return nil, protocolError(proto.VNC, "VeNCrypt 0.2 refused", ack)
 	}
 	b, err := p.exchange(ctx, c, nil, 1+4*255, func(b []byte) bool {
 		_, need := parseVeNCryptTypes(b)
@@ -208,7 +209,7 @@ func vencryptSubtypes(ctx context.Context, p *prober, c net.Conn) ([]uint32, err
 		if err != nil {
 			return nil, err
 		}
-		return nil, protocolError("vnc", "VeNCrypt sub-types cut short", b)
+		return nil, protocolError(proto.VNC, "VeNCrypt sub-types cut short", b)
 	}
 	return types, nil
 }

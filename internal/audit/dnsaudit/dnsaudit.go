@@ -85,7 +85,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 		// Identification asked version.bind already: BIND rate-limits
 		// CHAOS answers over UDP (three a second to a /24 by default), so
 		// what was answered once is not asked again.
-		if v := s.Detail("dns.version-bind"); n == "version.bind." && v != "" {
+		if v := s.Detail(facts.DetailDNSVersionBind); n == "version.bind." && v != "" {
 			out.Chaos = append(out.Chaos, facts.DNSChaos{Name: "version.bind", Text: text(v, 128)})
 			continue
 		}

@@ -46,6 +46,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/httpmsg"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -77,7 +78,7 @@ var adminPaths = []string{"/manager/html", "/api/health", "/phpmyadmin/"}
 
 // Applies reports whether Audit has anything to learn about s.
 func Applies(s *facts.Service) bool {
-	return s != nil && s.Name == "http" && s.Transport == facts.TCP
+	return s != nil && s.Name == proto.HTTP && s.Transport == facts.TCP
 }
 
 // prober opens connections to the audited port.

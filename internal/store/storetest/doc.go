@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/proto"
 	"github.com/vigilsec/vigil/internal/result"
 )
 
@@ -48,9 +49,9 @@ func Document(n, hosts, perHost, pad int) *result.Document {
 			Address: addr,
 			Ports:   facts.PortCounts{Open: 2, Closed: 65533},
 			Services: []facts.Service{
-				{Port: 22, Transport: "tcp", Name: "ssh", Product: "OpenSSH", Version: "9.2p1",
+				{Port: 22, Transport: "tcp", Name: proto.SSH, Product: "OpenSSH", Version: "9.2p1",
 					Banner: `SSH-2.0-OpenSSH_9.2p1 Debian \x1b[31m`},
-				{Port: 443, Transport: "tcp", Name: "http", TLS: true, Product: "nginx",
+				{Port: 443, Transport: "tcp", Name: proto.HTTP, TLS: true, Product: "nginx",
 					Details: map[string]string{"server": "nginx/1.22.1 «ünïcode»"}},
 			},
 		})
