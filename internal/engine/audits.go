@@ -76,7 +76,7 @@ func runAccess(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.
 }
 
 func runTLS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
-	opt := tlsaudit.Options{Roots: env.cfg.TLSRoots, Timeout: env.timeout}
+	opt := tlsaudit.Options{Roots: env.cfg.TLSRoots, Timeout: env.timeout, HTTP: s.Name == "http"}
 	if !s.TLS {
 		opt.StartTLS = startTLSProtocols[s.Name]
 	}

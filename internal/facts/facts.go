@@ -103,6 +103,10 @@ type TLS struct {
 	// took place: the chain is verified, and its dates judged, at that
 	// moment. Without a chain it is when the audit gave up on one.
 	Checked time.Time `json:"checked"`
+	// Probes are the vulnerability probes' observations (Heartbleed,
+	// ROBOT, renegotiation, compression, DH, fallback, OCSP stapling);
+	// nil when they did not run.
+	Probes *TLSProbes `json:"probes,omitempty"`
 }
 
 // TrustedApartFromDates reports that the chain fails to verify at Checked
@@ -165,6 +169,16 @@ type Certificate struct {
 	SelfSigned         bool      `json:"self_signed"`
 	IsCA               bool      `json:"is_ca"`
 	SHA256             string    `json:"sha256"` // fingerprint, hex
+	// KeySHA256 is the SHA-256 of the subject public key info, hex: two
+	// certificates with the same key have the same value (DROWN).
+	KeySHA256 string `json:"key_sha256,omitempty"`
+	// KeyUsage and ExtKeyUsage name the key usages the certificate
+	// allows ("digitalSignature", "serverAuth", …); empty when it has no
+	// such extension.
+	KeyUsage    []string `json:"key_usage,omitempty"`
+	ExtKeyUsage []string `json:"ext_key_usage,omitempty"`
+	// OCSP is true when the certificate names an OCSP responder.
+	OCSP bool `json:"ocsp,omitempty"`
 }
 
 // SSH is what an SSH audit observed on one port.

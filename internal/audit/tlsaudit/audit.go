@@ -57,6 +57,11 @@ type Options struct {
 	// Parallel is the number of handshakes in flight against the
 	// endpoint; zero means DefaultParallel.
 	Parallel int
+	// HTTP is true when the service speaks HTTP over TLS: the BREACH
+	// probe then asks for a compressed page.
+	HTTP bool
+	// NoProbes skips the vulnerability probes (facts.TLS.Probes stays nil).
+	NoProbes bool
 	// Clock tells the time when a certificate chain arrives: the chain is
 	// verified, and its dates judged, at the moment of the handshake that
 	// delivered it (facts.TLS.Checked). Nil means time.Now; tests set it
@@ -214,6 +219,9 @@ func (a *auditor) run(ctx context.Context) (*facts.TLS, error) {
 		}
 		out.TrustError = err.Error()
 		errs = append(errs, err)
+	}
+	if !a.opt.NoProbes {
+		out.Probes = a.probe(ctx, out)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return out, fmt.Errorf("TLS audit of %s incomplete: %w", a.where(), err)
@@ -445,6 +453,7 @@ type result struct {
 	certs [][]byte  // the raw chain when asked for and sent
 	at    time.Time // when certs arrived
 	why   string    // why refused
+	alert *alert    // the alert that refused, if one did
 	err   error     // why failed
 }
 
@@ -555,7 +564,7 @@ func interpret(v uint16, suites []uint32, ans answer, n int, rerr error, timeout
 		}
 		return result{kind: accepted, suite: id, certs: ans.certs}
 	case ans.alert != nil:
-		return result{kind: refused, why: "alert " + ans.alert.String()}
+		return result{kind: refused, why: "alert " + ans.alert.String(), alert: ans.alert}
 	case ans.err != nil:
 		return result{err: fmt.Errorf("answer to the %s hello: %w", vn, ans.err)}
 	}

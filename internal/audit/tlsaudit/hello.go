@@ -50,6 +50,12 @@ type helloParams struct {
 	SessionID []byte
 	// KeyShare is the X25519 public key for TLS 1.3.
 	KeyShare []byte
+	// Compression lists the compression methods offered; nil means null
+	// only.
+	Compression []byte
+	// Extra are whole extensions (type, length, data) appended to the
+	// usual ones, for the vulnerability probes.
+	Extra []byte
 }
 
 // buildClientHello returns a complete TLS record holding a ClientHello.
@@ -71,7 +77,12 @@ func buildClientHello(p helloParams) []byte {
 	for _, s := range p.Suites {
 		body = binary.BigEndian.AppendUint16(body, s)
 	}
-	body = append(body, 1, 0) // compression: null only
+	if p.Compression == nil {
+		body = append(body, 1, 0) // compression: null only
+	} else {
+		body = append(body, byte(len(p.Compression)))
+		body = append(body, p.Compression...)
+	}
 
 	if p.Version >= tlsinfo.VersionTLS10 {
 		exts := helloExtensions(p)
@@ -133,7 +144,7 @@ func helloExtensions(p helloParams) []byte {
 		ext(extKeyShare, ks)
 		ext(extPSKModes, []byte{1, 1}) // psk_dhe_ke
 	}
-	return b
+	return append(b, p.Extra...)
 }
 
 // u16list encodes a list of 16-bit values with a 2-byte length prefix.
