@@ -7,6 +7,7 @@ import "slices"
 var judges = []Judge{
 	judgeIdentified,
 	judgeTLS,
+	judgeTLSDeep,
 	judgeSSH,
 	JudgeAccess,
 	judgeExposure,
@@ -18,4 +19,5 @@ var judges = []Judge{
 // (declared beside its judge). IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
+	tlsDeepChecks,
 )

@@ -543,7 +543,11 @@ func dhPrimeBits(ske []byte) (int, error) {
 	if !s.ReadUint16LengthPrefixed(&p) || !s.ReadUint16LengthPrefixed(&g) || !s.ReadUint16LengthPrefixed(&y) || len(p) == 0 {
 		return 0, fmt.Errorf("%w: DHE ServerKeyExchange of %d bytes", errMalformed, len(ske))
 	}
-	return new(big.Int).SetBytes(p).BitLen(), nil
+	bits := new(big.Int).SetBytes(p).BitLen()
+	if bits == 0 {
+		return 0, fmt.Errorf("%w: DHE prime of zero", errMalformed)
+	}
+	return bits, nil
 }
 
 // probeFallback offers the second-newest accepted version with
