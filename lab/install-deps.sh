@@ -20,6 +20,8 @@ PACKAGES=(
 	snmpd snmp slapd ldap-utils
 	dnsmasq-base chrony inetutils-telnetd
 	tigervnc-standalone-server
+	# part tlsdeep (lab/parts/tlsdeep.sh): a second real TLS server besides nginx
+	apache2
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat
