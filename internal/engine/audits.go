@@ -50,6 +50,7 @@ var audits = []audit{
 var startTLSProtocols = map[string]string{
 	"smtp": tlsaudit.StartSMTP, "imap": tlsaudit.StartIMAP, "pop3": tlsaudit.StartPOP3, "ftp": tlsaudit.StartFTP,
 	"ldap": tlsaudit.StartLDAP, "postgresql": tlsaudit.StartPostgreSQL, "mysql": tlsaudit.StartMySQL,
+	"rdp": tlsaudit.StartRDP,
 }
 
 func tlsApplies(s *facts.Service) bool {

@@ -43,7 +43,8 @@ const DefaultParallel = 8
 // Options tune one audit.
 type Options struct {
 	// StartTLS is "" when TLS starts at the first byte, else the protocol
-	// to upgrade from: smtp, imap, pop3, ftp, ldap, postgresql or mysql.
+	// to upgrade from: smtp, imap, pop3, ftp, ldap, postgresql, mysql or
+	// rdp (X.224 negotiation of PROTOCOL_SSL or PROTOCOL_HYBRID).
 	StartTLS string
 	// ServerName is sent as SNI and is the name the certificate must
 	// match; "" matches the certificate against the IP address.
@@ -72,9 +73,9 @@ type Options struct {
 // Validate reports options that cannot work.
 func (o Options) Validate() error {
 	switch o.StartTLS {
-	case "", StartSMTP, StartIMAP, StartPOP3, StartFTP, StartLDAP, StartPostgreSQL, StartMySQL:
+	case "", StartSMTP, StartIMAP, StartPOP3, StartFTP, StartLDAP, StartPostgreSQL, StartMySQL, StartRDP:
 	default:
-		return fmt.Errorf("STARTTLS protocol %q: use one of smtp, imap, pop3, ftp, ldap, postgresql, mysql", o.StartTLS)
+		return fmt.Errorf("STARTTLS protocol %q: use one of smtp, imap, pop3, ftp, ldap, postgresql, mysql, rdp", o.StartTLS)
 	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("TLS audit timeout %v: must not be negative", o.Timeout)
