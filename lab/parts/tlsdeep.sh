@@ -8,14 +8,15 @@
 # DHE group at @SECLEVEL=0, HTTP compression, no OCSP stapling of a
 # certificate that names a responder) and a hardened twin.
 #
-# Addresses: 127.0.2.32-37 and .39 (.38 is kept for an RDP responder).
+# Addresses: 127.0.2.32-39 (.38: xrdp, whose TLS layer the rdp upgrade
+# dialect reaches).
 
 PARTS+=(tlsdeep)
-DAEMONS+=" apache2"
+DAEMONS+=" apache2 xrdp"
 tlsdeep_addrs=(127.0.2.32 127.0.2.33 127.0.2.34 127.0.2.35 127.0.2.36 127.0.2.37 127.0.2.38 127.0.2.39)
 
 tlsdeep_layout() {
-	mkdir -p "$D"/tlsdeep/{emu,nginx-weak/tmp,nginx-hard/tmp,apache-weak/run,apache-hard/run,www}
+	mkdir -p "$D"/tlsdeep/{emu,xrdp,nginx-weak/tmp,nginx-hard/tmp,apache-weak/run,apache-hard/run,www}
 }
 
 # tlsdeep_cert NAME CN EXT…: an RSA-2048 key and a certificate from the lab
@@ -51,6 +52,9 @@ tlsdeep_keys() {
 		"authorityInfoAccess=OCSP;URI:http://127.0.2.39:8080/ocsp" &
 	pids+=($!)
 	tlsdeep_cert hard 127.0.2.39 "subjectAltName=IP:127.0.2.39" "basicConstraints=critical,CA:FALSE" \
+		"keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" &
+	pids+=($!)
+	tlsdeep_cert rdp 127.0.2.38 "subjectAltName=IP:127.0.2.38" "basicConstraints=critical,CA:FALSE" \
 		"keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" &
 	pids+=($!)
 	# A 1024-bit group (Logjam); not -dsaparam, whose X9.42 form Apache
@@ -222,6 +226,36 @@ tlsdeep_apache() {
 	launch tlsdeep-apache-hard "$h" apache2 -f "$h/httpd.conf" -DFOREGROUND
 }
 
+# tlsdeep_xrdp: xrdp negotiating TLS 1.0-1.2 (at @SECLEVEL=0) after the
+# X.224 exchange, so that an RDP service's TLS layer is audited like any
+# other (tls.protocol.tls10 on an rdp service).
+tlsdeep_xrdp() {
+	local x=$D/tlsdeep/xrdp c=$D/tlsdeep
+	write "$x/xrdp.ini" <<-EOF
+		[Globals]
+		ini_version=1
+		fork=false
+		port=tcp://127.0.2.38:3389
+		security_layer=negotiate
+		crypt_level=high
+		certificate=$c/rdp.crt
+		key_file=$c/rdp.key
+		ssl_protocols=TLSv1, TLSv1.1, TLSv1.2
+		[Logging]
+		LogFile=$x/xrdp.log
+		LogLevel=INFO
+		EnableSyslog=false
+		[Channels]
+		rdpdr=false
+		rdpsnd=false
+		drdynvc=false
+		cliprdr=false
+		rail=false
+		xrdpvr=false
+	EOF
+	launch tlsdeep-xrdp "$x" env OPENSSL_CONF="$D/tlsdeep/nginx-weak/openssl.cnf" xrdp --nodaemon --config "$x/xrdp.ini"
+}
+
 tlsdeep_start() {
 	local e=$D/tlsdeep/emu v
 	tlsdeep_keys
@@ -231,6 +265,7 @@ tlsdeep_start() {
 	launch tlsdeep-sslv2 "$e" "$LABD" -cert "$D/tlsdeep/emu.pem" legacy-tls 127.0.2.33:2443
 	tlsdeep_nginx
 	tlsdeep_apache
+	tlsdeep_xrdp
 }
 
 tlsdeep_manifest() {
@@ -252,6 +287,8 @@ tlsdeep_manifest() {
 		"nginx: TLS 1.0-1.2, DHE with a 1024-bit group at @SECLEVEL=0 (tls.dh.weak), gzip on (tls.breach), certificate without subjectAltName (tls.cert.no-san) naming an OCSP responder, ssl_stapling off (tls.ocsp-stapling.missing)"
 	svc tlsdeep-apache-weak 127.0.2.37 443 tcp http true "Apache httpd" "$a" weak "" \
 		"Apache httpd: TLS 1.0-1.2, DHE with a 1024-bit group (appended to SSLCertificateFile) at @SECLEVEL=0 (tls.dh.weak), mod_deflate (tls.breach), certificate naming an OCSP responder, SSLUseStapling off (tls.ocsp-stapling.missing)"
+	svc tlsdeep-rdp 127.0.2.38 3389 tcp rdp false xrdp "" weak "" \
+		"xrdp: security_layer=negotiate, TLS 1.0-1.2 at @SECLEVEL=0 after the X.224 negotiation (reached with the rdp upgrade; tls.protocol.tls10)"
 	svc tlsdeep-nginx-hard 127.0.2.39 443 tcp http true nginx "" hard "" \
 		"nginx: TLS 1.2/1.3, ECDHE AEAD only, gzip off, lab-CA certificate with SAN and serverAuth, no OCSP responder named"
 	svc tlsdeep-apache-hard 127.0.2.39 8443 tcp http true "Apache httpd" "" hard "" \

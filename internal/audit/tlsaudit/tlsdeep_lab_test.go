@@ -28,7 +28,8 @@ var deepLabChecks = map[string]bool{
 
 // TestLabTLSDeep audits every service of the lab part tlsdeep and judges
 // them host by host (DROWN looks across a host's services): each planted
-// flaw fires on its server, and the hardened nginx and Apache httpd twins
+// flaw fires on its server, xrdp's TLS layer is reached through the rdp
+// upgrade, and the hardened nginx and Apache httpd twins
 // yield none of the probe checks.
 func TestLabTLSDeep(t *testing.T) {
 	m := lab.Require(t)
@@ -40,6 +41,7 @@ func TestLabTLSDeep(t *testing.T) {
 		"tlsdeep-crime":       {"tls.compression", "tls.renegotiation.insecure", "tls.fallback-scsv.missing"},
 		"tlsdeep-nginx-weak":  {"tls.dh.weak", "tls.breach", "tls.cert.no-san", "tls.ocsp-stapling.missing"},
 		"tlsdeep-apache-weak": {"tls.dh.weak", "tls.breach", "tls.ocsp-stapling.missing"},
+		"tlsdeep-rdp":         {"tls.protocol.tls10"},
 		"tlsdeep-nginx-hard":  {},
 		"tlsdeep-apache-hard": {},
 	}
@@ -66,7 +68,11 @@ func TestLabTLSDeep(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, s := range svcs {
 		wg.Go(func() {
-			res, err := Audit(ctx, d, s.AddrPort(), Options{HTTP: s.Name == "http"})
+			opt := Options{HTTP: s.Name == "http"}
+			if s.Name == "rdp" {
+				opt.StartTLS = StartRDP
+			}
+			res, err := Audit(ctx, d, s.AddrPort(), opt)
 			if res == nil {
 				t.Errorf("%s: %v", s.ID, err)
 			}
@@ -87,7 +93,7 @@ func TestLabTLSDeep(t *testing.T) {
 			order = append(order, s.Host)
 		}
 		h.Services = append(h.Services, facts.Service{Port: s.Port, Transport: s.Transport, Name: s.Name,
-			Product: s.Product, TLS: true, TLSAudit: results[i]})
+			Product: s.Product, TLS: s.TLS, TLSAudit: results[i]})
 	}
 	var all []facts.Host
 	for _, a := range order {
