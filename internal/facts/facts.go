@@ -4,7 +4,11 @@
 // and no I/O; they marshal to JSON so a stored scan can be judged again.
 package facts
 
-import "time"
+import (
+	"time"
+
+	"github.com/vigilsec/vigil/internal/tlsinfo"
+)
 
 // Transports.
 const (
@@ -127,12 +131,12 @@ func (t *TLS) Accepted(name string) *TLSVersion {
 
 // TLS and SSL protocol version names, as used in TLSVersion.Name.
 const (
-	SSLv2 = "SSLv2"
-	SSLv3 = "SSLv3"
-	TLS10 = "TLS1.0"
-	TLS11 = "TLS1.1"
-	TLS12 = "TLS1.2"
-	TLS13 = "TLS1.3"
+	SSLv2 = tlsinfo.NameSSL2
+	SSLv3 = tlsinfo.NameSSL3
+	TLS10 = tlsinfo.NameTLS10
+	TLS11 = tlsinfo.NameTLS11
+	TLS12 = tlsinfo.NameTLS12
+	TLS13 = tlsinfo.NameTLS13
 )
 
 // TLSVersion is one protocol version and the cipher suites the server

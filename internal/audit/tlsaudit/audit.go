@@ -99,14 +99,8 @@ var versions = []struct {
 	{tlsinfo.VersionTLS13, facts.TLS13},
 }
 
-func versionName(v uint16) string {
-	for _, x := range versions {
-		if x.v == v {
-			return x.name
-		}
-	}
-	return fmt.Sprintf("version 0x%04x", v)
-}
+// versionName names a wire version as facts do (tlsinfo owns the names).
+func versionName(v uint16) string { return tlsinfo.VersionName(v) }
 
 // Audit inspects the TLS endpoint at addr. It returns an error without facts
 // when no handshake could be made at all (nothing listens, the STARTTLS

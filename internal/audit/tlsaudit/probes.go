@@ -29,7 +29,6 @@ import (
 // Numbers the vulnerability probes send or read.
 const (
 	extHeartbeat         = 15
-	suiteFallbackSCSV    = 0x5600
 	compressionDeflate   = 1
 	hsClientKeyExchange  = 16
 	alertBadRecordMAC    = 20
@@ -564,7 +563,7 @@ func (a *auditor) probeFallback(ctx context.Context, t *facts.TLS) (*facts.TLSPr
 		return nil, "the server accepts a single protocol version: there is nothing to fall back to"
 	}
 	best, lower := acc[len(acc)-1], acc[len(acc)-2]
-	suites := append(acceptedIDs(t, lower), suiteFallbackSCSV)
+	suites := append(acceptedIDs(t, lower), uint32(tlsinfo.FallbackSCSV))
 	r := a.handshake(ctx, lower, suites, false)
 	what := fmt.Sprintf("a %s hello with TLS_FALLBACK_SCSV (the server supports %s)", versionName(lower), versionName(best))
 	switch r.kind {
