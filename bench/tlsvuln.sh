@@ -15,7 +15,9 @@
 # Environment: BENCH_LABS (lab directories, default "/tmp/vigil-lab
 # /tmp/vigil-lab-tlsdeep"; each must be up, with its manifest.json),
 # BENCH_RUNS (timed vigil runs per endpoint, default 3, after one warm-up),
-# BENCH_IDS (only these endpoint ids; default all).
+# BENCH_IDS (only these endpoint ids; default all), BENCH_KEEP=1 (keep the
+# results of an earlier run and measure BENCH_IDS again: the report takes
+# each endpoint's newest measurement).
 # Traffic goes only to the lab's loopback addresses (127.0.2.0/24).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ for t in testssl hyperfine python3 go; do
   command -v "$t" >/dev/null || die "$t is missing: run lab/install-deps.sh"
 done
 
-rm -rf "$out"
+[ "${BENCH_KEEP:-}" = 1 ] || rm -rf "$out"
 mkdir -p "$out"
 go build -o "$out/vigil" ./cmd/vigil
 vigil=$PWD/$out/vigil
