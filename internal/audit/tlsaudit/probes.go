@@ -435,14 +435,18 @@ func (a *auditor) probeROBOT(ctx context.Context, t *facts.TLS) (*facts.TLSProbe
 	if v == 0 {
 		return &facts.TLSProbe{Evidence: "no RSA key-exchange suite is accepted with TLS 1.0–1.2"}, ""
 	}
-	answers := make([]string, len(robotVariants))
-	errs := make([]error, len(robotVariants))
-	var wg sync.WaitGroup
-	for i := range robotVariants {
-		wg.Go(func() { answers[i], errs[i] = a.robotTry(ctx, v, suites, i) })
+	round := func() ([]string, error) {
+		answers := make([]string, len(robotVariants))
+		errs := make([]error, len(robotVariants))
+		var wg sync.WaitGroup
+		for i := range robotVariants {
+			wg.Go(func() { answers[i], errs[i] = a.robotTry(ctx, v, suites, i) })
+		}
+		wg.Wait()
+		return answers, errors.Join(errs...)
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	answers, err := round()
+	if err != nil {
 		return nil, sanitize.String(err.Error(), 300)
 	}
 	var parts []string
@@ -452,10 +456,19 @@ func (a *auditor) probeROBOT(ctx context.Context, t *facts.TLS) (*facts.TLSProbe
 		differ = differ || ans != answers[0]
 	}
 	ev := versionName(v) + " RSA key exchange; " + strings.Join(parts, "; ")
-	if differ {
-		return &facts.TLSProbe{Positive: true, Evidence: "answers differ with the premaster's padding (a Bleichenbacher oracle): " + ev}, ""
+	if !differ {
+		return &facts.TLSProbe{Evidence: "the same answer to every padding variant: " + ev}, ""
 	}
-	return &facts.TLSProbe{Evidence: "the same answer to every padding variant: " + ev}, ""
+	// A busy server may miss one deadline: an oracle must answer the same
+	// way twice before it is reported.
+	again, err := round()
+	if err != nil {
+		return nil, "ROBOT, second round: " + sanitize.String(err.Error(), 300)
+	}
+	if !slices.Equal(answers, again) {
+		return nil, "answers differed with the padding but changed between two rounds (" + sanitize.String(ev, 300) + "): not decided"
+	}
+	return &facts.TLSProbe{Positive: true, Evidence: "answers differ with the premaster's padding, the same in two rounds (a Bleichenbacher oracle): " + ev}, ""
 }
 
 // robotTry runs one ROBOT variant and describes the server's answer.
