@@ -172,35 +172,38 @@ def read_testssl(path):
 
 def explain(col, vig, ts, ep, tsraw):
     """Why vigil and testssl differ on one verdict."""
-    if ts == "-" and re.search(r"handshake didn't succeed", tsraw or ""):
-        return ("testssl runs this test through /usr/bin/openssl, whose handshake failed: Debian's OpenSSL at "
-                "security level 2 refuses what this server offers (a 1024-bit DH group, TLS < 1.2), while vigil "
-                "writes its own handshakes")
-    if ts == "-" and re.search(r"Can't test", tsraw or ""):
-        return "testssl could not test it (its note: " + (tsraw or "")[:90] + ")"
+    raw = (tsraw or "").strip()
     if ts == "-" and ep[3] == "rdp":
-        return "testssl has no RDP upgrade (-t knows no rdp): only vigil reaches xrdp's TLS"
+        return "testssl has no RDP upgrade (its -t knows no rdp): only vigil reaches xrdp's TLS"
     if col == "client_renego" and vig == "-":
         return ("vigil does not examine client-initiated renegotiation (Go's crypto/tls cannot start one); "
                 "its facts say 'not examined' instead of guessing")
+    if ts == "-" and re.search(r"handshake didn't succeed", raw):
+        return ("testssl runs this test through /usr/bin/openssl, whose handshake with this server did not succeed "
+                "(Debian's OpenSSL at security level 2 refuses TLS < 1.2 and 1024-bit DH groups; the labd emulators "
+                "never finish a handshake), while vigil reads the ServerHello its own hello gets")
+    if col == "fallback_scsv" and ts == "-" and re.search(r"no protocol below TLS 1.2", raw):
+        return ("testssl tries a fallback only below TLS 1.2 ('%s'); vigil also offers TLS 1.2 with the SCSV to a "
+                "server that speaks TLS 1.3, which refused it with inappropriate_fallback" % raw)
+    if col == "fallback_scsv" and vig == "-":
+        return "only one protocol version is accepted: vigil has nothing to fall back to and records 'not examined'"
     if col == "breach" and ts == "-":
-        return "testssl runs its BREACH test only on services it recognises as HTTP"
+        return "testssl runs its BREACH test only on services it recognises as HTTP (its 'service' line: it could not tell)"
     if col == "breach" and vig == "-":
         return "vigil asks for a compressed page only on services identified as HTTP"
     if col == "drown" and vig == "yes" and ts == "no":
         return ("testssl looks for SSLv2 on this port only and prints a hint to check other services with the "
                 "certificate; vigil compares key fingerprints across the host's services and found one with SSLv2")
     if col == "dh<2048" and ts == "-":
-        return "testssl's -p -U -S prints the DH group size only for known common primes (LOGJAM); vigil reads it from every DHE ServerKeyExchange"
-    if col == "fallback_scsv" and vig == "-" :
-        return "only one protocol version is accepted: vigil has nothing to fall back to and records 'not examined'"
-    if col == "fallback_scsv" and ts == "-":
-        return "testssl gives no verdict here (its own note: rerun with the POODLE check or a single protocol)"
+        return ("testssl's -p -U -S prints the DH group size only for known common primes (LOGJAM); vigil reads it "
+                "from every DHE ServerKeyExchange")
     if col == "ocsp_stapled" and vig == "-":
         return "vigil's probes need TLS 1.0-1.2; on a TLS 1.3-only server the staple travels encrypted"
+    if ts == "-" and raw:
+        return "testssl gave no verdict: '%s'" % raw[:120]
     if vig == "-" and ts != "-":
         return "vigil could not decide (see not_examined in its JSON)"
-    if ts == "-" and vig != "-":
+    if ts == "-":
         return "testssl gave no verdict"
     return "UNEXPLAINED"
 
