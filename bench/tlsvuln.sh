@@ -76,7 +76,7 @@ for line in "${eps[@]}"; do
 done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
-testssl_version=$(testssl --version 2>/dev/null | sed -n 's/.*testssl\.sh \{1,\}\([0-9][^ ]*\).*/\1/p' | head -1)
+testssl_version=$(testssl --version 2>/dev/null | sed 's/\x1b\[[0-9;]*m//g' | sed -n 's/.*testssl *\([0-9][0-9.]*\) from.*/\1/p' | head -1)
 python3 bench/tlsvuln_compare.py report "$out" "$(date -u +%F)" "$(nproc)" "$load_start" "$load_end" "$runs" \
   "testssl.sh ${testssl_version:-?}, $(openssl version | cut -d' ' -f1-2), $(hyperfine --version)" | tee "$out/diff.txt"
 

@@ -167,12 +167,17 @@ def read_testssl(path):
     s = f("cert_subjectAltName")
     v["no_san"] = "-" if s is None else yn(bool(re.search(r"missing|no SAN", s, re.I)))
     v["_raw"] = {col: f(i) for col, i in TSID.items()}
+    v["_problems"] = "; ".join(x["finding"] for x in items if x["id"] in ("scanProblem", "optimal_proto") or
+                               re.search(r"socket problem|couldn't connect", x["finding"]))
+    v["_raw"]["protocols"] = " ".join("%s: %s" % (n, f(i)) for n, i in VERSIONS if f(i))
     return v
 
 
-def explain(col, vig, ts, ep, tsraw):
+def explain(col, vig, ts, ep, tsraw, problems=""):
     """Why vigil and testssl differ on one verdict."""
     raw = (tsraw or "").strip()
+    if problems and (ts == "-" or col == "protocols"):
+        return "testssl's scan of this endpoint broke off (its own words: '%s'); vigil completed its audit" % problems[:220]
     if ts == "-" and ep[3] == "rdp":
         return "testssl has no RDP upgrade (its -t knows no rdp): only vigil reaches xrdp's TLS"
     if col == "client_renego" and vig == "-":
@@ -246,7 +251,7 @@ def report(outdir, date, nproc, ls, le, runs, versions):
                     total += 1
                 continue
             total += 1
-            why = explain(col, a, b, ep, ((ts or {}).get("_raw") or {}).get(col))
+            why = explain(col, a, b, ep, ((ts or {}).get("_raw") or {}).get(col), (ts or {}).get("_problems", ""))
             unexplained += why == "UNEXPLAINED"
             diffs.append((eid, col, a, b, why))
         rows.append((ep, vig, ts, t_v, t_t, agree, total))

@@ -234,7 +234,7 @@ tlsdeep_xrdp() {
 	write "$x/xrdp.ini" <<-EOF
 		[Globals]
 		ini_version=1
-		fork=false
+		fork=true
 		port=tcp://127.0.2.38:3389
 		security_layer=negotiate
 		crypt_level=high

@@ -183,6 +183,11 @@ func (a *auditor) open(ctx context.Context, v uint16, suites []uint32, edit func
 	}
 	s := &session{v: v, release: release}
 	s.c, err = a.connect(ctx, a.timeout)
+	if err != nil && timedOut(err) && ctx.Err() == nil {
+		// As handshake does: a busy server (a small accept queue, a
+		// single-threaded one) gets one more try with twice the time.
+		s.c, err = a.connect(ctx, 2*a.timeout)
+	}
 	if err != nil {
 		s.close()
 		return nil, err
