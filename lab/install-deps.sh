@@ -34,6 +34,8 @@ PACKAGES=(
 	# part udp (lab/parts/udp.sh): TFTP, SIP, CoAP; mDNS, SSDP and Samba's
 	# nmbd run in the part's own network namespace
 	tftpd-hpa kamailio baresip-core libcoap3-bin avahi-daemon minissdpd samba
+	# part tlsdeep (lab/parts/tlsdeep.sh): a second real TLS server besides nginx
+	apache2
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

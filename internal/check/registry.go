@@ -7,6 +7,7 @@ import "slices"
 var judges = []Judge{
 	judgeIdentified,
 	judgeTLS,
+	judgeTLSDeep,
 	judgeSSH,
 	judgeSMB,
 	judgeRDP,
@@ -34,4 +35,5 @@ var catalogue = slices.Concat(
 	dnsChecks,
 	ntpChecks,
 	tftpChecks,
+	tlsDeepChecks,
 )

@@ -206,19 +206,7 @@ var protoChecks = []struct {
 }
 
 // versionLabel is how evidence names a facts version name.
-func versionLabel(name string) string {
-	switch name {
-	case facts.TLS10:
-		return "TLS 1.0"
-	case facts.TLS11:
-		return "TLS 1.1"
-	case facts.TLS12:
-		return "TLS 1.2"
-	case facts.TLS13:
-		return "TLS 1.3"
-	}
-	return name
-}
+func versionLabel(name string) string { return tlsinfo.VersionLabel(name) }
 
 // suiteLabel names a suite for evidence: OpenSSL name (or IANA name) and
 // number.

@@ -45,6 +45,23 @@ var rules = map[string]rule{
 	"tls.cert.weak-key":             certRule,
 	"tls.cert.weak-signature":       certRule,
 	"tls.cert.name-mismatch":        certRule,
+	"tls.cert.key-usage":            certRule,
+	"tls.cert.no-san":               certRule,
+	"tls.heartbleed":                tlsProbeRule,
+	"tls.ccs-injection":             tlsProbeRule,
+	"tls.robot":                     tlsProbeRule,
+	"tls.renegotiation.insecure":    tlsProbeRule,
+	"tls.compression":               tlsProbeRule,
+	"tls.dh.weak":                   tlsProbeRule,
+	"tls.fallback-scsv.missing":     tlsProbeRule,
+	"tls.ocsp-stapling.missing":     tlsProbeRule,
+	"tls.drown":                     tlsRule,
+	"tls.breach": {service: func(s *facts.Service) bool {
+		return tlsAudited(s) && s.TLSAudit.Probes != nil && s.TLSAudit.Probes.HTTPCompression != nil
+	}, needs: "an HTTPS service whose answer to a compressed request was read"},
+	"tls.renegotiation.client-initiated": {service: func(s *facts.Service) bool {
+		return tlsAudited(s) && s.TLSAudit.Probes != nil && s.TLSAudit.Probes.ClientRenegotiation != nil
+	}, needs: "a TLS service whose client-initiated renegotiation was tried (vigil does not try it yet)"},
 
 	"ssh.protocol.v1":   sshRule,
 	"ssh.kex.weak":      sshRule,
@@ -185,8 +202,10 @@ func ruleOf(c string) (rule, bool) {
 }
 
 var (
-	httpRule = rule{service: httpAudited, needs: "an HTTP service inspected by the HTTP audit"}
-	tlsRule  = rule{service: func(s *facts.Service) bool { return tlsAudited(s) }, needs: "a TLS service to audit"}
+	httpRule     = rule{service: httpAudited, needs: "an HTTP service inspected by the HTTP audit"}
+	tlsRule      = rule{service: func(s *facts.Service) bool { return tlsAudited(s) }, needs: "a TLS service to audit"}
+	tlsProbeRule = rule{service: func(s *facts.Service) bool { return tlsAudited(s) && s.TLSAudit.Probes != nil },
+		needs: "a TLS service whose vulnerability probes ran"}
 	certRule = rule{service: func(s *facts.Service) bool { return tlsAudited(s) && len(s.TLSAudit.Chain) > 0 },
 		needs: "a TLS service whose certificate was read"}
 	sshRule = rule{service: func(s *facts.Service) bool {

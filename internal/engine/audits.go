@@ -86,7 +86,7 @@ func runAccess(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.
 }
 
 func runTLS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
-	opt := tlsaudit.Options{Roots: env.cfg.TLSRoots, Timeout: env.timeout}
+	opt := tlsaudit.Options{Roots: env.cfg.TLSRoots, Timeout: env.timeout, HTTP: s.Name == proto.HTTP}
 	if !s.TLS {
 		opt.StartTLS = proto.Upgrade(s.Name)
 	}

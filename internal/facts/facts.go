@@ -4,7 +4,11 @@
 // and no I/O; they marshal to JSON so a stored scan can be judged again.
 package facts
 
-import "time"
+import (
+	"time"
+
+	"github.com/vigilsec/vigil/internal/tlsinfo"
+)
 
 // Transports.
 const (
@@ -119,6 +123,10 @@ type TLS struct {
 	// took place: the chain is verified, and its dates judged, at that
 	// moment. Without a chain it is when the audit gave up on one.
 	Checked time.Time `json:"checked"`
+	// Probes are the vulnerability probes' observations (Heartbleed,
+	// ROBOT, renegotiation, compression, DH, fallback, OCSP stapling);
+	// nil when they did not run.
+	Probes *TLSProbes `json:"probes,omitempty"`
 }
 
 // TrustedApartFromDates reports that the chain fails to verify at Checked
@@ -139,12 +147,12 @@ func (t *TLS) Accepted(name string) *TLSVersion {
 
 // TLS and SSL protocol version names, as used in TLSVersion.Name.
 const (
-	SSLv2 = "SSLv2"
-	SSLv3 = "SSLv3"
-	TLS10 = "TLS1.0"
-	TLS11 = "TLS1.1"
-	TLS12 = "TLS1.2"
-	TLS13 = "TLS1.3"
+	SSLv2 = tlsinfo.NameSSL2
+	SSLv3 = tlsinfo.NameSSL3
+	TLS10 = tlsinfo.NameTLS10
+	TLS11 = tlsinfo.NameTLS11
+	TLS12 = tlsinfo.NameTLS12
+	TLS13 = tlsinfo.NameTLS13
 )
 
 // TLSVersion is one protocol version and the cipher suites the server
@@ -181,6 +189,16 @@ type Certificate struct {
 	SelfSigned         bool      `json:"self_signed"`
 	IsCA               bool      `json:"is_ca"`
 	SHA256             string    `json:"sha256"` // fingerprint, hex
+	// KeySHA256 is the SHA-256 of the subject public key info, hex: two
+	// certificates with the same key have the same value (DROWN).
+	KeySHA256 string `json:"key_sha256,omitempty"`
+	// KeyUsage and ExtKeyUsage name the key usages the certificate
+	// allows ("digitalSignature", "serverAuth", …); empty when it has no
+	// such extension.
+	KeyUsage    []string `json:"key_usage,omitempty"`
+	ExtKeyUsage []string `json:"ext_key_usage,omitempty"`
+	// OCSP is true when the certificate names an OCSP responder.
+	OCSP bool `json:"ocsp,omitempty"`
 }
 
 // SSH is what an SSH audit observed on one port.

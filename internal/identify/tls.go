@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/tlsinfo"
 )
 
 // tlsConfig is the client configuration identification uses: any
@@ -31,21 +32,7 @@ func tlsConfig(serverName string) *tls.Config {
 }
 
 // tlsVersionName returns the facts name of a TLS version.
-func tlsVersionName(v uint16) string {
-	switch v {
-	case 0x0300:
-		return facts.SSLv3
-	case tls.VersionTLS10:
-		return facts.TLS10
-	case tls.VersionTLS11:
-		return facts.TLS11
-	case tls.VersionTLS12:
-		return facts.TLS12
-	case tls.VersionTLS13:
-		return facts.TLS13
-	}
-	return tls.VersionName(v)
-}
+func tlsVersionName(v uint16) string { return tlsinfo.VersionName(v) }
 
 // looksTLS reports whether b starts with what a TLS server sends first: a
 // whole alert record, or a handshake record holding a whole ServerHello.
@@ -144,13 +131,13 @@ func probeTLS(ctx context.Context, l *layer, s *facts.Service) ([]byte, error) {
 			return got, ioNoMatch("tls", err)
 		}
 		s.Name, s.TLS = facts.Unknown, true
-		s.SetDetail("tls.handshake", clean(err.Error(), 256))
+		s.SetDetail(facts.DetailTLSHandshake, clean(err.Error(), 256))
 		return nil, nil
 	}
 	s.TLS = true
 	st := tc.ConnectionState()
-	s.SetDetail("tls.version", tlsVersionName(st.Version))
-	s.SetDetail("tls.cipher", tls.CipherSuiteName(st.CipherSuite))
+	s.SetDetail(facts.DetailTLSVersion, tlsVersionName(st.Version))
+	s.SetDetail(facts.DetailTLSCipher, tls.CipherSuiteName(st.CipherSuite))
 	inner := &layer{d: l.d, addr: l.addr, opt: l.opt, tls: true, bannerWait: bannerWaitFor(l.opt, l.addr.Port(), true),
 		speculate: !serverFirstPort(l.addr.Port(), true)}
 	inner.open = inner.dialTLS

@@ -64,6 +64,7 @@ const (
 	UpgradeLDAP       = "ldap"
 	UpgradePostgreSQL = "postgresql"
 	UpgradeMySQL      = "mysql"
+	UpgradeRDP        = "rdp"
 )
 
 // table is every protocol vigil knows, in the order ports' hints list
@@ -72,7 +73,7 @@ const (
 var table = []Info{
 	{Name: SSH, Display: "SSH", Kind: Admin, ServerFirst: true, TCP: ports(22, 2222)},
 	{Name: Telnet, Cleartext: true, Display: "Telnet", Kind: Admin, ServerFirst: true, TCP: ports(23), TLS: ports(992)},
-	{Name: RDP, Display: "RDP", Kind: Admin, TCP: ports(3389)},
+	{Name: RDP, Display: "RDP", Kind: Admin, Upgrade: UpgradeRDP, TCP: ports(3389)},
 	{Name: VNC, Display: "VNC", Kind: Admin, ServerFirst: true, TCP: ports(5900, 5901)},
 	{Name: X11, Cleartext: true, Display: "X11", Kind: Screen, TCP: ports(6000, 6001, 6002)},
 	{Name: WinRM, Cleartext: true, Display: "WinRM", Kind: Admin, Probe: HTTP, TCP: ports(5985), TLS: ports(5986)},

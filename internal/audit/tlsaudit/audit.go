@@ -43,7 +43,8 @@ const DefaultParallel = 8
 // Options tune one audit.
 type Options struct {
 	// StartTLS is "" when TLS starts at the first byte, else the protocol
-	// to upgrade from: smtp, imap, pop3, ftp, ldap, postgresql or mysql.
+	// to upgrade from: smtp, imap, pop3, ftp, ldap, postgresql, mysql or
+	// rdp (X.224 negotiation of PROTOCOL_SSL or PROTOCOL_HYBRID).
 	StartTLS string
 	// ServerName is sent as SNI and is the name the certificate must
 	// match; "" matches the certificate against the IP address.
@@ -57,6 +58,11 @@ type Options struct {
 	// Parallel is the number of handshakes in flight against the
 	// endpoint; zero means DefaultParallel.
 	Parallel int
+	// HTTP is true when the service speaks HTTP over TLS: the BREACH
+	// probe then asks for a compressed page.
+	HTTP bool
+	// NoProbes skips the vulnerability probes (facts.TLS.Probes stays nil).
+	NoProbes bool
 	// Clock tells the time when a certificate chain arrives: the chain is
 	// verified, and its dates judged, at the moment of the handshake that
 	// delivered it (facts.TLS.Checked). Nil means time.Now; tests set it
@@ -67,9 +73,9 @@ type Options struct {
 // Validate reports options that cannot work.
 func (o Options) Validate() error {
 	switch o.StartTLS {
-	case "", StartSMTP, StartIMAP, StartPOP3, StartFTP, StartLDAP, StartPostgreSQL, StartMySQL:
+	case "", StartSMTP, StartIMAP, StartPOP3, StartFTP, StartLDAP, StartPostgreSQL, StartMySQL, StartRDP:
 	default:
-		return fmt.Errorf("STARTTLS protocol %q: use one of smtp, imap, pop3, ftp, ldap, postgresql, mysql", o.StartTLS)
+		return fmt.Errorf("STARTTLS protocol %q: use one of smtp, imap, pop3, ftp, ldap, postgresql, mysql, rdp", o.StartTLS)
 	}
 	if o.Timeout < 0 {
 		return fmt.Errorf("TLS audit timeout %v: must not be negative", o.Timeout)
@@ -93,14 +99,8 @@ var versions = []struct {
 	{tlsinfo.VersionTLS13, facts.TLS13},
 }
 
-func versionName(v uint16) string {
-	for _, x := range versions {
-		if x.v == v {
-			return x.name
-		}
-	}
-	return fmt.Sprintf("version 0x%04x", v)
-}
+// versionName names a wire version as facts do (tlsinfo owns the names).
+func versionName(v uint16) string { return tlsinfo.VersionName(v) }
 
 // Audit inspects the TLS endpoint at addr. It returns an error without facts
 // when no handshake could be made at all (nothing listens, the STARTTLS
@@ -214,6 +214,9 @@ func (a *auditor) run(ctx context.Context) (*facts.TLS, error) {
 		}
 		out.TrustError = err.Error()
 		errs = append(errs, err)
+	}
+	if !a.opt.NoProbes {
+		out.Probes = a.probe(ctx, out)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return out, fmt.Errorf("TLS audit of %s incomplete: %w", a.where(), err)
@@ -445,6 +448,7 @@ type result struct {
 	certs [][]byte  // the raw chain when asked for and sent
 	at    time.Time // when certs arrived
 	why   string    // why refused
+	alert *alert    // the alert that refused, if one did
 	err   error     // why failed
 }
 
@@ -555,7 +559,7 @@ func interpret(v uint16, suites []uint32, ans answer, n int, rerr error, timeout
 		}
 		return result{kind: accepted, suite: id, certs: ans.certs}
 	case ans.alert != nil:
-		return result{kind: refused, why: "alert " + ans.alert.String()}
+		return result{kind: refused, why: "alert " + ans.alert.String(), alert: ans.alert}
 	case ans.err != nil:
 		return result{err: fmt.Errorf("answer to the %s hello: %w", vn, ans.err)}
 	}

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/cryptobyte"
+
 	"github.com/vigilsec/vigil/internal/codec/ber"
 	"github.com/vigilsec/vigil/internal/codec/ldap"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -192,16 +194,21 @@ func readClientHello(c net.Conn) (clientHelloInfo, error) {
 		if _, err := io.ReadFull(br, msg); err != nil {
 			return h, err
 		}
-		r := reader{b: msg[1:]}
-		h.sslv2, h.version = true, r.u16()
-		specs := r.u16()
-		r.u16()
-		r.u16()
-		s := r.bytes(int(specs))
-		for i := 0; i+3 <= len(s); i += 3 {
-			h.suites = append(h.suites, uint32(s[0+i])<<16|uint32(s[i+1])<<8|uint32(s[i+2]))
+		r := cryptobyte.String(msg[1:])
+		h.sslv2 = true
+		var specLen uint16
+		var specs cryptobyte.String
+		if !r.ReadUint16(&h.version) || !r.ReadUint16(&specLen) || !r.Skip(4) || !r.ReadBytes((*[]byte)(&specs), int(specLen)) {
+			return h, errMalformed
 		}
-		return h, r.err
+		for !specs.Empty() {
+			var k uint32
+			if !specs.ReadUint24(&k) {
+				return h, errMalformed
+			}
+			h.suites = append(h.suites, k)
+		}
+		return h, nil
 	}
 	rest := make([]byte, 3)
 	if _, err := io.ReadFull(br, rest); err != nil {
@@ -211,15 +218,19 @@ func readClientHello(c net.Conn) (clientHelloInfo, error) {
 	if _, err := io.ReadFull(br, body); err != nil {
 		return h, err
 	}
-	r := reader{b: body[4:]}
-	h.version = r.u16()
-	r.bytes(32)
-	r.vec8()
-	cs := reader{b: r.vec16()}
-	for !cs.empty() {
-		h.suites = append(h.suites, uint32(cs.u16()))
+	r := cryptobyte.String(body[4:])
+	var sid, cs cryptobyte.String
+	if !r.ReadUint16(&h.version) || !r.Skip(32) || !r.ReadUint8LengthPrefixed(&sid) || !r.ReadUint16LengthPrefixed(&cs) {
+		return h, errMalformed
 	}
-	return h, r.err
+	for !cs.Empty() {
+		var id uint16
+		if !cs.ReadUint16(&id) {
+			return h, errMalformed
+		}
+		h.suites = append(h.suites, uint32(id))
+	}
+	return h, nil
 }
 
 // legacyServer emulates an SSLv2/SSLv3-only server: SSLv2 with three

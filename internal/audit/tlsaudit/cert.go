@@ -53,7 +53,52 @@ func describeCert(der []byte) (facts.Certificate, *x509.Certificate) {
 	fc.SignatureAlgorithm = c.SignatureAlgorithm.String()
 	fc.IsCA = c.BasicConstraintsValid && c.IsCA
 	fc.SelfSigned = bytes.Equal(c.RawSubject, c.RawIssuer) && selfSignatureOK(c)
+	spki := sha256.Sum256(c.RawSubjectPublicKeyInfo)
+	fc.KeySHA256 = hex.EncodeToString(spki[:])
+	fc.KeyUsage = keyUsageNames(c.KeyUsage)
+	for _, u := range c.ExtKeyUsage {
+		fc.ExtKeyUsage = append(fc.ExtKeyUsage, extKeyUsageName(u))
+	}
+	if len(c.UnknownExtKeyUsage) > 0 {
+		fc.ExtKeyUsage = append(fc.ExtKeyUsage, "other")
+	}
+	fc.OCSP = len(c.OCSPServer) > 0
 	return fc, c
+}
+
+// keyUsageNames names the bits of a key usage extension as RFC 5280
+// 4.2.1.3 does.
+func keyUsageNames(ku x509.KeyUsage) []string {
+	names := []string{"digitalSignature", "contentCommitment", "keyEncipherment", "dataEncipherment",
+		"keyAgreement", "keyCertSign", "cRLSign", "encipherOnly", "decipherOnly"}
+	var out []string
+	for i, n := range names {
+		if ku&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// extKeyUsageName names an extended key usage as RFC 5280 4.2.1.12 does.
+func extKeyUsageName(u x509.ExtKeyUsage) string {
+	switch u {
+	case x509.ExtKeyUsageAny:
+		return "any"
+	case x509.ExtKeyUsageServerAuth:
+		return "serverAuth"
+	case x509.ExtKeyUsageClientAuth:
+		return "clientAuth"
+	case x509.ExtKeyUsageCodeSigning:
+		return "codeSigning"
+	case x509.ExtKeyUsageEmailProtection:
+		return "emailProtection"
+	case x509.ExtKeyUsageTimeStamping:
+		return "timeStamping"
+	case x509.ExtKeyUsageOCSPSigning:
+		return "OCSPSigning"
+	}
+	return "other"
 }
 
 // selfSignatureOK reports whether c's signature verifies with its own key.

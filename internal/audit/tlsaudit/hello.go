@@ -1,7 +1,7 @@
 package tlsaudit
 
 import (
-	"encoding/binary"
+	"golang.org/x/crypto/cryptobyte"
 
 	"github.com/vigilsec/vigil/internal/tlsinfo"
 )
@@ -50,6 +50,12 @@ type helloParams struct {
 	SessionID []byte
 	// KeyShare is the X25519 public key for TLS 1.3.
 	KeyShare []byte
+	// Compression lists the compression methods offered; nil means null
+	// only.
+	Compression []byte
+	// Extra are whole extensions (type, length, data) appended to the
+	// usual ones, for the vulnerability probes.
+	Extra []byte
 }
 
 // buildClientHello returns a complete TLS record holding a ClientHello.
@@ -58,105 +64,112 @@ type helloParams struct {
 // renegotiation_info and, for 1.2, signature_algorithms; TLS 1.3 adds
 // supported_versions (1.3 only), key_share and psk_key_exchange_modes.
 func buildClientHello(p helloParams) []byte {
-	legacy := p.Version
-	if legacy > tlsinfo.VersionTLS12 {
-		legacy = tlsinfo.VersionTLS12
+	legacy := min(p.Version, tlsinfo.VersionTLS12)
+	var hb cryptobyte.Builder
+	hb.AddUint16(legacy)
+	hb.AddBytes(p.Random)
+	hb.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(p.SessionID) })
+	hb.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		for _, s := range p.Suites {
+			b.AddUint16(s)
+		}
+	})
+	compression := p.Compression
+	if compression == nil {
+		compression = []byte{0} // null only
 	}
-	var body []byte
-	body = binary.BigEndian.AppendUint16(body, legacy)
-	body = append(body, p.Random...)
-	body = append(body, byte(len(p.SessionID)))
-	body = append(body, p.SessionID...)
-	body = binary.BigEndian.AppendUint16(body, uint16(2*len(p.Suites)))
-	for _, s := range p.Suites {
-		body = binary.BigEndian.AppendUint16(body, s)
-	}
-	body = append(body, 1, 0) // compression: null only
+	hb.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(compression) })
+	body := hb.BytesOrPanic()
 
 	if p.Version >= tlsinfo.VersionTLS10 {
 		exts := helloExtensions(p)
 		// RFC 7685: keep the hello out of 256–511 bytes, which some
 		// server implementations mishandle.
 		if n := 4 + len(body) + 2 + len(exts); n >= 256 && n < 512 {
-			pad := max(512-n-4, 0)
-			exts = binary.BigEndian.AppendUint16(exts, extPadding)
-			exts = binary.BigEndian.AppendUint16(exts, uint16(pad))
-			exts = append(exts, make([]byte, pad)...)
+			exts = append(exts, extBytes(extPadding, make([]byte, max(512-n-4, 0)))...)
 		}
-		body = binary.BigEndian.AppendUint16(body, uint16(len(exts)))
-		body = append(body, exts...)
+		var b cryptobyte.Builder
+		b.AddBytes(body)
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(exts) })
+		body = b.BytesOrPanic()
 	}
 
-	msg := []byte{1, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}
-	msg = append(msg, body...)
 	recVersion := tlsinfo.VersionTLS10
 	if p.Version == tlsinfo.VersionSSL3 {
 		recVersion = tlsinfo.VersionSSL3
 	}
-	rec := []byte{recHandshake, byte(recVersion >> 8), byte(recVersion)}
-	rec = binary.BigEndian.AppendUint16(rec, uint16(len(msg)))
-	return append(rec, msg...)
+	var rec cryptobyte.Builder
+	rec.AddUint8(recHandshake)
+	rec.AddUint16(recVersion)
+	rec.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		b.AddUint8(1) // client_hello
+		b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(body) })
+	})
+	return rec.BytesOrPanic()
 }
 
 func helloExtensions(p helloParams) []byte {
-	var b []byte
-	ext := func(typ uint16, data []byte) {
-		b = binary.BigEndian.AppendUint16(b, typ)
-		b = binary.BigEndian.AppendUint16(b, uint16(len(data)))
-		b = append(b, data...)
+	var b cryptobyte.Builder
+	ext := func(typ uint16, add func(*cryptobyte.Builder)) {
+		b.AddUint16(typ)
+		b.AddUint16LengthPrefixed(add)
 	}
 	if p.ServerName != "" && !isIPLiteral(p.ServerName) {
-		name := []byte(p.ServerName)
-		var d []byte
-		d = binary.BigEndian.AppendUint16(d, uint16(len(name)+3))
-		d = append(d, 0) // host_name
-		d = binary.BigEndian.AppendUint16(d, uint16(len(name)))
-		d = append(d, name...)
-		ext(extServerName, d)
+		ext(extServerName, func(b *cryptobyte.Builder) {
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				b.AddUint8(0) // host_name
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes([]byte(p.ServerName)) })
+			})
+		})
 	}
-	groups := u16list(helloGroups)
-	ext(extSupportedGroups, groups)
-	ext(extECPointFormats, []byte{3, 0, 1, 2})
+	ext(extSupportedGroups, func(b *cryptobyte.Builder) { b.AddBytes(u16list(helloGroups)) })
+	ext(extECPointFormats, func(b *cryptobyte.Builder) { b.AddBytes([]byte{3, 0, 1, 2}) })
 	if p.Version >= tlsinfo.VersionTLS12 {
-		ext(extSignatureAlgorithms, u16list(helloSigAlgs))
+		ext(extSignatureAlgorithms, func(b *cryptobyte.Builder) { b.AddBytes(u16list(helloSigAlgs)) })
 	}
 	if p.Version <= tlsinfo.VersionTLS12 {
-		ext(extRenegotiationInfo, []byte{0})
+		ext(extRenegotiationInfo, func(b *cryptobyte.Builder) { b.AddUint8(0) })
 	}
 	if p.Version == tlsinfo.VersionTLS13 {
-		ext(extSupportedVersions, []byte{2, 0x03, 0x04})
-		var ks []byte
-		ks = binary.BigEndian.AppendUint16(ks, uint16(4+len(p.KeyShare)))
-		ks = binary.BigEndian.AppendUint16(ks, groupX25519)
-		ks = binary.BigEndian.AppendUint16(ks, uint16(len(p.KeyShare)))
-		ks = append(ks, p.KeyShare...)
-		ext(extKeyShare, ks)
-		ext(extPSKModes, []byte{1, 1}) // psk_dhe_ke
+		ext(extSupportedVersions, func(b *cryptobyte.Builder) { b.AddBytes([]byte{2, 0x03, 0x04}) })
+		ext(extKeyShare, func(b *cryptobyte.Builder) {
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+				b.AddUint16(groupX25519)
+				b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(p.KeyShare) })
+			})
+		})
+		ext(extPSKModes, func(b *cryptobyte.Builder) { b.AddBytes([]byte{1, 1}) }) // psk_dhe_ke
 	}
-	return b
+	return append(b.BytesOrPanic(), p.Extra...)
 }
 
 // u16list encodes a list of 16-bit values with a 2-byte length prefix.
 func u16list(vs []uint16) []byte {
-	b := binary.BigEndian.AppendUint16(nil, uint16(2*len(vs)))
-	for _, v := range vs {
-		b = binary.BigEndian.AppendUint16(b, v)
-	}
-	return b
+	var b cryptobyte.Builder
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) {
+		for _, v := range vs {
+			b.AddUint16(v)
+		}
+	})
+	return b.BytesOrPanic()
 }
 
 // buildSSLv2ClientHello returns an SSLv2 CLIENT-HELLO record (two-byte
 // header) offering the given cipher kinds with a 16-byte challenge.
 func buildSSLv2ClientHello(kinds []uint32, challenge []byte) []byte {
-	var msg []byte
-	msg = append(msg, ssl2MsgClientHello)
-	msg = binary.BigEndian.AppendUint16(msg, tlsinfo.VersionSSL2)
-	msg = binary.BigEndian.AppendUint16(msg, uint16(3*len(kinds)))
-	msg = binary.BigEndian.AppendUint16(msg, 0) // session id length
-	msg = binary.BigEndian.AppendUint16(msg, uint16(len(challenge)))
+	var m cryptobyte.Builder
+	m.AddUint8(ssl2MsgClientHello)
+	m.AddUint16(tlsinfo.VersionSSL2)
+	m.AddUint16(uint16(3 * len(kinds)))
+	m.AddUint16(0) // session id length
+	m.AddUint16(uint16(len(challenge)))
 	for _, k := range kinds {
-		msg = append(msg, byte(k>>16), byte(k>>8), byte(k))
+		m.AddUint24(k)
 	}
-	msg = append(msg, challenge...)
-	return append([]byte{0x80 | byte(len(msg)>>8), byte(len(msg))}, msg...)
+	m.AddBytes(challenge)
+	msg := m.BytesOrPanic()
+	var rec cryptobyte.Builder
+	rec.AddUint16(0x8000 | uint16(len(msg)))
+	rec.AddBytes(msg)
+	return rec.BytesOrPanic()
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 
+	"golang.org/x/crypto/cryptobyte"
+
 	"github.com/vigilsec/vigil/internal/tlsinfo"
 )
 
@@ -29,30 +31,37 @@ func parseClientHello(t *testing.T, rec []byte) parsedHello {
 		t.Fatalf("not one ClientHello: %v", err)
 	}
 	p := parsedHello{recVersion: recs[0].version, exts: map[uint16][]byte{}, size: len(recs[0].payload)}
-	r := reader{b: msgs[0].body}
-	p.version = r.u16()
-	r.bytes(32)
-	p.sessionID = r.vec8()
-	cs := reader{b: r.vec16()}
-	for !cs.empty() {
-		p.suites = append(p.suites, cs.u16())
+	r := cryptobyte.String(msgs[0].body)
+	var sid, cs, comp cryptobyte.String
+	if !r.ReadUint16(&p.version) || !r.Skip(32) || !r.ReadUint8LengthPrefixed(&sid) ||
+		!r.ReadUint16LengthPrefixed(&cs) || !r.ReadUint8LengthPrefixed(&comp) {
+		t.Fatal("short ClientHello")
 	}
-	if comp := r.vec8(); !bytes.Equal(comp, []byte{0}) {
-		t.Fatalf("compression methods % x", comp)
-	}
-	if !r.empty() {
-		exts := reader{b: r.vec16()}
-		for !exts.empty() {
-			typ := exts.u16()
-			p.exts[typ] = exts.vec16()
-			p.extOrder = append(p.extOrder, typ)
+	p.sessionID = sid
+	for !cs.Empty() {
+		var id uint16
+		if !cs.ReadUint16(&id) {
+			t.Fatal("odd cipher suite list")
 		}
-		if exts.err != nil || !r.empty() {
+		p.suites = append(p.suites, id)
+	}
+	if !bytes.Equal(comp, []byte{0}) {
+		t.Fatalf("compression methods % x", []byte(comp))
+	}
+	if !r.Empty() {
+		var exts cryptobyte.String
+		if !r.ReadUint16LengthPrefixed(&exts) || !r.Empty() {
 			t.Fatal("bad extensions")
 		}
-	}
-	if r.err != nil || cs.err != nil {
-		t.Fatal("short ClientHello")
+		for !exts.Empty() {
+			var typ uint16
+			var data cryptobyte.String
+			if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
+				t.Fatal("bad extensions")
+			}
+			p.exts[typ] = data
+			p.extOrder = append(p.extOrder, typ)
+		}
 	}
 	return p
 }

@@ -187,7 +187,7 @@ func TestLabWeakEndpoints(t *testing.T) {
 		})
 	}
 	for _, c := range check.All() {
-		if strings.HasPrefix(c.ID, "tls.") && !fired[c.ID] && !t.Failed() {
+		if strings.HasPrefix(c.ID, "tls.") && !fired[c.ID] && !deepLabChecks[c.ID] && !t.Failed() {
 			t.Errorf("%s fired on none of the weak endpoints", c.ID)
 		}
 	}

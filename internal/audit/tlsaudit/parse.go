@@ -2,9 +2,10 @@ package tlsaudit
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
 )
 
 // Limits on what a server may send in answer to one ClientHello.
@@ -61,15 +62,15 @@ func parseRecords(buf []byte) (recs []record, rest []byte, err error) {
 		if err := checkRecordHeader(buf); err != nil {
 			return recs, buf, err
 		}
-		if len(buf) < recordHeaderLen {
-			return recs, buf, nil
+		s := cryptobyte.String(buf)
+		var r record
+		var payload cryptobyte.String
+		if !s.ReadUint8(&r.typ) || !s.ReadUint16(&r.version) || !s.ReadUint16LengthPrefixed(&payload) {
+			return recs, buf, nil // incomplete: wait for more bytes
 		}
-		n := int(binary.BigEndian.Uint16(buf[3:5]))
-		if len(buf) < recordHeaderLen+n {
-			return recs, buf, nil
-		}
-		recs = append(recs, record{typ: buf[0], version: binary.BigEndian.Uint16(buf[1:3]), payload: buf[recordHeaderLen : recordHeaderLen+n]})
-		buf = buf[recordHeaderLen+n:]
+		r.payload = payload
+		recs = append(recs, r)
+		buf = s
 	}
 	return recs, nil, nil
 }
@@ -82,10 +83,10 @@ func checkRecordHeader(buf []byte) error {
 	if len(buf) >= 2 && buf[1] != 3 {
 		return fmt.Errorf("%w: record version 0x%02x%02x (first bytes % x)", errNotTLS, buf[1], at(buf, 2), buf[:min(len(buf), 8)])
 	}
-	if len(buf) >= recordHeaderLen {
-		if n := int(binary.BigEndian.Uint16(buf[3:5])); n > maxRecordLen {
-			return fmt.Errorf("%w: record of %d bytes, over the %d maximum", errMalformed, n, maxRecordLen)
-		}
+	hdr := cryptobyte.String(buf)
+	var n uint16
+	if hdr.Skip(3) && hdr.ReadUint16(&n) && int(n) > maxRecordLen {
+		return fmt.Errorf("%w: record of %d bytes, over the %d maximum", errMalformed, n, maxRecordLen)
 	}
 	return nil
 }
@@ -108,15 +109,19 @@ type handshakeMsg struct {
 // declared length over maxAnswer is an error.
 func parseHandshakes(data []byte) (msgs []handshakeMsg, rest []byte, err error) {
 	for len(data) >= 4 {
-		n := int(data[1])<<16 | int(data[2])<<8 | int(data[3])
+		s := cryptobyte.String(data)
+		var m handshakeMsg
+		var n uint32
+		s.ReadUint8(&m.typ)
+		s.ReadUint24(&n)
 		if n > maxAnswer {
-			return msgs, data, fmt.Errorf("%w: handshake message type %d of %d bytes", errMalformed, data[0], n)
+			return msgs, data, fmt.Errorf("%w: handshake message type %d of %d bytes", errMalformed, m.typ, n)
 		}
-		if len(data) < 4+n {
-			return msgs, data, nil
+		if !s.ReadBytes(&m.body, int(n)) {
+			return msgs, data, nil // incomplete
 		}
-		msgs = append(msgs, handshakeMsg{typ: data[0], body: data[4 : 4+n]})
-		data = data[4+n:]
+		msgs = append(msgs, m)
+		data = s
 	}
 	return msgs, data, nil
 }
@@ -170,42 +175,39 @@ func (h serverHello) Version() uint16 {
 // 4.1.3). Extensions are optional before TLS 1.3.
 func parseServerHello(body []byte) (serverHello, error) {
 	var h serverHello
-	r := reader{b: body}
-	h.LegacyVersion = r.u16()
-	random := r.bytes(32)
-	h.SessionID = r.vec8()
-	h.Suite = r.u16()
-	h.Compression = r.u8()
-	if r.err != nil {
-		return h, fmt.Errorf("%w: ServerHello of %d bytes", errMalformed, len(body))
+	s := cryptobyte.String(body)
+	var random []byte
+	var sid cryptobyte.String
+	if !s.ReadUint16(&h.LegacyVersion) || !s.ReadBytes(&random, 32) || !s.ReadUint8LengthPrefixed(&sid) ||
+		!s.ReadUint16(&h.Suite) || !s.ReadUint8(&h.Compression) {
+		return serverHello{}, fmt.Errorf("%w: ServerHello of %d bytes", errMalformed, len(body))
 	}
+	h.SessionID = sid
 	h.HelloRetry = bytes.Equal(random, helloRetryRandom)
 	if len(h.SessionID) > 32 {
 		return h, fmt.Errorf("%w: ServerHello session id of %d bytes", errMalformed, len(h.SessionID))
 	}
-	if r.empty() {
+	if s.Empty() {
 		return h, nil
 	}
-	exts := reader{b: r.vec16()}
-	if r.err != nil || !r.empty() {
+	var exts cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
 		return h, fmt.Errorf("%w: ServerHello extensions", errMalformed)
 	}
-	for !exts.empty() {
-		typ := exts.u16()
-		data := reader{b: exts.vec16()}
-		if exts.err != nil {
+	for !exts.Empty() {
+		var typ uint16
+		var data cryptobyte.String
+		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
 			return h, fmt.Errorf("%w: ServerHello extension list", errMalformed)
 		}
 		h.Extensions = append(h.Extensions, typ)
 		switch typ {
 		case extSupportedVersions:
-			h.SelectedVersion = data.u16()
-			if data.err != nil {
+			if !data.ReadUint16(&h.SelectedVersion) {
 				return h, fmt.Errorf("%w: supported_versions extension", errMalformed)
 			}
 		case extKeyShare:
-			h.KeyShareGroup = data.u16()
-			if data.err != nil {
+			if !data.ReadUint16(&h.KeyShareGroup) {
 				return h, fmt.Errorf("%w: key_share extension", errMalformed)
 			}
 		}
@@ -257,15 +259,15 @@ func parseAlert(p []byte) (alert, error) {
 // (RFC 5246 7.4.2) into DER certificates, leaf first, keeping at most
 // maxChainCerts.
 func parseCertificateMsg(body []byte) ([][]byte, error) {
-	r := reader{b: body}
-	list := reader{b: r.vec24()}
-	if r.err != nil || !r.empty() {
+	s := cryptobyte.String(body)
+	var list cryptobyte.String
+	if !s.ReadUint24LengthPrefixed(&list) || !s.Empty() {
 		return nil, fmt.Errorf("%w: Certificate message of %d bytes", errMalformed, len(body))
 	}
 	var certs [][]byte
-	for !list.empty() {
-		c := list.vec24()
-		if list.err != nil || len(c) == 0 {
+	for !list.Empty() {
+		var c cryptobyte.String
+		if !list.ReadUint24LengthPrefixed(&c) || len(c) == 0 {
 			return nil, fmt.Errorf("%w: certificate list", errMalformed)
 		}
 		if len(certs) < maxChainCerts {
@@ -299,87 +301,45 @@ func parseSSLv2Record(buf []byte) (msg []byte, complete bool, err error) {
 	if buf[0]&0x80 == 0 {
 		return nil, false, fmt.Errorf("%w: not an SSLv2 record (first bytes % x)", errNotTLS, buf[:min(len(buf), 8)])
 	}
-	if len(buf) < 2 {
+	s := cryptobyte.String(buf)
+	var hdr uint16
+	if !s.ReadUint16(&hdr) {
 		return nil, false, nil
 	}
-	n := int(buf[0]&0x7f)<<8 | int(buf[1])
+	n := int(hdr & 0x7fff)
 	if n == 0 {
 		return nil, false, fmt.Errorf("%w: empty SSLv2 record", errMalformed)
 	}
-	if len(buf) < 2+n {
+	if !s.ReadBytes(&msg, n) {
 		return nil, false, nil
 	}
-	return buf[2 : 2+n], true, nil
+	return msg, true, nil
 }
 
 // parseSSLv2ServerHello decodes an SSLv2 SERVER-HELLO message (type 4).
 func parseSSLv2ServerHello(msg []byte) (ssl2ServerHello, error) {
 	var h ssl2ServerHello
-	r := reader{b: msg}
-	if typ := r.u8(); typ != ssl2MsgServerHello {
+	s := cryptobyte.String(msg)
+	var typ uint8
+	s.ReadUint8(&typ) // 0 when msg is empty
+	if typ != ssl2MsgServerHello {
 		return h, fmt.Errorf("%w: SSLv2 message type %d, not SERVER-HELLO", errMalformed, typ)
 	}
-	r.u8() // session id hit
-	r.u8() // certificate type
-	h.Version = r.u16()
-	certLen := int(r.u16())
-	specLen := int(r.u16())
-	connLen := int(r.u16())
-	h.Certificate = r.bytes(certLen)
-	specs := r.bytes(specLen)
-	r.bytes(connLen)
-	if r.err != nil || specLen%3 != 0 {
-		return h, fmt.Errorf("%w: SSLv2 SERVER-HELLO of %d bytes", errMalformed, len(msg))
+	var certLen, specLen, connLen uint16
+	var specs cryptobyte.String
+	ok := s.Skip(2) && // session id hit, certificate type
+		s.ReadUint16(&h.Version) && s.ReadUint16(&certLen) && s.ReadUint16(&specLen) && s.ReadUint16(&connLen) &&
+		s.ReadBytes(&h.Certificate, int(certLen)) && s.ReadBytes((*[]byte)(&specs), int(specLen)) && s.Skip(int(connLen))
+	if !ok || specLen%3 != 0 {
+		return ssl2ServerHello{Version: h.Version}, fmt.Errorf("%w: SSLv2 SERVER-HELLO of %d bytes", errMalformed, len(msg))
 	}
-	for i := 0; i+3 <= len(specs); i += 3 {
-		h.Kinds = append(h.Kinds, uint32(specs[i])<<16|uint32(specs[i+1])<<8|uint32(specs[i+2]))
+	for !specs.Empty() {
+		var k uint32
+		specs.ReadUint24(&k)
+		h.Kinds = append(h.Kinds, k)
 	}
 	return h, nil
 }
-
-// reader consumes big-endian fields; the first short read sets err and
-// every later read returns zero values.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) empty() bool { return len(r.b) == 0 }
-
-func (r *reader) bytes(n int) []byte {
-	if r.err != nil || n < 0 || len(r.b) < n {
-		r.err = errMalformed
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) u8() uint8 {
-	if b := r.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (r *reader) u16() uint16 {
-	if b := r.bytes(2); b != nil {
-		return binary.BigEndian.Uint16(b)
-	}
-	return 0
-}
-
-func (r *reader) u24() int {
-	if b := r.bytes(3); b != nil {
-		return int(b[0])<<16 | int(b[1])<<8 | int(b[2])
-	}
-	return 0
-}
-
-func (r *reader) vec8() []byte  { return r.bytes(int(r.u8())) }
-func (r *reader) vec16() []byte { return r.bytes(int(r.u16())) }
-func (r *reader) vec24() []byte { return r.bytes(r.u24()) }
 
 // answer is what the server sent in reply to one hello, as far as parsed.
 type answer struct {

@@ -26,6 +26,7 @@ const (
 	StartLDAP       = "ldap"
 	StartPostgreSQL = "postgresql"
 	StartMySQL      = "mysql"
+	StartRDP        = "rdp"
 )
 
 // maxPreamble caps what one STARTTLS exchange may read.
@@ -59,6 +60,8 @@ func startTLS(ctx context.Context, c net.Conn, proto string, timeout time.Durati
 		return startPostgreSQL(ctx, c, timeout)
 	case StartMySQL:
 		return startMySQL(ctx, c, timeout)
+	case StartRDP:
+		return startRDP(ctx, c, timeout)
 	}
 	return fmt.Errorf("unknown STARTTLS protocol %q", proto)
 }

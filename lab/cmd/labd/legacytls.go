@@ -86,6 +86,9 @@ type clientHello struct {
 	// secureRenegotiation is true when the client signals RFC 5746 support
 	// (the renegotiation_info extension or the SCSV suite 0x00ff).
 	secureRenegotiation bool
+	// deflate is true when the client offers DEFLATE compression (1);
+	// heartbeat when it sends the heartbeat extension (RFC 6520).
+	deflate, heartbeat bool
 }
 
 // readClientHello reads one ClientHello in either record format, with a
@@ -206,6 +209,9 @@ func parseClientHello(b []byte) (*clientHello, error) {
 		if c == 0 {
 			h.nullCompression = true
 		}
+		if c == 1 {
+			h.deflate = true
+		}
 	}
 	// Extensions, if any, follow; only renegotiation_info matters.
 	p = p[1+m:]
@@ -223,6 +229,9 @@ func parseClientHello(b []byte) (*clientHello, error) {
 		}
 		if typ == 0xff01 {
 			h.secureRenegotiation = true
+		}
+		if typ == 15 {
+			h.heartbeat = true
 		}
 		ext = ext[4+n:]
 	}

@@ -16,6 +16,7 @@
 //	labd [-pidfile F] trickle|flood|escape ADDR
 //	labd [-pidfile F] -cert PEM legacy-tls ADDR
 //	labd [-pidfile F] [-cert PEM] -variant ssh1|ssh199|terrapin legacy-ssh ADDR
+//	labd [-pidfile F] -cert PEM -variant heartbleed|ccs|robot|crime vuln-tls ADDR
 //	labd [-pidfile F] tls-garbage|tls-truncated|tls-endless ADDR
 //	labd [-pidfile F] ssh-garbage|ssh-endless ADDR
 //	labd [-pidfile F] -product apache|nginx|exim|vsftpd|proftpd|memcached|redis|dnsmasq old-banner ADDR
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("labd", flag.ContinueOnError)
 	fs.StringVar(&o.pidfile, "pidfile", "", "write the process id to this file")
 	fs.StringVar(&o.cert, "cert", "", "PEM certificate (legacy-tls, legacy-ssh ssh1 host key)")
-	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin; k8s-api, kubelet: open or secure; couchdb: party or secure; mssql: weak or hard")
+	fs.StringVar(&o.variant, "variant", "terrapin", "legacy-ssh variant: ssh1, ssh199 or terrapin; k8s-api, kubelet: open or secure; couchdb: party or secure; mssql: weak or hard; vuln-tls: heartbleed, ccs, robot or crime")
 	fs.StringVar(&o.product, "product", "", "old-banner: the server to play ("+oldProductNames()+")")
 	fs.DurationVar(&o.timeout, "timeout", 45*time.Second, "wait: how long to wait for the services")
 	fs.BoolVar(&o.verbose, "v", false, "wait: say when each service answers")
@@ -118,6 +119,15 @@ func run(ctx context.Context, args []string) error {
 		return serve(ctx, log, addr, 64, time.Minute, h.handle)
 	case "legacy-ssh":
 		h, err := newLegacySSH(o.variant, o.cert)
+		if err != nil {
+			return err
+		}
+		return serve(ctx, log, addr, 64, time.Minute, h.handle)
+	case "vuln-tls":
+		if o.cert == "" {
+			return errVulnUsage
+		}
+		h, err := newVulnTLS(o.variant, o.cert)
 		if err != nil {
 			return err
 		}
