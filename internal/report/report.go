@@ -75,9 +75,7 @@ type format struct {
 
 // formats is the registry of output formats, in the order help lists them.
 var formats = []format{
-	{"table", func(o Options) Writer {
-		return Table{Color: o.Color, Offer: o.Offer, Brief: o.Brief, Compliance: o.Compliance}
-	}, true},
+	{"table", func(o Options) Writer { return Table(o) }, true},
 	{"json", func(o Options) Writer {
 		if o.Compliance != nil {
 			return complianceJSON{o.Compliance}
