@@ -2,13 +2,13 @@ package access
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit/auditconn"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/proto"
@@ -96,12 +96,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 	if d == nil {
 		return nil, errors.New("access audit: no dialer")
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = d.Timeout()
-	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = 3 * time.Second
-	}
+	opt.Timeout = auditconn.Timeout(d, opt.Timeout)
 	ctx, cancel := context.WithTimeout(ctx, budgetExchanges*opt.Timeout)
 	defer cancel()
 	p := &prober{d: d, addr: addr, opt: opt, tls: s.TLS}
@@ -120,25 +115,7 @@ type prober struct {
 // it from the first byte. The certificate is not checked: that is the TLS
 // audit's job.
 func (p *prober) dial(ctx context.Context) (net.Conn, error) {
-	c, err := p.d.Dial(ctx, "tcp", p.addr, p.opt.Timeout)
-	if err != nil {
-		return nil, err
-	}
-	if !p.tls {
-		return c, nil
-	}
-	tc := tls.Client(c, &tls.Config{
-		InsecureSkipVerify: true, // access audit, not trust: the TLS audit judges the chain
-		ServerName:         p.opt.ServerName,
-		MinVersion:         tls.VersionTLS10,
-	})
-	hctx, cancel := context.WithTimeout(ctx, p.opt.Timeout)
-	defer cancel()
-	if err := tc.HandshakeContext(hctx); err != nil {
-		_ = c.Close()
-		return nil, fmt.Errorf("TLS handshake with %s failed: %w", p.addr, err)
-	}
-	return tc, nil
+	return auditconn.Dial(ctx, p.d, p.addr, p.opt.Timeout, p.tls, p.opt.ServerName)
 }
 
 // exchange writes req (when not nil) on c and reads until done, within the

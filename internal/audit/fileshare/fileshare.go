@@ -26,6 +26,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit/auditconn"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/proto"
@@ -69,12 +70,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 	if d == nil {
 		return errors.New("file-service audit: no dialer")
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = d.Timeout()
-	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = 3 * time.Second
-	}
+	opt.Timeout = auditconn.Timeout(d, opt.Timeout)
 	ctx, cancel := context.WithTimeout(ctx, budgetExchanges*opt.Timeout)
 	defer cancel()
 	switch s.Name {

@@ -35,7 +35,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -43,6 +42,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit/auditconn"
 	"github.com/vigilsec/vigil/internal/codec/httpmsg"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
@@ -98,12 +98,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 	if d == nil {
 		return nil, errors.New("http audit: no dialer")
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = d.Timeout()
-	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = 3 * time.Second
-	}
+	opt.Timeout = auditconn.Timeout(d, opt.Timeout)
 	ctx, cancel := context.WithTimeout(ctx, budgetExchanges*opt.Timeout)
 	defer cancel()
 	p := &prober{d: d, addr: addr, opt: opt, tls: s.TLS}
@@ -200,25 +195,7 @@ func quoteTitle(body []byte) string {
 // dial opens a connection to the audited port, inside TLS when the port
 // speaks it from the first byte (the certificate is the TLS audit's job).
 func (p *prober) dial(ctx context.Context) (net.Conn, error) {
-	c, err := p.d.Dial(ctx, "tcp", p.addr, p.opt.Timeout)
-	if err != nil {
-		return nil, err
-	}
-	if !p.tls {
-		return c, nil
-	}
-	tc := tls.Client(c, &tls.Config{
-		InsecureSkipVerify: true, // inspection, not trust: the TLS audit judges the chain
-		ServerName:         p.opt.ServerName,
-		MinVersion:         tls.VersionTLS10,
-	})
-	hctx, cancel := context.WithTimeout(ctx, p.opt.Timeout)
-	defer cancel()
-	if err := tc.HandshakeContext(hctx); err != nil {
-		_ = c.Close()
-		return nil, fmt.Errorf("TLS handshake with %s failed: %w", p.addr, err)
-	}
-	return tc, nil
+	return auditconn.Dial(ctx, p.d, p.addr, p.opt.Timeout, p.tls, p.opt.ServerName)
 }
 
 // host is the Host header for the audited port.

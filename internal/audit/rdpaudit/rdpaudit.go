@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit/auditconn"
 	"github.com/vigilsec/vigil/internal/codec/rdp"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
@@ -44,12 +45,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 	if d == nil {
 		return errors.New("rdp audit: no dialer")
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = d.Timeout()
-	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = 3 * time.Second
-	}
+	opt.Timeout = auditconn.Timeout(d, opt.Timeout)
 	if s.RDP == nil {
 		s.RDP = &facts.RDP{}
 	}

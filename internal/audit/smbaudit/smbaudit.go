@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/audit/auditconn"
 	"github.com/vigilsec/vigil/internal/codec/smb"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
@@ -62,12 +63,7 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 	if d == nil {
 		return errors.New("smb audit: no dialer")
 	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = d.Timeout()
-	}
-	if opt.Timeout <= 0 {
-		opt.Timeout = 3 * time.Second
-	}
+	opt.Timeout = auditconn.Timeout(d, opt.Timeout)
 	ctx, cancel := context.WithTimeout(ctx, budgetExchanges*opt.Timeout)
 	defer cancel()
 	if s.SMB == nil {
