@@ -14,11 +14,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
@@ -235,12 +237,35 @@ func openSQLiteFile(ctx context.Context, path string, create bool) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the scan store %s: %w", abs, err)
 	}
-	if err := db.PingContext(ctx); err != nil {
+	if err := pingSQLite(ctx, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("cannot open the scan store %s: %w", abs, err)
 	}
 	return &Store{db: db, dialect: sqlite, where: abs}, nil
 }
+
+// pingSQLite opens the first connection. Switching a new file to WAL takes
+// an exclusive lock that SQLite does not wait for (the busy timeout does not
+// apply), so several vigils opening one new store at once may be told
+// SQLITE_BUSY: they try again for as long as the busy timeout.
+func pingSQLite(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	for {
+		err := db.PingContext(ctx)
+		var coded interface{ Code() int }
+		if err == nil || !errors.As(err, &coded) || coded.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(10+rand.IntN(40)) * time.Millisecond):
+		}
+	}
+}
+
+// sqliteBusy is SQLITE_BUSY, the primary result code of a lock not granted.
+const sqliteBusy = 5
 
 func openPostgres(ctx context.Context, dsn string) (*Store, error) {
 	where := "PostgreSQL"
