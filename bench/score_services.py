@@ -31,6 +31,7 @@ NMAP_NAMES = {
     "iscsi": ("iscsi", False), "jetdirect": ("jetdirect", False), "ipp": ("ipp", False),
     "rtsp": ("rtsp", False), "sip": ("sip", False), "coap": ("coap", False), "tftp": ("tftp", False),
     "rsync": ("rsync", False), "etcd-client": ("etcd", False), "couchdb": ("couchdb", False),
+    "mountd": ("nfs", False),  # the manifest names NFS's mount daemon nfs
     "snmp": ("snmp", False), "ntp": ("ntp", False),
 }
 
@@ -60,7 +61,7 @@ def nmap_services(path, proto):
             state = port.find("state").get("state")
             if svc is None or state not in ("open", "open|filtered"):
                 continue
-            name = svc.get("name", "")
+            name = svc.get("name", "").lower()
             tls = svc.get("tunnel") == "ssl"
             if name.startswith("mosquitto"):
                 name = "mqtt"  # nmap names the MQTT service after the broker's CONNACK text
