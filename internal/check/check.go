@@ -59,6 +59,11 @@ type Input struct {
 	// Untrusted is true when the scan ran from a network that should not
 	// reach administration services or databases (vigil scan --untrusted).
 	Untrusted bool
+	// sslv2 maps a certificate key's SHA-256 to the services of the whole
+	// scan that accept SSLv2 with it ("127.0.2.33:2443/tcp"), for DROWN;
+	// nil when the input was not built by JudgeScan (then only the host's
+	// own services are looked at).
+	sslv2 map[string][]string
 }
 
 // Scope describes where the facts were gathered from, for judges whose
@@ -96,11 +101,12 @@ func JudgeHosts(hosts []facts.Host, now time.Time) []finding.Finding {
 func JudgeScan(hosts []facts.Host, sc Scope) []finding.Finding {
 	now := sc.Now
 	var out []finding.Finding
+	v2 := sslv2Keys(hosts)
 	for hi := range hosts {
 		h := &hosts[hi]
 		for si := range h.Services {
 			s := &h.Services[si]
-			in := Input{Host: h, Service: s, Now: now, Untrusted: sc.Untrusted}
+			in := Input{Host: h, Service: s, Now: now, Untrusted: sc.Untrusted, sslv2: v2}
 			for _, j := range judges {
 				for _, hit := range j(in) {
 					out = append(out, MakeFinding(hit, h.Address, s.Port, s.Transport))

@@ -86,7 +86,7 @@ func deepFix(s *facts.Service, check string) string {
 }
 
 // judgeTLSDeep judges the vulnerability probes and the leaf certificate's
-// extensions of one TLS service, and DROWN across the host's services.
+// extensions of one TLS service, and DROWN across the scan's services.
 func judgeTLSDeep(in Input) []Hit {
 	s := in.Service
 	t := s.TLSAudit
@@ -132,7 +132,7 @@ func judgeTLSDeep(in Input) []Hit {
 			hit("tls.ocsp-stapling.missing", p.OCSPStapling.Evidence+"; the certificate names an OCSP responder")
 		}
 	}
-	if ev := drownEvidence(in.Host, s); ev != "" {
+	if ev := drownEvidence(in, s); ev != "" {
 		hit("tls.drown", ev)
 	}
 	if len(t.Chain) > 0 {
@@ -166,28 +166,48 @@ func keyUsageProblem(leaf facts.Certificate) string {
 }
 
 // drownEvidence says why s is exposed to DROWN: it speaks SSLv2 itself, or
-// another service of the host speaks SSLv2 with the same certificate key.
-func drownEvidence(h *facts.Host, s *facts.Service) string {
+// another service of the scan (of the host alone when the input holds no
+// scan-wide index) speaks SSLv2 with the same certificate key.
+func drownEvidence(in Input, s *facts.Service) string {
 	t := s.TLSAudit
 	if t.Accepted(facts.SSLv2) != nil {
 		return "the service accepts SSLv2 connections with its certificate key"
 	}
-	if h == nil || len(t.Chain) == 0 || t.Chain[0].KeySHA256 == "" {
+	if len(t.Chain) == 0 || t.Chain[0].KeySHA256 == "" {
 		return ""
 	}
 	key := t.Chain[0].KeySHA256
+	places := in.sslv2[key]
+	if in.sslv2 == nil && in.Host != nil {
+		places = sslv2Keys([]facts.Host{*in.Host})[key]
+	}
 	var others []string
-	for i := range h.Services {
-		o := &h.Services[i]
-		if o == s || o.TLSAudit == nil || len(o.TLSAudit.Chain) == 0 || o.TLSAudit.Accepted(facts.SSLv2) == nil {
-			continue
+	for _, p := range places {
+		if in.Host != nil {
+			p = strings.TrimPrefix(p, in.Host.Address+":") // the host's own ports by number alone
 		}
-		if o.TLSAudit.Chain[0].KeySHA256 == key {
-			others = append(others, fmt.Sprintf("%d/%s", o.Port, o.Transport))
-		}
+		others = append(others, p)
 	}
 	if len(others) == 0 {
 		return ""
 	}
 	return "the certificate key (SHA-256 " + key[:min(16, len(key))] + "…) is also used by " + strings.Join(others, ", ") + ", which accepts SSLv2"
+}
+
+// sslv2Keys indexes the services of hosts that accept SSLv2 by their
+// certificate key's SHA-256: "address:port/transport" each.
+func sslv2Keys(hosts []facts.Host) map[string][]string {
+	m := map[string][]string{}
+	for hi := range hosts {
+		h := &hosts[hi]
+		for si := range h.Services {
+			o := &h.Services[si]
+			if o.TLSAudit == nil || len(o.TLSAudit.Chain) == 0 || o.TLSAudit.Chain[0].KeySHA256 == "" || o.TLSAudit.Accepted(facts.SSLv2) == nil {
+				continue
+			}
+			k := o.TLSAudit.Chain[0].KeySHA256
+			m[k] = append(m[k], fmt.Sprintf("%s:%d/%s", h.Address, o.Port, o.Transport))
+		}
+	}
+	return m
 }

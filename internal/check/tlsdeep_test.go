@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -180,5 +181,47 @@ func TestJudgeDROWNAcrossServices(t *testing.T) {
 	}
 	if none := deepHits(t, h, &h.Services[3]); len(none) != 0 {
 		t.Errorf("service without TLS audit: %v", none)
+	}
+}
+
+// TestJudgeDROWNAcrossHosts: through JudgeScan, a TLS service is exposed
+// when an SSLv2 service of another host of the scan uses its key; with a
+// different key, or when that host is not in the scan, it is not.
+func TestJudgeDROWNAcrossHosts(t *testing.T) {
+	tlsWith := func(key string, sslv2 bool) *facts.TLS {
+		t := probedTLS(cleanProbes(), func(c *facts.Certificate) { c.KeySHA256 = key })
+		if sslv2 {
+			t.Versions[0] = ver(facts.SSLv2, 0x010080)
+		}
+		return t
+	}
+	web := facts.Host{Address: "10.0.0.5", Services: []facts.Service{
+		{Port: 443, Transport: "tcp", Name: "http", TLS: true, TLSAudit: tlsWith("1111222233334444aaaa", false)},
+		{Port: 8443, Transport: "tcp", Name: "http", TLS: true, TLSAudit: tlsWith("9999888877776666bbbb", false)},
+	}}
+	mail := facts.Host{Address: "10.0.0.6", Services: []facts.Service{
+		{Port: 465, Transport: "tcp", Name: "smtp", TLS: true, TLSAudit: tlsWith("1111222233334444aaaa", true)},
+	}}
+	drown := func(fs []finding.Finding) map[string]string {
+		out := map[string]string{}
+		for _, f := range fs {
+			if f.Check == "tls.drown" {
+				out[fmt.Sprintf("%s:%d", f.Host, f.Port)] = f.Evidence
+			}
+		}
+		return out
+	}
+	got := drown(JudgeScan([]facts.Host{web, mail}, Scope{}))
+	if !strings.Contains(got["10.0.0.5:443"], "10.0.0.6:465/tcp") {
+		t.Errorf("shared key on another host: %q, want it naming 10.0.0.6:465/tcp (all: %v)", got["10.0.0.5:443"], got)
+	}
+	if ev, ok := got["10.0.0.5:8443"]; ok {
+		t.Errorf("different key: tls.drown fired: %q", ev)
+	}
+	if _, ok := got["10.0.0.6:465"]; !ok {
+		t.Errorf("the SSLv2 service itself: no tls.drown (all: %v)", got)
+	}
+	if alone := drown(JudgeScan([]facts.Host{web}, Scope{})); len(alone) != 0 {
+		t.Errorf("without the SSLv2 host in the scan: %v", alone)
 	}
 }
