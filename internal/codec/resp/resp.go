@@ -118,6 +118,9 @@ func parse(b []byte, lim Limits, depth int) (Value, int, error) {
 		return Value{}, 0, ErrIncomplete
 	}
 	hdr := len(line) + 2
+	if len(line) > lim.MaxBulk+16 {
+		return Value{}, hdr, errors.New("RESP line too long")
+	}
 	if len(line) == 0 {
 		return Value{}, hdr, errors.New("empty RESP line")
 	}
