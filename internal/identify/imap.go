@@ -48,8 +48,11 @@ func parseIMAPGreeting(b []byte) (imapGreeting, error) {
 		}
 		g.code = string(code)
 		rest = bytes.TrimPrefix(text, []byte(" "))
-		if c, ok := strings.CutPrefix(strings.ToUpper(g.code), "CAPABILITY "); ok {
-			g.capability = g.code[len(g.code)-len(c):]
+		// Compared byte for byte: ToUpper of bytes that are not UTF-8
+		// changes their length.
+		const capability = "CAPABILITY "
+		if len(g.code) >= len(capability) && strings.EqualFold(g.code[:len(capability)], capability) {
+			g.capability = g.code[len(capability):]
 		}
 	}
 	g.text = string(rest)
