@@ -57,8 +57,8 @@ func (e Entry) Validate() error {
 	case !printableWord(e.ID, 200):
 		errs = append(errs, fmt.Errorf("schedule id %q: use at most 200 printable characters without spaces", e.ID))
 	}
-	if len(e.Name) > 200 || !utf8.ValidString(e.Name) {
-		errs = append(errs, errors.New("the schedule's name must be text of at most 200 bytes"))
+	if len(e.Name) > 200 {
+		errs = append(errs, errors.New("the schedule's name is too long (at most 200 bytes)"))
 	}
 	switch e.Kind {
 	case KindScan, KindHostAudit:

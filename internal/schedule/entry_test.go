@@ -290,7 +290,7 @@ func TestValidate(t *testing.T) {
 		{func(e *Entry) { e.Jitter = -time.Second }, "jitter"},
 		{func(e *Entry) { e.Jitter = 25 * time.Hour }, "jitter"},
 		{func(e *Entry) { e.Created = time.Time{} }, "creation time"},
-		{func(e *Entry) { e.Name = "\xff" }, "name"},
+		{func(e *Entry) { e.Name = strings.Repeat("n", 201) }, "name is too long"},
 	}
 	for _, tt := range tests {
 		e := good
