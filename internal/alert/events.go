@@ -135,7 +135,7 @@ func ScanEvents(prev, cur *result.Document, now time.Time, certWithin time.Durat
 				Severity: sev, Host: h.Address, Port: s.Port,
 				Title: fmt.Sprintf("TLS certificate on %s expires %s (in %s)", where(h.Address, s.Port, s.Transport),
 					leaf.NotAfter.UTC().Format("2006-01-02 15:04 UTC"), plural(int(left.Hours()/24), "day")),
-				Detail: fmt.Sprintf("Certificate %q issued by %q, SHA-256 %s. Renew it and install the new certificate before it expires.",
+				Detail: fmt.Sprintf("Certificate \"%s\" issued by \"%s\", SHA-256 %s. Renew it and install the new certificate before it expires.",
 					subject, sanitize.String(leaf.Issuer, textMax), leaf.SHA256)})
 		}
 	}
