@@ -289,8 +289,7 @@ func TestEmailRefusals(t *testing.T) {
 			clock := newFakeClock(testEvent.Time)
 			d := NewDispatcher(st, clock, nil)
 			d.Notify(t.Context(), []Event{testEvent})
-			d.Wait()
-			clock.noWait(t)
+			settle(t, d, clock)
 			commands, mails := srv.seen()
 			if len(mails) != 0 {
 				t.Errorf("%d mails sent", len(mails))

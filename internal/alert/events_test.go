@@ -94,10 +94,22 @@ func TestScanEvents(t *testing.T) {
 			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 2)}, high),
 			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 4)}),
 			want: []string{}},
-		{name: "a level that drops, for the host and overall",
+		{name: "a level that drops: the host's alert says the overall drop too",
 			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 4), host("10.0.0.2", 4)}),
 			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 3), host("10.0.0.2", 4)}),
-			want: []string{"level.drop::cur", "level.drop:10.0.0.1:cur"}},
+			want: []string{"level.drop:10.0.0.1:cur"}},
+		{name: "a new finding that explains its host's drop is the only alert",
+			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 4)}),
+			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 1)}, crit),
+			want: []string{"finding.new:" + crit.ID}},
+		{name: "the overall level alone, when no host alert explains it",
+			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 4)}),
+			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 4), host("10.0.0.7", 3)}),
+			want: []string{"host.new:10.0.0.7", "level.drop::cur"}},
+		{name: "no overall drop between scans of other targets",
+			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 4)}),
+			cur:  doc("cur", []string{"10.0.0.1-9"}, []result.Host{host("10.0.0.1", 4), host("10.0.0.7", 3)}),
+			want: []string{"host.new:10.0.0.7"}},
 		{name: "a level that rises or stays is no event",
 			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 2), host("10.0.0.2", 3)}),
 			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 3), host("10.0.0.2", 3)}),
@@ -167,8 +179,17 @@ func TestScanEventsFields(t *testing.T) {
 	if f.Severity != "critical" || f.Host != "10.0.0.1" || f.Port != 23 || !strings.Contains(f.Title, crit.Title) || !strings.Contains(f.Detail, "fix it") {
 		t.Errorf("finding.new event %+v", f)
 	}
-	if l := byKind[KindLevelDrop]; l.Severity != "high" || !strings.Contains(l.Title, "from 4 (solid) to 1 (exposed)") {
-		t.Errorf("level.drop event %+v", l)
+	if !strings.HasSuffix(f.Detail, "The level of 10.0.0.1 drops from 4 (solid) to 1 (exposed). The overall level drops from 4 (solid) to 1 (exposed).") {
+		t.Errorf("finding.new event does not say the drop it causes: %q", f.Detail)
+	}
+	if l, ok := byKind[KindLevelDrop]; ok {
+		t.Errorf("a level.drop event %+v beside the finding that explains it", l)
+	}
+	drop := ScanEvents(doc("prev", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 4)}),
+		doc("cur", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 2)}), now, 0)
+	if len(drop) != 1 || drop[0].Severity != "high" || drop[0].Host != "10.0.0.1" ||
+		drop[0].Title != "Level of 10.0.0.1 dropped from 4 (solid) to 2 (weak)" || !strings.Contains(drop[0].Detail, "The overall level drops") {
+		t.Errorf("level.drop events %+v", drop)
 	}
 	c := byKind[KindCertExpiring]
 	if c.Severity != "high" || c.Port != 443 || !strings.Contains(c.Title, "in 3 days") || !strings.Contains(c.Detail, `CN=www.example.org\x0d\x0aX-Evil: 1`) {

@@ -123,3 +123,20 @@ func (c *fakeClock) noWait(t *testing.T) {
 var testEvent = Event{Key: "finding.new:0123abcd", Kind: KindFindingNew, Severity: "critical", Host: "127.0.2.9", Port: 23,
 	Title: "New critical finding on 127.0.2.9 port 23/tcp: Telnet server in use", Detail: "Évidence «ünïcode»", Scan: "scan-1",
 	Time: time.Date(2026, 12, 7, 22, 0, 0, 0, time.UTC)}
+
+// settle waits for the dispatcher's deliveries to end without any retry:
+// it fails the test as soon as a retry waits (which would wait for ever on
+// a clock nobody moves).
+func settle(t *testing.T, d *Dispatcher, c *fakeClock) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { d.Wait(); close(done) }()
+	select {
+	case <-done:
+	case w := <-c.waits:
+		d.Stop()
+		c.Advance(w)
+		<-done
+		t.Fatalf("a retry waits %s, want none", w)
+	}
+}

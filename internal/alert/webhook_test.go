@@ -229,8 +229,7 @@ func TestWebhookRefusals(t *testing.T) {
 				return nd.DialContext(ctx, network, addr)
 			}
 			d.Notify(t.Context(), []Event{testEvent})
-			d.Wait()
-			clock.noWait(t)
+			settle(t, d, clock)
 			ds := st.Deliveries()
 			if len(ds) != 1 || ds[0].OK || !strings.Contains(ds[0].Error, tt.want) {
 				t.Errorf("deliveries %+v, want one failed attempt saying %q", ds, tt.want)

@@ -1,14 +1,20 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/alert"
+	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/result"
 )
 
 var alertBase = time.Date(2026, 12, 7, 22, 0, 0, 0, time.UTC)
@@ -171,4 +177,73 @@ func TestAlertAcceptances(t *testing.T) {
 			t.Errorf("a revoked acceptance gave events %+v", events)
 		}
 	})
+}
+
+// A webhook receives one signed alert when a scan finds a new critical
+// finding (the level drop it causes is said in it): not again for the next
+// scan that still has it, nor after vigil restarts.
+func TestNewCriticalFindingAlertsOnce(t *testing.T) {
+	const secret = "webhook-secret"
+	type got struct {
+		valid bool
+		p     alert.Payload
+	}
+	var mu sync.Mutex
+	var received []got
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var p alert.Payload
+		_ = json.Unmarshal(body, &p)
+		mu.Lock()
+		received = append(received, got{alert.Verify(secret, body, r.Header.Get("X-Vigil-Signature")), p})
+		mu.Unlock()
+	}))
+	defer srv.Close()
+
+	hosts := []facts.Host{{Address: "10.0.0.1", Services: []facts.Service{{Port: 23, Transport: "tcp", Name: "telnet"}}}}
+	telnet := finding.Finding{ID: finding.MakeID("cleartext.telnet", "10.0.0.1", 23, "tcp", ""), Check: "cleartext.telnet",
+		Severity: finding.Critical, Host: "10.0.0.1", Port: 23, Transport: "tcp", Title: "Telnet server in use", Evidence: "banner", Recommendation: "remove telnetd"}
+	scan := func(id string, at time.Time, fs ...finding.Finding) *result.Document {
+		d := result.Assemble(id, at, at.Add(time.Minute), []string{"10.0.0.0/24"}, hosts, fs, nil)
+		d.Done()
+		return d
+	}
+	s1 := scan("s1", alertBase)
+	s2 := scan("s2", alertBase.Add(time.Hour), telnet)
+	s3 := scan("s3", alertBase.Add(2*time.Hour), telnet)
+
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			mu.Lock()
+			received = nil
+			mu.Unlock()
+			dsn := b.dsn(t)
+			run := func(prev, cur *result.Document) {
+				s, err := Open(t.Context(), dsn)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				d := alert.NewDispatcher(s, nil, nil)
+				d.Notify(t.Context(), alert.ScanEvents(prev, cur, cur.Finished, 30*24*time.Hour))
+				d.Wait()
+			}
+			s, err := Open(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.AddAlertTarget(t.Context(), alert.Target{ID: "hook", Type: alert.Webhook, URL: srv.URL, Secret: secret, Created: alertBase}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			run(s1, s2) // the finding appears
+			run(s2, s3) // still there
+			run(s1, s2) // the same scan judged again after a restart
+			mu.Lock()
+			defer mu.Unlock()
+			if len(received) != 1 || !received[0].valid || received[0].p.Event.Kind != alert.KindFindingNew || received[0].p.Event.Key != "finding.new:"+telnet.ID {
+				t.Errorf("the webhook received %+v, want one signed finding.new alert for %s", received, telnet.ID)
+			}
+		})
+	}
 }
