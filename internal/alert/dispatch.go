@@ -157,6 +157,9 @@ func (d *Dispatcher) send(ctx context.Context, t Target, e Event) error {
 	if err := t.Validate(); err != nil {
 		return permanent(err)
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("not attempted: %w", err)
+	}
 	select {
 	case d.sending <- struct{}{}:
 		defer func() { <-d.sending }()

@@ -159,8 +159,8 @@ func ScanEvents(prev, cur *result.Document, now time.Time, certWithin time.Durat
 			subject := sanitize.String(leaf.Subject, textMax)
 			add(Event{Key: fmt.Sprintf("%s:%s:%d:%s", KindCertExpiring, h.Address, s.Port, leaf.SHA256), Kind: KindCertExpiring,
 				Severity: sev, Host: h.Address, Port: s.Port,
-				Title: fmt.Sprintf("TLS certificate on %s expires %s (in %s)", where(h.Address, s.Port, s.Transport),
-					leaf.NotAfter.UTC().Format("2006-01-02 15:04 UTC"), plural(int(left.Hours()/24), "day")),
+				Title: fmt.Sprintf("TLS certificate on %s expires %s (%s)", where(h.Address, s.Port, s.Transport),
+					leaf.NotAfter.UTC().Format("2006-01-02 15:04 UTC"), inDays(left)),
 				Detail: fmt.Sprintf("Certificate \"%s\" issued by \"%s\", SHA-256 %s. Renew it and install the new certificate before it expires.",
 					subject, sanitize.String(leaf.Issuer, textMax), leaf.SHA256)})
 		}
@@ -285,6 +285,14 @@ func servicesOf(h result.Host) string {
 		parts = append(parts, p)
 	}
 	return sanitize.String(strings.Join(parts, ", "), textMax)
+}
+
+// inDays says how far off a moment is: "in 3 days", "within a day".
+func inDays(d time.Duration) string {
+	if n := int(d / (24 * time.Hour)); n > 0 {
+		return "in " + plural(n, "day")
+	}
+	return "within a day"
 }
 
 func plural(n int, word string) string {

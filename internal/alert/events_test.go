@@ -288,3 +288,11 @@ func FuzzParseTarget(f *testing.F) {
 		}
 	})
 }
+
+func TestCertWithinADay(t *testing.T) {
+	cur := doc("cur", []string{"10.0.0.1"}, []result.Host{withCert(host("10.0.0.1", 4), 443, now.Add(5*time.Hour))})
+	got := ScanEvents(cur, cur, now, 24*time.Hour)
+	if len(got) != 1 || !strings.HasSuffix(got[0].Title, "expires 2026-12-08 03:00 UTC (within a day)") {
+		t.Errorf("events %+v", got)
+	}
+}

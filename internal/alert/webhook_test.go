@@ -285,3 +285,22 @@ func TestLoopbackOnly(t *testing.T) {
 		}
 	}
 }
+
+func TestStopEndsRetries(t *testing.T) {
+	rc := &receiver{secret: "k", status: []int{500, 500, 500, 500, 500, 500}}
+	srv := httptest.NewServer(rc)
+	defer srv.Close()
+	st := newMemStore(webhookTarget(srv.URL, "k"))
+	clock := newFakeClock(testEvent.Time)
+	d := NewDispatcher(st, clock, nil)
+	d.Notify(t.Context(), []Event{testEvent})
+	if w := clock.nextWait(t); w != time.Second {
+		t.Errorf("first wait %s, want 1s", w)
+	}
+	d.Stop()
+	d.Wait()
+	ds := st.Deliveries()
+	if len(ds) != 2 || ds[0].OK || ds[1].OK || ds[1].Attempt != 2 || !strings.Contains(ds[1].Error, "not attempted") || rc.calls.Load() != 1 {
+		t.Errorf("after Stop: %d requests, deliveries %+v; want one failed attempt and the retry recorded as not attempted", rc.calls.Load(), ds)
+	}
+}
