@@ -188,7 +188,7 @@ func message(t Target, e Event, sent time.Time) ([]byte, error) {
 			body.WriteString(label + ": " + value + "\n")
 		}
 	}
-	body.WriteString(e.Title + "\n\n")
+	body.WriteString(plain(e.Title) + "\n\n")
 	line("Event", e.Kind)
 	line("Severity", e.Severity)
 	line("Host", e.Host)
@@ -197,7 +197,13 @@ func message(t Target, e Event, sent time.Time) ([]byte, error) {
 	}
 	line("Scan", e.Scan)
 	line("Time", e.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
-	if e.Detail != "" {
+	switch {
+	case len(e.Events) > 0:
+		body.WriteString("\n")
+		for _, x := range e.Events {
+			body.WriteString("- [" + x.Severity + "] " + plain(x.Title) + "\n")
+		}
+	case e.Detail != "":
 		body.WriteString("\n" + e.Detail + "\n")
 	}
 	body.WriteString("\n-- \nSent by vigil to the alert target " + cut(t.Name, 80) + " (" + t.ID + "). Event key: " + e.Key + "\n")

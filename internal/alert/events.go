@@ -2,6 +2,8 @@ package alert
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -213,6 +215,52 @@ func AcceptanceEvents(acc []Acceptance, now time.Time, within time.Duration) []E
 	sortEvents(out)
 	return out
 }
+
+// Digest returns one event that carries es: kind digest, the worst
+// severity among them, a title that counts them by kind, and a key made
+// from theirs (the same events make the same digest).
+func Digest(es []Event) Event {
+	h := sha256.New()
+	worst := -1
+	scan := ""
+	count := map[string]int{}
+	var titles []string
+	for i, e := range es {
+		h.Write([]byte(e.Key + "\x00"))
+		if r := slices.Index(severities, e.Severity); r > worst {
+			worst = r
+		}
+		if i == 0 || e.Scan == scan {
+			scan = e.Scan
+		} else {
+			scan = ""
+		}
+		count[e.Kind]++
+		titles = append(titles, e.Title)
+	}
+	var parts []string
+	for _, k := range Kinds {
+		if n := count[k]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	d := Event{Key: KindDigest + ":" + hex.EncodeToString(h.Sum(nil)[:8]), Kind: KindDigest, Severity: "info",
+		Title: fmt.Sprintf("%d new alerts: %s", len(es), strings.Join(parts, ", ")), Scan: scan, Events: slices.Clone(es)}
+	if worst >= 0 {
+		d.Severity = severities[worst]
+	}
+	if scan != "" {
+		d.Title = fmt.Sprintf("%d new alerts from scan %s: %s", len(es), scan, strings.Join(parts, ", "))
+	}
+	if len(es) > 0 {
+		d.Time = es[0].Time
+	}
+	d.Detail = plain(strings.Join(titles, "; "))
+	return d
+}
+
+// severities are the severity names, least serious first.
+var severities = []string{"info", "low", "medium", "high", "critical"}
 
 // levelDrop is the event of a level that fell from was to is; host ""
 // means the overall level.
