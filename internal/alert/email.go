@@ -13,6 +13,7 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net/smtp"
+	"net/textproto"
 	"os"
 	"strings"
 	"time"
@@ -64,7 +65,7 @@ func mailRoots(caFile string) (*x509.CertPool, error) {
 // TLS. Nothing of the message is sent before TLS is up. dial, when not nil,
 // replaces the network dialer (tests).
 func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialFunc) error {
-	host, _, err := smtpAddr(t.SMTP)
+	host, port, err := smtpAddr(t.SMTP)
 	if err != nil {
 		return permanent(err)
 	}
@@ -94,11 +95,14 @@ func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialF
 
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
-		return fmt.Errorf("mail server %s: %w", t.SMTP, err)
+		if port == 465 {
+			return permanent(fmt.Errorf("mail server %s sent no SMTP greeting: port 465 speaks TLS from the first byte, and vigil uses STARTTLS: give the submission port, usually 587: %w", t.SMTP, err))
+		}
+		return smtpFailure(fmt.Errorf("mail server %s: %w", t.SMTP, err))
 	}
 	defer c.Close()
 	if err := c.Hello(helloName()); err != nil {
-		return fmt.Errorf("mail server %s refused EHLO: %w", t.SMTP, err)
+		return smtpFailure(fmt.Errorf("mail server %s refused EHLO: %w", t.SMTP, err))
 	}
 	if ok, _ := c.Extension("STARTTLS"); !ok {
 		_ = c.Quit()
@@ -122,25 +126,36 @@ func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialF
 		}
 	}
 	if err := c.Mail(t.From); err != nil {
-		return fmt.Errorf("mail server %s refused the sender %s: %w", t.SMTP, t.From, err)
+		return smtpFailure(fmt.Errorf("mail server %s refused the sender %s: %w", t.SMTP, t.From, err))
 	}
 	for _, to := range t.To {
 		if err := c.Rcpt(to); err != nil {
-			return fmt.Errorf("mail server %s refused the recipient %s: %w", t.SMTP, to, err)
+			return smtpFailure(fmt.Errorf("mail server %s refused the recipient %s: %w", t.SMTP, to, err))
 		}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("mail server %s refused the message: %w", t.SMTP, err)
+		return smtpFailure(fmt.Errorf("mail server %s refused the message: %w", t.SMTP, err))
 	}
 	if _, err := w.Write(msg); err != nil {
 		return fmt.Errorf("mail server %s: cannot send the message: %w", t.SMTP, err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("mail server %s did not accept the message: %w", t.SMTP, err)
+		return smtpFailure(fmt.Errorf("mail server %s did not accept the message: %w", t.SMTP, err))
 	}
 	_ = c.Quit() // the message is accepted; a failed goodbye changes nothing
 	return nil
+}
+
+// smtpFailure marks an SMTP failure as permanent when the server answered
+// with a 5xx reply (a refusal another attempt would meet again); a 4xx
+// reply or a broken connection is worth a retry.
+func smtpFailure(err error) error {
+	var te *textproto.Error
+	if errors.As(err, &te) && te.Code >= 500 {
+		return permanent(err)
+	}
+	return err
 }
 
 // helloName is the name vigil gives in EHLO: this machine's host name when

@@ -2,6 +2,7 @@ package alert
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -83,7 +84,9 @@ type smtpServer struct {
 	cert     tls.Certificate
 	offerTLS bool
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// rcpt answers each RCPT in turn; after the list, 250.
+	rcpt     []int
 	commands []string // as received, "tls " before those received over TLS
 	mails    []smtpMail
 	tlsErr   []error
@@ -186,6 +189,16 @@ func (s *smtpServer) serve(conn net.Conn) {
 			_, m.from, _ = strings.Cut(from, "<")
 			_ = tp.PrintfLine("250 ok")
 		case "RCPT":
+			s.mu.Lock()
+			code := 250
+			if len(s.rcpt) > 0 {
+				code, s.rcpt = s.rcpt[0], s.rcpt[1:]
+			}
+			s.mu.Unlock()
+			if code != 250 {
+				_ = tp.PrintfLine("%d no", code)
+				continue
+			}
 			m.to = append(m.to, strings.Trim(arg[3:], "<>"))
 			_ = tp.PrintfLine("250 ok")
 		case "DATA":
@@ -368,4 +381,57 @@ func FuzzMessage(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestEmailReplies(t *testing.T) {
+	ca := newTestCA(t, "Test mail CA")
+	tests := []struct {
+		name     string
+		rcpt     []int
+		attempts int
+		ok       bool
+	}{
+		{"a 5xx refusal is not retried", []int{550}, 1, false},
+		{"a 4xx is retried", []int{451}, 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startSMTP(t, ca.serverCert(t), true)
+			srv.rcpt = tt.rcpt
+			target := mailTarget(srv.addr(), ca.file(t))
+			target.To = target.To[:1]
+			st := newMemStore(target)
+			clock := newFakeClock(testEvent.Time)
+			d := NewDispatcher(st, clock, nil)
+			d.Notify(t.Context(), []Event{testEvent})
+			for range tt.attempts - 1 {
+				clock.Advance(clock.nextWait(t))
+			}
+			settle(t, d, clock)
+			ds := st.Deliveries()
+			_, mails := srv.seen()
+			if len(ds) != tt.attempts || ds[len(ds)-1].OK != tt.ok || len(mails) != map[bool]int{true: 1}[tt.ok] {
+				t.Errorf("deliveries %+v, %d mails; want %d attempts, the last ok %v", ds, len(mails), tt.attempts, tt.ok)
+			}
+			if !strings.Contains(ds[0].Error, "refused the recipient admin@clinic.test") {
+				t.Errorf("first attempt's error %q", ds[0].Error)
+			}
+		})
+	}
+}
+
+func TestEmailImplicitTLSPort(t *testing.T) {
+	st := newMemStore(mailTarget("mail.test:465", ""))
+	clock := newFakeClock(testEvent.Time)
+	d := NewDispatcher(st, clock, nil)
+	d.dial = func(context.Context, string, string) (net.Conn, error) {
+		client, server := net.Pipe()
+		server.Close() // as a TLS-first server looks to SMTP: no greeting
+		return client, nil
+	}
+	d.Notify(t.Context(), []Event{testEvent})
+	settle(t, d, clock)
+	if ds := st.Deliveries(); len(ds) != 1 || !strings.Contains(ds[0].Error, "587") {
+		t.Errorf("deliveries %+v, want one failure pointing at port 587", ds)
+	}
 }

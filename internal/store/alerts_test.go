@@ -112,7 +112,8 @@ func TestRecordEvent(t *testing.T) {
 		}
 		got := es[slices.IndexFunc(es, func(x alert.Event) bool { return x.Key == e.Key })]
 		e.Detail = "bad \uFFFD bytes"
-		if got != (alert.Event{Key: e.Key, Kind: e.Kind, Severity: e.Severity, Host: e.Host, Port: e.Port, Title: e.Title, Detail: e.Detail, Scan: e.Scan, Time: got.Time}) || !got.Time.Equal(e.Time) {
+		if got.Key != e.Key || got.Kind != e.Kind || got.Severity != e.Severity || got.Host != e.Host || got.Port != e.Port ||
+			got.Title != e.Title || got.Detail != e.Detail || got.Scan != e.Scan || !got.Time.Equal(e.Time) {
 			t.Errorf("stored event %+v, want %+v", got, e)
 		}
 		if es, _ := s.AlertEvents(ctx, 1); len(es) != 1 {
