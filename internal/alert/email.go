@@ -15,9 +15,12 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
 // mailTimeout bounds one e-mail delivery from connecting to QUIT.
@@ -118,10 +121,20 @@ func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialF
 		return permanent(fmt.Errorf("mail server %s: the connection is not encrypted, nothing was sent", t.SMTP))
 	}
 	if t.Username != "" {
-		if ok, _ := c.Extension("AUTH"); !ok {
+		ok, mechs := c.Extension("AUTH")
+		if !ok {
 			return permanent(fmt.Errorf("mail server %s offers no AUTH after STARTTLS, but the target has a username", t.SMTP))
 		}
-		if err := c.Auth(smtp.PlainAuth("", t.Username, t.Password, host)); err != nil {
+		var auth smtp.Auth
+		switch offered := strings.Fields(strings.ToUpper(mechs)); {
+		case slices.Contains(offered, "PLAIN"):
+			auth = smtp.PlainAuth("", t.Username, t.Password, host)
+		case slices.Contains(offered, "LOGIN"):
+			auth = loginAuth{t.Username, t.Password}
+		default:
+			return permanent(fmt.Errorf("mail server %s offers AUTH %s; vigil logs in with PLAIN or LOGIN", t.SMTP, sanitize.String(mechs, 100)))
+		}
+		if err := c.Auth(auth); err != nil {
 			return permanent(fmt.Errorf("mail server %s refused the login of %s: %w", t.SMTP, t.Username, err))
 		}
 	}
@@ -145,6 +158,25 @@ func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialF
 	}
 	_ = c.Quit() // the message is accepted; a failed goodbye changes nothing
 	return nil
+}
+
+// loginAuth is SMTP AUTH LOGIN: the username and the password, each in
+// answer to the server's prompt. sendMail uses it only over TLS.
+type loginAuth struct{ user, pass string }
+
+func (a loginAuth) Start(*smtp.ServerInfo) (string, []byte, error) { return "LOGIN", nil, nil }
+
+func (a loginAuth) Next(prompt []byte, more bool) ([]byte, error) {
+	if !more {
+		return nil, nil
+	}
+	switch p := strings.ToLower(strings.TrimSpace(string(prompt))); {
+	case strings.HasPrefix(p, "username"), strings.HasPrefix(p, "user name"):
+		return []byte(a.user), nil
+	case strings.HasPrefix(p, "password"):
+		return []byte(a.pass), nil
+	}
+	return nil, fmt.Errorf("unexpected AUTH LOGIN prompt %q", sanitize.String(string(prompt), 80))
 }
 
 // smtpFailure marks an SMTP failure as permanent when the server answered

@@ -83,6 +83,9 @@ type smtpServer struct {
 	ln       net.Listener
 	cert     tls.Certificate
 	offerTLS bool
+	// auth is the one AUTH mechanism offered after TLS: "" for PLAIN,
+	// "LOGIN", or another name the server does not implement.
+	auth string
 
 	mu sync.Mutex
 	// rcpt answers each RCPT in turn; after the list, 250.
@@ -126,6 +129,13 @@ func startSMTP(t *testing.T, cert tls.Certificate, offerTLS bool) *smtpServer {
 	return s
 }
 
+func (s *smtpServer) authMechs() string {
+	if s.auth == "" {
+		return "PLAIN"
+	}
+	return s.auth
+}
+
 func (s *smtpServer) addr() string { return s.ln.Addr().String() }
 
 func (s *smtpServer) serve(conn net.Conn) {
@@ -151,7 +161,7 @@ func (s *smtpServer) serve(conn net.Conn) {
 				ext = append(ext, "STARTTLS")
 			}
 			if secure {
-				ext = append(ext, "AUTH PLAIN")
+				ext = append(ext, "AUTH "+s.authMechs())
 			}
 			ext = append(ext, "8BITMIME")
 			for i, e := range ext {
@@ -177,6 +187,21 @@ func (s *smtpServer) serve(conn net.Conn) {
 			conn, tp, secure = tc, textproto.NewConn(tc), true
 		case "AUTH":
 			mech, resp, _ := strings.Cut(arg, " ")
+			if secure && mech == "LOGIN" && s.auth == "LOGIN" {
+				var got []string
+				for _, prompt := range []string{"Username:", "Password:"} {
+					_ = tp.PrintfLine("334 %s", base64.StdEncoding.EncodeToString([]byte(prompt)))
+					l, err := tp.ReadLine()
+					if err != nil {
+						return
+					}
+					dec, _ := base64.StdEncoding.DecodeString(l)
+					got = append(got, string(dec))
+				}
+				m.auth = "LOGIN " + strings.Join(got, " ")
+				_ = tp.PrintfLine("235 ok")
+				continue
+			}
 			dec, err := base64.StdEncoding.DecodeString(resp)
 			if !secure || mech != "PLAIN" || err != nil {
 				_ = tp.PrintfLine("535 no")
@@ -433,5 +458,40 @@ func TestEmailImplicitTLSPort(t *testing.T) {
 	settle(t, d, clock)
 	if ds := st.Deliveries(); len(ds) != 1 || !strings.Contains(ds[0].Error, "587") {
 		t.Errorf("deliveries %+v, want one failure pointing at port 587", ds)
+	}
+}
+
+func TestEmailAuthMechanisms(t *testing.T) {
+	ca := newTestCA(t, "Test mail CA")
+	tests := []struct {
+		mech     string
+		wantAuth string
+		wantErr  string
+	}{
+		{"", "\x00vigil\x00pw-of-vigil", ""},
+		{"LOGIN", "LOGIN vigil pw-of-vigil", ""},
+		{"XOAUTH2", "", "vigil logs in with PLAIN or LOGIN"},
+	}
+	for _, tt := range tests {
+		t.Run("AUTH "+tt.mech, func(t *testing.T) {
+			srv := startSMTP(t, ca.serverCert(t), true)
+			srv.auth = tt.mech
+			st := newMemStore(mailTarget(srv.addr(), ca.file(t)))
+			clock := newFakeClock(testEvent.Time)
+			d := NewDispatcher(st, clock, nil)
+			d.Notify(t.Context(), []Event{testEvent})
+			settle(t, d, clock)
+			_, mails := srv.seen()
+			ds := st.Deliveries()
+			if tt.wantErr != "" {
+				if len(mails) != 0 || len(ds) != 1 || !strings.Contains(ds[0].Error, tt.wantErr) {
+					t.Errorf("%d mails, deliveries %+v; want none sent and an error saying %q", len(mails), ds, tt.wantErr)
+				}
+				return
+			}
+			if len(mails) != 1 || mails[0].auth != tt.wantAuth {
+				t.Errorf("mails %+v, want one after AUTH %q", mails, tt.wantAuth)
+			}
+		})
 	}
 }
