@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/level"
@@ -295,11 +297,14 @@ func sortEvents(es []Event) {
 	})
 }
 
-// plain keeps s as it is when it holds no control character and is valid
-// UTF-8, and escapes it otherwise: an event's text is one line of plain
-// text, so a line break from a server cannot forge a mail header or line.
+// plain keeps s as it is when it is valid UTF-8 and every character is
+// printable, and escapes it otherwise (sanitize.String): an event's text is
+// one line of plain text, so a line break from a server cannot forge a mail
+// header or line, nor a bidirectional override reorder what a reader sees.
 func plain(s string) string {
-	s = sanitize.Terminal(s)
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }) {
+		s = sanitize.String(s, 0)
+	}
 	if r := []rune(s); len(r) > 4*textMax {
 		s = string(r[:4*textMax]) + "…"
 	}

@@ -324,3 +324,21 @@ func TestCertWithinADay(t *testing.T) {
 		t.Errorf("events %+v", got)
 	}
 }
+
+func TestPlain(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"New host 10.0.0.5 «ünïcode»", "New host 10.0.0.5 «ünïcode»"},
+		{`already escaped \x1b stays`, `already escaped \x1b stays`},
+		{"line\r\nBcc: x", `line\x0d\x0aBcc: x`},
+		{"evil \u202egnp.exe", `evil \u{202e}gnp.exe`},
+		{"bad \xff byte", `bad \xff byte`},
+	}
+	for _, tt := range tests {
+		if got := plain(tt.in); got != tt.want {
+			t.Errorf("plain(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := []rune(plain(strings.Repeat("x", 5000))); len(got) != 4*textMax+1 {
+		t.Errorf("a long text keeps %d runes, want %d", len(got), 4*textMax+1)
+	}
+}
