@@ -78,7 +78,8 @@ func (ca *testCA) file(t *testing.T) string {
 }
 
 // smtpServer is an SMTP server for tests: EHLO, STARTTLS (when offered),
-// AUTH PLAIN (offered only after TLS), MAIL, RCPT, DATA, QUIT.
+// AUTH PLAIN or LOGIN (offered before TLS too, accepted only after),
+// MAIL, RCPT, DATA, QUIT.
 type smtpServer struct {
 	ln       net.Listener
 	cert     tls.Certificate
@@ -160,9 +161,9 @@ func (s *smtpServer) serve(conn net.Conn) {
 			if s.offerTLS && !secure {
 				ext = append(ext, "STARTTLS")
 			}
-			if secure {
-				ext = append(ext, "AUTH "+s.authMechs())
-			}
+			// AUTH is offered before TLS too, as careless servers do:
+			// vigil must not take it.
+			ext = append(ext, "AUTH "+s.authMechs())
 			ext = append(ext, "8BITMIME")
 			for i, e := range ext {
 				sep := "-"
