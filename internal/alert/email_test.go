@@ -496,3 +496,37 @@ func TestEmailAuthMechanisms(t *testing.T) {
 		})
 	}
 }
+
+func TestMailRoots(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, "Test mail CA")
+	notPEM := filepath.Join(dir, "secret.txt")
+	if err := os.WriteFile(notPEM, []byte("root:$6$secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.pem")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("x"), caFileMax+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file string
+		want string // "" for success
+	}{
+		{"", ""},
+		{ca.file(t), ""},
+		{filepath.Join(dir, "missing.pem"), "cannot read"},
+		{dir, "not a regular file"},
+		{"/dev/zero", "not a regular file"},
+		{notPEM, "holds no PEM certificate"},
+		{big, "larger than"},
+	}
+	for _, tt := range tests {
+		_, err := mailRoots(tt.file)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("mailRoots(%q) = %v, want %q", tt.file, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "$6$") {
+			t.Errorf("mailRoots(%q) shows the file: %v", tt.file, err)
+		}
+	}
+}
