@@ -435,3 +435,34 @@ func TestNotifyToldBy(t *testing.T) {
 		})
 	}
 }
+
+func TestWebhookHostileStatusLine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				_, _ = c.Read(buf)
+				_, _ = io.WriteString(c, "HTTP/1.1 404 gone\x1b]0;owned\x07\u202e\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			}()
+		}
+	}()
+	st := newMemStore(webhookTarget("http://"+ln.Addr().String()+"/hook", "k"))
+	clock := newFakeClock(testEvent.Time)
+	d := NewDispatcher(st, clock, nil)
+	d.Notify(t.Context(), []Event{testEvent})
+	settle(t, d, clock)
+	ds := st.Deliveries()
+	if len(ds) != 1 || !strings.Contains(ds[0].Error, "404") || strings.ContainsAny(ds[0].Error, "\x1b\x07\u202e") {
+		t.Errorf("deliveries %+v, want one failure with the status escaped", ds)
+	}
+}
