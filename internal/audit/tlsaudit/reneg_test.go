@@ -184,8 +184,9 @@ func TestRenegNotExamined(t *testing.T) {
 // fakeRenegServer is a TLS 1.2 server built from the probe's own
 // primitives, which renegotiates at the client's request: it accepts the
 // first accept renegotiations and refuses the next with refuse (an alert
-// description; -1 closes the connection). It sends an empty Certificate
-// and an unsigned key exchange: the probe verifies neither.
+// description; -1 closes the connection; -2 answers with a ServerHello,
+// then closes). It sends an empty Certificate and an unsigned key
+// exchange: the probe verifies neither.
 func fakeRenegServer(accept, refuse int) func(net.Conn) {
 	return func(c net.Conn) {
 		r := &renegConn{ctx: context.Background(), c: c, timeout: 2 * time.Second}
@@ -195,6 +196,10 @@ func fakeRenegServer(accept, refuse int) func(net.Conn) {
 				return
 			}
 			if n > accept {
+				if refuse == -2 {
+					_ = fakeServerHandshake(r, m, true)
+					return
+				}
 				if refuse < 0 {
 					return
 				}
@@ -202,15 +207,16 @@ func fakeRenegServer(accept, refuse int) func(net.Conn) {
 				_, _ = r.readMsg()
 				return
 			}
-			if err := fakeServerHandshake(r, m); err != nil {
+			if err := fakeServerHandshake(r, m, false); err != nil {
 				return
 			}
 		}
 	}
 }
 
-// fakeServerHandshake answers the ClientHello m with a full handshake.
-func fakeServerHandshake(r *renegConn, m []byte) error {
+// fakeServerHandshake answers the ClientHello m with a full handshake, or
+// with its ServerHello alone when helloOnly.
+func fakeServerHandshake(r *renegConn, m []byte, helloOnly bool) error {
 	s := cryptobyte.String(m[4:])
 	var cRandom []byte
 	var sid, suites, comp, exts cryptobyte.String
@@ -252,6 +258,9 @@ func fakeServerHandshake(r *renegConn, m []byte) error {
 			b.AddBytes(extBytes(extRenegotiationInfo, append([]byte{byte(2 * len(r.clientVerify))}, slices.Concat(r.clientVerify, r.serverVerify)...)))
 		})
 	})
+	if helloOnly {
+		return r.writeRecord(recHandshake, tlsinfo.VersionTLS12, b.BytesOrPanic())
+	}
 	msg(hsCertificate, func(b *cryptobyte.Builder) { b.AddUint24(0) })
 	priv, _ := ecdh.X25519().GenerateKey(rand.Reader)
 	msg(hsServerKeyExch, func(b *cryptobyte.Builder) {
@@ -324,6 +333,8 @@ func TestRenegAnswers(t *testing.T) {
 		{"refuses with another alert", 0, 40, false, false, "answered with alert warning handshake_failure (40)"},
 		{"closes", 0, -1, false, false, "closed the connection"},
 		{"limits renegotiations (HTTP)", 2, alertNoRenegotiate, true, false, "answered with a ServerHello 2 time(s), then the server refused it"},
+		{"answers a ServerHello, then fails", 0, -2, false, true, "answered with a ServerHello (the renegotiation's own completion failed"},
+		{"answers a ServerHello, then fails (HTTP)", 1, -2, true, true, "answered with a ServerHello, 2 times in a row; the renegotiation then failed"},
 		// One renegotiation is enough outside HTTP, whatever comes later.
 		{"limits renegotiations (not HTTP)", 1, alertNoRenegotiate, false, true, "renegotiation completed"},
 	} {
@@ -339,7 +350,7 @@ func TestRenegAnswers(t *testing.T) {
 	addr := serve(t, func(c net.Conn) {
 		r := &renegConn{ctx: context.Background(), c: c, timeout: 2 * time.Second}
 		m, err := r.readMsg()
-		if err == nil && fakeServerHandshake(r, m) == nil {
+		if err == nil && fakeServerHandshake(r, m, false) == nil {
 			_, _ = io.Copy(io.Discard, c)
 		}
 	})
