@@ -448,7 +448,14 @@ func (r *renegConn) handshake() (handshakeStage, error) {
 	}
 	transcript := slices.Clone(hello)
 
+	// A server that renegotiates does the work of a handshake before it
+	// answers: silence is taken for a refusal only after twice the time.
+	timeout := r.timeout
+	if renegotiating {
+		r.timeout = renegAnswerTimeout(timeout)
+	}
 	m, err := r.readMsg()
+	r.timeout = timeout
 	if err != nil {
 		return stageHello, err
 	}
@@ -613,6 +620,10 @@ func (r *renegConn) handshake() (handshakeStage, error) {
 	return stageDone, nil
 }
 
+// renegAnswerTimeout is how long the answer to a renegotiating hello is
+// awaited.
+func renegAnswerTimeout(timeout time.Duration) time.Duration { return 2 * timeout }
+
 func digest(h func() hash.Hash, b []byte) []byte {
 	d := h()
 	d.Write(b)
@@ -701,10 +712,10 @@ func renegotiate(r *renegConn, http bool) (*facts.TLSProbe, string) {
 		stage, err := r.handshake()
 		switch {
 		case stage == stageHello && i == 1:
-			return &facts.TLSProbe{Evidence: first + ": the server " + refusal(err, r.timeout)}, ""
+			return &facts.TLSProbe{Evidence: first + ": the server " + refusal(err, renegAnswerTimeout(r.timeout))}, ""
 		case stage == stageHello:
 			return &facts.TLSProbe{Evidence: fmt.Sprintf("%s was answered with a ServerHello %d time(s), then the server %s: renegotiation is limited (as testssl.sh says, mitigated)",
-				first, i-1, refusal(err, r.timeout))}, ""
+				first, i-1, refusal(err, renegAnswerTimeout(r.timeout)))}, ""
 		case stage == stageAnswer && i == tries:
 			return &facts.TLSProbe{Positive: true, Evidence: fmt.Sprintf("%s was answered with a ServerHello%s (the renegotiation's own completion failed: %s)",
 				first, times(i), sanitize.String(err.Error(), 200))}, ""
