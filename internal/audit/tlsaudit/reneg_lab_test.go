@@ -2,7 +2,8 @@ package tlsaudit
 
 import (
 	"context"
-	"os"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,21 +22,15 @@ import (
 // ServerHello as evidence; stunnel's defaults and lighttpd over GnuTLS and
 // mbed TLS refuse, so the probe is examined, negative, and nothing fires.
 func TestLabTLSReneg(t *testing.T) {
-	m := lab.Require(t)
 	weak := map[string]bool{
 		"tlsreneg-stunnel-weak": true, "tlsreneg-gnutls-weak": true,
 		"tlsreneg-stunnel-hard": false, "tlsreneg-lighttpd-gnutls": false, "tlsreneg-lighttpd-mbedtls": false,
 	}
+	ids := slices.Sorted(maps.Keys(weak))
+	m := lab.RequirePart(t, ids...)
 	var svcs []lab.Service
-	for id := range weak {
-		s := m.Find(id)
-		if s.ID == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatalf("the lab manifest has no service %q: lab part tlsreneg is not running", id)
-			}
-			t.Skipf("the lab manifest has no service %q: start the part (VIGIL_LAB_DIR=/tmp/vigil-lab-tlsreneg VIGIL_LAB_ONLY=tlsreneg lab/lab.sh up)", id)
-		}
-		svcs = append(svcs, s)
+	for _, id := range ids {
+		svcs = append(svcs, m.Find(id))
 	}
 	d := testDialer(t)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
