@@ -190,9 +190,11 @@ def explain(col, vig, ts, ep, tsraw, problems="", vigwhy=""):
         if "did not complete" in why:
             return ("vigil's TLS 1.2 handshake did not complete (%s), so it records 'not examined'; testssl's openssl "
                     "s_client failed too and testssl counts a failed s_client as 'not vulnerable'" % vigwhy[:140])
-        if "none of the tls 1.2 ecdhe" in why:
-            return ("the server accepts none of the TLS 1.2 ECDHE AEAD suites vigil's renegotiation client speaks: "
-                    "'not examined'; testssl's s_client used another suite and was refused")
+        if "none of the tls 1.2" in why:
+            return ("the server accepts none of the TLS 1.2 suites vigil's renegotiation client speaks (ECDHE or RSA key "
+                    "exchange with AES or ChaCha20), so vigil records 'not examined'; testssl's openssl s_client says "
+                    "'not vulnerable' (for the labd emulators, whose handshakes never complete, that verdict comes from "
+                    "s_client failing)")
     if ts == "-" and re.search(r"handshake didn't succeed", raw):
         return ("testssl runs this test through /usr/bin/openssl, whose handshake with this server did not succeed "
                 "(Debian's OpenSSL at security level 2 refuses TLS < 1.2 and 1024-bit DH groups; the labd emulators "

@@ -3,19 +3,24 @@ package tlsaudit
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/rand"
+	"crypto/rsa"
+	_ "crypto/sha1" // crypto.SHA1 for the CBC suites' HMAC
 	"crypto/sha256"
 	"crypto/sha512"
 	"crypto/subtle"
+	"crypto/x509"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"slices"
@@ -34,9 +39,10 @@ import (
 // The client-initiated renegotiation probe needs what crypto/tls cannot
 // do: a completed TLS 1.2 handshake followed by a second, encrypted
 // ClientHello on the same connection. It is a minimal TLS 1.2 client
-// written from RFC 5246 (records, handshake, PRF), RFC 5746
-// (renegotiation_info), RFC 8422 and RFC 7748 (ECDHE over X25519, P-256,
-// P-384), RFC 5288 (AES-GCM) and RFC 7905 (ChaCha20-Poly1305). It
+// written from RFC 5246 (records, handshake, PRF, RSA key exchange, AES-CBC
+// with HMAC), RFC 5746 (renegotiation_info), RFC 8422 and RFC 7748 (ECDHE
+// over X25519, P-256, P-384), RFC 5288 (AES-GCM) and RFC 7905
+// (ChaCha20-Poly1305). It
 // verifies the server's Finished, so that a ServerHello answering the
 // second hello is known to come from the peer of the first handshake.
 //
@@ -70,19 +76,40 @@ const (
 type renegSuite struct {
 	id     uint16
 	keyLen int
+	// sha384 makes SHA-384 the PRF's hash (SHA-256 otherwise).
 	sha384 bool
 	chacha bool
+	// mac is the HMAC of an AES-CBC suite (RFC 5246 6.2.3.2); 0 for AEAD.
+	mac crypto.Hash
+	// rsaKx: RSA key exchange (the premaster encrypted to the
+	// certificate's key) instead of ECDHE.
+	rsaKx bool
 }
 
-// renegSuites are the ECDHE AEAD suites of TLS 1.2 the client offers, RSA
-// and ECDSA certificates alike.
+// renegSuites are the TLS 1.2 suites the client offers, in its order of
+// preference: ECDHE with AEAD, ECDHE with AES-CBC, then RSA key exchange,
+// for RSA and ECDSA certificates alike.
 var renegSuites = []renegSuite{
-	{id: 0xC02F, keyLen: 16},               // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
-	{id: 0xC030, keyLen: 32, sha384: true}, // TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
-	{id: 0xC02B, keyLen: 16},               // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
-	{id: 0xC02C, keyLen: 32, sha384: true}, // TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
-	{id: 0xCCA8, keyLen: 32, chacha: true}, // TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
-	{id: 0xCCA9, keyLen: 32, chacha: true}, // TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+	{id: 0xC02F, keyLen: 16},                                   // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256
+	{id: 0xC030, keyLen: 32, sha384: true},                     // TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+	{id: 0xC02B, keyLen: 16},                                   // TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+	{id: 0xC02C, keyLen: 32, sha384: true},                     // TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+	{id: 0xCCA8, keyLen: 32, chacha: true},                     // TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256
+	{id: 0xCCA9, keyLen: 32, chacha: true},                     // TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+	{id: 0xC027, keyLen: 16, mac: crypto.SHA256},               // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256
+	{id: 0xC028, keyLen: 32, mac: crypto.SHA384, sha384: true}, // TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384
+	{id: 0xC023, keyLen: 16, mac: crypto.SHA256},               // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256
+	{id: 0xC024, keyLen: 32, mac: crypto.SHA384, sha384: true}, // TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384
+	{id: 0xC013, keyLen: 16, mac: crypto.SHA1},                 // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA
+	{id: 0xC014, keyLen: 32, mac: crypto.SHA1},                 // TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA
+	{id: 0xC009, keyLen: 16, mac: crypto.SHA1},                 // TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+	{id: 0xC00A, keyLen: 32, mac: crypto.SHA1},                 // TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA
+	{id: 0x009C, keyLen: 16, rsaKx: true},                      // TLS_RSA_WITH_AES_128_GCM_SHA256
+	{id: 0x009D, keyLen: 32, sha384: true, rsaKx: true},        // TLS_RSA_WITH_AES_256_GCM_SHA384
+	{id: 0x003C, keyLen: 16, mac: crypto.SHA256, rsaKx: true},  // TLS_RSA_WITH_AES_128_CBC_SHA256
+	{id: 0x003D, keyLen: 32, mac: crypto.SHA256, rsaKx: true},  // TLS_RSA_WITH_AES_256_CBC_SHA256
+	{id: 0x002F, keyLen: 16, mac: crypto.SHA1, rsaKx: true},    // TLS_RSA_WITH_AES_128_CBC_SHA
+	{id: 0x0035, keyLen: 32, mac: crypto.SHA1, rsaKx: true},    // TLS_RSA_WITH_AES_256_CBC_SHA
 }
 
 func lookupRenegSuite(id uint16) (renegSuite, bool) {
@@ -137,7 +164,7 @@ func prf12(h func() hash.Hash, secret []byte, label string, seed []byte, n int) 
 }
 
 // halfConn is one direction's record protection: an AEAD, its fixed IV
-// and the sequence number.
+// and the sequence number, or AES-CBC with its HMAC.
 type halfConn struct {
 	aead cipher.AEAD
 	// iv is the 4-byte salt of AES-GCM (RFC 5288, with an 8-byte explicit
@@ -145,24 +172,74 @@ type halfConn struct {
 	// (RFC 7905, XORed with the sequence number, nothing explicit).
 	iv  []byte
 	seq uint64
+	// block, mac and macKey protect an AES-CBC suite's records
+	// (RFC 5246 6.2.3.2: MAC, then padding, then CBC with an explicit IV).
+	block  cipher.Block
+	mac    crypto.Hash
+	macKey []byte
 }
 
-func newHalfConn(s renegSuite, key, iv []byte) (*halfConn, error) {
-	var aead cipher.AEAD
-	var err error
-	if s.chacha {
-		aead, err = chacha20poly1305.New(key)
-	} else {
-		var b cipher.Block
-		b, err = aes.NewCipher(key)
-		if err == nil {
-			aead, err = cipher.NewGCM(b)
-		}
+// ivLen is the length of the fixed IV the key block holds for s.
+func (s renegSuite) ivLen() int {
+	switch {
+	case s.chacha:
+		return 12
+	case s.mac != 0:
+		return aes.BlockSize // generated, unused: TLS 1.2 CBC IVs are explicit
 	}
+	return 4
+}
+
+func newHalfConn(s renegSuite, macKey, key, iv []byte) (*halfConn, error) {
+	if s.chacha {
+		aead, err := chacha20poly1305.New(key)
+		if err != nil {
+			return nil, err
+		}
+		return &halfConn{aead: aead, iv: slices.Clone(iv)}, nil
+	}
+	b, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	if s.mac != 0 {
+		return &halfConn{block: b, mac: s.mac, macKey: slices.Clone(macKey)}, nil
+	}
+	aead, err := cipher.NewGCM(b)
 	if err != nil {
 		return nil, err
 	}
 	return &halfConn{aead: aead, iv: slices.Clone(iv)}, nil
+}
+
+// deriveKeys computes the master secret and the record protection of
+// both directions from the premaster secret (RFC 5246 8.1, 6.3).
+func deriveKeys(s renegSuite, pre, cRandom, sRandom []byte) (master []byte, client, server *halfConn, err error) {
+	h := s.hash()
+	master = prf12(h, pre, "master secret", slices.Concat(cRandom, sRandom), 48)
+	macLen := 0
+	if s.mac != 0 {
+		macLen = s.mac.Size()
+	}
+	ivLen := s.ivLen()
+	kb := prf12(h, master, "key expansion", slices.Concat(sRandom, cRandom), 2*macLen+2*s.keyLen+2*ivLen)
+	take := func(n int) []byte { b := kb[:n]; kb = kb[n:]; return b }
+	cMAC, sMAC, cKey, sKey, cIV, sIV := take(macLen), take(macLen), take(s.keyLen), take(s.keyLen), take(ivLen), take(ivLen)
+	if client, err = newHalfConn(s, cMAC, cKey, cIV); err != nil {
+		return nil, nil, nil, err
+	}
+	if server, err = newHalfConn(s, sMAC, sKey, sIV); err != nil {
+		return nil, nil, nil, err
+	}
+	return master, client, server, nil
+}
+
+// recordMAC is the HMAC of one CBC record (RFC 5246 6.2.3.1).
+func (h *halfConn) recordMAC(typ uint8, v uint16, plain []byte) []byte {
+	m := hmac.New(h.mac.New, h.macKey)
+	m.Write(h.aad(typ, v, len(plain)))
+	m.Write(plain)
+	return m.Sum(nil)
 }
 
 func (h *halfConn) explicit() bool { return len(h.iv) == 4 }
@@ -190,6 +267,16 @@ func (h *halfConn) aad(typ uint8, v uint16, n int) []byte {
 // seal protects one record's plaintext; the result is the record's
 // fragment.
 func (h *halfConn) seal(typ uint8, v uint16, plain []byte) []byte {
+	if h.block != nil {
+		data := append(slices.Clone(plain), h.recordMAC(typ, v, plain)...)
+		pad := aes.BlockSize - len(data)%aes.BlockSize
+		data = append(data, bytes.Repeat([]byte{byte(pad - 1)}, pad)...)
+		out := make([]byte, aes.BlockSize+len(data))
+		_, _ = rand.Read(out[:aes.BlockSize])
+		cipher.NewCBCEncrypter(h.block, out[:aes.BlockSize]).CryptBlocks(out[aes.BlockSize:], data)
+		h.seq++
+		return out
+	}
 	var out, explicit []byte
 	if h.explicit() {
 		explicit = binary.BigEndian.AppendUint64(nil, h.seq)
@@ -205,6 +292,9 @@ var errDecrypt = errors.New("a protected record did not decrypt (bad_record_mac)
 
 // open checks and removes one record's protection.
 func (h *halfConn) open(typ uint8, v uint16, frag []byte) ([]byte, error) {
+	if h.block != nil {
+		return h.openCBC(typ, v, frag)
+	}
 	var explicit []byte
 	if h.explicit() {
 		if len(frag) < 8 {
@@ -217,6 +307,34 @@ func (h *halfConn) open(typ uint8, v uint16, frag []byte) ([]byte, error) {
 	}
 	plain, err := h.aead.Open(nil, h.nonce(explicit), frag, h.aad(typ, v, len(frag)-h.aead.Overhead()))
 	if err != nil {
+		return nil, errDecrypt
+	}
+	h.seq++
+	return plain, nil
+}
+
+// openCBC checks and removes an AES-CBC record's protection. A probe
+// needs no constant-time padding check: it only reads the server's
+// answer.
+func (h *halfConn) openCBC(typ uint8, v uint16, frag []byte) ([]byte, error) {
+	macLen := h.mac.Size()
+	if len(frag) < aes.BlockSize+max(macLen+1, aes.BlockSize) || len(frag)%aes.BlockSize != 0 {
+		return nil, fmt.Errorf("%w: protected record of %d bytes", errMalformed, len(frag))
+	}
+	data := make([]byte, len(frag)-aes.BlockSize)
+	cipher.NewCBCDecrypter(h.block, frag[:aes.BlockSize]).CryptBlocks(data, frag[aes.BlockSize:])
+	pad := int(data[len(data)-1]) + 1
+	if pad+macLen > len(data) {
+		return nil, errDecrypt
+	}
+	for _, b := range data[len(data)-pad:] {
+		if int(b) != pad-1 {
+			return nil, errDecrypt
+		}
+	}
+	data = data[:len(data)-pad]
+	plain, mac := data[:len(data)-macLen], data[len(data)-macLen:]
+	if !hmac.Equal(mac, h.recordMAC(typ, v, plain)) {
 		return nil, errDecrypt
 	}
 	h.seq++
@@ -487,6 +605,7 @@ func (r *renegConn) handshake() (handshakeStage, error) {
 
 	var group uint16
 	var point []byte
+	var certs [][]byte
 	certReq := false
 	for done := false; !done; {
 		m, err := r.readMsg()
@@ -494,8 +613,13 @@ func (r *renegConn) handshake() (handshakeStage, error) {
 			return stageAnswer, err
 		}
 		switch m[0] {
-		case hsCertificate, hsCertStatus:
-			// Not verified: see the comment at the top of this file.
+		case hsCertificate:
+			// Not verified: see the comment at the top of this file. Its
+			// key encrypts the premaster of an RSA key exchange.
+			if certs, err = parseCertificateMsg(m[4:]); err != nil {
+				return stageAnswer, err
+			}
+		case hsCertStatus:
 		case hsServerKeyExch:
 			if group, point, err = parseECDHEParams(m[4:]); err != nil {
 				return stageAnswer, err
@@ -509,21 +633,9 @@ func (r *renegConn) handshake() (handshakeStage, error) {
 		}
 		transcript = append(transcript, m...)
 	}
-	curve := curveOf(group)
-	if curve == nil {
-		return stageAnswer, fmt.Errorf("the server's key exchange uses group 0x%04X, which was not offered", group)
-	}
-	peer, err := curve.NewPublicKey(point)
-	if err != nil {
-		return stageAnswer, fmt.Errorf("the server's ECDHE public key: %w", err)
-	}
-	priv, err := curve.GenerateKey(rand.Reader)
+	pre, ckxBody, err := keyExchange(suite, group, point, certs)
 	if err != nil {
 		return stageAnswer, err
-	}
-	pre, err := priv.ECDH(peer)
-	if err != nil {
-		return stageAnswer, fmt.Errorf("the ECDHE shared secret: %w", err)
 	}
 
 	var flight []byte
@@ -532,26 +644,12 @@ func (r *renegConn) handshake() (handshakeStage, error) {
 	}
 	var ckx cryptobyte.Builder
 	ckx.AddUint8(hsClientKeyExchange)
-	ckx.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
-		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(priv.PublicKey().Bytes()) })
-	})
+	ckx.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(ckxBody) })
 	flight = append(flight, ckx.BytesOrPanic()...)
 	transcript = append(transcript, flight...)
 
 	h := suite.hash()
-	master := prf12(h, pre, "master secret", slices.Concat(random, serverRandom), 48)
-	ivLen := 4
-	if suite.chacha {
-		ivLen = 12
-	}
-	kb := prf12(h, master, "key expansion", slices.Concat(serverRandom, random), 2*suite.keyLen+2*ivLen)
-	cKey, sKey := kb[:suite.keyLen], kb[suite.keyLen:2*suite.keyLen]
-	cIV, sIV := kb[2*suite.keyLen:2*suite.keyLen+ivLen], kb[2*suite.keyLen+ivLen:]
-	newOut, err := newHalfConn(suite, cKey, cIV)
-	if err != nil {
-		return stageAnswer, err
-	}
-	newIn, err := newHalfConn(suite, sKey, sIV)
+	master, newOut, newIn, err := deriveKeys(suite, pre, random, serverRandom)
 	if err != nil {
 		return stageAnswer, err
 	}
@@ -624,6 +722,54 @@ func (r *renegConn) handshake() (handshakeStage, error) {
 // awaited.
 func renegAnswerTimeout(timeout time.Duration) time.Duration { return 2 * timeout }
 
+// keyExchange makes the premaster secret and the ClientKeyExchange body:
+// ECDHE with the server's group and point (RFC 8422 5.7), or a random
+// premaster encrypted to the certificate's RSA key (RFC 5246 7.4.7.1).
+func keyExchange(s renegSuite, group uint16, point []byte, certs [][]byte) (pre, body []byte, err error) {
+	if s.rsaKx {
+		if len(certs) == 0 {
+			return nil, nil, errors.New("RSA key exchange without a server certificate")
+		}
+		leaf, err := x509.ParseCertificate(certs[0])
+		if err != nil {
+			return nil, nil, fmt.Errorf("the server's certificate: %w", err)
+		}
+		pub, ok := leaf.PublicKey.(*rsa.PublicKey)
+		if !ok {
+			return nil, nil, errors.New("RSA key exchange with a certificate whose key is not RSA")
+		}
+		k := (pub.N.BitLen() + 7) / 8
+		if k < 64 {
+			return nil, nil, fmt.Errorf("RSA key of %d bits is too small", pub.N.BitLen())
+		}
+		// PKCS #1 v1.5 encryption of a 48-byte premaster that starts with
+		// the version (the ROBOT probe's well-formed message).
+		msg := robotMessage(0, k, tlsinfo.VersionTLS12)
+		pre = slices.Clone(msg[k-48:])
+		enc := new(big.Int).Exp(new(big.Int).SetBytes(msg), big.NewInt(int64(pub.E)), pub.N).FillBytes(make([]byte, k))
+		var b cryptobyte.Builder
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(enc) })
+		return pre, b.BytesOrPanic(), nil
+	}
+	curve := curveOf(group)
+	if curve == nil {
+		return nil, nil, fmt.Errorf("the server's key exchange uses group 0x%04X, which was not offered", group)
+	}
+	peer, err := curve.NewPublicKey(point)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the server's ECDHE public key: %w", err)
+	}
+	priv, err := curve.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pre, err = priv.ECDH(peer); err != nil {
+		return nil, nil, fmt.Errorf("the ECDHE shared secret: %w", err)
+	}
+	pub := priv.PublicKey().Bytes()
+	return pre, append([]byte{byte(len(pub))}, pub...), nil
+}
+
 func digest(h func() hash.Hash, b []byte) []byte {
 	d := h()
 	d.Write(b)
@@ -673,7 +819,7 @@ func (a *auditor) probeClientReneg(ctx context.Context, t *facts.TLS) (*facts.TL
 	}
 	suites := renegCandidates(t)
 	if len(suites) == 0 {
-		return nil, "the server accepts none of the TLS 1.2 ECDHE suites with AES-GCM or ChaCha20-Poly1305 that the renegotiation probe speaks"
+		return nil, "the server accepts none of the TLS 1.2 suites the renegotiation probe speaks (ECDHE or RSA key exchange with AES-GCM, AES-CBC or ChaCha20-Poly1305)"
 	}
 	release, err := a.acquire(ctx)
 	if err != nil {
@@ -702,8 +848,12 @@ func renegotiate(r *renegConn, http bool) (*facts.TLSProbe, string) {
 	if _, err := r.handshake(); err != nil {
 		return nil, "the TLS 1.2 handshake of the renegotiation probe did not complete: " + sanitize.String(err.Error(), 300)
 	}
-	first := fmt.Sprintf("after a TLS 1.2 handshake (%s, group %s), a ClientHello carrying the client's Finished in renegotiation_info",
-		suiteName(r.suite.id), groupName(r.group))
+	kx := "RSA key exchange"
+	if !r.suite.rsaKx {
+		kx = "group " + groupName(r.group)
+	}
+	first := fmt.Sprintf("after a TLS 1.2 handshake (%s, %s), a ClientHello carrying the client's Finished in renegotiation_info",
+		suiteName(r.suite.id), kx)
 	tries := 1
 	if http {
 		tries = renegHTTPTries

@@ -42,33 +42,37 @@ func TestPRF12(t *testing.T) {
 
 func TestHalfConn(t *testing.T) {
 	for _, s := range renegSuites {
-		ivLen := 4
-		if s.chacha {
-			ivLen = 12
-		}
-		key, iv := make([]byte, s.keyLen), make([]byte, ivLen)
-		_, _ = rand.Read(key)
-		_, _ = rand.Read(iv)
-		w, err := newHalfConn(s, key, iv)
+		pre, cr, sr := make([]byte, 48), make([]byte, 32), make([]byte, 32)
+		_, _ = rand.Read(pre)
+		_, _ = rand.Read(cr)
+		_, _ = rand.Read(sr)
+		_, w, _, err := deriveKeys(s, pre, cr, sr)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, _ := newHalfConn(s, key, iv)
-		for i, msg := range []string{"first", "second record", ""} {
+		_, r, other, _ := deriveKeys(s, pre, cr, sr)
+		for i, msg := range []string{"first", "second record", "", strings.Repeat("long ", 100)} {
 			frag := w.seal(recHandshake, tlsinfo.VersionTLS12, []byte(msg))
 			if bytes.Contains(frag, []byte("second")) {
 				t.Errorf("suite %04X: plaintext in the fragment", s.id)
 			}
 			if i == 1 {
-				// A record of another type must not authenticate, nor
-				// change the sequence number.
+				// A record of another type, a tampered one, or one read
+				// with the other direction's keys must not authenticate,
+				// nor change the sequence number.
 				if _, err := r.open(recApplicationData, tlsinfo.VersionTLS12, frag); !errors.Is(err, errDecrypt) {
 					t.Errorf("suite %04X: wrong type opened: %v", s.id, err)
 				}
-				bad := slices.Clone(frag)
-				bad[len(bad)-1] ^= 1
-				if _, err := r.open(recHandshake, tlsinfo.VersionTLS12, bad); !errors.Is(err, errDecrypt) {
-					t.Errorf("suite %04X: tampered record opened: %v", s.id, err)
+				for _, j := range []int{len(frag) - 1, len(frag) / 2, 0} {
+					bad := slices.Clone(frag)
+					bad[j] ^= 1
+					if _, err := r.open(recHandshake, tlsinfo.VersionTLS12, bad); !errors.Is(err, errDecrypt) {
+						t.Errorf("suite %04X: record tampered at %d opened: %v", s.id, j, err)
+					}
+				}
+				other.seq = r.seq
+				if _, err := other.open(recHandshake, tlsinfo.VersionTLS12, frag); err == nil {
+					t.Errorf("suite %04X: the server's keys opened a client record", s.id)
 				}
 			}
 			got, err := r.open(recHandshake, tlsinfo.VersionTLS12, frag)
@@ -126,6 +130,13 @@ func TestRenegCryptoTLSServer(t *testing.T) {
 		{"ecdsa chacha p256", tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.CurveP256, false, tls.NoClientCert, "CHACHA20_POLY1305_SHA256, group secp256r1"},
 		{"rsa aes128", tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, tls.X25519, true, tls.NoClientCert, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
 		{"rsa aes256 client cert asked", tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, tls.X25519, true, tls.RequestClientCert, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
+		{"ecdsa cbc sha", tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.X25519, false, tls.NoClientCert, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, group x25519"},
+		{"ecdsa cbc sha256", tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, tls.CurveP256, false, tls.NoClientCert, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"},
+		{"rsa cbc sha aes256", tls.TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, tls.X25519, true, tls.NoClientCert, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"},
+		{"rsa kx gcm", tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.X25519, true, tls.NoClientCert, "TLS_RSA_WITH_AES_128_GCM_SHA256, RSA key exchange"},
+		{"rsa kx gcm sha384", tls.TLS_RSA_WITH_AES_256_GCM_SHA384, tls.X25519, true, tls.NoClientCert, "TLS_RSA_WITH_AES_256_GCM_SHA384, RSA key exchange"},
+		{"rsa kx cbc sha", tls.TLS_RSA_WITH_AES_128_CBC_SHA, tls.X25519, true, tls.NoClientCert, "TLS_RSA_WITH_AES_128_CBC_SHA, RSA key exchange"},
+		{"rsa kx cbc sha256", tls.TLS_RSA_WITH_AES_128_CBC_SHA256, tls.X25519, true, tls.NoClientCert, "TLS_RSA_WITH_AES_128_CBC_SHA256, RSA key exchange"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := &tls.Config{Certificates: []tls.Certificate{pki.cert}, MaxVersion: tls.VersionTLS12,
@@ -166,7 +177,7 @@ func TestRenegNotExamined(t *testing.T) {
 		why   string
 	}{
 		{"TLS 1.3 only", silent, &facts.TLS{Versions: []facts.TLSVersion{{Name: facts.TLS12}, {Name: facts.TLS13, Accepted: true}}}, "accepts no TLS 1.2"},
-		{"no suite of the probe", silent, tls12Facts(0xC013, 0x009C), "none of the TLS 1.2 ECDHE suites"},
+		{"no suite of the probe (DHE only)", silent, tls12Facts(0x009E, 0x0033), "none of the TLS 1.2 suites the renegotiation probe speaks"},
 		{"facts say yes, the server refuses", cbcOnly, tls12Facts(0xC02B), "did not complete"},
 		{"silent server", silent, tls12Facts(0xC02B), "did not complete"},
 	} {
@@ -287,14 +298,10 @@ func fakeServerHandshake(r *renegConn, m []byte, helloOnly bool) error {
 	}
 	pre, _ := priv.ECDH(peer)
 	h := rs.hash()
-	master := prf12(h, pre, "master secret", slices.Concat(cRandom, sRandom), 48)
-	ivLen := 4
-	if rs.chacha {
-		ivLen = 12
+	master, in, out, err := deriveKeys(rs, pre, cRandom, sRandom)
+	if err != nil {
+		return err
 	}
-	kb := prf12(h, master, "key expansion", slices.Concat(sRandom, cRandom), 2*rs.keyLen+2*ivLen)
-	in, _ := newHalfConn(rs, kb[:rs.keyLen], kb[2*rs.keyLen:2*rs.keyLen+ivLen])
-	out, _ := newHalfConn(rs, kb[rs.keyLen:2*rs.keyLen], kb[2*rs.keyLen+ivLen:])
 	if rec, err := r.readRecord(); err != nil || rec.typ != recChangeCipherSpec {
 		return errors.New("no ChangeCipherSpec")
 	}
@@ -455,32 +462,38 @@ func FuzzRenegHandshake(f *testing.F) {
 	})
 }
 
-// FuzzRenegRecords feeds any bytes to the protected record layer: records
-// that do not authenticate are errors, and nothing panics.
+// FuzzRenegRecords feeds any bytes to the protected record layer, under
+// AES-GCM and under AES-CBC with HMAC: records that do not authenticate
+// are errors, and nothing panics.
 func FuzzRenegRecords(f *testing.F) {
-	s := renegSuites[0]
-	key, iv := bytes.Repeat([]byte{1}, s.keyLen), []byte{2, 2, 2, 2}
-	w, _ := newHalfConn(s, key, iv)
-	var seed []byte
-	for _, rec := range []struct {
-		typ  uint8
-		data []byte
-	}{{recHandshake, handshakeOf(hsServerHello, serverHelloBody(0x0303, nil, 0xC02B))}, {recAlert, []byte{1, alertNoRenegotiate}}} {
-		seed = append(seed, tlsRecord(rec.typ, tlsinfo.VersionTLS12, w.seal(rec.typ, tlsinfo.VersionTLS12, rec.data))...)
+	gcm, _ := lookupRenegSuite(0xC02F)
+	cbc, _ := lookupRenegSuite(0xC013)
+	pre, cr, sr := bytes.Repeat([]byte{1}, 48), bytes.Repeat([]byte{2}, 32), bytes.Repeat([]byte{3}, 32)
+	for _, s := range []renegSuite{gcm, cbc} {
+		_, _, w, _ := deriveKeys(s, pre, cr, sr)
+		var seed []byte
+		for _, rec := range []struct {
+			typ  uint8
+			data []byte
+		}{{recHandshake, handshakeOf(hsServerHello, serverHelloBody(0x0303, nil, 0xC02B))}, {recAlert, []byte{1, alertNoRenegotiate}}} {
+			seed = append(seed, tlsRecord(rec.typ, tlsinfo.VersionTLS12, w.seal(rec.typ, tlsinfo.VersionTLS12, rec.data))...)
+		}
+		f.Add(seed)
+		f.Add(seed[:len(seed)-3])
 	}
-	f.Add(seed)
-	f.Add(seed[:len(seed)-3])
 	f.Add([]byte{21, 3, 3, 0, 2, 1, 100})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		in, _ := newHalfConn(s, key, iv)
-		r := &renegConn{ctx: context.Background(), c: &bytesConn{r: bytes.NewReader(b)}, timeout: time.Second, in: in}
-		for range 8 {
-			m, err := r.readMsg()
-			if err != nil {
-				return
-			}
-			if len(m) < 4 || len(m) > maxHandshakeMsg+4 {
-				t.Fatalf("handshake message of %d bytes", len(m))
+		for _, s := range []renegSuite{gcm, cbc} {
+			_, _, in, _ := deriveKeys(s, pre, cr, sr)
+			r := &renegConn{ctx: context.Background(), c: &bytesConn{r: bytes.NewReader(b)}, timeout: time.Second, in: in}
+			for range 8 {
+				m, err := r.readMsg()
+				if err != nil {
+					break
+				}
+				if len(m) < 4 || len(m) > maxHandshakeMsg+4 {
+					t.Fatalf("handshake message of %d bytes", len(m))
+				}
 			}
 		}
 	})
