@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
 # TLS vulnerability benchmark: vigil's verdicts against testssl.sh's on every
-# TLS endpoint of the lab (the core lab's and the tlsdeep part's), in one
-# run. For each endpoint it times `vigil scan` (hyperfine, median) and one
+# TLS endpoint of the lab (the core lab's and the parts tlsdeep's and
+# tlsreneg's), in one run. For each endpoint it times `vigil scan`
+# (hyperfine, median) and one
 # `testssl -p -U -S` (protocols, every vulnerability check, server defaults:
 # certificate and OCSP stapling), then compares the verdicts both tools
 # give for the checks they share (protocols, Heartbleed, CCS, ROBOT,
-# renegotiation, CRIME, BREACH, Logjam/DH, DROWN, fallback SCSV, OCSP
-# stapling, certificate key usage and subjectAltName) and explains every
+# secure and client-initiated renegotiation, CRIME, BREACH, Logjam/DH,
+# DROWN, fallback SCSV, OCSP stapling, certificate key usage and
+# subjectAltName) and explains every
 # difference. Writes the tlsvuln section of docs/benchmarks.md and raw
 # results to bench/results/tlsvuln/.
 #
 #   sudo bench/tlsvuln.sh
 #
-# Environment: BENCH_LABS (lab directories, default "/tmp/vigil-lab
-# /tmp/vigil-lab-tlsdeep"; each must be up, with its manifest.json),
+# Environment: BENCH_LABS (lab directories, each up with its
+# manifest.json; default /tmp/vigil-lab, plus /tmp/vigil-lab-tlsdeep and
+# /tmp/vigil-lab-tlsreneg when a part runs there on its own; an endpoint
+# id found in two labs is measured in the first),
 # BENCH_RUNS (timed vigil runs per endpoint, default 3, after one warm-up),
 # BENCH_IDS (only these endpoint ids; default all), BENCH_KEEP=1 (keep the
 # results of an earlier run and measure BENCH_IDS again: the report takes
@@ -23,7 +27,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 out=bench/results/tlsvuln
-labs=${BENCH_LABS:-/tmp/vigil-lab /tmp/vigil-lab-tlsdeep}
+labs=${BENCH_LABS:-}
+if [ -z "$labs" ]; then
+  labs=/tmp/vigil-lab
+  for d in /tmp/vigil-lab-tlsdeep /tmp/vigil-lab-tlsreneg; do
+    if [ -f "$d/manifest.json" ]; then labs="$labs $d"; fi
+  done
+fi
 runs=${BENCH_RUNS:-3}
 only=${BENCH_IDS:-}
 
@@ -39,9 +49,15 @@ go build -o "$out/vigil" ./cmd/vigil
 vigil=$PWD/$out/vigil
 
 eps=()
+declare -A seen=()
 for d in $labs; do
   [ -f "$d/manifest.json" ] || die "no lab in $d (start it: lab/lab.sh up, or VIGIL_LAB_DIR=$d VIGIL_LAB_ONLY=PART lab/lab.sh up)"
-  while IFS= read -r line; do eps+=("$d	$line"); done < <(python3 bench/tlsvuln_compare.py endpoints "$d/manifest.json")
+  while IFS= read -r line; do
+    id=${line%%	*}
+    [ -z "${seen[$id]:-}" ] || continue
+    seen[$id]=1
+    eps+=("$d	$line")
+  done < <(python3 bench/tlsvuln_compare.py endpoints "$d/manifest.json")
 done
 [ "${#eps[@]}" -gt 0 ] || die "no TLS endpoint in $labs"
 

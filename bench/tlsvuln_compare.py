@@ -95,6 +95,7 @@ def read_vigil(path, host, port):
     v["robot"] = yn(probe(p, "robot"))
     v["secure_renego"] = yn(probe(p, "secure_renegotiation"))
     v["client_renego"] = yn(probe(p, "client_renegotiation"))
+    v["_why"] = {"client_renego": (p.get("not_examined") or {}).get("client_renegotiation", "")}
     v["crime"] = yn(probe(p, "compression"))
     v["breach"] = yn(probe(p, "http_compression"))
     dh = p.get("dh")
@@ -173,16 +174,27 @@ def read_testssl(path):
     return v
 
 
-def explain(col, vig, ts, ep, tsraw, problems=""):
-    """Why vigil and testssl differ on one verdict."""
+def explain(col, vig, ts, ep, tsraw, problems="", vigwhy=""):
+    """Why vigil and testssl differ on one verdict; vigwhy is vigil's
+    not-examined reason for the column, when it gave one."""
     raw = (tsraw or "").strip()
     if problems and (ts == "-" or col == "protocols"):
         return "testssl's scan of this endpoint broke off (its own words: '%s'); vigil completed its audit" % problems[:220]
     if ts == "-" and ep[3] == "rdp":
         return "testssl has no RDP upgrade (its -t knows no rdp): only vigil reaches xrdp's TLS"
-    if col == "client_renego" and vig == "-":
-        return ("vigil does not examine client-initiated renegotiation (Go's crypto/tls cannot start one); "
-                "its facts say 'not examined' instead of guessing")
+    if col == "client_renego" and vig == "-" and ts == "no":
+        why = (vigwhy or "").lower()
+        if "no tls 1.2" in why:
+            return ("the server accepts no TLS 1.2: vigil's renegotiation client speaks TLS 1.2 only and records 'not "
+                    "examined' (TLS 1.3 has no renegotiation); testssl says 'not vulnerable' (%s)" % (raw or "its verdict")[:80])
+        if "did not complete" in why:
+            return ("vigil's TLS 1.2 handshake did not complete (%s), so it records 'not examined'; testssl's openssl "
+                    "s_client failed too and testssl counts a failed s_client as 'not vulnerable'" % vigwhy[:140])
+        if "none of the tls 1.2" in why:
+            return ("the server accepts none of the TLS 1.2 suites vigil's renegotiation client speaks (ECDHE or RSA key "
+                    "exchange with AES or ChaCha20), so vigil records 'not examined'; testssl's openssl s_client says "
+                    "'not vulnerable' (for the labd emulators, whose handshakes never complete, that verdict comes from "
+                    "s_client failing)")
     if ts == "-" and re.search(r"handshake didn't succeed", raw):
         return ("testssl runs this test through /usr/bin/openssl, whose handshake with this server did not succeed "
                 "(Debian's OpenSSL at security level 2 refuses TLS < 1.2 and 1024-bit DH groups; the labd emulators "
@@ -251,7 +263,8 @@ def report(outdir, date, nproc, ls, le, runs, versions):
                     total += 1
                 continue
             total += 1
-            why = explain(col, a, b, ep, ((ts or {}).get("_raw") or {}).get(col), (ts or {}).get("_problems", ""))
+            why = explain(col, a, b, ep, ((ts or {}).get("_raw") or {}).get(col), (ts or {}).get("_problems", ""),
+                          ((vig or {}).get("_why") or {}).get(col, ""))
             unexplained += why == "UNEXPLAINED"
             diffs.append((eid, col, a, b, why))
         rows.append((ep, vig, ts, t_v, t_t, agree, total))
@@ -265,9 +278,10 @@ def report(outdir, date, nproc, ls, le, runs, versions):
 def write_section(outdir, date, nproc, ls, le, runs, versions, rows, diffs, tv, tt):
     L = ["<!-- tlsvuln:begin -->", "## TLS vulnerabilities: vigil and testssl.sh side by side (bench/tlsvuln.sh)", ""]
     L.append("Measured %s on this project's machine (%s cores; load average %s at the start, %s at the end), both tools in "
-             "one run, endpoint after endpoint, on every TLS endpoint of the core lab and of the lab part tlsdeep. "
-             "Reproduce with `sudo bench/tlsvuln.sh` (both labs up: `lab/lab.sh up` and "
-             "`VIGIL_LAB_DIR=/tmp/vigil-lab-tlsdeep VIGIL_LAB_ONLY=tlsdeep lab/lab.sh up`); raw outputs in "
+             "one run, endpoint after endpoint, on every TLS endpoint of the core lab and of the lab parts tlsdeep and "
+             "tlsreneg. Reproduce with `sudo bench/tlsvuln.sh` (the full lab up: `lab/lab.sh up`; or a part beside it, "
+             "e.g. `VIGIL_LAB_DIR=/tmp/vigil-lab-tlsreneg VIGIL_LAB_ONLY=tlsreneg lab/lab.sh up` and "
+             "`BENCH_LABS=\"/tmp/vigil-lab /tmp/vigil-lab-tlsreneg\"`); raw outputs in "
              "bench/results/tlsvuln/." % (date, nproc, ls, le))
     L.append("")
     L.append("Peers: %s. Commands timed with hyperfine:" % versions)

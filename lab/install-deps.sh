@@ -36,6 +36,9 @@ PACKAGES=(
 	tftpd-hpa kamailio baresip-core libcoap3-bin avahi-daemon minissdpd samba
 	# part tlsdeep (lab/parts/tlsdeep.sh): a second real TLS server besides nginx
 	apache2
+	# part tlsreneg (lab/parts/tlsreneg.sh): servers that renegotiate at the
+	# client's request or refuse to, over OpenSSL, GnuTLS and mbed TLS
+	gnutls-bin stunnel4 lighttpd-mod-gnutls lighttpd-mod-mbedtls
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

@@ -27,8 +27,8 @@ var tlsDeepChecks = []Check{
 		Rationale: "Without the renegotiation_info extension a man in the middle can splice its own request in front of a client's authenticated session (CVE-2009-3555).",
 		Fix:       "Upgrade the TLS library to a release supporting RFC 5746 (OpenSSL 0.9.8m or later; every maintained release does).", Frameworks: fwVulnTLS},
 	{ID: "tls.renegotiation.client-initiated", Severity: finding.Medium, Title: "TLS server renegotiates at the client's request",
-		Rationale: "Each renegotiation costs the server far more than the client: one client can exhaust the server's CPU (a denial of service).",
-		Fix:       "Turn off client-initiated renegotiation (OpenSSL 1.1.0 and later refuse it by default; nginx never allows it; in Apache httpd avoid per-directory SSLVerifyClient and SSLCipherSuite, which need it).", Frameworks: fwVulnTLS},
+		Rationale: "Each renegotiation costs the server far more than the client: one client can exhaust the server's CPU (a denial of service, CVE-2011-1473).",
+		Fix:       "Turn off client-initiated renegotiation: OpenSSL 3.0 and later refuse it unless the program sets SSL_OP_ALLOW_CLIENT_RENEGOTIATION (remove ClientRenegotiation from Options in openssl.cnf; in stunnel remove options = ALLOW_CLIENT_RENEGOTIATION; never run openssl s_server -client_renegotiation as a service); older OpenSSL and other TLS libraries allow it by default: upgrade them, or set the server's own option (nginx never allows it; Apache httpd refuses it except for per-directory SSLVerifyClient and SSLCipherSuite, which need it).", Frameworks: fwVulnTLS},
 	{ID: "tls.compression", Severity: finding.High, Title: "TLS compression is on (CRIME)",
 		Rationale: "Compressed TLS records leak the size of repeated secrets: an attacker who can inject requests recovers cookies and tokens byte by byte (CRIME).",
 		Fix:       "Turn TLS compression off: OpenSSL 1.1.0 and later have it off by default (SSL_OP_NO_COMPRESSION); in Apache httpd set SSLCompression off.", Frameworks: fwVulnTLS},
@@ -67,6 +67,10 @@ var deepFixes = map[string]map[string]string{
 	"tls.ocsp-stapling.missing": {
 		"nginx":        "nginx: in the server block set ssl_stapling on; ssl_stapling_verify on; ssl_trusted_certificate /etc/ssl/certs/SITE-chain.pem; resolver 127.0.0.53; then nginx -t && systemctl reload nginx",
 		"Apache httpd": "Apache httpd: set SSLUseStapling on in the <VirtualHost> and SSLStaplingCache shmcb:/var/run/ocsp(128000) outside it; then apachectl configtest && systemctl reload apache2",
+	},
+	"tls.renegotiation.client-initiated": {
+		"nginx":        "nginx refuses client-initiated renegotiation itself (since 0.8.23): upgrade nginx and the OpenSSL it is linked with (apt install --only-upgrade nginx libssl3), and make sure no TLS proxy in front of it (stunnel, HAProxy) is the one answering; then systemctl restart nginx",
+		"Apache httpd": "Apache httpd: remove per-directory SSLVerifyClient and SSLCipherSuite from <Directory>/<Location> blocks (move them to the <VirtualHost>), upgrade httpd and OpenSSL (apt install --only-upgrade apache2 libssl3); then apachectl configtest && systemctl reload apache2",
 	},
 	"tls.compression": {
 		"Apache httpd": "Apache httpd: set SSLCompression off; then apachectl configtest && systemctl reload apache2",

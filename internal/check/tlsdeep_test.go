@@ -21,6 +21,7 @@ func cleanProbes() *facts.TLSProbes {
 		CCSInjection:        neg("unexpected_message"),
 		ROBOT:               neg("same answers"),
 		SecureRenegotiation: pos("renegotiation_info"),
+		ClientRenegotiation: neg("refused it with alert warning no_renegotiation (100)"),
 		Compression:         neg("method 0"),
 		HTTPCompression:     neg("no compression"),
 		DH:                  neg("no DHE suite is accepted"),
@@ -87,6 +88,15 @@ func TestJudgeTLSDeep(t *testing.T) {
 			want: map[string]string{}},
 		{name: "client renegotiation", tls: probedTLS(edit(func(p *facts.TLSProbes) { p.ClientRenegotiation = pos("renegotiated") }), nil),
 			want: map[string]string{"tls.renegotiation.client-initiated": "renegotiated"}},
+		{name: "client renegotiation, Apache httpd", product: "Apache httpd 2.4.57",
+			tls:  probedTLS(edit(func(p *facts.TLSProbes) { p.ClientRenegotiation = pos("was answered with a ServerHello") }), nil),
+			want: map[string]string{"tls.renegotiation.client-initiated": "ServerHello"}, fix: map[string]string{"tls.renegotiation.client-initiated": "per-directory SSLVerifyClient"}},
+		{name: "client renegotiation refused", tls: probedTLS(edit(func(p *facts.TLSProbes) { p.ClientRenegotiation = neg("closed the connection") }), nil),
+			want: map[string]string{}},
+		{name: "client renegotiation not examined", tls: probedTLS(edit(func(p *facts.TLSProbes) {
+			p.ClientRenegotiation = nil
+			p.Skip("client_renegotiation", "the server accepts no TLS 1.2")
+		}), nil), want: map[string]string{}},
 		{name: "crime", tls: probedTLS(edit(func(p *facts.TLSProbes) { p.Compression = pos("chose DEFLATE") }), nil),
 			want: map[string]string{"tls.compression": "DEFLATE"}},
 		{name: "breach", product: "nginx", tls: probedTLS(edit(func(p *facts.TLSProbes) { p.HTTPCompression = pos("Content-Encoding: gzip") }), nil),

@@ -61,7 +61,7 @@ var rules = map[string]rule{
 	}, needs: "an HTTPS service whose answer to a compressed request was read"},
 	"tls.renegotiation.client-initiated": {service: func(s *facts.Service) bool {
 		return tlsAudited(s) && s.TLSAudit.Probes != nil && s.TLSAudit.Probes.ClientRenegotiation != nil
-	}, needs: "a TLS service whose client-initiated renegotiation was tried (vigil does not try it yet)"},
+	}, needs: "a TLS 1.2 service whose client-initiated renegotiation was tried (TLS 1.3-only services, and servers with none of the probe's ECDHE or RSA suites with AES or ChaCha20, are not examined)"},
 
 	"ssh.protocol.v1":   sshRule,
 	"ssh.kex.weak":      sshRule,

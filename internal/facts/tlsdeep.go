@@ -22,8 +22,13 @@ type TLSProbes struct {
 	// SecureRenegotiation: the ServerHello carried renegotiation_info
 	// (RFC 5746). Positive means supported.
 	SecureRenegotiation *TLSProbe `json:"secure_renegotiation,omitempty"`
-	// ClientRenegotiation: the server renegotiated at the client's
-	// request. Positive means it did.
+	// ClientRenegotiation: after a complete TLS 1.2 handshake, an
+	// encrypted second ClientHello (renegotiation_info carrying the
+	// client's verify_data) was answered with a ServerHello. Positive
+	// means the server renegotiates at the client's request. An HTTP
+	// service is asked up to four times, as testssl.sh does: one that
+	// answers the first with a ServerHello but refuses a later one limits
+	// renegotiations and counts as negative.
 	ClientRenegotiation *TLSProbe `json:"client_renegotiation,omitempty"`
 	// Compression: offered DEFLATE, the server chose it (CRIME).
 	// Positive means TLS compression is on.

@@ -64,12 +64,14 @@ const (
 // never as a verdict.
 func (a *auditor) probe(ctx context.Context, t *facts.TLS) *facts.TLSProbes {
 	p := &facts.TLSProbes{}
-	p.Skip(probeClientReneg, "not examined: vigil does not start a renegotiation from the client side "+
-		"(that needs a completed handshake and an encrypted second ClientHello, which Go's crypto/tls cannot send)")
 	legacy := legacyVersion(t)
 	var mu sync.Mutex
 	set := func(f func()) { mu.Lock(); defer mu.Unlock(); f() }
 	var wg sync.WaitGroup
+	wg.Go(func() {
+		r, why := a.probeClientReneg(ctx, t)
+		set(func() { p.ClientRenegotiation = r; skipIf(p, probeClientReneg, why) })
+	})
 	if a.opt.HTTP {
 		wg.Go(func() {
 			r, why := a.probeBREACH(ctx)

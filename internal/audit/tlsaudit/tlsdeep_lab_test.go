@@ -47,7 +47,7 @@ func TestLabTLSDeep(t *testing.T) {
 	}
 	// Real OpenSSL servers must never look like the emulated flaws.
 	realNever := []string{"tls.heartbleed", "tls.ccs-injection", "tls.robot", "tls.compression",
-		"tls.renegotiation.insecure", "tls.drown", "tls.fallback-scsv.missing"}
+		"tls.renegotiation.insecure", "tls.renegotiation.client-initiated", "tls.drown", "tls.fallback-scsv.missing"}
 	var svcs []lab.Service
 	for id := range want {
 		s := m.Find(id)
@@ -123,6 +123,11 @@ func TestLabTLSDeep(t *testing.T) {
 			}
 		}
 		if s.Product != "" {
+			// Debian's nginx, Apache httpd and xrdp (OpenSSL 3) refuse a
+			// client-initiated renegotiation: examined, and negative.
+			if p := results[slices.Index(svcs, s)].Probes; p == nil || !p.ClientRenegotiation.IsNot() {
+				t.Errorf("%s (real %s): client renegotiation not examined and refused: %+v", s.ID, s.Product, p)
+			}
 			for _, c := range realNever {
 				if f, ok := got[c]; ok {
 					t.Errorf("%s (real %s): %s fired: %s", s.ID, s.Product, c, f.Evidence)
