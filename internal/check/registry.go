@@ -1,10 +1,14 @@
 package check
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/vigilsec/vigil/internal/protocols"
+)
 
 // judges lists every judge in the order they run. Order is data: it decides
 // only the order of hits before findings are sorted by severity.
-var judges = []Judge{
+var judges = slices.Concat([]Judge{
 	judgeIdentified,
 	judgeTLS,
 	judgeTLSDeep,
@@ -20,11 +24,12 @@ var judges = []Judge{
 	judgeTFTP,
 	judgeCoverage,
 	judgeHTTP,
-}
+}, moduleJudges(protocols.Modules))
 
 // catalogue is the registry of every check vigil knows, in the order
 // `vigil checks` lists them: the core checks, then each area's own list
-// (declared beside its judge). IDs are normative (../shared/DESIGN.md).
+// (declared beside its judge), then the protocol modules' checks
+// (internal/protocols). IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
 	httpChecks,
@@ -36,4 +41,5 @@ var catalogue = slices.Concat(
 	ntpChecks,
 	tftpChecks,
 	tlsDeepChecks,
+	moduleChecks(protocols.Modules),
 )

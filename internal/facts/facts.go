@@ -77,6 +77,11 @@ type Service struct {
 	NTP      *NTPAudit `json:"ntp,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
+	// Evidence is the typed evidence of the protocols that live in a
+	// package of their own (internal/protocols), each read through its
+	// Key; in JSON each is a member named after the protocol, like the
+	// fields above (see evidence.go).
+	Evidence Evidence `json:"-"`
 }
 
 // Detail returns Details[key], or "" when unset.

@@ -3,7 +3,6 @@ package identify
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -16,6 +15,7 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -39,7 +39,8 @@ type Options struct {
 }
 
 // ErrNoMatch is what a probe returns when the bytes are not its protocol.
-var ErrNoMatch = errors.New("the answer is not this protocol")
+// It is module.ErrNoMatch, which protocol modules return.
+var ErrNoMatch = module.ErrNoMatch
 
 // Size caps of reads.
 const (
