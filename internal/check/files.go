@@ -7,6 +7,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/proto"
 )
 
@@ -150,14 +151,4 @@ func tcpRPCBindJudged(in Input) bool {
 }
 
 // listSome joins up to n quoted items and counts the rest.
-func listSome(items []string, n int) string {
-	var q []string
-	for i, it := range items {
-		if i == n {
-			q = append(q, fmt.Sprintf("and %d more", len(items)-n))
-			break
-		}
-		q = append(q, fmt.Sprintf("%q", it))
-	}
-	return strings.Join(q, ", ")
-}
+func listSome(items []string, n int) string { return module.ListSome(items, n) }

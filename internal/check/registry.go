@@ -20,7 +20,6 @@ var judges = slices.Concat([]Judge{
 	judgeFiles,
 	judgeExposure,
 	judgeDNS,
-	judgeNTP,
 	judgeTFTP,
 	judgeCoverage,
 	judgeHTTP,
@@ -28,8 +27,8 @@ var judges = slices.Concat([]Judge{
 
 // catalogue is the registry of every check vigil knows, in the order
 // `vigil checks` lists them: the core checks, then each area's own list
-// (declared beside its judge), then the protocol modules' checks
-// (internal/protocols). IDs are normative (../shared/DESIGN.md).
+// (declared beside its judge); the protocol modules' checks
+// (internal/protocols) stand where the first module's, NTP's, stood. IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
 	httpChecks,
@@ -38,8 +37,7 @@ var catalogue = slices.Concat(
 	smbChecks,
 	rdpChecks,
 	dnsChecks,
-	ntpChecks,
+	moduleChecks(protocols.Modules),
 	tftpChecks,
 	tlsDeepChecks,
-	moduleChecks(protocols.Modules),
 )

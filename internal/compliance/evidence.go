@@ -181,8 +181,6 @@ var rules = map[string]rule{
 		needs: "a DNS server over TCP whose zones were looked for"},
 	"dns.version.disclosed": {service: func(s *facts.Service) bool { return s.DNS != nil },
 		needs: "a DNS server asked for its version"},
-	"ntp.mode6": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 6 query"},
-	"ntp.mode7": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 7 query"},
 
 	// Every open port a scan found is examined for coverage.
 	"coverage.unexamined":   {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},

@@ -12,7 +12,6 @@ import (
 	"github.com/vigilsec/vigil/internal/audit/dnsaudit"
 	"github.com/vigilsec/vigil/internal/audit/fileshare"
 	"github.com/vigilsec/vigil/internal/audit/httpaudit"
-	"github.com/vigilsec/vigil/internal/audit/ntpaudit"
 	"github.com/vigilsec/vigil/internal/audit/rdpaudit"
 	"github.com/vigilsec/vigil/internal/audit/smbaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
@@ -64,7 +63,6 @@ var audits = slices.Concat([]audit{
 	{name: "smb", applies: smbaudit.Applies, run: runSMB},
 	{name: "rdp", applies: rdpaudit.Applies, run: runRDP},
 	{name: "dns", applies: func(s *facts.Service) bool { return s.Name == proto.DNS && !s.TLS }, run: runDNS},
-	{name: "ntp", applies: func(s *facts.Service) bool { return s.Name == proto.NTP && s.Transport == facts.UDP }, run: runNTP},
 }, moduleAudits(protocols.Modules))
 
 // moduleAudits adapts the audits of ms: each applies only to services of
@@ -177,13 +175,6 @@ func runDNS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	a, err := dnsaudit.Audit(ctx, env.d, addr, s, dnsaudit.Options{Timeout: env.timeout, Names: env.host.Names, Zones: env.cfg.DNSZones})
 	if a != nil {
 		s.DNS = a
-	}
-	return err
-}
-func runNTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
-	a, err := ntpaudit.Audit(ctx, env.d, addr, ntpaudit.Options{Timeout: env.timeout})
-	if a != nil {
-		s.NTP = a
 	}
 	return err
 }

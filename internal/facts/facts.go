@@ -74,7 +74,6 @@ type Service struct {
 	SMB      *SMB      `json:"smb,omitempty"`
 	RDP      *RDP      `json:"rdp,omitempty"`
 	DNS      *DNSAudit `json:"dns,omitempty"`
-	NTP      *NTPAudit `json:"ntp,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
 	// Evidence is the typed evidence of the protocols that live in a

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/netip"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/dialer"
@@ -454,17 +453,7 @@ func clean(s string, max int) string { return printable([]byte(s), max) }
 
 // printable is sanitize.Printable capped at max runes of output (escapes
 // included, the "…" of a cut too), not only max runes of input.
-func printable(b []byte, limit int) string {
-	n := limit
-	for {
-		out := sanitize.Printable(b, n)
-		over := utf8.RuneCountInString(out) - limit
-		if over <= 0 || n <= 1 {
-			return out
-		}
-		n = max(n-max(1, over/4), 1)
-	}
-}
+func printable(b []byte, limit int) string { return module.Printable(b, limit) }
 
 // noMatch wraps ErrNoMatch with the probe's name and a reason.
 func noMatch(proto, format string, args ...any) error {

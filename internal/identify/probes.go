@@ -68,7 +68,6 @@ var tlsProbes = slices.Concat([]probe{
 // after another (see UDP), those of the port's customary protocols first.
 var udpProbes = slices.Concat([]udpProbe{
 	{proto.DNS, newDNSSession},
-	{proto.NTP, newNTPSession},
 	{proto.SNMP, newSNMPSession},
 	{proto.RPCBind, newRPCBindSession},
 	{proto.Kerberos, newKerberosSession},

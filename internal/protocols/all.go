@@ -7,9 +7,12 @@ package protocols
 
 import (
 	"github.com/vigilsec/vigil/internal/module"
+	"github.com/vigilsec/vigil/internal/protocols/ntp"
 )
 
 // Modules lists every protocol module. Order is data: within each stage
 // (banner matchers, TCP probes, UDP probes, audits, judges, the catalogue)
 // modules come after the built-in entries, in this order.
-var Modules = []module.Module{}
+var Modules = []module.Module{
+	ntp.Module,
+}
