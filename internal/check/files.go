@@ -11,13 +11,10 @@ import (
 	"github.com/vigilsec/vigil/internal/proto"
 )
 
-// filesChecks are the checks of file services (rsync, NFS, iSCSI) and of
+// filesChecks are the checks of file services (NFS, iSCSI; rsync is a
+// protocol module, internal/protocols/rsync) and of
 // the binary protocols identified beside them (X11, Microsoft SQL Server).
 var filesChecks = []Check{
-	{ID: "rsync.module.open", Severity: finding.High, Title: "rsync daemon lists its modules or serves one without a password",
-		Rationale:  "Anyone who reaches the daemon can learn its module names and, for a module without \"auth users\", download (or, when it is writable, overwrite) every file in it with one rsync command.",
-		Fix:        "In /etc/rsyncd.conf give every module \"auth users = NAME\" and \"secrets file = /etc/rsyncd.secrets\" (a file of NAME:PASSWORD lines, chmod 600), set \"list = no\", and limit clients with \"hosts allow = 10.0.0.0/24\"; restart the daemon (systemctl restart rsync). Better: run rsync over SSH and stop the daemon.",
-		Frameworks: fwNoAuth},
 	{ID: "nfs.export.world", Severity: finding.High, Title: "NFS export is open to every client",
 		Rationale:  "NFS (AUTH_SYS) trusts the client's word for who the user is: any machine that can reach an export open to everyone can mount it and read or change the files as any user but root.",
 		Fix:        "Name the clients that may mount each export. Kernel NFS server: in /etc/exports replace \"*\" by the client network, e.g. \"/srv/share 10.0.0.0/24(rw,root_squash,sec=sys)\", then run exportfs -ra. nfs-ganesha: in the EXPORT block set \"Access_Type = None;\" and add \"CLIENT { Clients = 10.0.0.0/24; Access_Type = RW; }\", then restart nfs-ganesha. Use sec=krb5p where the data is sensitive.",
@@ -41,11 +38,6 @@ func judgeFiles(in Input) []Hit {
 	s := in.Service
 	where := fmt.Sprintf("%s/%d", s.Transport, s.Port)
 	var out []Hit
-	if s.Name == proto.Rsync && s.Rsync != nil {
-		if h, ok := rsyncHit(s, where); ok {
-			out = append(out, h)
-		}
-	}
 	if s.Name == proto.RPCBind && s.RPC != nil && s.RPC.ExportsRead && !tcpRPCBindJudged(in) {
 		out = append(out, nfsHits(s, where)...)
 	}
@@ -74,40 +66,6 @@ func judgeFiles(in Input) []Hit {
 			Evidence: fmt.Sprintf("Microsoft SQL Server%s on %s answered PRELOGIN with ENCRYPTION = ENCRYPT_NOT_SUP: logins and data travel in cleartext", v, where)})
 	}
 	return out
-}
-
-// rsyncHit reports modules served without a password (high) or, failing
-// that, a module list open to anyone (medium: names only).
-func rsyncHit(s *facts.Service, where string) (Hit, bool) {
-	var open, auth []string
-	for _, m := range s.Rsync.Modules {
-		switch m.Access {
-		case facts.RsyncOpen:
-			open = append(open, m.Name)
-		case facts.RsyncAuth:
-			auth = append(auth, m.Name)
-		}
-	}
-	var names []string
-	for _, m := range s.Rsync.Modules {
-		names = append(names, m.Name)
-	}
-	switch {
-	case len(open) > 0:
-		ev := fmt.Sprintf("the rsync daemon on %s answered \"@RSYNCD: OK\" without asking a password for module %s", where, listSome(open, 8))
-		if s.Rsync.Listed {
-			ev += fmt.Sprintf("; #list names %d modules: %s", len(names), listSome(names, 8))
-		}
-		return Hit{Check: "rsync.module.open", Evidence: ev + "; vigil closed each connection before sending any argument, so no file was listed or read"}, true
-	case s.Rsync.Listed:
-		ev := fmt.Sprintf("the rsync daemon on %s lists its modules to anyone (#list): %s", where, listSome(names, 8))
-		if len(auth) > 0 {
-			ev += fmt.Sprintf("; %s asked for a password", listSome(auth, 8))
-		}
-		return Hit{Check: "rsync.module.open", Severity: finding.Medium,
-			Evidence: ev + "; medium, not high: every listed module vigil asked for wanted a password, so only the names are exposed"}, true
-	}
-	return Hit{}, false
 }
 
 // worldGroups are the mountd group names that mean every client.

@@ -6,13 +6,9 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/facts"
-	"github.com/vigilsec/vigil/internal/finding"
 )
 
 func TestJudgeFiles(t *testing.T) {
-	rsync := func(listed bool, mods ...facts.RsyncModule) facts.Service {
-		return facts.Service{Port: 873, Transport: facts.TCP, Name: "rsync", Rsync: &facts.Rsync{Protocol: "31.0", Listed: listed, Modules: mods}}
-	}
 	rpc := func(read bool, es ...facts.NFSExport) facts.Service {
 		return facts.Service{Port: 111, Transport: facts.TCP, Name: "rpcbind", RPC: &facts.RPC{ExportsRead: read, Exports: es, MountdPort: 20048}}
 	}
@@ -21,14 +17,6 @@ func TestJudgeFiles(t *testing.T) {
 		s    facts.Service
 		want []hitWant
 	}{
-		{"rsync open module", rsync(true, facts.RsyncModule{Name: "pub", Access: facts.RsyncOpen}, facts.RsyncModule{Name: "backup", Access: facts.RsyncAuth}),
-			[]hitWant{{check: "rsync.module.open", evidence: []string{`module "pub"`, "tcp/873", `#list names 2 modules: "pub", "backup"`, "no file was listed"}}}},
-		{"rsync list only", rsync(true, facts.RsyncModule{Name: "backup", Access: facts.RsyncAuth}),
-			[]hitWant{{check: "rsync.module.open", severity: finding.Medium, evidence: []string{`lists its modules to anyone (#list): "backup"`, "medium, not high"}}}},
-		{"rsync hidden module open", rsync(false, facts.RsyncModule{Name: "x", Access: facts.RsyncOpen}),
-			[]hitWant{{check: "rsync.module.open", evidence: []string{`module "x"`}}}},
-		{"rsync hard", rsync(false), nil},
-		{"rsync not audited", facts.Service{Port: 873, Transport: facts.TCP, Name: "rsync"}, nil},
 		{"nfs world", rpc(true, facts.NFSExport{Path: "/srv/world"}, facts.NFSExport{Path: "/srv/star", Groups: []string{"*"}}, facts.NFSExport{Path: "/srv/lan", Groups: []string{"10.0.0.0/24"}}),
 			[]hitWant{
 				{check: "nfs.export.world", subject: "/srv/world", evidence: []string{"/srv/world", "no client group (everyone)", "port 20048"}},

@@ -129,8 +129,6 @@ var rules = map[string]rule{
 	"http.admin.exposed": {needs: "knowing which networks are untrusted, which a scan does not record"},
 
 	// File services and binary protocols (check/files.go).
-	"rsync.module.open": {service: func(s *facts.Service) bool { return s.Name == proto.Rsync && s.Rsync != nil },
-		needs: "an rsync daemon whose modules were asked for"},
 	"nfs.export.world": {service: func(s *facts.Service) bool {
 		return s.Name == proto.RPCBind && s.RPC != nil && (s.RPC.ExportsRead || !slices.ContainsFunc(s.RPC.Programs, func(p facts.RPCProgram) bool { return p.Program == 100005 }))
 	}, needs: "a port mapper whose NFS mount daemon listed its exports"},

@@ -65,7 +65,6 @@ type Service struct {
 	// control (facts/api.go).
 	API *APIAccess `json:"api,omitempty"`
 	// File services and binary protocols (see files.go).
-	Rsync    *Rsync    `json:"rsync,omitempty"`
 	RPC      *RPC      `json:"rpc,omitempty"`
 	ISCSI    *ISCSI    `json:"iscsi,omitempty"`
 	X11      *X11      `json:"x11,omitempty"`

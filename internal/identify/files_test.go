@@ -14,29 +14,14 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/iscsi"
 	"github.com/vigilsec/vigil/internal/codec/oncrpc"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/protocols/rsync"
 )
 
-func TestParseRsyncGreeting(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"@RSYNCD: 31.0\n", "31.0", true},
-		{"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n", "31.0", true},
-		{"@RSYNCD: 30\n", "30", true},
-		{"@RSYNCD: x.y\n", "", false},
-		{"@RSYNCD: 31.0", "", false}, // no end of line yet
-		{"@RSYNC 31.0\n", "", false},
-		{"@RSYNCD: \x1b[31m\n", "", false},
-	}
-	for _, tt := range tests {
-		got, err := parseRsyncGreeting([]byte(tt.in))
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("%q: got %q, %v", tt.in, got, err)
-		}
-	}
+// TestRsyncMatcher: the rsync module's banner matcher runs among the
+// registry's (internal/protocols/rsync tests the greeting itself).
+func TestRsyncMatcher(t *testing.T) {
 	s, ok := runMatchers(t.Context(), []byte("@RSYNCD: 31.0 sha512\n"))
-	if !ok || s.Name != "rsync" || s.Rsync == nil || s.Rsync.Protocol != "31.0" {
+	if d := rsync.Evidence.Get(&s); !ok || s.Name != "rsync" || d == nil || d.Protocol != "31.0" {
 		t.Errorf("matchers: %v %+v", ok, s)
 	}
 }
@@ -197,7 +182,7 @@ func TestTCPIdentifiesFileAndBinaryProtocols(t *testing.T) {
 		check   func(t *testing.T, s facts.Service)
 	}{
 		{"rsync", bannerThen("@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n", func(string) string { return "" }), func(t *testing.T, s facts.Service) {
-			if s.Name != "rsync" || s.Rsync == nil || s.Rsync.Protocol != "31.0" {
+			if d := rsync.Evidence.Get(&s); s.Name != "rsync" || d == nil || d.Protocol != "31.0" {
 				t.Errorf("%+v", s)
 			}
 		}},

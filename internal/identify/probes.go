@@ -23,7 +23,6 @@ var bannerMatchers = slices.Concat([]matcher{
 	{proto.IMAP, matchIMAP},
 	{proto.POP3, matchPOP3},
 	{proto.NATS, matchNATS},
-	{proto.Rsync, matchRsync},
 }, moduleMatchers(protocols.Modules))
 
 // tcpProbes are the client-first probes on a plain TCP port, in default

@@ -8,6 +8,7 @@ package protocols
 import (
 	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/protocols/ntp"
+	"github.com/vigilsec/vigil/internal/protocols/rsync"
 )
 
 // Modules lists every protocol module. Order is data: within each stage
@@ -15,4 +16,5 @@ import (
 // modules come after the built-in entries, in this order.
 var Modules = []module.Module{
 	ntp.Module,
+	rsync.Module,
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/identify"
+	"github.com/vigilsec/vigil/internal/module"
+	"github.com/vigilsec/vigil/internal/protocols/rsync"
 	"github.com/vigilsec/vigil/lab"
 )
 
@@ -34,13 +36,13 @@ func TestLabFiles(t *testing.T) {
 		facts func(t *testing.T, s *facts.Service)
 	}{
 		{"files-rsync-weak", false, map[string][]string{"rsync.module.open": {`module "pub"`, `"backup"`}}, func(t *testing.T, s *facts.Service) {
-			if s.Rsync == nil || !s.Rsync.Listed || len(s.Rsync.Modules) != 2 || s.Rsync.Modules[1].Access != facts.RsyncAuth {
-				t.Errorf("rsync facts %+v", s.Rsync)
+			if r := rsync.Evidence.Get(s); r == nil || !r.Listed || len(r.Modules) != 2 || r.Modules[1].Access != rsync.Auth {
+				t.Errorf("rsync facts %+v", r)
 			}
 		}},
 		{"files-rsync-hard", false, nil, func(t *testing.T, s *facts.Service) {
-			if s.Rsync == nil || s.Rsync.Listed {
-				t.Errorf("rsync facts %+v", s.Rsync)
+			if r := rsync.Evidence.Get(s); r == nil || r.Listed {
+				t.Errorf("rsync facts %+v", r)
 			}
 		}},
 		{"files-iscsi-weak", false, map[string][]string{"iscsi.discovery.open": {"iqn.2026-12.lab.vigil:weak-disk"}}, nil},
@@ -95,6 +97,12 @@ func TestLabFiles(t *testing.T) {
 			}
 			if err := Audit(t.Context(), d, addr, &s, Options{}); err != nil {
 				t.Errorf("audit: %v", err)
+			}
+			// rsync moved to a protocol module with its audit.
+			if a := rsync.Module.Audit; s.Name == rsync.Module.Name && a.Applies(&s) {
+				if err := a.Run(t.Context(), module.Env{Dialer: d}, addr, &s); err != nil {
+					t.Errorf("rsync audit: %v", err)
+				}
 			}
 			if tt.facts != nil {
 				tt.facts(t, &s)
