@@ -12,8 +12,8 @@ import (
 )
 
 // filesChecks are the checks of file services (NFS, iSCSI; rsync is a
-// protocol module, internal/protocols/rsync) and of
-// the binary protocols identified beside them (X11, Microsoft SQL Server).
+// protocol module, internal/protocols/rsync) and of Microsoft SQL Server,
+// identified beside them (X11 is a module too, internal/protocols/x11).
 var filesChecks = []Check{
 	{ID: "nfs.export.world", Severity: finding.High, Title: "NFS export is open to every client",
 		Rationale:  "NFS (AUTH_SYS) trusts the client's word for who the user is: any machine that can reach an export open to everyone can mount it and read or change the files as any user but root.",
@@ -23,17 +23,13 @@ var filesChecks = []Check{
 		Rationale:  "Without CHAP on discovery anyone who reaches the portal learns the names of the target's disks, the first step to logging in to one that has no CHAP either.",
 		Fix:        "Require CHAP for discovery and for every target. tgt: in /etc/tgt/targets.conf set \"incomingdiscoveryuser NAME SECRET\" at the top level and \"incominguser NAME SECRET\" in each <target>, then tgt-admin --update ALL. LIO (targetcli): /iscsi set discovery_auth enable=1 userid=NAME password=SECRET, and in each TPG set attribute authentication=1 with per-ACL CHAP credentials.",
 		Frameworks: fwNoAuth},
-	{ID: "x11.open", Severity: finding.Critical, Title: "X server accepts connections without authorisation",
-		Rationale:  "A client that connects to an X server without authorisation can read every keystroke (passwords included), take screenshots and type commands into the user's terminals.",
-		Fix:        "Start the X server with \"-nolisten tcp\" (Xorg's default: remove any \"-listen tcp\"), never with \"-ac\", and remove any \"xhost +\" from session scripts; use xauth cookies (MIT-MAGIC-COOKIE-1) and reach remote displays with ssh -X instead of TCP.",
-		Frameworks: fwNoAuth},
 	{ID: "cleartext.mssql", Severity: finding.High, Title: "Microsoft SQL Server does not support encryption",
 		Rationale:  "A SQL Server that answers PRELOGIN with ENCRYPT_NOT_SUP sends logins and query results in cleartext: anyone on the path reads passwords and data.",
 		Fix:        "Give the instance a certificate and force encryption. On Windows: SQL Server Configuration Manager, SQL Server Network Configuration, Protocols for the instance, Properties: Certificate, then Force Encryption = Yes, and restart the service. On Linux: mssql-conf set network.tlscert /etc/ssl/certs/mssql.pem; mssql-conf set network.tlskey /etc/ssl/private/mssql.key; mssql-conf set network.forceencryption 1; systemctl restart mssql-server.",
 		Frameworks: fwTransport},
 }
 
-// judgeFiles judges the file services and X11 and SQL Server facts.
+// judgeFiles judges the file services and SQL Server facts.
 func judgeFiles(in Input) []Hit {
 	s := in.Service
 	where := fmt.Sprintf("%s/%d", s.Transport, s.Port)
@@ -49,13 +45,6 @@ func judgeFiles(in Input) []Hit {
 			ev += " (SendTargets listed no target)"
 		}
 		out = append(out, Hit{Check: "iscsi.discovery.open", Evidence: ev})
-	}
-	if s.Name == proto.X11 && s.X11 != nil && s.X11.Status == facts.X11Success {
-		ev := fmt.Sprintf("the X server on %s accepted a connection setup without any authorisation data", where)
-		if s.X11.Vendor != "" {
-			ev += fmt.Sprintf(" (vendor %q, release %d, %d screens); vigil closed it at once", s.X11.Vendor, s.X11.Release, s.X11.Screens)
-		}
-		out = append(out, Hit{Check: "x11.open", Evidence: ev})
 	}
 	if s.Name == proto.MSSQL && s.MSSQL != nil && s.MSSQL.Encryption == facts.MSSQLEncryptNotSup {
 		v := ""

@@ -134,8 +134,6 @@ var rules = map[string]rule{
 	}, needs: "a port mapper whose NFS mount daemon listed its exports"},
 	"iscsi.discovery.open": {service: func(s *facts.Service) bool { return s.Name == proto.ISCSI && s.ISCSI != nil },
 		needs: "an iSCSI target asked for a discovery session"},
-	"x11.open": {service: func(s *facts.Service) bool { return s.Name == proto.X11 && s.X11 != nil },
-		needs: "an X server whose connection setup was answered"},
 	"cleartext.mssql": {service: func(s *facts.Service) bool { return s.Name == proto.MSSQL && s.MSSQL != nil },
 		needs: "a Microsoft SQL Server whose PRELOGIN answer was read"},
 

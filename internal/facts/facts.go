@@ -67,7 +67,6 @@ type Service struct {
 	// File services and binary protocols (see files.go).
 	RPC      *RPC      `json:"rpc,omitempty"`
 	ISCSI    *ISCSI    `json:"iscsi,omitempty"`
-	X11      *X11      `json:"x11,omitempty"`
 	MSSQL    *MSSQL    `json:"mssql,omitempty"`
 	Kerberos *Kerberos `json:"kerberos,omitempty"`
 	SMB      *SMB      `json:"smb,omitempty"`

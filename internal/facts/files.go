@@ -4,7 +4,7 @@ import "time"
 
 // This file holds the typed evidence of file services and the binary
 // protocols identified beside them: ONC RPC (rpcbind, NFS mountd),
-// iSCSI, X11, Microsoft SQL Server (TDS) and Kerberos.
+// iSCSI, Microsoft SQL Server (TDS) and Kerberos.
 
 // RPC is what an ONC RPC port mapper (rpcbind, portmap) and the NFS mount
 // daemon it lists said.
@@ -50,27 +50,6 @@ type ISCSI struct {
 	// Targets are the target names SendTargets=All returned (names only).
 	Targets []string `json:"targets,omitempty"`
 }
-
-// X11 is an X server's answer to a connection setup without any
-// authorisation data.
-type X11 struct {
-	// Status is "success" (anyone may connect), "failed" (refused: Reason
-	// says why) or "authenticate".
-	Status        string `json:"status"`
-	Reason        string `json:"reason,omitempty"`
-	ProtocolMajor int    `json:"protocol_major"`
-	ProtocolMinor int    `json:"protocol_minor"`
-	Vendor        string `json:"vendor,omitempty"`
-	Release       uint32 `json:"release,omitempty"`
-	Screens       int    `json:"screens,omitempty"`
-}
-
-// X11 connection-setup statuses.
-const (
-	X11Success      = "success"
-	X11Failed       = "failed"
-	X11Authenticate = "authenticate"
-)
 
 // MSSQL is a Microsoft SQL Server's PRELOGIN answer (MS-TDS 2.2.6.5).
 type MSSQL struct {

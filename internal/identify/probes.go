@@ -43,7 +43,6 @@ var tcpProbes = slices.Concat([]probe{
 	{proto.RTSP, probeRTSP},
 	{proto.JetDirect, probeJetDirect},
 	{proto.MSSQL, probeMSSQL},
-	{proto.X11, probeX11},
 	{proto.RPCBind, probeRPC},
 	{proto.ISCSI, probeISCSI},
 	{proto.Kerberos, probeKerberos},

@@ -9,6 +9,7 @@ import (
 	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/protocols/ntp"
 	"github.com/vigilsec/vigil/internal/protocols/rsync"
+	"github.com/vigilsec/vigil/internal/protocols/x11"
 )
 
 // Modules lists every protocol module. Order is data: within each stage
@@ -17,4 +18,5 @@ import (
 var Modules = []module.Module{
 	ntp.Module,
 	rsync.Module,
+	x11.Module,
 }

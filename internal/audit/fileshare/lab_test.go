@@ -12,6 +12,7 @@ import (
 	"github.com/vigilsec/vigil/internal/identify"
 	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/protocols/rsync"
+	"github.com/vigilsec/vigil/internal/protocols/x11"
 	"github.com/vigilsec/vigil/lab"
 )
 
@@ -55,8 +56,8 @@ func TestLabFiles(t *testing.T) {
 		{"files-mssql-hard", false, nil, nil},
 		{"files-x11-weak", false, map[string][]string{"x11.open": {"without any authorisation", "X.Org"}}, nil},
 		{"files-x11-hard", false, nil, func(t *testing.T, s *facts.Service) {
-			if s.X11 == nil || s.X11.Status != facts.X11Failed || !strings.Contains(s.X11.Reason, "Authorization required") {
-				t.Errorf("X11 facts %+v", s.X11)
+			if x := x11.Evidence.Get(s); x == nil || x.Status != x11.Failed || !strings.Contains(x.Reason, "Authorization required") {
+				t.Errorf("X11 facts %+v", x)
 			}
 		}},
 		{"files-rpcbind-weak", false, map[string][]string{"nfs.export.world": {"/files/nfs-weak/world", "everyone", "port 20048"}}, func(t *testing.T, s *facts.Service) {
