@@ -182,7 +182,12 @@ func runDNS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 // auditService runs every audit that applies to s, in order, keeping
 // their errors on s.
 func auditService(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) {
-	for _, a := range audits {
+	auditWith(ctx, env, addr, s, audits)
+}
+
+// auditWith runs each of list that applies to s, in order.
+func auditWith(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service, list []audit) {
+	for _, a := range list {
 		if !a.applies(s) {
 			continue
 		}
