@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -44,8 +45,15 @@ func (e Evidence) Len() int { return len(e.m) }
 type Key[T any] struct{ name string }
 
 // NewKey returns the key of evidence of type T stored under name, the
-// member name in JSON. name must not be the JSON name of a Service field.
-func NewKey[T any](name string) Key[T] { return Key[T]{name: name} }
+// member name in JSON. It panics when name is empty or the JSON name of a
+// Service field, which would hide the evidence or the field: a programming
+// error that the module's first test run shows.
+func NewKey[T any](name string) Key[T] {
+	if name == "" || serviceKeys[strings.ToLower(name)] {
+		panic("facts: evidence key " + strconv.Quote(name) + " is not a free member name of a service")
+	}
+	return Key[T]{name: name}
+}
 
 // Name returns the key's name.
 func (k Key[T]) Name() string { return k.name }
@@ -92,8 +100,9 @@ func (k Key[T]) Set(s *Service, v *T) {
 // serviceJSON is Service without its JSON methods.
 type serviceJSON Service
 
-// serviceKeys are the JSON names of Service's own fields: any other member
-// of a service object is evidence.
+// serviceKeys are the JSON names of Service's own fields, in lower case
+// (encoding/json matches member names to fields without regard to case):
+// any other member of a service object is evidence.
 var serviceKeys = jsonNames(reflect.TypeFor[serviceJSON]())
 
 func jsonNames(t reflect.Type) map[string]bool {
@@ -107,7 +116,7 @@ func jsonNames(t reflect.Type) map[string]bool {
 		case name == "":
 			name = f.Name
 		}
-		out[name] = true
+		out[strings.ToLower(name)] = true
 	}
 	return out
 }
@@ -162,7 +171,7 @@ func (s *Service) UnmarshalJSON(b []byte) error {
 	}
 	*s = Service(p)
 	for name, raw := range members {
-		if serviceKeys[name] || string(raw) == "null" {
+		if serviceKeys[strings.ToLower(name)] || string(raw) == "null" {
 			continue
 		}
 		if s.Evidence.m == nil {

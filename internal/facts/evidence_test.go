@@ -112,3 +112,43 @@ func TestServiceJSONBadEvidence(t *testing.T) {
 		t.Error("a bad field was accepted")
 	}
 }
+
+// FuzzServiceJSON: any service object vigil reads back (from the store or
+// a file) writes out again stably: what it writes reads back to the same
+// bytes.
+func FuzzServiceJSON(f *testing.F) {
+	f.Add([]byte(`{"port":123,"transport":"udp","name":"ntp","tls":false,"ntp":{"mode7":{"request":"MON_GETLIST_1","sent":48}}}`))
+	f.Add([]byte(`{"port":1,"PORT":2,"demo":{"count":1},"Demo":null}`))
+	f.Add([]byte(`{"name":"x","details":{"a":"b"},"x11":"<&>"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var s Service
+		if json.Unmarshal(b, &s) != nil {
+			return
+		}
+		once, err := json.Marshal(s)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		var again Service
+		if err := json.Unmarshal(once, &again); err != nil {
+			t.Fatalf("%s does not read back: %v", once, err)
+		}
+		twice, err := json.Marshal(again)
+		if err != nil || !bytes.Equal(once, twice) {
+			t.Fatalf("unstable:\n%s\n%s (%v)", once, twice, err)
+		}
+	})
+}
+
+func TestNewKeyRefusesFieldNames(t *testing.T) {
+	for _, name := range []string{"", "tls", "Banner", "audit_errors"} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("NewKey(%q) did not panic", name)
+				}
+			}()
+			NewKey[int](name)
+		}()
+	}
+}
