@@ -3,51 +3,53 @@ package check
 import (
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/proto"
 )
 
-// Framework control references, written as they appear in findings.
+// Framework control references, written as they appear in findings
+// (defined in package module, for protocol packages too).
 const (
-	hipaaTransmission = "HIPAA 164.312(e)(1)"
-	hipaaEncryption   = "HIPAA 164.312(e)(2)(ii)"
-	hipaaAccess       = "HIPAA 164.312(a)(1)"
-	hipaaAuth         = "HIPAA 164.312(d)"
-	hipaaRisk         = "HIPAA 164.308(a)(1)(ii)(A)"
-	hipaaRiskMgmt     = "HIPAA 164.308(a)(1)(ii)(B)"
-	gdprEncryption    = "GDPR 32(1)(a)"
-	gdprConfidential  = "GDPR 32(1)(b)"
-	gdprByDesign      = "GDPR 25"
-	cisEncryptTransit = "CIS 3.10"
-	cisSecureConfig   = "CIS 4.1"
-	cisServerFirewall = "CIS 4.4"
-	cisDefaultAccts   = "CIS 4.7"
-	cisUnneeded       = "CIS 4.8"
-	cisPasswords      = "CIS 5.2"
-	cisAccessControl  = "CIS 6.1"
-	cisVulnMgmt       = "CIS 7.1"
-	cisPatchApps      = "CIS 7.4"
-	cisNetArch        = "CIS 12.2"
-	cisSecureMgmt     = "CIS 12.3"
-	pciServices       = "PCI 2.2.4"
-	pciDefaults       = "PCI 2.2.2"
-	pciAdminEncrypt   = "PCI 2.2.7"
-	pciStrongCrypto   = "PCI 4.2.1"
-	pciAuth           = "PCI 8.3.1"
-	pciPatches        = "PCI 6.3.3"
-	pciNetControls    = "PCI 1.3.1"
-	pciDataNotDirect  = "PCI 1.4.4"
-	cisSoftwareInv    = "CIS 2.1"
-	pciInternalScan   = "PCI 11.3.1"
+	hipaaTransmission = module.HIPAATransmission
+	hipaaEncryption   = module.HIPAAEncryption
+	hipaaAccess       = module.HIPAAAccess
+	hipaaAuth         = module.HIPAAAuth
+	hipaaRisk         = module.HIPAARisk
+	hipaaRiskMgmt     = module.HIPAARiskMgmt
+	gdprEncryption    = module.GDPREncryption
+	gdprConfidential  = module.GDPRConfidential
+	gdprByDesign      = module.GDPRByDesign
+	cisEncryptTransit = module.CISEncryptTransit
+	cisSecureConfig   = module.CISSecureConfig
+	cisServerFirewall = module.CISServerFirewall
+	cisDefaultAccts   = module.CISDefaultAccts
+	cisUnneeded       = module.CISUnneeded
+	cisPasswords      = module.CISPasswords
+	cisAccessControl  = module.CISAccessControl
+	cisVulnMgmt       = module.CISVulnMgmt
+	cisPatchApps      = module.CISPatchApps
+	cisNetArch        = module.CISNetArch
+	cisSecureMgmt     = module.CISSecureMgmt
+	pciServices       = module.PCIServices
+	pciDefaults       = module.PCIDefaults
+	pciAdminEncrypt   = module.PCIAdminEncrypt
+	pciStrongCrypto   = module.PCIStrongCrypto
+	pciAuth           = module.PCIAuth
+	pciPatches        = module.PCIPatches
+	pciNetControls    = module.PCINetControls
+	pciDataNotDirect  = module.PCIDataNotDirect
+	cisSoftwareInv    = module.CISSoftwareInv
+	pciInternalScan   = module.PCIInternalScan
 )
 
 var (
-	fwTransport   = []string{hipaaTransmission, hipaaEncryption, gdprEncryption, cisEncryptTransit, pciStrongCrypto}
+	fwTransport   = module.FwTransport()
 	fwAdminCrypto = []string{hipaaTransmission, hipaaEncryption, gdprEncryption, cisEncryptTransit, pciAdminEncrypt, pciStrongCrypto}
 	fwCert        = []string{hipaaTransmission, hipaaAuth, gdprEncryption, cisEncryptTransit, pciStrongCrypto}
-	fwNoAuth      = []string{hipaaAccess, hipaaAuth, gdprConfidential, cisAccessControl, cisSecureConfig, pciAuth}
-	fwDefaults    = []string{hipaaAuth, gdprConfidential, cisDefaultAccts, pciDefaults}
+	fwNoAuth      = module.FwNoAuth()
+	fwDefaults    = module.FwDefaults()
 	fwPassword    = []string{hipaaAuth, gdprConfidential, cisPasswords, cisSecureConfig, pciAuth}
-	fwUnneeded    = []string{hipaaAccess, hipaaRisk, gdprConfidential, gdprByDesign, cisUnneeded, pciServices}
+	fwUnneeded    = module.FwUnneeded()
 	fwExposure    = []string{hipaaAccess, gdprConfidential, cisServerFirewall, cisNetArch, cisSecureMgmt, pciNetControls}
 	fwDBExposed   = []string{hipaaAccess, gdprConfidential, cisServerFirewall, cisNetArch, pciDataNotDirect}
 	fwVuln        = []string{hipaaRisk, hipaaRiskMgmt, "GDPR 32(1)(d)", cisVulnMgmt, cisPatchApps, pciPatches}

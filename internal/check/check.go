@@ -13,28 +13,13 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/module"
 )
 
-// Check is one catalogue entry.
-type Check struct {
-	ID         string
-	Severity   finding.Severity
-	Title      string
-	Rationale  string
-	Fix        string // the generic fix; judges give a product-specific one when they can
-	Frameworks []string
-	// Examines, when set, tells which services the check can look at: a
-	// compliance control it maps to counts as examined on a host where
-	// such a service was seen. Needs says, when none was, what would let
-	// the check look ("an rsync daemon whose modules were listed"). Checks
-	// without Examines have their evidence rule in internal/compliance.
-	Examines func(s *facts.Service) bool
-	Needs    string
-	// Planned names the issue that will build the check's judge: until
-	// then no judge emits it, and reports and `vigil checks` say so
-	// instead of counting it as examined.
-	Planned string
-}
+// Check is one catalogue entry. It is module.Check, so that protocol
+// packages (internal/protocols) declare their checks without importing this
+// package.
+type Check = module.Check
 
 // All returns every check in catalogue order.
 func All() []Check { return slices.Clone(catalogue) }
@@ -73,20 +58,9 @@ type Scope struct {
 	Untrusted bool
 }
 
-// Hit is a judge's verdict that a check fired.
-type Hit struct {
-	Check string
-	// Subject distinguishes several hits of one check on one port.
-	Subject string
-	// Evidence is what was observed, in words a sysadmin can verify.
-	Evidence string
-	// Fix is the product-specific recommendation; empty means the
-	// catalogue's generic fix.
-	Fix string
-	// Severity overrides the catalogue's default when non-zero; the
-	// evidence must then say why.
-	Severity finding.Severity
-}
+// Hit is a judge's verdict that a check fired (module.Hit, for the same
+// reason as Check).
+type Hit = module.Hit
 
 // Judge inspects one service and reports the checks that fire.
 type Judge func(in Input) []Hit

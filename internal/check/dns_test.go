@@ -87,41 +87,6 @@ func TestJudgeDNSAxfrFixNamesTheZone(t *testing.T) {
 	}
 }
 
-func TestJudgeNTP(t *testing.T) {
-	mode6 := &facts.NTPAmplification{Request: "READVAR", Sent: 12, Received: 468, Packets: 1, Items: 20}
-	mode7 := &facts.NTPAmplification{Request: "MON_GETLIST_1", Sent: 48, Received: 5520, Packets: 12, Items: 66}
-	mode7err := &facts.NTPAmplification{Request: "MON_GETLIST_1", Sent: 48, Received: 8, Packets: 1, Error: 4}
-	mode6err := &facts.NTPAmplification{Request: "READVAR", Sent: 12, Received: 12, Packets: 1, Error: 5}
-	tests := []struct {
-		name string
-		a    *facts.NTPAudit
-		want []string // check IDs
-		ev   []string
-	}{
-		{"no audit", nil, nil, nil},
-		{"silent (chrony)", &facts.NTPAudit{}, nil, nil},
-		{"mode 6", &facts.NTPAudit{Mode6: mode6}, []string{"ntp.mode6"}, []string{"one 12-byte READVAR request drew 1 datagrams, 468 bytes: amplification 39.0× (20 system variables)"}},
-		{"mode 7", &facts.NTPAudit{Mode7: mode7}, []string{"ntp.mode7"}, []string{"amplification 115.0× (66 recent-client entries)"}},
-		{"both", &facts.NTPAudit{Mode6: mode6, Mode7: mode7}, []string{"ntp.mode6", "ntp.mode7"}, []string{"READVAR", "MON_GETLIST_1"}},
-		{"errors only", &facts.NTPAudit{Mode6: mode6err, Mode7: mode7err}, nil, nil},
-		{"capped", &facts.NTPAudit{Mode7: &facts.NTPAmplification{Request: "MON_GETLIST_1", Sent: 48, Received: 64000, Packets: 128, Capped: true}}, []string{"ntp.mode7"}, []string{"at least 128 datagrams"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s := &facts.Service{Port: 123, Transport: "udp", Name: "ntp", NTP: tt.a}
-			hits := judgeNTP(Input{Service: s})
-			if len(hits) != len(tt.want) {
-				t.Fatalf("got %+v, want %v", hits, tt.want)
-			}
-			for i, h := range hits {
-				if h.Check != tt.want[i] || !strings.Contains(h.Evidence, tt.ev[i]) {
-					t.Errorf("hit %d: %s %q, want %s with %q", i, h.Check, h.Evidence, tt.want[i], tt.ev[i])
-				}
-			}
-		})
-	}
-}
-
 func TestJudgeDNSOverTCPAndUDP(t *testing.T) {
 	resolved := &facts.DNSRecursion{Query: "q", Rcode: "NXDOMAIN", RA: true}
 	chaos := []facts.DNSChaos{{Name: "version.bind", Text: "9.18.49"}}

@@ -7,16 +7,14 @@ import (
 
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/proto"
 )
 
-// filesChecks are the checks of file services (rsync, NFS, iSCSI) and of
-// the binary protocols identified beside them (X11, Microsoft SQL Server).
+// filesChecks are the checks of file services (NFS, iSCSI; rsync is a
+// protocol module, internal/protocols/rsync) and of Microsoft SQL Server,
+// identified beside them (X11 is a module too, internal/protocols/x11).
 var filesChecks = []Check{
-	{ID: "rsync.module.open", Severity: finding.High, Title: "rsync daemon lists its modules or serves one without a password",
-		Rationale:  "Anyone who reaches the daemon can learn its module names and, for a module without \"auth users\", download (or, when it is writable, overwrite) every file in it with one rsync command.",
-		Fix:        "In /etc/rsyncd.conf give every module \"auth users = NAME\" and \"secrets file = /etc/rsyncd.secrets\" (a file of NAME:PASSWORD lines, chmod 600), set \"list = no\", and limit clients with \"hosts allow = 10.0.0.0/24\"; restart the daemon (systemctl restart rsync). Better: run rsync over SSH and stop the daemon.",
-		Frameworks: fwNoAuth},
 	{ID: "nfs.export.world", Severity: finding.High, Title: "NFS export is open to every client",
 		Rationale:  "NFS (AUTH_SYS) trusts the client's word for who the user is: any machine that can reach an export open to everyone can mount it and read or change the files as any user but root.",
 		Fix:        "Name the clients that may mount each export. Kernel NFS server: in /etc/exports replace \"*\" by the client network, e.g. \"/srv/share 10.0.0.0/24(rw,root_squash,sec=sys)\", then run exportfs -ra. nfs-ganesha: in the EXPORT block set \"Access_Type = None;\" and add \"CLIENT { Clients = 10.0.0.0/24; Access_Type = RW; }\", then restart nfs-ganesha. Use sec=krb5p where the data is sensitive.",
@@ -25,26 +23,17 @@ var filesChecks = []Check{
 		Rationale:  "Without CHAP on discovery anyone who reaches the portal learns the names of the target's disks, the first step to logging in to one that has no CHAP either.",
 		Fix:        "Require CHAP for discovery and for every target. tgt: in /etc/tgt/targets.conf set \"incomingdiscoveryuser NAME SECRET\" at the top level and \"incominguser NAME SECRET\" in each <target>, then tgt-admin --update ALL. LIO (targetcli): /iscsi set discovery_auth enable=1 userid=NAME password=SECRET, and in each TPG set attribute authentication=1 with per-ACL CHAP credentials.",
 		Frameworks: fwNoAuth},
-	{ID: "x11.open", Severity: finding.Critical, Title: "X server accepts connections without authorisation",
-		Rationale:  "A client that connects to an X server without authorisation can read every keystroke (passwords included), take screenshots and type commands into the user's terminals.",
-		Fix:        "Start the X server with \"-nolisten tcp\" (Xorg's default: remove any \"-listen tcp\"), never with \"-ac\", and remove any \"xhost +\" from session scripts; use xauth cookies (MIT-MAGIC-COOKIE-1) and reach remote displays with ssh -X instead of TCP.",
-		Frameworks: fwNoAuth},
 	{ID: "cleartext.mssql", Severity: finding.High, Title: "Microsoft SQL Server does not support encryption",
 		Rationale:  "A SQL Server that answers PRELOGIN with ENCRYPT_NOT_SUP sends logins and query results in cleartext: anyone on the path reads passwords and data.",
 		Fix:        "Give the instance a certificate and force encryption. On Windows: SQL Server Configuration Manager, SQL Server Network Configuration, Protocols for the instance, Properties: Certificate, then Force Encryption = Yes, and restart the service. On Linux: mssql-conf set network.tlscert /etc/ssl/certs/mssql.pem; mssql-conf set network.tlskey /etc/ssl/private/mssql.key; mssql-conf set network.forceencryption 1; systemctl restart mssql-server.",
 		Frameworks: fwTransport},
 }
 
-// judgeFiles judges the file services and X11 and SQL Server facts.
+// judgeFiles judges the file services and SQL Server facts.
 func judgeFiles(in Input) []Hit {
 	s := in.Service
 	where := fmt.Sprintf("%s/%d", s.Transport, s.Port)
 	var out []Hit
-	if s.Name == proto.Rsync && s.Rsync != nil {
-		if h, ok := rsyncHit(s, where); ok {
-			out = append(out, h)
-		}
-	}
 	if s.Name == proto.RPCBind && s.RPC != nil && s.RPC.ExportsRead && !tcpRPCBindJudged(in) {
 		out = append(out, nfsHits(s, where)...)
 	}
@@ -57,13 +46,6 @@ func judgeFiles(in Input) []Hit {
 		}
 		out = append(out, Hit{Check: "iscsi.discovery.open", Evidence: ev})
 	}
-	if s.Name == proto.X11 && s.X11 != nil && s.X11.Status == facts.X11Success {
-		ev := fmt.Sprintf("the X server on %s accepted a connection setup without any authorisation data", where)
-		if s.X11.Vendor != "" {
-			ev += fmt.Sprintf(" (vendor %q, release %d, %d screens); vigil closed it at once", s.X11.Vendor, s.X11.Release, s.X11.Screens)
-		}
-		out = append(out, Hit{Check: "x11.open", Evidence: ev})
-	}
 	if s.Name == proto.MSSQL && s.MSSQL != nil && s.MSSQL.Encryption == facts.MSSQLEncryptNotSup {
 		v := ""
 		if s.MSSQL.Version != "" {
@@ -73,40 +55,6 @@ func judgeFiles(in Input) []Hit {
 			Evidence: fmt.Sprintf("Microsoft SQL Server%s on %s answered PRELOGIN with ENCRYPTION = ENCRYPT_NOT_SUP: logins and data travel in cleartext", v, where)})
 	}
 	return out
-}
-
-// rsyncHit reports modules served without a password (high) or, failing
-// that, a module list open to anyone (medium: names only).
-func rsyncHit(s *facts.Service, where string) (Hit, bool) {
-	var open, auth []string
-	for _, m := range s.Rsync.Modules {
-		switch m.Access {
-		case facts.RsyncOpen:
-			open = append(open, m.Name)
-		case facts.RsyncAuth:
-			auth = append(auth, m.Name)
-		}
-	}
-	var names []string
-	for _, m := range s.Rsync.Modules {
-		names = append(names, m.Name)
-	}
-	switch {
-	case len(open) > 0:
-		ev := fmt.Sprintf("the rsync daemon on %s answered \"@RSYNCD: OK\" without asking a password for module %s", where, listSome(open, 8))
-		if s.Rsync.Listed {
-			ev += fmt.Sprintf("; #list names %d modules: %s", len(names), listSome(names, 8))
-		}
-		return Hit{Check: "rsync.module.open", Evidence: ev + "; vigil closed each connection before sending any argument, so no file was listed or read"}, true
-	case s.Rsync.Listed:
-		ev := fmt.Sprintf("the rsync daemon on %s lists its modules to anyone (#list): %s", where, listSome(names, 8))
-		if len(auth) > 0 {
-			ev += fmt.Sprintf("; %s asked for a password", listSome(auth, 8))
-		}
-		return Hit{Check: "rsync.module.open", Severity: finding.Medium,
-			Evidence: ev + "; medium, not high: every listed module vigil asked for wanted a password, so only the names are exposed"}, true
-	}
-	return Hit{}, false
 }
 
 // worldGroups are the mountd group names that mean every client.
@@ -150,14 +98,4 @@ func tcpRPCBindJudged(in Input) bool {
 }
 
 // listSome joins up to n quoted items and counts the rest.
-func listSome(items []string, n int) string {
-	var q []string
-	for i, it := range items {
-		if i == n {
-			q = append(q, fmt.Sprintf("and %d more", len(items)-n))
-			break
-		}
-		q = append(q, fmt.Sprintf("%q", it))
-	}
-	return strings.Join(q, ", ")
-}
+func listSome(items []string, n int) string { return module.ListSome(items, n) }

@@ -6,13 +6,9 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/facts"
-	"github.com/vigilsec/vigil/internal/finding"
 )
 
 func TestJudgeFiles(t *testing.T) {
-	rsync := func(listed bool, mods ...facts.RsyncModule) facts.Service {
-		return facts.Service{Port: 873, Transport: facts.TCP, Name: "rsync", Rsync: &facts.Rsync{Protocol: "31.0", Listed: listed, Modules: mods}}
-	}
 	rpc := func(read bool, es ...facts.NFSExport) facts.Service {
 		return facts.Service{Port: 111, Transport: facts.TCP, Name: "rpcbind", RPC: &facts.RPC{ExportsRead: read, Exports: es, MountdPort: 20048}}
 	}
@@ -21,14 +17,6 @@ func TestJudgeFiles(t *testing.T) {
 		s    facts.Service
 		want []hitWant
 	}{
-		{"rsync open module", rsync(true, facts.RsyncModule{Name: "pub", Access: facts.RsyncOpen}, facts.RsyncModule{Name: "backup", Access: facts.RsyncAuth}),
-			[]hitWant{{check: "rsync.module.open", evidence: []string{`module "pub"`, "tcp/873", `#list names 2 modules: "pub", "backup"`, "no file was listed"}}}},
-		{"rsync list only", rsync(true, facts.RsyncModule{Name: "backup", Access: facts.RsyncAuth}),
-			[]hitWant{{check: "rsync.module.open", severity: finding.Medium, evidence: []string{`lists its modules to anyone (#list): "backup"`, "medium, not high"}}}},
-		{"rsync hidden module open", rsync(false, facts.RsyncModule{Name: "x", Access: facts.RsyncOpen}),
-			[]hitWant{{check: "rsync.module.open", evidence: []string{`module "x"`}}}},
-		{"rsync hard", rsync(false), nil},
-		{"rsync not audited", facts.Service{Port: 873, Transport: facts.TCP, Name: "rsync"}, nil},
 		{"nfs world", rpc(true, facts.NFSExport{Path: "/srv/world"}, facts.NFSExport{Path: "/srv/star", Groups: []string{"*"}}, facts.NFSExport{Path: "/srv/lan", Groups: []string{"10.0.0.0/24"}}),
 			[]hitWant{
 				{check: "nfs.export.world", subject: "/srv/world", evidence: []string{"/srv/world", "no client group (everyone)", "port 20048"}},
@@ -40,9 +28,6 @@ func TestJudgeFiles(t *testing.T) {
 		{"iscsi open", facts.Service{Port: 3260, Transport: facts.TCP, Name: "iscsi", ISCSI: &facts.ISCSI{DiscoveryOpen: true, Targets: []string{"iqn.2026-12.lab:disk1"}}},
 			[]hitWant{{check: "iscsi.discovery.open", evidence: []string{"AuthMethod=None", `"iqn.2026-12.lab:disk1"`}}}},
 		{"iscsi chap", facts.Service{Port: 3260, Transport: facts.TCP, Name: "iscsi", ISCSI: &facts.ISCSI{StatusClass: 2, StatusDetail: 1}}, nil},
-		{"x11 open", facts.Service{Port: 6000, Transport: facts.TCP, Name: "x11", X11: &facts.X11{Status: facts.X11Success, Vendor: "The X.Org Foundation", Release: 12101007, Screens: 1}},
-			[]hitWant{{check: "x11.open", evidence: []string{"tcp/6000", "without any authorisation", "The X.Org Foundation"}}}},
-		{"x11 refused", facts.Service{Port: 6001, Transport: facts.TCP, Name: "x11", X11: &facts.X11{Status: facts.X11Failed, Reason: "Authorization required"}}, nil},
 		{"mssql no encryption", facts.Service{Port: 1433, Transport: facts.TCP, Name: "mssql", MSSQL: &facts.MSSQL{Version: "16.0.1000", Encryption: facts.MSSQLEncryptNotSup}},
 			[]hitWant{{check: "cleartext.mssql", evidence: []string{"16.0.1000", "ENCRYPT_NOT_SUP", "tcp/1433"}}}},
 		{"mssql required", facts.Service{Port: 1433, Transport: facts.TCP, Name: "mssql", MSSQL: &facts.MSSQL{Version: "16.0.1000", Encryption: facts.MSSQLEncryptRequired}}, nil},

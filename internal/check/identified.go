@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/proto"
 )
 
@@ -46,15 +47,7 @@ func versionNote(s *facts.Service) string {
 	return ""
 }
 
-func productNote(s *facts.Service) string {
-	switch {
-	case s.Product != "" && s.Version != "":
-		return fmt.Sprintf(" (%s %s)", s.Product, s.Version)
-	case s.Product != "":
-		return fmt.Sprintf(" (%s)", s.Product)
-	}
-	return ""
-}
+func productNote(s *facts.Service) string { return module.ProductNote(s) }
 
 func bannerNote(s *facts.Service) string {
 	if s.Banner == "" {

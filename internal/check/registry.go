@@ -1,10 +1,14 @@
 package check
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/vigilsec/vigil/internal/protocols"
+)
 
 // judges lists every judge in the order they run. Order is data: it decides
 // only the order of hits before findings are sorted by severity.
-var judges = []Judge{
+var judges = slices.Concat([]Judge{
 	judgeIdentified,
 	judgeTLS,
 	judgeTLSDeep,
@@ -16,15 +20,15 @@ var judges = []Judge{
 	judgeFiles,
 	judgeExposure,
 	judgeDNS,
-	judgeNTP,
 	judgeTFTP,
 	judgeCoverage,
 	judgeHTTP,
-}
+}, moduleJudges(protocols.Modules))
 
 // catalogue is the registry of every check vigil knows, in the order
 // `vigil checks` lists them: the core checks, then each area's own list
-// (declared beside its judge). IDs are normative (../shared/DESIGN.md).
+// (declared beside its judge); the protocol modules' checks
+// (internal/protocols) stand where the first module's, NTP's, stood. IDs are normative (../shared/DESIGN.md).
 var catalogue = slices.Concat(
 	coreChecks,
 	httpChecks,
@@ -33,7 +37,7 @@ var catalogue = slices.Concat(
 	smbChecks,
 	rdpChecks,
 	dnsChecks,
-	ntpChecks,
+	moduleChecks(protocols.Modules),
 	tftpChecks,
 	tlsDeepChecks,
 )

@@ -129,15 +129,11 @@ var rules = map[string]rule{
 	"http.admin.exposed": {needs: "knowing which networks are untrusted, which a scan does not record"},
 
 	// File services and binary protocols (check/files.go).
-	"rsync.module.open": {service: func(s *facts.Service) bool { return s.Name == proto.Rsync && s.Rsync != nil },
-		needs: "an rsync daemon whose modules were asked for"},
 	"nfs.export.world": {service: func(s *facts.Service) bool {
 		return s.Name == proto.RPCBind && s.RPC != nil && (s.RPC.ExportsRead || !slices.ContainsFunc(s.RPC.Programs, func(p facts.RPCProgram) bool { return p.Program == 100005 }))
 	}, needs: "a port mapper whose NFS mount daemon listed its exports"},
 	"iscsi.discovery.open": {service: func(s *facts.Service) bool { return s.Name == proto.ISCSI && s.ISCSI != nil },
 		needs: "an iSCSI target asked for a discovery session"},
-	"x11.open": {service: func(s *facts.Service) bool { return s.Name == proto.X11 && s.X11 != nil },
-		needs: "an X server whose connection setup was answered"},
 	"cleartext.mssql": {service: func(s *facts.Service) bool { return s.Name == proto.MSSQL && s.MSSQL != nil },
 		needs: "a Microsoft SQL Server whose PRELOGIN answer was read"},
 
@@ -181,8 +177,6 @@ var rules = map[string]rule{
 		needs: "a DNS server over TCP whose zones were looked for"},
 	"dns.version.disclosed": {service: func(s *facts.Service) bool { return s.DNS != nil },
 		needs: "a DNS server asked for its version"},
-	"ntp.mode6": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 6 query"},
-	"ntp.mode7": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 7 query"},
 
 	// Every open port a scan found is examined for coverage.
 	"coverage.unexamined":   {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},

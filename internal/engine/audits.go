@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/audit/access"
@@ -11,14 +12,15 @@ import (
 	"github.com/vigilsec/vigil/internal/audit/dnsaudit"
 	"github.com/vigilsec/vigil/internal/audit/fileshare"
 	"github.com/vigilsec/vigil/internal/audit/httpaudit"
-	"github.com/vigilsec/vigil/internal/audit/ntpaudit"
 	"github.com/vigilsec/vigil/internal/audit/rdpaudit"
 	"github.com/vigilsec/vigil/internal/audit/smbaudit"
 	"github.com/vigilsec/vigil/internal/audit/sshaudit"
 	"github.com/vigilsec/vigil/internal/audit/tlsaudit"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/proto"
+	"github.com/vigilsec/vigil/internal/protocols"
 	"github.com/vigilsec/vigil/internal/scope"
 )
 
@@ -45,8 +47,9 @@ type audit struct {
 }
 
 // audits is the registry of protocol audits, in the order they run on a
-// service. Order is data.
-var audits = []audit{
+// service. Order is data. The protocol modules' audits (internal/protocols)
+// follow the built-in ones.
+var audits = slices.Concat([]audit{
 	// access first: it learns whether a STARTTLS upgrade exists, which
 	// decides whether the TLS audit applies.
 	{name: "access", applies: access.Applies, run: runAccess},
@@ -60,7 +63,28 @@ var audits = []audit{
 	{name: "smb", applies: smbaudit.Applies, run: runSMB},
 	{name: "rdp", applies: rdpaudit.Applies, run: runRDP},
 	{name: "dns", applies: func(s *facts.Service) bool { return s.Name == proto.DNS && !s.TLS }, run: runDNS},
-	{name: "ntp", applies: func(s *facts.Service) bool { return s.Name == proto.NTP && s.Transport == facts.UDP }, run: runNTP},
+}, moduleAudits(protocols.Modules))
+
+// moduleAudits adapts the audits of ms: each applies only to services of
+// its module's protocol.
+func moduleAudits(ms []module.Module) []audit {
+	var out []audit
+	for _, m := range ms {
+		if m.Audit == nil {
+			continue
+		}
+		a, name := m.Audit, m.Name
+		label := a.Name
+		if label == "" {
+			label = name
+		}
+		out = append(out, audit{name: label,
+			applies: func(s *facts.Service) bool { return s.Name == name && (a.Applies == nil || a.Applies(s)) },
+			run: func(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
+				return a.Run(ctx, module.Env{Dialer: env.d, Timeout: env.timeout, Names: env.host.Names, NoDefaultCreds: env.cfg.NoDefaultCreds}, addr, s)
+			}})
+	}
+	return out
 }
 
 func tlsApplies(s *facts.Service) bool {
@@ -154,18 +178,16 @@ func runDNS(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Ser
 	}
 	return err
 }
-func runNTP(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) error {
-	a, err := ntpaudit.Audit(ctx, env.d, addr, ntpaudit.Options{Timeout: env.timeout})
-	if a != nil {
-		s.NTP = a
-	}
-	return err
-}
 
 // auditService runs every audit that applies to s, in order, keeping
 // their errors on s.
 func auditService(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service) {
-	for _, a := range audits {
+	auditWith(ctx, env, addr, s, audits)
+}
+
+// auditWith runs each of list that applies to s, in order.
+func auditWith(ctx context.Context, env auditEnv, addr netip.AddrPort, s *facts.Service, list []audit) {
+	for _, a := range list {
 		if !a.applies(s) {
 			continue
 		}

@@ -65,18 +65,20 @@ type Service struct {
 	// control (facts/api.go).
 	API *APIAccess `json:"api,omitempty"`
 	// File services and binary protocols (see files.go).
-	Rsync    *Rsync    `json:"rsync,omitempty"`
 	RPC      *RPC      `json:"rpc,omitempty"`
 	ISCSI    *ISCSI    `json:"iscsi,omitempty"`
-	X11      *X11      `json:"x11,omitempty"`
 	MSSQL    *MSSQL    `json:"mssql,omitempty"`
 	Kerberos *Kerberos `json:"kerberos,omitempty"`
 	SMB      *SMB      `json:"smb,omitempty"`
 	RDP      *RDP      `json:"rdp,omitempty"`
 	DNS      *DNSAudit `json:"dns,omitempty"`
-	NTP      *NTPAudit `json:"ntp,omitempty"`
 	// AuditErrors says which audits could not complete, and why.
 	AuditErrors []string `json:"audit_errors,omitempty"`
+	// Evidence is the typed evidence of the protocols that live in a
+	// package of their own (internal/protocols), each read through its
+	// Key; in JSON each is a member named after the protocol, like the
+	// fields above (see evidence.go).
+	Evidence Evidence `json:"-"`
 }
 
 // Detail returns Details[key], or "" when unset.

@@ -3,40 +3,8 @@ package facts
 import "time"
 
 // This file holds the typed evidence of file services and the binary
-// protocols identified beside them: rsync, ONC RPC (rpcbind, NFS mountd),
-// iSCSI, X11, Microsoft SQL Server (TDS) and Kerberos.
-
-// Rsync is what an rsync daemon said about its modules. It never holds a
-// file name: vigil lists modules, it never lists or transfers files.
-type Rsync struct {
-	// Protocol is the version of the daemon's "@RSYNCD:" greeting, e.g. "31.0".
-	Protocol string `json:"protocol"`
-	// Listed is true when the daemon answered the module listing (#list)
-	// with at least one module.
-	Listed bool `json:"listed"`
-	// Modules are the modules learnt, from the listing; each was then
-	// asked for by name to see whether it wants a password.
-	Modules []RsyncModule `json:"modules,omitempty"`
-}
-
-// Rsync module access, as the daemon answered a request for the module.
-const (
-	RsyncOpen     = "open"      // "@RSYNCD: OK": no password asked
-	RsyncAuth     = "auth"      // "@RSYNCD: AUTHREQD": a password is required
-	RsyncRefused  = "refused"   // "@ERROR": host not allowed, unknown module, …
-	RsyncUnasked  = "unasked"   // not asked (too many modules, or the budget ran out)
-	RsyncNoAnswer = "no-answer" // the daemon did not say
-)
-
-// RsyncModule is one module of an rsync daemon.
-type RsyncModule struct {
-	Name    string `json:"name"`
-	Comment string `json:"comment,omitempty"`
-	// Access is one of the Rsync* access constants.
-	Access string `json:"access"`
-	// Detail is the daemon's words when it refused (sanitised).
-	Detail string `json:"detail,omitempty"`
-}
+// protocols identified beside them: ONC RPC (rpcbind, NFS mountd),
+// iSCSI, Microsoft SQL Server (TDS) and Kerberos.
 
 // RPC is what an ONC RPC port mapper (rpcbind, portmap) and the NFS mount
 // daemon it lists said.
@@ -82,27 +50,6 @@ type ISCSI struct {
 	// Targets are the target names SendTargets=All returned (names only).
 	Targets []string `json:"targets,omitempty"`
 }
-
-// X11 is an X server's answer to a connection setup without any
-// authorisation data.
-type X11 struct {
-	// Status is "success" (anyone may connect), "failed" (refused: Reason
-	// says why) or "authenticate".
-	Status        string `json:"status"`
-	Reason        string `json:"reason,omitempty"`
-	ProtocolMajor int    `json:"protocol_major"`
-	ProtocolMinor int    `json:"protocol_minor"`
-	Vendor        string `json:"vendor,omitempty"`
-	Release       uint32 `json:"release,omitempty"`
-	Screens       int    `json:"screens,omitempty"`
-}
-
-// X11 connection-setup statuses.
-const (
-	X11Success      = "success"
-	X11Failed       = "failed"
-	X11Authenticate = "authenticate"
-)
 
 // MSSQL is a Microsoft SQL Server's PRELOGIN answer (MS-TDS 2.2.6.5).
 type MSSQL struct {

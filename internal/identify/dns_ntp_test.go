@@ -64,50 +64,6 @@ func TestParseDNSAnswer(t *testing.T) {
 	}
 }
 
-func TestParseNTPReply(t *testing.T) {
-	nonce := [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
-	req := ntpRequest(nonce)
-	if len(req) != 48 || req[0] != 0x23 {
-		t.Fatalf("request %x", req[:4])
-	}
-	reply := func(first, stratum byte, ref string, origin [8]byte) []byte {
-		b := make([]byte, 48)
-		b[0], b[1] = first, stratum
-		copy(b[12:], ref)
-		copy(b[24:], origin[:])
-		return b
-	}
-	tests := []struct {
-		name           string
-		in             []byte
-		ok             bool
-		stratum, refid string
-	}{
-		{"stratum 2", reply(0x24, 2, "\x7f\x7f\x01\x01", nonce), true, "2", "127.127.1.1"},
-		{"stratum 1 gps", reply(0x24, 1, "GPS\x00", nonce), true, "1", "GPS"},
-		{"kiss of death", reply(0xe4, 0, "RATE", nonce), true, "0", "RATE"},
-		{"v3 server", reply(0x1c, 3, "\x0a\x00\x00\x01", nonce), true, "3", "10.0.0.1"},
-		{"wrong origin", reply(0x24, 2, "xxxx", [8]byte{}), false, "", ""},
-		{"client mode", reply(0x23, 2, "xxxx", nonce), false, "", ""},
-		{"short", req[:40], false, "", ""},
-	}
-	for _, tt := range tests {
-		r, err := parseNTPReply(tt.in, nonce)
-		if (err == nil) != tt.ok {
-			t.Errorf("%s: error %v, want ok %v", tt.name, err, tt.ok)
-			continue
-		}
-		if !tt.ok {
-			continue
-		}
-		s := newService()
-		applyNTP(r, &s)
-		if s.Name != "ntp" || s.Detail("ntp.stratum") != tt.stratum || s.Detail("ntp.refid") != tt.refid {
-			t.Errorf("%s: got %v", tt.name, s.Details)
-		}
-	}
-}
-
 func FuzzParseDNSAnswer(f *testing.F) {
 	f.Add(dnsTXTAnswer(7, 0, "dnsmasq-2.89"))
 	f.Add(dnsTXTAnswer(7, 5, ""))
@@ -119,21 +75,6 @@ func FuzzParseDNSAnswer(f *testing.F) {
 		}
 		s := newService()
 		applyDNS(a, &s)
-		assertPrintable(t, s)
-	})
-}
-
-func FuzzParseNTPReply(f *testing.F) {
-	b := make([]byte, 48)
-	b[0], b[1] = 0x24, 2
-	f.Add(b)
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := parseNTPReply(b, [8]byte{})
-		if err != nil {
-			return
-		}
-		s := newService()
-		applyNTP(r, &s)
 		assertPrintable(t, s)
 	})
 }

@@ -14,31 +14,43 @@ import (
 	"github.com/vigilsec/vigil/internal/codec/iscsi"
 	"github.com/vigilsec/vigil/internal/codec/oncrpc"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/protocols/rsync"
+	"github.com/vigilsec/vigil/internal/protocols/x11"
 )
 
-func TestParseRsyncGreeting(t *testing.T) {
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{"@RSYNCD: 31.0\n", "31.0", true},
-		{"@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n", "31.0", true},
-		{"@RSYNCD: 30\n", "30", true},
-		{"@RSYNCD: x.y\n", "", false},
-		{"@RSYNCD: 31.0", "", false}, // no end of line yet
-		{"@RSYNC 31.0\n", "", false},
-		{"@RSYNCD: \x1b[31m\n", "", false},
-	}
-	for _, tt := range tests {
-		got, err := parseRsyncGreeting([]byte(tt.in))
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("%q: got %q, %v", tt.in, got, err)
-		}
-	}
+// TestRsyncMatcher: the rsync module's banner matcher runs among the
+// registry's (internal/protocols/rsync tests the greeting itself).
+func TestRsyncMatcher(t *testing.T) {
 	s, ok := runMatchers(t.Context(), []byte("@RSYNCD: 31.0 sha512\n"))
-	if !ok || s.Name != "rsync" || s.Rsync == nil || s.Rsync.Protocol != "31.0" {
+	if d := rsync.Evidence.Get(&s); !ok || s.Name != "rsync" || d == nil || d.Protocol != "31.0" {
 		t.Errorf("matchers: %v %+v", ok, s)
 	}
+}
+
+// x11Reply is an X server's setup reply: Failed with reason when status
+// is 0, else Success naming vendor and release.
+func x11Reply(status byte, reason string, vendor string, release uint32) []byte {
+	if status == 0 {
+		body := []byte(reason)
+		for len(body)%4 != 0 {
+			body = append(body, 0)
+		}
+		h := []byte{0, byte(len(reason)), 11, 0, 0, 0, 0, 0}
+		binary.LittleEndian.PutUint16(h[6:], uint16(len(body)/4))
+		return append(h, body...)
+	}
+	body := make([]byte, 32)
+	binary.LittleEndian.PutUint32(body, release)
+	binary.LittleEndian.PutUint16(body[16:], uint16(len(vendor)))
+	body[20] = 1
+	body = append(body, vendor...)
+	for len(body)%4 != 0 {
+		body = append(body, 0)
+	}
+	body = append(body, make([]byte, 64)...) // formats and screens, not read
+	h := []byte{1, 0, 11, 0, 0, 0, 0, 0}
+	binary.LittleEndian.PutUint16(h[6:], uint16(len(body)/4))
+	return append(h, body...)
 }
 
 // rpcHandler answers record-marked ONC RPC calls: the port mapper's DUMP
@@ -81,30 +93,6 @@ func rpcHandler(portmap bool, mountd ...bool) func(context.Context, net.Conn) {
 			}
 		}
 	}
-}
-
-func x11Reply(status byte, reason string, vendor string, release uint32) []byte {
-	if status == 0 {
-		body := []byte(reason)
-		for len(body)%4 != 0 {
-			body = append(body, 0)
-		}
-		h := []byte{0, byte(len(reason)), 11, 0, 0, 0, 0, 0}
-		binary.LittleEndian.PutUint16(h[6:], uint16(len(body)/4))
-		return append(h, body...)
-	}
-	body := make([]byte, 32)
-	binary.LittleEndian.PutUint32(body, release)
-	binary.LittleEndian.PutUint16(body[16:], uint16(len(vendor)))
-	body[20] = 1
-	body = append(body, vendor...)
-	for len(body)%4 != 0 {
-		body = append(body, 0)
-	}
-	body = append(body, make([]byte, 64)...) // formats and screens, not read
-	h := []byte{1, 0, 11, 0, 0, 0, 0, 0}
-	binary.LittleEndian.PutUint16(h[6:], uint16(len(body)/4))
-	return append(h, body...)
 }
 
 func tdsPreloginReply(major, minor byte, build uint16, enc byte) []byte {
@@ -197,7 +185,7 @@ func TestTCPIdentifiesFileAndBinaryProtocols(t *testing.T) {
 		check   func(t *testing.T, s facts.Service)
 	}{
 		{"rsync", bannerThen("@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n", func(string) string { return "" }), func(t *testing.T, s facts.Service) {
-			if s.Name != "rsync" || s.Rsync == nil || s.Rsync.Protocol != "31.0" {
+			if d := rsync.Evidence.Get(&s); s.Name != "rsync" || d == nil || d.Protocol != "31.0" {
 				t.Errorf("%+v", s)
 			}
 		}},
@@ -223,13 +211,13 @@ func TestTCPIdentifiesFileAndBinaryProtocols(t *testing.T) {
 			}
 		}},
 		{"x11 open", binaryHandler(func(b []byte) bool { return len(b) >= 12 }, x11Reply(1, "", "The X.Org Foundation", 12101007)), func(t *testing.T, s facts.Service) {
-			if s.Name != "x11" || s.X11 == nil || s.X11.Status != facts.X11Success || s.Product != "X.Org X Server" || s.Version != "21.1.7" {
-				t.Errorf("%+v %+v", s, s.X11)
+			if x := x11.Evidence.Get(&s); s.Name != "x11" || x == nil || x.Status != x11.Success || s.Product != "X.Org X Server" || s.Version != "21.1.7" {
+				t.Errorf("%+v %+v", s, x)
 			}
 		}},
 		{"x11 refused", binaryHandler(func(b []byte) bool { return len(b) >= 12 }, x11Reply(0, "Authorization required, but no authorization protocol specified\n", "", 0)), func(t *testing.T, s facts.Service) {
-			if s.Name != "x11" || s.X11 == nil || s.X11.Status != facts.X11Failed || s.X11.Reason != "Authorization required, but no authorization protocol specified" || s.Product != "" {
-				t.Errorf("%+v %+v", s, s.X11)
+			if x := x11.Evidence.Get(&s); s.Name != "x11" || x == nil || x.Status != x11.Failed || x.Reason != "Authorization required, but no authorization protocol specified" || s.Product != "" {
+				t.Errorf("%+v %+v", s, x)
 			}
 		}},
 		{"mssql", binaryHandler(func(b []byte) bool { return len(b) > 0 && b[0] != tdsPrelogin || tdsDone(b) }, tdsPreloginReply(16, 0, 1000, 2)), func(t *testing.T, s facts.Service) {
@@ -368,38 +356,6 @@ func TestKerberosEchoedRealmIsNotTheKDCs(t *testing.T) {
 	}
 }
 
-func TestParseX11SetupRejects(t *testing.T) {
-	for _, b := range [][]byte{
-		nil,
-		{1, 0, 10, 0, 0, 0, 0, 0}, // protocol 10
-		{3, 0, 11, 0, 0, 0, 0, 0}, // unknown status
-		{0, 40, 11, 0, 0, 0, 1, 0, 'a', 'b', 'c', 'd'}, // reason longer than the reply
-		x11Reply(1, "", "vendor", 1)[:20],              // cut Success
-	} {
-		if x, err := parseX11Setup(b); err == nil {
-			t.Errorf("%x parsed: %+v", b, x)
-		}
-	}
-}
-
-func TestX11Product(t *testing.T) {
-	tests := []struct {
-		vendor           string
-		release          uint32
-		product, version string
-	}{
-		{"The X.Org Foundation", 12101007, "X.Org X Server", "21.1.7"},
-		{"The X.Org Foundation", 12011000, "X.Org X Server", "1.20.11"},
-		{"TigerVNC project", 12014000, "TigerVNC project", ""},
-	}
-	for _, tt := range tests {
-		p, v := x11Product(facts.X11{Vendor: tt.vendor, Release: tt.release})
-		if p != tt.product || v != tt.version {
-			t.Errorf("%s %d: %q %q", tt.vendor, tt.release, p, v)
-		}
-	}
-}
-
 func TestParseTDSPreloginRejects(t *testing.T) {
 	good := tdsPreloginReply(15, 0, 2000, 0)
 	noTerm := append([]byte(nil), good...)
@@ -419,21 +375,6 @@ func TestParseTDSPreloginRejects(t *testing.T) {
 	if err != nil || m.Version != "15.0.2000" || m.Encryption != facts.MSSQLEncryptOff {
 		t.Errorf("%+v %v", m, err)
 	}
-}
-
-func FuzzParseX11Setup(f *testing.F) {
-	f.Add(x11Reply(1, "", "The X.Org Foundation", 12101007))
-	f.Add(x11Reply(0, "no", "", 0))
-	f.Add([]byte{2, 0, 0, 0, 0, 0, 1, 0, 'a', 'b', 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		x, err := parseX11Setup(b)
-		if err != nil {
-			return
-		}
-		s := newService()
-		applyX11(x, &s)
-		assertPrintable(t, s)
-	})
 }
 
 func FuzzParseTDSPrelogin(f *testing.F) {

@@ -3,7 +3,6 @@ package identify
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -11,11 +10,11 @@ import (
 	"net"
 	"net/netip"
 	"time"
-	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/module"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/wire"
 )
@@ -39,7 +38,8 @@ type Options struct {
 }
 
 // ErrNoMatch is what a probe returns when the bytes are not its protocol.
-var ErrNoMatch = errors.New("the answer is not this protocol")
+// It is module.ErrNoMatch, which protocol modules return.
+var ErrNoMatch = module.ErrNoMatch
 
 // Size caps of reads.
 const (
@@ -453,17 +453,7 @@ func clean(s string, max int) string { return printable([]byte(s), max) }
 
 // printable is sanitize.Printable capped at max runes of output (escapes
 // included, the "…" of a cut too), not only max runes of input.
-func printable(b []byte, limit int) string {
-	n := limit
-	for {
-		out := sanitize.Printable(b, n)
-		over := utf8.RuneCountInString(out) - limit
-		if over <= 0 || n <= 1 {
-			return out
-		}
-		n = max(n-max(1, over/4), 1)
-	}
-}
+func printable(b []byte, limit int) string { return module.Printable(b, limit) }
 
 // noMatch wraps ErrNoMatch with the probe's name and a reason.
 func noMatch(proto, format string, args ...any) error {

@@ -1,14 +1,20 @@
 package identify
 
-import "github.com/vigilsec/vigil/internal/proto"
+import (
+	"slices"
+
+	"github.com/vigilsec/vigil/internal/proto"
+	"github.com/vigilsec/vigil/internal/protocols"
+)
 
 // This file is the registry: which matchers and probes exist and in which
 // order they are tried. Order is data; port numbers only move a guess to
-// the front (see plainHints, tlsHints, udpHints).
+// the front (see plainHints, tlsHints, udpHints). The protocol modules'
+// entry points (internal/protocols) follow the built-in ones.
 
 // bannerMatchers recognise protocols whose server speaks first, tried in
 // this order on the banner and on every probe's answer.
-var bannerMatchers = []matcher{
+var bannerMatchers = slices.Concat([]matcher{
 	{proto.SSH, matchSSH},
 	{proto.MySQL, matchMySQL},
 	{proto.VNC, matchVNC},
@@ -17,12 +23,11 @@ var bannerMatchers = []matcher{
 	{proto.IMAP, matchIMAP},
 	{proto.POP3, matchPOP3},
 	{proto.NATS, matchNATS},
-	{proto.Rsync, matchRsync},
-}
+}, moduleMatchers(protocols.Modules))
 
 // tcpProbes are the client-first probes on a plain TCP port, in default
 // order, each on a fresh connection.
-var tcpProbes = []probe{
+var tcpProbes = slices.Concat([]probe{
 	{"tls", probeTLS},
 	{proto.HTTP, probeHTTP},
 	{proto.PostgreSQL, probePostgres},
@@ -38,15 +43,14 @@ var tcpProbes = []probe{
 	{proto.RTSP, probeRTSP},
 	{proto.JetDirect, probeJetDirect},
 	{proto.MSSQL, probeMSSQL},
-	{proto.X11, probeX11},
 	{proto.RPCBind, probeRPC},
 	{proto.ISCSI, probeISCSI},
 	{proto.Kerberos, probeKerberos},
 	{proto.SIP, probeSIP},
-}
+}, moduleProbes(protocols.Modules, false))
 
 // tlsProbes are the client-first probes inside TLS, in default order.
-var tlsProbes = []probe{
+var tlsProbes = slices.Concat([]probe{
 	{proto.HTTP, probeHTTP},
 	{proto.Redis, probeRedis},
 	{proto.MQTT, probeMQTT},
@@ -56,13 +60,12 @@ var tlsProbes = []probe{
 	{proto.Memcached, probeMemcached},
 	{proto.DNS, probeDNS},
 	{proto.SIP, probeSIP},
-}
+}, moduleProbes(protocols.Modules, true))
 
 // udpProbes are the UDP probes in default order; the engine sends them one
 // after another (see UDP), those of the port's customary protocols first.
-var udpProbes = []udpProbe{
+var udpProbes = slices.Concat([]udpProbe{
 	{proto.DNS, newDNSSession},
-	{proto.NTP, newNTPSession},
 	{proto.SNMP, newSNMPSession},
 	{proto.RPCBind, newRPCBindSession},
 	{proto.Kerberos, newKerberosSession},
@@ -72,7 +75,7 @@ var udpProbes = []udpProbe{
 	{proto.SSDP, newSSDPSession},
 	{proto.MDNS, newMDNSSession},
 	{proto.NetBIOSNS, newNBSTATSession},
-}
+}, moduleUDPProbes(protocols.Modules))
 
 // plainHints names the client-first probes to try first on a TCP port,
 // from the port's customary use in the protocol table (internal/proto).

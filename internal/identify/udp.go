@@ -307,26 +307,6 @@ func (d *dnsSession) answer(b []byte, s *facts.Service) (bool, bool) {
 	return false, false
 }
 
-// ntpSession is one NTP client request.
-type ntpSession struct{ nonce [8]byte }
-
-func newNTPSession(udpEnv) udpSession {
-	n := &ntpSession{}
-	fillRandom(n.nonce[:])
-	return n
-}
-
-func (n *ntpSession) request(int) []byte { return ntpRequest(n.nonce) }
-
-func (n *ntpSession) answer(b []byte, s *facts.Service) (bool, bool) {
-	r, err := parseNTPReply(b, n.nonce)
-	if err != nil {
-		return false, false
-	}
-	applyNTP(r, s)
-	return true, true
-}
-
 // snmpSession is SNMPv3 engine discovery and, unless default credentials
 // are off, v2c and v1 GetRequests for sysDescr.0 with community "public".
 type snmpSession struct {

@@ -68,8 +68,9 @@ const (
 )
 
 // table is every protocol vigil knows, in the order ports' hints list
-// them. To add a protocol, add its line here and its probe where it is
-// identified (see docs/adding-a-protocol.md).
+// them. To add a protocol, add its line here and its module to
+// internal/protocols, or its probe where it is identified (see
+// docs/adding-a-protocol.md).
 var table = []Info{
 	{Name: SSH, Display: "SSH", Kind: Admin, ServerFirst: true, TCP: ports(22, 2222)},
 	{Name: Telnet, Cleartext: true, Display: "Telnet", Kind: Admin, ServerFirst: true, TCP: ports(23), TLS: ports(992)},

@@ -1,17 +1,13 @@
-// Package fileshare audits file services read-only: it lists an rsync
-// daemon's modules and asks each whether it wants a password, asks an NFS
+// Package fileshare audits file services read-only: it asks an NFS
 // server's mount daemon (found through the port mapper) for its exports and
 // who may mount them, and opens an iSCSI discovery session without CHAP to
 // read the target names. The checks in package check judge what it records
-// in the service's typed facts (facts.Rsync, facts.RPC, facts.ISCSI).
+// in the service's typed facts (facts.RPC, facts.ISCSI). rsync is a
+// protocol module of its own (internal/protocols/rsync).
 //
 // # What is sent
 //
-// rsync: the greeting, then "#list" on one connection; then, on a fresh
-// connection per listed module (at most MaxModules), the module's name, and
-// the connection closes on the daemon's answer ("@RSYNCD: OK",
-// "@RSYNCD: AUTHREQD …" or "@ERROR …") before any argument is sent: no file
-// is listed or transferred. NFS: one MOUNTPROC_EXPORT call (RFC 1813
+// NFS: one MOUNTPROC_EXPORT call (RFC 1813
 // appendix I) to the mountd the port mapper lists on the same address; no
 // mount is made. iSCSI: a discovery-session login with AuthMethod=None and
 // one SendTargets=All text request; no normal session, no SCSI command.
@@ -51,8 +47,6 @@ func Applies(s *facts.Service) bool {
 		return false
 	}
 	switch {
-	case s.Name == proto.Rsync && s.Transport == facts.TCP && !s.TLS:
-		return true
 	case s.Name == proto.RPCBind && s.RPC != nil:
 		return mountd(s.RPC) != nil
 	case s.Name == proto.ISCSI && s.Transport == facts.TCP && !s.TLS:
@@ -74,8 +68,6 @@ func Audit(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, s *facts.
 	ctx, cancel := context.WithTimeout(ctx, budgetExchanges*opt.Timeout)
 	defer cancel()
 	switch s.Name {
-	case proto.Rsync:
-		return auditRsync(ctx, d, addr, s, opt)
 	case proto.RPCBind:
 		return auditExports(ctx, d, addr, s, opt)
 	default:

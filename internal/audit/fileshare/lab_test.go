@@ -10,6 +10,9 @@ import (
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/identify"
+	"github.com/vigilsec/vigil/internal/module"
+	"github.com/vigilsec/vigil/internal/protocols/rsync"
+	"github.com/vigilsec/vigil/internal/protocols/x11"
 	"github.com/vigilsec/vigil/lab"
 )
 
@@ -34,13 +37,13 @@ func TestLabFiles(t *testing.T) {
 		facts func(t *testing.T, s *facts.Service)
 	}{
 		{"files-rsync-weak", false, map[string][]string{"rsync.module.open": {`module "pub"`, `"backup"`}}, func(t *testing.T, s *facts.Service) {
-			if s.Rsync == nil || !s.Rsync.Listed || len(s.Rsync.Modules) != 2 || s.Rsync.Modules[1].Access != facts.RsyncAuth {
-				t.Errorf("rsync facts %+v", s.Rsync)
+			if r := rsync.Evidence.Get(s); r == nil || !r.Listed || len(r.Modules) != 2 || r.Modules[1].Access != rsync.Auth {
+				t.Errorf("rsync facts %+v", r)
 			}
 		}},
 		{"files-rsync-hard", false, nil, func(t *testing.T, s *facts.Service) {
-			if s.Rsync == nil || s.Rsync.Listed {
-				t.Errorf("rsync facts %+v", s.Rsync)
+			if r := rsync.Evidence.Get(s); r == nil || r.Listed {
+				t.Errorf("rsync facts %+v", r)
 			}
 		}},
 		{"files-iscsi-weak", false, map[string][]string{"iscsi.discovery.open": {"iqn.2026-12.lab.vigil:weak-disk"}}, nil},
@@ -53,8 +56,8 @@ func TestLabFiles(t *testing.T) {
 		{"files-mssql-hard", false, nil, nil},
 		{"files-x11-weak", false, map[string][]string{"x11.open": {"without any authorisation", "X.Org"}}, nil},
 		{"files-x11-hard", false, nil, func(t *testing.T, s *facts.Service) {
-			if s.X11 == nil || s.X11.Status != facts.X11Failed || !strings.Contains(s.X11.Reason, "Authorization required") {
-				t.Errorf("X11 facts %+v", s.X11)
+			if x := x11.Evidence.Get(s); x == nil || x.Status != x11.Failed || !strings.Contains(x.Reason, "Authorization required") {
+				t.Errorf("X11 facts %+v", x)
 			}
 		}},
 		{"files-rpcbind-weak", false, map[string][]string{"nfs.export.world": {"/files/nfs-weak/world", "everyone", "port 20048"}}, func(t *testing.T, s *facts.Service) {
@@ -95,6 +98,12 @@ func TestLabFiles(t *testing.T) {
 			}
 			if err := Audit(t.Context(), d, addr, &s, Options{}); err != nil {
 				t.Errorf("audit: %v", err)
+			}
+			// rsync moved to a protocol module with its audit.
+			if a := rsync.Module.Audit; s.Name == rsync.Module.Name && a.Applies(&s) {
+				if err := a.Run(t.Context(), module.Env{Dialer: d}, addr, &s); err != nil {
+					t.Errorf("rsync audit: %v", err)
+				}
 			}
 			if tt.facts != nil {
 				tt.facts(t, &s)

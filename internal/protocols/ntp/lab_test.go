@@ -1,4 +1,4 @@
-package ntpaudit
+package ntp_test
 
 import (
 	"net/netip"
@@ -9,6 +9,8 @@ import (
 	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/dialer"
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/module"
+	"github.com/vigilsec/vigil/internal/protocols/ntp"
 	"github.com/vigilsec/vigil/lab"
 )
 
@@ -36,11 +38,10 @@ func TestLabNTP(t *testing.T) {
 			if svc.ID == "" {
 				t.Fatalf("the lab has no %s", tt.id)
 			}
-			a, err := Audit(t.Context(), d, svc.AddrPort(), Options{})
-			if err != nil {
+			s := facts.Service{Port: svc.Port, Transport: facts.UDP, Name: "ntp"}
+			if err := ntp.Module.Audit.Run(t.Context(), module.Env{Dialer: d}, svc.AddrPort(), &s); err != nil {
 				t.Fatal(err)
 			}
-			s := facts.Service{Port: svc.Port, Transport: facts.UDP, Name: "ntp", NTP: a}
 			got := 0
 			for _, f := range check.JudgeScan([]facts.Host{{Address: svc.Host, Services: []facts.Service{s}}}, check.Scope{Now: time.Now()}) {
 				if !strings.HasPrefix(f.Check, "ntp.") {

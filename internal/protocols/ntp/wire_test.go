@@ -1,8 +1,13 @@
-package ntpaudit
+package ntp
 
 import (
 	"encoding/binary"
+	"strings"
 	"testing"
+	"unicode"
+
+	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/module"
 )
 
 // mode6Reply is a READVAR answer fragment with data.
@@ -103,6 +108,89 @@ func FuzzParseAnswer(f *testing.F) {
 		if a.items < 0 || a.items > len(b) {
 			if a.mode == 6 {
 				t.Fatalf("%d items from %d bytes", a.items, len(b))
+			}
+		}
+	})
+}
+
+func TestParseReply(t *testing.T) {
+	nonce := [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
+	req := request(nonce)
+	if len(req) != 48 || req[0] != 0x23 {
+		t.Fatalf("request %x", req[:4])
+	}
+	reply := func(first, stratum byte, ref string, origin [8]byte) []byte {
+		b := make([]byte, 48)
+		b[0], b[1] = first, stratum
+		copy(b[12:], ref)
+		copy(b[24:], origin[:])
+		return b
+	}
+	tests := []struct {
+		name           string
+		in             []byte
+		ok             bool
+		stratum, refid string
+	}{
+		{"stratum 2", reply(0x24, 2, "\x7f\x7f\x01\x01", nonce), true, "2", "127.127.1.1"},
+		{"stratum 1 gps", reply(0x24, 1, "GPS\x00", nonce), true, "1", "GPS"},
+		{"kiss of death", reply(0xe4, 0, "RATE", nonce), true, "0", "RATE"},
+		{"v3 server", reply(0x1c, 3, "\x0a\x00\x00\x01", nonce), true, "3", "10.0.0.1"},
+		{"wrong origin", reply(0x24, 2, "xxxx", [8]byte{}), false, "", ""},
+		{"client mode", reply(0x23, 2, "xxxx", nonce), false, "", ""},
+		{"short", req[:40], false, "", ""},
+	}
+	for _, tt := range tests {
+		r, err := parseReply(tt.in, nonce)
+		if (err == nil) != tt.ok {
+			t.Errorf("%s: error %v, want ok %v", tt.name, err, tt.ok)
+			continue
+		}
+		if !tt.ok {
+			continue
+		}
+		s := facts.Service{Port: 123, Transport: facts.UDP, Name: facts.Unknown}
+		apply(r, &s)
+		if s.Name != "ntp" || s.Detail("ntp.stratum") != tt.stratum || s.Detail("ntp.refid") != tt.refid {
+			t.Errorf("%s: got %v", tt.name, s.Details)
+		}
+	}
+}
+
+// TestSession: the session sends the same request on every try, matches
+// only the reply that echoes its nonce, and is then complete.
+func TestSession(t *testing.T) {
+	ss := newSession(module.UDPEnv{})
+	req := ss.Request(0)
+	if string(ss.Request(1)) != string(req) {
+		t.Error("the request changes between tries")
+	}
+	var s facts.Service
+	if m, _ := ss.Answer(req, &s); m {
+		t.Error("our own request matched")
+	}
+	answer := append([]byte(nil), req...)
+	answer[0], answer[1] = 0x24, 3
+	copy(answer[24:32], req[40:48])
+	if m, complete := ss.Answer(answer, &s); !m || !complete || s.Name != "ntp" || s.Banner != "NTPv4 stratum 3 refid 0.0.0.0" {
+		t.Errorf("matched %v complete %v: %+v", m, complete, s)
+	}
+}
+
+func FuzzParseReply(f *testing.F) {
+	b := make([]byte, 48)
+	b[0], b[1] = 0x24, 2
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := parseReply(b, [8]byte{})
+		if err != nil {
+			return
+		}
+		s := facts.Service{Port: 123, Transport: facts.UDP, Name: facts.Unknown}
+		apply(r, &s)
+		for _, v := range append([]string{s.Banner}, s.Details[facts.DetailNTPRefID]) {
+			if strings.IndexFunc(v, func(r rune) bool { return unicode.IsControl(r) }) >= 0 {
+				t.Fatalf("not printable: %q", v)
 			}
 		}
 	})
