@@ -46,6 +46,9 @@ func (s *Server) pageRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /tokens", s.page(auth.Admin, s.tokensPage))
 	m.HandleFunc("POST /tokens", s.page(auth.Admin, s.createToken))
 	m.HandleFunc("POST /tokens/{id}/revoke", s.page(auth.Admin, s.revokeToken))
+	m.HandleFunc("GET /alerts", s.page(auth.Admin, s.alertsPage))
+	m.HandleFunc("POST /alerts", s.page(auth.Admin, s.addTargetForm))
+	m.HandleFunc("POST /alerts/{id}/remove", s.page(auth.Admin, s.removeTargetForm))
 	m.HandleFunc("GET /audit", s.page(auth.Viewer, s.auditPage))
 	m.HandleFunc("GET /audit/export", s.page(auth.Viewer, s.auditExport))
 }

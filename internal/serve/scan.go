@@ -183,6 +183,7 @@ func (s *Server) work(ctx context.Context, j store.Job, progress func(string, fl
 	if err := s.st.Save(context.WithoutCancel(ctx), doc); err != nil {
 		return "", err
 	}
+	s.alertScan(context.WithoutCancel(ctx), doc)
 	s.hookMu.Lock()
 	hooks := append([]func(context.Context, *result.Document){}, s.hooks...)
 	s.hookMu.Unlock()

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/alert"
 	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/result"
@@ -65,6 +66,10 @@ type Options struct {
 	Now func() time.Time
 	// Grace is how long running jobs may go on after a shutdown begins.
 	Grace time.Duration
+	// Alerts receives the events of each stored scan (alert.ScanEvents
+	// against the scan before it of the same targets) and the daily
+	// expiry checks; nil sends none.
+	Alerts *alert.Dispatcher
 	Log   *slog.Logger
 }
 
