@@ -159,9 +159,7 @@ func (s *Server) showAlerts(w http.ResponseWriter, r *http.Request, p *principal
 func (s *Server) addTargetForm(w http.ResponseWriter, r *http.Request, p *principal) {
 	req := TargetRequest{Type: r.PostFormValue("type"), Name: r.PostFormValue("name"), URL: r.PostFormValue("url"), Secret: r.PostFormValue("secret"),
 		SMTP: r.PostFormValue("smtp"), Username: r.PostFormValue("username"), Password: r.PostFormValue("password"), From: r.PostFormValue("from")}
-	for _, to := range strings.FieldsFunc(r.PostFormValue("to"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' }) {
-		req.To = append(req.To, to)
-	}
+	req.To = strings.FieldsFunc(r.PostFormValue("to"), func(c rune) bool { return c == ',' || c == ' ' || c == '\n' })
 	if req.Type == alert.Webhook {
 		req.SMTP, req.From, req.To, req.Username, req.Password = "", "", nil, "", ""
 	} else {

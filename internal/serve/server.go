@@ -70,7 +70,7 @@ type Options struct {
 	// against the scan before it of the same targets) and the daily
 	// expiry checks; nil sends none.
 	Alerts *alert.Dispatcher
-	Log   *slog.Logger
+	Log    *slog.Logger
 }
 
 // Server is vigil serve's HTTP handler and its background work.
