@@ -72,7 +72,29 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p *
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_, _ = w.Write(b.Bytes())
+	_, _ = w.Write([]byte(visible(b.String())))
+}
+
+// visible makes control characters in a rendered page visible: the
+// templates write none besides line breaks and tabs, so any other comes
+// from a scan (a banner, a certificate name) and shows as its Unicode
+// control picture (ESC as ␛); C1 controls and bidirectional overrides, which
+// could reorder what a reader sees, and invalid UTF-8 show as U+FFFD.
+func visible(page string) string {
+	page = strings.ToValidUTF8(page, "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			return r
+		case r < 0x20:
+			return 0x2400 + r
+		case r == 0x7f:
+			return 0x2421
+		case r >= 0x80 && r < 0xa0, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return '\uFFFD'
+		}
+		return r
+	}, page)
 }
 
 // chartPoint is one point of a level chart.
