@@ -129,7 +129,14 @@ func (s *Server) OnSaved(f func(ctx context.Context, doc *result.Document)) {
 
 // Start starts the job runner; jobs a previous process left unfinished
 // are marked incomplete.
-func (s *Server) Start(ctx context.Context) error { return s.runner.Start(ctx) }
+func (s *Server) Start(ctx context.Context) error {
+	// Fold the scans stored while no server ran into the page views now,
+	// rather than in the first request.
+	if err := s.st.RefreshViews(ctx); err != nil {
+		return err
+	}
+	return s.runner.Start(ctx)
+}
 
 // Runner is the server's job runner (schedules queue through Submit).
 func (s *Server) Runner() *jobs.Runner { return s.runner }
