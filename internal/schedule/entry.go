@@ -57,8 +57,8 @@ func (e Entry) Validate() error {
 	case !printableWord(e.ID, 200):
 		errs = append(errs, fmt.Errorf("schedule id %q: use at most 200 printable characters without spaces", e.ID))
 	}
-	if len(e.Name) > 200 || !utf8.ValidString(e.Name) {
-		errs = append(errs, errors.New("the schedule's name must be text of at most 200 bytes"))
+	if len(e.Name) > 200 {
+		errs = append(errs, errors.New("the schedule's name is too long (at most 200 bytes)"))
 	}
 	switch e.Kind {
 	case KindScan, KindHostAudit:
@@ -121,7 +121,8 @@ func Offset(id string, jitter time.Duration) time.Duration {
 // is the entry's offset, when the window is open from b to b+j; otherwise it
 // is the window's next opening after b, plus j. So every run starts inside
 // the window, and the planned times keep the order of their bases. With a
-// window, j is taken below the window's length.
+// window, j is taken below the window's length (and, on a day a
+// daylight-saving change shortens the window, folded into what is left).
 type plan struct {
 	spec    Spec
 	created time.Time
@@ -155,7 +156,16 @@ func (p plan) adjust(b time.Time) time.Time {
 	if !p.win.set || p.inShrunk(b) {
 		return b.Add(p.j)
 	}
-	return nextAt(b, p.win.start).Add(p.j)
+	open := nextAt(b, p.win.start)
+	j := p.j
+	// On a day the window is shortened by a daylight-saving change, the
+	// offset is folded into what is left of it.
+	if n := nextAt(open, p.win.end).Sub(open); n <= 0 {
+		j = 0
+	} else if j >= n {
+		j %= n
+	}
+	return open.Add(j)
 }
 
 // next is the first planned time after after, of a base after p.created;
@@ -173,10 +183,19 @@ func (p plan) next(after time.Time) time.Time {
 		from = p.created.In(after.Location())
 	}
 	b := p.spec.Next(from)
-	if b.IsZero() {
-		return time.Time{}
+	for range 4 {
+		if b.IsZero() {
+			break
+		}
+		if a := p.adjust(b); a.After(after) {
+			return a
+		}
+		// Only on a day a daylight-saving change shortens the window:
+		// b moved to an opening with its offset folded, not after after,
+		// and so did the bases up to that opening.
+		b = p.spec.Next(nextAt(b, p.win.start).Add(-time.Nanosecond))
 	}
-	return p.adjust(b)
+	return time.Time{}
 }
 
 // latest is the last planned time at or before now, of a base after
@@ -187,17 +206,24 @@ func (p plan) latest(now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	a := p.adjust(b)
-	if a.After(now) {
+	for range 4 {
+		if !a.After(now) {
+			break
+		}
 		// b lies where the window is closed (or closes within j) and
 		// moves to an opening still to come: so does every base back to
 		// where that closed stretch began. Look before it.
 		closed := lastAt(b.Add(p.j), p.win.end).Add(-p.j)
+		if !closed.Before(b) {
+			closed = b
+		}
 		if b = p.spec.prev(closed.Add(-time.Nanosecond), p.created); b.IsZero() || !b.After(p.created) {
 			return time.Time{}, false
 		}
-		if a = p.adjust(b); a.After(now) {
-			return time.Time{}, false
-		}
+		a = p.adjust(b)
+	}
+	if a.After(now) {
+		return time.Time{}, false
 	}
 	return a, true
 }
