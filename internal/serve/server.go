@@ -81,6 +81,7 @@ type Server struct {
 	log     *slog.Logger
 	runner  *jobs.Runner
 	limiter *auth.Limiter
+	gate    *auth.PasswordGate
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	static  fs.FS
@@ -104,7 +105,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Grace <= 0 {
 		opt.Grace = 30 * time.Second
 	}
-	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now)}
+	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now), gate: auth.NewPasswordGate(4)}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
