@@ -476,7 +476,11 @@ func (s *Server) showScans(w http.ResponseWriter, r *http.Request, p *principal,
 		s.pageError(w, r, p, err)
 		return
 	}
-	s.render(w, r, "scans", p, map[string]any{"Jobs": list, "Error": msg})
+	running := false
+	for _, j := range list {
+		running = running || !store.JobFinal(j.Status)
+	}
+	s.render(w, r, "scans", p, map[string]any{"Jobs": list, "Error": msg, "Running": running})
 }
 
 func (s *Server) scanForm(w http.ResponseWriter, r *http.Request, p *principal) {
