@@ -36,7 +36,9 @@ func FuzzVisible(f *testing.F) {
 				t.Fatalf("visible(%q) keeps %U", s, r)
 			}
 		}
-		if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r >= 0x7f && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 }) && out != s {
+		if utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool {
+			return r < 0x20 || r >= 0x7f && r < 0xa0 || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+		}) && out != s {
 			t.Fatalf("visible changed a clean string %q to %q", s, out)
 		}
 	})
