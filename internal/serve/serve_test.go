@@ -555,4 +555,17 @@ func TestAdminPages(t *testing.T) {
 			t.Errorf("no audit entry %s by admin", a)
 		}
 	}
+	// The log's exports hold every entry.
+	code, body := e.get(c, "/audit/export?format=csv")
+	if lines := strings.Count(body, "\n"); code != http.StatusOK || !strings.HasPrefix(body, "seq,time,actor,source,action,object,detail,hash\n") || lines != len(log)+1 {
+		t.Errorf("CSV export: %d, %d lines for %d entries", code, lines, len(log))
+	}
+	code, body = e.get(c, "/audit/export?format=json")
+	var export struct {
+		Schema  string             `json:"schema"`
+		Entries []store.AuditEntry `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(body), &export); code != http.StatusOK || err != nil || export.Schema != "vigil/audit-log/v1" || len(export.Entries) != len(log) {
+		t.Errorf("JSON export: %d, %v, %d entries for %d", code, err, len(export.Entries), len(log))
+	}
 }
