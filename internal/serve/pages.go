@@ -293,7 +293,7 @@ func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) 
 		s.render(w, r, "host", p, data)
 		return
 	}
-	doc, err := s.st.Get(ctx, latest)
+	doc, err := s.doc(ctx, latest)
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
@@ -312,7 +312,7 @@ func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) 
 		return
 	}
 	if prevID != "" {
-		prev, err := s.st.Get(ctx, prevID)
+		prev, err := s.doc(ctx, prevID)
 		if err != nil {
 			s.pageError(w, r, p, err)
 			return
@@ -417,7 +417,7 @@ func (s *Server) showFinding(w http.ResponseWriter, r *http.Request, p *principa
 		s.render(w, r, "error", p, map[string]any{"Title": "No such finding", "Message": "No stored scan has this finding."})
 		return
 	}
-	doc, err := s.st.Get(ctx, hist[0].Scan)
+	doc, err := s.doc(ctx, hist[0].Scan)
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
@@ -514,7 +514,7 @@ func (s *Server) scanPage(w http.ResponseWriter, r *http.Request, p *principal) 
 	}
 	data := map[string]any{"Job": j, "Final": store.JobFinal(j.Status)}
 	if j.ScanID != "" {
-		doc, err := s.st.Get(r.Context(), j.ScanID)
+		doc, err := s.doc(r.Context(), j.ScanID)
 		if err != nil {
 			s.pageError(w, r, p, err)
 			return

@@ -196,6 +196,9 @@ func TestSecurityHeaders(t *testing.T) {
 			!strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "connect-src 'self'") {
 			t.Errorf("%s: Content-Security-Policy %q", path, csp)
 		}
+		if !strings.HasPrefix(h.Get("Server-Timing"), "app;dur=") {
+			t.Errorf("%s: Server-Timing %q", path, h.Get("Server-Timing"))
+		}
 		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
 			if h.Get(k) != want {
 				t.Errorf("%s: %s = %q, want %q", path, k, h.Get(k), want)
