@@ -266,7 +266,7 @@ type hostDiff struct {
 func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) {
 	addr := r.PathValue("addr")
 	ctx := r.Context()
-	hist, err := s.st.HostHistory(ctx, addr, 200)
+	hist, err := s.st.HostHistory(ctx, addr, 100)
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
