@@ -2,6 +2,8 @@ package auth
 
 import (
 	"fmt"
+	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,4 +182,27 @@ func TestLimiterConcurrent(t *testing.T) {
 	if ok, _ := l.Allow("u3", "192.0.2.250"); ok {
 		t.Error("u3 failed hundreds of times and is still allowed")
 	}
+}
+
+// FuzzSourceKey: any source string (a client address, or whatever a proxy
+// header held) keys without panicking, a key keys to itself, and an
+// address keys as an address or a /64.
+func FuzzSourceKey(f *testing.F) {
+	for _, s := range []string{"192.0.2.1", "192.0.2.1:443", "[2001:db8::1]:443", "2001:db8::1%eth0", "::ffff:192.0.2.1", "", "garbage", "[::1]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k := sourceKey(s)
+		if again := sourceKey(k); again != k {
+			t.Fatalf("sourceKey(%q) = %q, but sourceKey of that is %q", s, k, again)
+		}
+		if a, err := netip.ParseAddr(strings.TrimSpace(s)); err == nil {
+			if a.Unmap().Is4() && k != a.Unmap().String() {
+				t.Fatalf("IPv4 %q keys as %q", s, k)
+			}
+			if p, err := netip.ParsePrefix(k); !a.Unmap().Is4() && (err != nil || p.Bits() != 64 || !p.Contains(a.WithZone(""))) {
+				t.Fatalf("IPv6 %q keys as %q, not its /64", s, k)
+			}
+		}
+	})
 }

@@ -46,10 +46,11 @@ token.
 The log is append-only: vigil has no way to change or delete an entry.
 Each entry carries the SHA-256 of the one before it and of itself, so an
 entry altered or removed behind vigil's back breaks the chain: --verify
-checks it. Only the removal of the newest entries leaves no break: keep
-exports (--format json carries the hashes), and --verify --against FILE
-also checks that every entry of an earlier export is still in the log,
-unchanged.`,
+checks it. The chain has no secret key, so whoever can write the
+database could remove the newest entries, or rewrite every hash after an
+entry they changed: keep exports (--format json carries the hashes) out of
+their reach, and --verify --against FILE also checks that every entry of
+an earlier export is still in the log, unchanged.`,
 		Example: `  vigil audit-log
   vigil audit-log --limit 50
   vigil audit-log --format csv -o audit-2026.csv
