@@ -252,3 +252,29 @@ func (s *Store) PreviousScanOfHost(ctx context.Context, id, addr string) (string
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// ServiceCounts returns how many services each asset had in its newest
+// scan, reading each of those scans once.
+func (s *Store) ServiceCounts(ctx context.Context, assets []Asset) (map[string]int, error) {
+	byScan := map[string][]string{}
+	for _, a := range assets {
+		byScan[a.LastScan] = append(byScan[a.LastScan], a.Address)
+	}
+	out := make(map[string]int, len(assets))
+	for id, addrs := range byScan {
+		doc, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		want := make(map[string]bool, len(addrs))
+		for _, a := range addrs {
+			want[a] = true
+		}
+		for _, h := range doc.Hosts {
+			if want[h.Address] {
+				out[h.Address] = len(h.Services)
+			}
+		}
+	}
+	return out, nil
+}
