@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -381,6 +384,9 @@ func inside(t *testing.T) {
 	if len(b.offsite) > 0 {
 		t.Errorf("the pages asked for other origins: %q", b.offsite)
 	}
+	if len(b.blocked) > 0 {
+		t.Errorf("the pages' own Content-Security-Policy blocked them: %q", b.blocked)
+	}
 }
 
 func status0(t *testing.T, c *http.Client, req *http.Request) int {
@@ -509,6 +515,9 @@ type browser struct {
 	mu      sync.Mutex
 	dialogs []string
 	offsite []string
+	// blocked are the Content-Security-Policy violations Chromium logged:
+	// the pages' own script or style refused by their own policy.
+	blocked []string
 }
 
 func newBrowser(ctx context.Context, t *testing.T, exe, base string) *browser {
@@ -541,6 +550,10 @@ func newBrowser(ctx context.Context, t *testing.T, exe, base string) *browser {
 			go func() {
 				_, _ = chromedp.Call(bctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
 			}()
+		case *cdplog.EventEntryAdded:
+			if e.Entry != nil && strings.Contains(e.Entry.Text, "Content Security Policy") && !slices.Contains(b.blocked, e.Entry.Text) && len(b.blocked) < 10 {
+				b.blocked = append(b.blocked, e.Entry.Text)
+			}
 		case *network.EventRequestWillBeSent:
 			if !strings.HasPrefix(e.Request.URL, base+"/") && !strings.HasPrefix(e.Request.URL, "data:") && e.Request.URL != "about:blank" {
 				b.offsite = append(b.offsite, e.Request.URL)
@@ -554,6 +567,10 @@ func newBrowser(ctx context.Context, t *testing.T, exe, base string) *browser {
 	if _, err := chromedp.Call(bctx, network.Enable, network.EnableParams{}); err != nil {
 		b.close()
 		t.Fatalf("chromium, network.enable: %v", err)
+	}
+	if _, err := chromedp.Call(bctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		b.close()
+		t.Fatalf("chromium, log.enable: %v", err)
 	}
 	return b
 }
@@ -603,7 +620,10 @@ func (b *browser) waitFor(what string, limit time.Duration, cond func() (string,
 			return v
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("waiting for %s: still %q after %s", what, v, limit)
+			b.mu.Lock()
+			blocked := b.blocked
+			b.mu.Unlock()
+			b.t.Fatalf("waiting for %s: still %q after %s (Content-Security-Policy violations: %q)", what, v, limit, blocked)
 		}
 		select {
 		case <-b.ctx.Done():
