@@ -23,6 +23,18 @@ type Config struct {
 	Every time.Duration
 	End   time.Time
 	Seed  uint64
+	// Stop, when between 1 and Scans, writes only the first Stop scans of
+	// the history, the last of them ending at End: a store that ends
+	// part-way, with weaknesses still open.
+	Stop int
+}
+
+// written is how many scans Generate writes.
+func (c Config) written() int {
+	if c.Stop >= 1 && c.Stop < c.Scans {
+		return c.Stop
+	}
+	return c.Scans
 }
 
 // Saver is what Generate writes to (store.Store).
@@ -32,7 +44,7 @@ type Saver interface {
 
 var _ Saver = (*store.Store)(nil)
 
-// Generate writes cfg.Scans documents to st, oldest first, calling progress
+// Generate writes cfg.Scans documents (or cfg.Stop) to st, oldest first, calling progress
 // after each, and returns how many findings they hold in all.
 func Generate(ctx context.Context, st Saver, cfg Config, progress func(done int)) (int, error) {
 	if cfg.Scans < 1 || cfg.Hosts < 1 || cfg.Hosts > 25000 || cfg.Every <= 0 {
@@ -40,7 +52,7 @@ func Generate(ctx context.Context, st Saver, cfg Config, progress func(done int)
 	}
 	net := newNetwork(cfg)
 	total := 0
-	for i := range cfg.Scans {
+	for i := range cfg.written() {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
@@ -213,7 +225,7 @@ func (s *slot) address(i int) string {
 
 // scan returns the i-th scan's document.
 func (n *network) scan(i int) *result.Document {
-	finished := n.cfg.End.Add(-time.Duration(n.cfg.Scans-1-i) * n.cfg.Every)
+	finished := n.cfg.End.Add(-time.Duration(n.cfg.written()-1-i) * n.cfg.Every)
 	started := finished.Add(-time.Duration(40+i%50) * time.Second)
 	hosts := make([]facts.Host, 0, len(n.slots))
 	for j := range n.slots {

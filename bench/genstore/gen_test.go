@@ -98,6 +98,23 @@ func TestGenerateIsDeterministic(t *testing.T) {
 	}
 }
 
+// TestGenerateStopsPartWay: with Stop, the history is the start of the
+// full one, ending at End.
+func TestGenerateStopsPartWay(t *testing.T) {
+	full := Config{Scans: 20, Hosts: 10, Every: time.Hour, End: end, Seed: 5}
+	part := full
+	part.Stop = 8
+	a, b := generate(t, full), generate(t, part)
+	if len(b) != 8 || !b[7].Finished.Equal(end) {
+		t.Fatalf("%d scans, the last ending %s; want 8 ending %s", len(b), b[len(b)-1].Finished, end)
+	}
+	for i := range b {
+		if a[i].Level.Value != b[i].Level.Value || len(a[i].Findings) != len(b[i].Findings) {
+			t.Errorf("scan %d of the partial history differs from the full one's", i)
+		}
+	}
+}
+
 func TestGenerateRefusesNothingToDo(t *testing.T) {
 	for _, cfg := range []Config{{Scans: 0, Hosts: 1, Every: time.Hour}, {Scans: 1, Hosts: 0, Every: time.Hour}, {Scans: 1, Hosts: 1}} {
 		if _, err := Generate(t.Context(), &memory{}, cfg, nil); err == nil || !strings.Contains(err.Error(), "need at least one scan") {

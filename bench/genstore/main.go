@@ -1,6 +1,6 @@
 // Command genstore is a helper of bench/serve.sh, not part of vigil.
 //
-//	genstore -db DSN [-scans 1000] [-hosts 250] [-every 12h] [-seed 1]
+//	genstore -db DSN [-scans 1000] [-hosts 250] [-every 12h] [-seed 1] [-stop N]
 //
 // writes a large synthetic store for benchmarking `vigil serve`: SCANS
 // vigil/scan/v1 documents of HOSTS hosts each, one every EVERY up to now,
@@ -33,9 +33,10 @@ func main() {
 	flag.IntVar(&cfg.Hosts, "hosts", 250, "hosts in each scan")
 	flag.DurationVar(&cfg.Every, "every", 12*time.Hour, "time between two scans")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "random seed: the same seed writes the same store")
+	flag.IntVar(&cfg.Stop, "stop", 0, "write only the first N scans of the history, the last ending now (default: all)")
 	flag.Parse()
 	if *db == "" || flag.NArg() > 0 {
-		fmt.Fprintln(os.Stderr, "usage: genstore -db DSN [-scans N] [-hosts M] [-every D] [-seed S]")
+		fmt.Fprintln(os.Stderr, "usage: genstore -db DSN [-scans N] [-hosts M] [-every D] [-seed S] [-stop N]")
 		os.Exit(2)
 	}
 	cfg.End = time.Now().UTC().Truncate(time.Minute)
@@ -56,12 +57,12 @@ func run(ctx context.Context, dsn string, cfg Config) error {
 	began := time.Now()
 	n, err := Generate(ctx, st, cfg, func(i int) {
 		if i%100 == 0 {
-			fmt.Fprintf(os.Stderr, "genstore: %d of %d scans, %s\n", i, cfg.Scans, time.Since(began).Round(time.Second))
+			fmt.Fprintf(os.Stderr, "genstore: %d of %d scans, %s\n", i, cfg.written(), time.Since(began).Round(time.Second))
 		}
 	})
 	if err != nil {
 		return err
 	}
-	fmt.Printf("wrote %d scans of %d hosts (%d findings) to %s in %s\n", cfg.Scans, cfg.Hosts, n, st.Where(), time.Since(began).Round(100*time.Millisecond))
+	fmt.Printf("wrote %d scans of %d hosts (%d findings) to %s in %s\n", cfg.written(), cfg.Hosts, n, st.Where(), time.Since(began).Round(100*time.Millisecond))
 	return nil
 }
