@@ -26,6 +26,10 @@ const (
 	FirstBackoff = time.Second
 )
 
+// maxSending caps the attempts in flight at once, so that a first scan
+// with many events does not open hundreds of connections together.
+const maxSending = 8
+
 // Dispatcher delivers new events to every alert target, in the background,
 // with retries.
 type Dispatcher struct {
@@ -38,6 +42,7 @@ type Dispatcher struct {
 	dial  dialFunc
 	roots *x509.CertPool
 
+	sending chan struct{} // a token per attempt in flight
 	wg      sync.WaitGroup
 	stop    chan struct{}
 	stopped sync.Once
@@ -53,7 +58,7 @@ func NewDispatcher(st Store, c Clock, log *slog.Logger) *Dispatcher {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Dispatcher{st: st, clock: c, log: log, stop: make(chan struct{})}
+	return &Dispatcher{st: st, clock: c, log: log, stop: make(chan struct{}), sending: make(chan struct{}, maxSending)}
 }
 
 // Notify records each event; a new one (its Key never recorded before) is
@@ -146,10 +151,20 @@ func (d *Dispatcher) deliver(ctx context.Context, t Target, e Event) {
 	}
 }
 
-// send makes one attempt to deliver e to t.
+// send makes one attempt to deliver e to t, when fewer than maxSending
+// are in flight.
 func (d *Dispatcher) send(ctx context.Context, t Target, e Event) error {
 	if err := t.Validate(); err != nil {
 		return permanent(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("not attempted: %w", err)
+	}
+	select {
+	case d.sending <- struct{}{}:
+		defer func() { <-d.sending }()
+	case <-ctx.Done():
+		return fmt.Errorf("not attempted: %w", ctx.Err())
 	}
 	sent := d.clock.Now()
 	switch t.Type {

@@ -167,8 +167,9 @@ func message(t Target, e Event, sent time.Time) ([]byte, error) {
 	}
 	sum := sha256.Sum256([]byte(e.Key + "\x00" + t.ID))
 	header("From", t.From)
-	header("To", strings.Join(t.To, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", Subject(e)))
+	header("To", strings.Join(t.To, ",\r\n "))
+	// Long subjects are several encoded words: one a line, folded.
+	header("Subject", strings.ReplaceAll(mime.QEncoding.Encode("utf-8", Subject(e)), "?= =?", "?=\r\n =?"))
 	header("Date", sent.Format(time.RFC1123Z))
 	header("Message-ID", "<"+hex.EncodeToString(sum[:16])+"@vigil.invalid>")
 	header("MIME-Version", "1.0")

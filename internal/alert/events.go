@@ -24,8 +24,10 @@ const textMax = 300
 //
 //   - finding.new: a critical or high finding of cur, not accepted, whose id
 //     prev does not hold;
-//   - level.drop: a host in both scans whose level is lower in cur, and the
-//     overall level when both scans had the same targets (host "");
+//   - level.drop: a host in both scans whose level is lower in cur, unless a
+//     new finding on it explains the drop (its alert then says the drop);
+//     the overall level (host "") when both scans had the same targets and
+//     no host alert already says it;
 //   - host.new, host.gone: a host listed in one scan and not the other, among
 //     the addresses both scans' targets cover. A host is gone only when cur is
 //     a complete network scan of the same ports as prev;
@@ -44,16 +46,21 @@ func ScanEvents(prev, cur *result.Document, now time.Time, certWithin time.Durat
 		out = append(out, e)
 	}
 
-	// New critical and high findings.
+	// New critical and high findings. worstNew is, by host, the index in
+	// out of its most severe new finding.
 	before := map[string]bool{}
 	if prev != nil {
 		for _, f := range prev.Findings {
 			before[f.ID] = true
 		}
 	}
+	worstNew := map[string]int{}
 	for _, f := range cur.Findings {
 		if f.Severity < finding.High || f.Accepted != nil || before[f.ID] || f.ID == "" {
 			continue
+		}
+		if i, ok := worstNew[f.Host]; !ok || out[i].Severity == "high" && f.Severity == finding.Critical {
+			worstNew[f.Host] = len(out)
 		}
 		add(Event{Key: KindFindingNew + ":" + f.ID, Kind: KindFindingNew, Severity: f.Severity.String(),
 			Host: f.Host, Port: f.Port,
@@ -73,15 +80,34 @@ func ScanEvents(prev, cur *result.Document, now time.Time, certWithin time.Durat
 		curHosts[h.Address] = h
 	}
 
-	// Levels that drop.
+	// Levels that drop. A host's drop that a new finding on it explains is
+	// said in that finding's alert, not in one of its own; the overall
+	// level's drop is said in the host alerts that explain it, and alone
+	// only when none does.
 	if prev != nil {
+		overall := result.SameTargets(prev.Targets, cur.Targets) && dropped(prev.Level.Value, cur.Level.Value)
+		overallNote := ""
+		if overall {
+			overallNote = fmt.Sprintf(" The overall level drops from %d (%s) to %d (%s).",
+				prev.Level.Value, level.Name(prev.Level.Value), cur.Level.Value, level.Name(cur.Level.Value))
+		}
+		told := false
 		for _, h := range cur.Hosts {
 			p, ok := prevHosts[h.Address]
-			if ok && dropped(p.Level, h.Level) {
-				add(levelDrop(h.Address, p.Level, h.Level, h.Reason, cur.ID))
+			if !ok || !dropped(p.Level, h.Level) {
+				continue
 			}
+			told = true
+			if i, ok := worstNew[h.Address]; ok {
+				out[i].Detail += fmt.Sprintf(" The level of %s drops from %d (%s) to %d (%s).%s",
+					h.Address, p.Level, level.Name(p.Level), h.Level, level.Name(h.Level), overallNote)
+				continue
+			}
+			e := levelDrop(h.Address, p.Level, h.Level, h.Reason, cur.ID)
+			e.Detail += overallNote
+			add(e)
 		}
-		if result.SameTargets(prev.Targets, cur.Targets) && dropped(prev.Level.Value, cur.Level.Value) {
+		if overall && !told {
 			add(levelDrop("", prev.Level.Value, cur.Level.Value, cur.Level.Reason, cur.ID))
 		}
 	}
@@ -133,9 +159,9 @@ func ScanEvents(prev, cur *result.Document, now time.Time, certWithin time.Durat
 			subject := sanitize.String(leaf.Subject, textMax)
 			add(Event{Key: fmt.Sprintf("%s:%s:%d:%s", KindCertExpiring, h.Address, s.Port, leaf.SHA256), Kind: KindCertExpiring,
 				Severity: sev, Host: h.Address, Port: s.Port,
-				Title: fmt.Sprintf("TLS certificate on %s expires %s (in %s)", where(h.Address, s.Port, s.Transport),
-					leaf.NotAfter.UTC().Format("2006-01-02 15:04 UTC"), plural(int(left.Hours()/24), "day")),
-				Detail: fmt.Sprintf("Certificate %q issued by %q, SHA-256 %s. Renew it and install the new certificate before it expires.",
+				Title: fmt.Sprintf("TLS certificate on %s expires %s (%s)", where(h.Address, s.Port, s.Transport),
+					leaf.NotAfter.UTC().Format("2006-01-02 15:04 UTC"), inDays(left)),
+				Detail: fmt.Sprintf("Certificate \"%s\" issued by \"%s\", SHA-256 %s. Renew it and install the new certificate before it expires.",
 					subject, sanitize.String(leaf.Issuer, textMax), leaf.SHA256)})
 		}
 	}
@@ -259,6 +285,14 @@ func servicesOf(h result.Host) string {
 		parts = append(parts, p)
 	}
 	return sanitize.String(strings.Join(parts, ", "), textMax)
+}
+
+// inDays says how far off a moment is: "in 3 days", "within a day".
+func inDays(d time.Duration) string {
+	if n := int(d / (24 * time.Hour)); n > 0 {
+		return "in " + plural(n, "day")
+	}
+	return "within a day"
 }
 
 func plural(n int, word string) string {

@@ -73,15 +73,19 @@ func loopbackOnly(dial dialFunc) dialFunc {
 			return dial(ctx, network, addr)
 		}
 		// The name may resolve anywhere: check the address connected to.
-		d := net.Dialer{Timeout: sendTimeout, Control: func(_, address string, _ syscall.RawConn) error {
-			ap, err := netip.ParseAddrPort(address)
-			if err != nil || !ap.Addr().Unmap().IsLoopback() {
-				return fmt.Errorf("refusing to send an alert over plain http to %s, which is not a loopback address", address)
-			}
-			return nil
-		}}
+		d := net.Dialer{Timeout: sendTimeout, Control: loopbackControl}
 		return d.DialContext(ctx, network, addr)
 	}
+}
+
+// loopbackControl refuses, before it connects, a socket to an address
+// that is not a loopback address.
+func loopbackControl(_, address string, _ syscall.RawConn) error {
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil || !ap.Addr().Unmap().IsLoopback() {
+		return fmt.Errorf("refusing to send an alert over plain http to %s, which is not a loopback address", address)
+	}
+	return nil
 }
 
 // sendWebhook posts one event to a webhook target: a JSON body signed with

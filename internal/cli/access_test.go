@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -308,8 +309,39 @@ func TestAuditLogCommand(t *testing.T) {
 	if code, _, _ := vigilIn(t, "", "audit-log", "--format", "xml", "--db", db); code != ExitUsage {
 		t.Errorf("--format xml: exit %d", code)
 	}
-	// Tampering behind vigil's back, with SQLite's own tools.
+	// Against the export: holds while entries are only added; the newest
+	// entries removed, the chain alone still holds but the export shows it.
+	if err := st.AppendAudit(t.Context(), store.AuditEntry{Actor: "alice", Source: "cli", Action: "logout"}); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := vigilIn(t, "", "audit-log", "--verify", "--against", file, "--db", db); code != ExitOK || !strings.Contains(out, "all 3 entries of "+file) {
+		t.Errorf("--verify --against a good export: exit %d: %s%s", code, out, stderr)
+	}
+	if code, _, _ := vigilIn(t, "", "audit-log", "--against", file, "--db", db); code != ExitUsage {
+		t.Errorf("--against without --verify: exit %d", code)
+	}
+	forged := exported
+	forged.Entries = slices.Clone(exported.Entries)
+	forged.Entries[1].Detail = "nothing happened"
+	forgedFile := filepath.Join(t.TempDir(), "forged.json")
+	if b, err := json.Marshal(forged); err != nil || os.WriteFile(forgedFile, b, 0o600) != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := vigilIn(t, "", "audit-log", "--verify", "--against", forgedFile, "--db", db); code != ExitError || !strings.Contains(stderr, "entry 2 of the export") {
+		t.Errorf("--against an altered export: exit %d: %s", code, stderr)
+	}
 	raw := openRawSQLite(t, db)
+	if _, err := raw.ExecContext(t.Context(), "DELETE FROM audit_log WHERE seq >= 3"); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := vigilIn(t, "", "audit-log", "--verify", "--db", db); code != ExitOK || !strings.Contains(out, "holds 2 entries") {
+		t.Errorf("--verify after removing the newest entries: exit %d: %s", code, out)
+	}
+	if code, _, stderr := vigilIn(t, "", "audit-log", "--verify", "--against", file, "--db", db); code != ExitError || !strings.Contains(stderr, "entry 3 of "+file+" (login.failed") {
+		t.Errorf("--verify --against after removing the newest entries: exit %d: %s", code, stderr)
+	}
+
+	// Tampering behind vigil's back, with SQLite's own tools.
 	if _, err := raw.ExecContext(t.Context(), "UPDATE audit_log SET actor = 'bob' WHERE seq = 1"); err != nil {
 		t.Fatal(err)
 	}

@@ -1,11 +1,15 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,9 +24,9 @@ import (
 
 // auditLogFlags are the flags of `vigil audit-log`.
 type auditLogFlags struct {
-	format, output, mode, db string
-	limit                    int
-	verify                   bool
+	format, output, mode, db, against string
+	limit                             int
+	verify                            bool
 }
 
 // auditLogSchema tags an exported audit log.
@@ -42,12 +46,15 @@ token.
 The log is append-only: vigil has no way to change or delete an entry.
 Each entry carries the SHA-256 of the one before it and of itself, so an
 entry altered or removed behind vigil's back breaks the chain: --verify
-checks it. An export (--format json or csv) carries the hashes, so the
-chain can be checked from the file too.`,
+checks it. Only the removal of the newest entries leaves no break: keep
+exports (--format json carries the hashes), and --verify --against FILE
+also checks that every entry of an earlier export is still in the log,
+unchanged.`,
 		Example: `  vigil audit-log
   vigil audit-log --limit 50
   vigil audit-log --format csv -o audit-2026.csv
-  vigil audit-log --verify`,
+  vigil audit-log --verify
+  vigil audit-log --verify --against audit-2026-11.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runAuditLog(cmd.Context(), e, &f) },
 	}
@@ -55,6 +62,7 @@ chain can be checked from the file too.`,
 	fl.StringVar(&f.format, "format", "table", "output format: table, json or csv")
 	fl.IntVar(&f.limit, "limit", 0, "show at most this many entries, newest first (0: all)")
 	fl.BoolVar(&f.verify, "verify", false, "check that no entry was altered or removed, and say how many entries hold")
+	fl.StringVar(&f.against, "against", "", "with --verify: also check that the entries of this earlier JSON export are all still in the log, unchanged")
 	fl.StringVarP(&f.output, "output", "o", "", "write to FILE instead of standard output")
 	addModeFlag(fl, &f.mode)
 	addDBFlag(fl, &f.db)
@@ -90,14 +98,36 @@ func runAuditLog(ctx context.Context, e *env, f *auditLogFlags) error {
 	if st != nil {
 		defer st.Close()
 	}
+	if f.against != "" && !f.verify {
+		return usageError("--against goes with --verify")
+	}
 	if f.verify {
+		var export *auditLogFile
+		if f.against != "" {
+			if export, err = readAuditExport(f.against); err != nil {
+				return err
+			}
+		}
 		var n int64
 		if st != nil {
 			if n, err = st.VerifyAudit(ctx); err != nil {
 				return err
 			}
 		}
-		fmt.Fprintf(e.stdout, "The audit log holds %d entries; none was altered or removed (the newest are checked against nothing after them: compare the count with an earlier one).\n", n)
+		if export == nil {
+			fmt.Fprintf(e.stdout, "The audit log holds %d entries; none was altered or removed (the newest are checked against nothing after them: compare the count with an earlier one, or use --against EXPORT).\n", n)
+			return nil
+		}
+		var list []store.AuditEntry
+		if st != nil {
+			if list, err = st.AuditLog(ctx, 0); err != nil {
+				return err
+			}
+		}
+		if err := auditHolds(list, export.Entries, f.against); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "The audit log holds %d entries; none was altered or removed, and all %d entries of %s are still in it, unchanged.\n", n, len(export.Entries), f.against)
 		return nil
 	}
 	var list []store.AuditEntry
@@ -174,4 +204,50 @@ func spreadsheetSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// readAuditExport reads an export of --format json and checks its own
+// chain: entries numbered without gaps, each chained to the one before
+// (the oldest to its predecessor only when that is entry 1's empty start).
+func readAuditExport(path string) (*auditLogFile, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, usageError("--against: %v", err)
+	}
+	defer fh.Close()
+	var file auditLogFile
+	if err := json.NewDecoder(io.LimitReader(fh, 1<<30)).Decode(&file); err != nil || file.Schema != auditLogSchema {
+		return nil, usageError("--against %s is not an export of vigil audit-log --format json", path)
+	}
+	list := slices.Clone(file.Entries)
+	slices.SortFunc(list, func(a, b store.AuditEntry) int { return cmp.Compare(a.Seq, b.Seq) })
+	for i, en := range list {
+		switch {
+		case i > 0 && en.Seq != list[i-1].Seq+1:
+			return nil, fmt.Errorf("%w: the export %s skips from entry %d to %d", store.ErrAuditBroken, path, list[i-1].Seq, en.Seq)
+		case i > 0 && store.AuditHash(list[i-1].Hash, en) != en.Hash, i == 0 && en.Seq == 1 && store.AuditHash("", en) != en.Hash:
+			return nil, fmt.Errorf("%w: entry %d of the export %s was altered", store.ErrAuditBroken, en.Seq, path)
+		}
+	}
+	return &file, nil
+}
+
+// auditHolds checks that every entry of an earlier export is in the log
+// with the same hash (the hash covers the whole chain before it).
+func auditHolds(log, exported []store.AuditEntry, path string) error {
+	bySeq := make(map[int64]string, len(log))
+	for _, en := range log {
+		bySeq[en.Seq] = en.Hash
+	}
+	for _, en := range exported {
+		h, ok := bySeq[en.Seq]
+		switch {
+		case !ok:
+			return fmt.Errorf("%w: entry %d of %s (%s %s by %s) is no longer in the log: it was removed", store.ErrAuditBroken, en.Seq, path,
+				sanitize.Terminal(en.Action), sanitize.Terminal(report.Clip(en.Object, 60)), sanitize.Terminal(en.Actor))
+		case h != en.Hash:
+			return fmt.Errorf("%w: entry %d differs from the one in %s: the log was rewritten from there on", store.ErrAuditBroken, en.Seq, path)
+		}
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/hostaudit"
 	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/schedule"
 	"github.com/vigilsec/vigil/internal/serve"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -161,6 +162,11 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go srv.Daily(bg, time.After)
+	go func() {
+		if err := srv.RunSchedules(bg, schedule.RealClock()); err != nil {
+			log.Warn("schedules do not run", "err", err)
+		}
+	}()
 	err = srv.Serve(ctx, l, tlsFiles)
 	stopBG()
 	dispatcher.Stop()

@@ -105,11 +105,11 @@ func (s *Server) sessionOf(r *http.Request) *principal {
 		return nil
 	}
 	id := auth.HashToken(c.Value)
-	sess, err := s.st.Session(r.Context(), id)
+	now := s.now()
+	sess, err := s.st.SessionAt(r.Context(), id, now)
 	if err != nil {
 		return nil
 	}
-	now := s.now()
 	if !now.Before(sess.Expires) || !now.Before(sess.Created.Add(SessionMax)) {
 		_ = s.st.DeleteSession(context.WithoutCancel(r.Context()), id)
 		return nil

@@ -34,6 +34,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /api/v1/findings", s.api(auth.Viewer, s.apiFindings))
 	m.HandleFunc("POST /api/v1/findings/{id}/accept", s.api(auth.Operator, s.apiAccept))
 	m.HandleFunc("GET /api/v1/level", s.api(auth.Viewer, s.apiLevel))
+	m.HandleFunc("GET /api/v1/schedules", s.api(auth.Viewer, s.apiSchedules))
+	m.HandleFunc("POST /api/v1/schedules", s.api(auth.Admin, s.apiAddSchedule))
 	m.HandleFunc("GET /api/v1/alerts/targets", s.api(auth.Admin, s.apiTargets))
 	m.HandleFunc("POST /api/v1/alerts/targets", s.api(auth.Admin, s.apiAddTarget))
 	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 	"github.com/vigilsec/vigil/internal/engine"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/schedule"
 	"github.com/vigilsec/vigil/internal/store"
 
 	"github.com/vigilsec/vigil/lab"
@@ -238,4 +239,44 @@ func TestLabWebhookAlert(t *testing.T) {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestLabScheduleRealTime: a schedule every minute on the real clock,
+// run for three minutes, launches exactly three scans of a lab host, and
+// each finishes. This test waits for real time on purpose: it takes a
+// little over three minutes.
+func TestLabScheduleRealTime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a real-time test of three minutes")
+	}
+	m := lab.Require(t)
+	hard := m.Find("web-hard-https")
+	e := labEnv(t, Options{})
+	ss, err := e.srv.schedules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := time.Now()
+	en := schedule.Entry{ID: "sch-realtime", Name: "every minute", Kind: schedule.KindScan, Targets: []string{hard.Host},
+		Ports: strconv.Itoa(hard.Port), Spec: "every 1m", Enabled: true, Created: created, Actor: "admin"}
+	if err := ss.AddSchedule(t.Context(), en); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute+20*time.Second)
+	defer cancel()
+	if err := e.srv.RunSchedules(ctx, schedule.RealClock()); err != nil {
+		t.Fatal(err)
+	}
+	jobs := scheduleJobs(t, e, en.ID)
+	if len(jobs) != 3 {
+		t.Fatalf("%d scans in three minutes of a schedule every minute, want exactly 3: %+v", len(jobs), jobs)
+	}
+	for i, j := range jobs {
+		if want := created.Add(time.Duration(i+1) * time.Minute); j.Planned.Sub(want).Abs() > time.Second {
+			t.Errorf("scan %d planned %v, want %v", i+1, j.Planned, want)
+		}
+		if out := e.waitJob(j.ID, time.Minute); out["status"] != store.JobDone {
+			t.Errorf("scan %d: %v", i+1, out["status"])
+		}
+	}
 }

@@ -46,6 +46,10 @@ func (s *Server) pageRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /tokens", s.page(auth.Admin, s.tokensPage))
 	m.HandleFunc("POST /tokens", s.page(auth.Admin, s.createToken))
 	m.HandleFunc("POST /tokens/{id}/revoke", s.page(auth.Admin, s.revokeToken))
+	m.HandleFunc("GET /schedules", s.page(auth.Viewer, s.schedulesPage))
+	m.HandleFunc("POST /schedules", s.page(auth.Admin, s.addScheduleForm))
+	m.HandleFunc("POST /schedules/{id}/remove", s.page(auth.Admin, s.removeScheduleForm))
+	m.HandleFunc("POST /schedules/{id}/enabled", s.page(auth.Admin, s.enableScheduleForm))
 	m.HandleFunc("GET /alerts", s.page(auth.Admin, s.alertsPage))
 	m.HandleFunc("POST /alerts", s.page(auth.Admin, s.addTargetForm))
 	m.HandleFunc("POST /alerts/{id}/remove", s.page(auth.Admin, s.removeTargetForm))
@@ -115,13 +119,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.st.User(r.Context(), name)
-	good := false
-	if err == nil {
-		good = auth.CheckPassword(u.Hash, password)
-	} else {
-		auth.DummyCheck(password) // the same time whether the user exists or not
+	if err != nil {
+		u = store.User{} // an unknown account costs the same work as a known one
 	}
-	if !good {
+	good, gerr := s.gate.Check(r.Context(), u.Hash, password)
+	if gerr != nil {
+		http.Error(w, "the login was abandoned", http.StatusServiceUnavailable)
+		return
+	}
+	if !good || err != nil {
 		s.limiter.Failure(name, src)
 		s.audit(r, &principal{Name: name}, "login.failed", name, "wrong user name or password")
 		s.renderLogin(w, r, http.StatusUnauthorized, name, "Wrong user name or password.")
@@ -470,7 +476,11 @@ func (s *Server) showScans(w http.ResponseWriter, r *http.Request, p *principal,
 		s.pageError(w, r, p, err)
 		return
 	}
-	s.render(w, r, "scans", p, map[string]any{"Jobs": list, "Error": msg})
+	running := false
+	for _, j := range list {
+		running = running || !store.JobFinal(j.Status)
+	}
+	s.render(w, r, "scans", p, map[string]any{"Jobs": list, "Error": msg, "Running": running})
 }
 
 func (s *Server) scanForm(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -676,7 +686,7 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, p *principal) {
 	}
 	var hash string
 	if err == nil {
-		hash, err = auth.HashPassword(r.PostFormValue("password"))
+		hash, err = s.gate.Hash(r.Context(), r.PostFormValue("password"))
 	}
 	if err == nil {
 		err = s.st.AddUser(r.Context(), store.User{Name: name, Role: string(role), Hash: hash, Created: s.now()})

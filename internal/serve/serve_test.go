@@ -410,3 +410,49 @@ func TestScanScope(t *testing.T) {
 		t.Errorf("a public target on a server started with --allow-public: %d %v", code, out)
 	}
 }
+
+// TestScanPageProgress: a running job's page carries the ids the browser
+// test relies on, the live-progress script, and a refresh for browsers
+// without JavaScript; a finished job's page has neither.
+func TestScanPageProgress(t *testing.T) {
+	e := newEnv(t, Options{})
+	now := e.clock.Now()
+	for _, id := range []string{"job-running", "job-over"} {
+		if err := e.st.AddJob(t.Context(), store.Job{ID: id, Kind: store.JobScan, Targets: []string{"127.0.0.1"}, Created: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.StartJob(t.Context(), id, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.st.SetJobProgress(t.Context(), "job-running", "ports", 0.25); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.FinishJob(t.Context(), "job-over", store.JobFailed, "", "no route", now); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := e.login("viewer", password)
+	_, body := e.get(c, "/scans/job-running")
+	for _, want := range []string{`id="status" class="status running">running<`, `<progress id="progress" max="1" value="0.25">`,
+		`<script src="/static/progress.js" defer></script>`, `<noscript><meta http-equiv="refresh" content="5"></noscript>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the running job's page lacks %s", want)
+		}
+	}
+	_, body = e.get(c, "/scans/job-over")
+	if strings.Contains(body, "progress.js") || strings.Contains(body, "refresh") || !strings.Contains(body, "no route") {
+		t.Errorf("the finished job's page still refreshes, or does not say why it failed")
+	}
+	_, body = e.get(c, "/scans")
+	if !strings.Contains(body, `<tr class="job" data-id="job-running">`) || !strings.Contains(body, "progress.js") {
+		t.Errorf("the scans list does not follow the running job")
+	}
+	resp, err := c.Get(e.ts.URL + "/static/progress.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
+		t.Errorf("progress.js: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

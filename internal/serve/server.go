@@ -81,6 +81,7 @@ type Server struct {
 	log     *slog.Logger
 	runner  *jobs.Runner
 	limiter *auth.Limiter
+	gate    *auth.PasswordGate
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	static  fs.FS
@@ -104,7 +105,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Grace <= 0 {
 		opt.Grace = 30 * time.Second
 	}
-	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now)}
+	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now), gate: auth.NewPasswordGate(4)}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -129,7 +130,14 @@ func (s *Server) OnSaved(f func(ctx context.Context, doc *result.Document)) {
 
 // Start starts the job runner; jobs a previous process left unfinished
 // are marked incomplete.
-func (s *Server) Start(ctx context.Context) error { return s.runner.Start(ctx) }
+func (s *Server) Start(ctx context.Context) error {
+	// Fold the scans stored while no server ran into the page views now,
+	// rather than in the first request.
+	if err := s.st.RefreshViews(ctx); err != nil {
+		return err
+	}
+	return s.runner.Start(ctx)
+}
 
 // Runner is the server's job runner (schedules queue through Submit).
 func (s *Server) Runner() *jobs.Runner { return s.runner }

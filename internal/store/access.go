@@ -382,10 +382,16 @@ func (s *Store) AddSession(ctx context.Context, sess Session) error {
 // Session returns the session id; ErrNotFound when there is none or it
 // has expired.
 func (s *Store) Session(ctx context.Context, id string) (Session, error) {
+	return s.SessionAt(ctx, id, time.Now())
+}
+
+// SessionAt is Session on a clock of the caller's: the session id as it
+// stands at now; ErrNotFound when there is none or it expired by now.
+func (s *Store) SessionAt(ctx context.Context, id string, now time.Time) (Session, error) {
 	var sess Session
 	var created, expires string
 	err := s.db.QueryRowContext(ctx, s.rebind("SELECT id, user_name, csrf, created, expires FROM sessions WHERE id = ? AND expires > ?"),
-		clean(id), formatTime(time.Now())).Scan(&sess.ID, &sess.User, &sess.CSRF, &created, &expires)
+		clean(id), formatTime(now)).Scan(&sess.ID, &sess.User, &sess.CSRF, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, notFound("no such session in %s (or it expired)", s.where)
 	}

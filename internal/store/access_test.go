@@ -216,6 +216,16 @@ func TestSessions(t *testing.T) {
 		if _, err := s.Session(ctx, gone.ID); !errors.Is(err, ErrNotFound) {
 			t.Errorf("an expired session: %v, want ErrNotFound", err)
 		}
+		// On the caller's clock: live until its expiry, gone from then on.
+		if _, err := s.SessionAt(ctx, live.ID, live.Expires.Add(-time.Nanosecond)); err != nil {
+			t.Errorf("SessionAt just before expiry: %v", err)
+		}
+		if _, err := s.SessionAt(ctx, live.ID, live.Expires); !errors.Is(err, ErrNotFound) {
+			t.Errorf("SessionAt at expiry: %v, want ErrNotFound", err)
+		}
+		if _, err := s.SessionAt(ctx, gone.ID, gone.Created.Add(time.Minute)); err != nil {
+			t.Errorf("SessionAt of the expired session at a time it was live: %v", err)
+		}
 		if _, err := s.Session(ctx, "nope"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("an unknown session: %v", err)
 		}

@@ -149,5 +149,22 @@ func TestViews(t *testing.T) {
 		if prev, err = s.PreviousScan(ctx, old.ID); err != nil || prev != "" {
 			t.Errorf("PreviousScan of the first = %q, %v", prev, err)
 		}
+		// A scan stored late but started earlier than the newest (a long
+		// scan) counts, without becoming the newest.
+		late := storetest.Document(501, 2, 1, 0)
+		late.ID = "late-scan"
+		late.Started, late.Finished = old.Started.Add(time.Minute), mid.Finished.Add(time.Hour)
+		if err := s.Save(ctx, late); err != nil {
+			t.Fatal(err)
+		}
+		if assets, err = s.Assets(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if a := assets[0]; a.Scans != 3 || a.LastScan != mid.ID || !a.FirstSeen.Equal(old.Started) {
+			t.Errorf("after a late scan, asset = %+v", a)
+		}
+		if cur, _ := s.CurrentFindings(ctx, ""); len(cur) != 2*4+1 {
+			t.Errorf("after a late scan, %d current findings, want 9", len(cur))
+		}
 	})
 }

@@ -12,16 +12,6 @@ import (
 // queries over the hosts and findings rows, never a walk over stored
 // documents.
 
-// latestPerHost selects, for every host a network scan ever saw, its
-// first sighting, its newest scan ("started id", so that MAX picks the
-// newest; the id begins at character idAt) and how many scans saw it.
-const latestPerHost = `SELECT h.address AS address, MIN(s.started) AS first, MAX(s.started || ' ' || s.id) AS latest, COUNT(*) AS n
-	FROM hosts h JOIN scans s ON s.id = h.scan_id WHERE s.kind = '' GROUP BY h.address`
-
-// idAt is where the scan id begins in latestPerHost's latest column: after
-// the fixed-width time and a space (SQL counts from 1).
-var idAt = len(timeLayout) + 2
-
 // Asset is one host a network scan ever saw.
 type Asset struct {
 	Address string `json:"address"`
@@ -38,11 +28,79 @@ type Asset struct {
 	LastAudit time.Time `json:"last_audit,omitzero"`
 }
 
+// RefreshViews folds the network scans stored since the last call into
+// host_latest, each scan once, oldest first. The views below call it; a
+// server also calls it at start, so that the first page after an upgrade
+// does not pay for folding a large store.
+func (s *Store) RefreshViews(ctx context.Context) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.id FROM scans s WHERE s.kind = '' AND NOT EXISTS
+		(SELECT 1 FROM views_folded v WHERE v.scan_id = s.id) ORDER BY s.started, s.id`)
+	if err != nil {
+		return fmt.Errorf("cannot read the scans in %s: %w", s.where, err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return fmt.Errorf("cannot read the scans in %s: %w", s.where, err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("cannot read the scans in %s: %w", s.where, err)
+	}
+	// Newer: the row being folded in is the host's newest scan.
+	const newer = "(excluded.started > host_latest.started OR (excluded.started = host_latest.started AND excluded.scan_id > host_latest.scan_id))"
+	fold := s.rebind(`INSERT INTO host_latest (address, scan_id, started, level, first_seen, scans)
+		SELECT h.address, h.scan_id, s.started, h.level, s.started, 1 FROM hosts h JOIN scans s ON s.id = h.scan_id WHERE h.scan_id = ?
+		ON CONFLICT (address) DO UPDATE SET
+			scan_id = CASE WHEN ` + newer + ` THEN excluded.scan_id ELSE host_latest.scan_id END,
+			level = CASE WHEN ` + newer + ` THEN excluded.level ELSE host_latest.level END,
+			started = CASE WHEN ` + newer + ` THEN excluded.started ELSE host_latest.started END,
+			first_seen = CASE WHEN excluded.first_seen < host_latest.first_seen THEN excluded.first_seen ELSE host_latest.first_seen END,
+			scans = host_latest.scans + 1`)
+	claim := s.rebind("INSERT INTO views_folded (scan_id) VALUES (?) ON CONFLICT (scan_id) DO NOTHING")
+	// Batches of scans per transaction: a large store folds in seconds,
+	// without holding the write lock for all of it.
+	for len(ids) > 0 {
+		n := min(len(ids), 50)
+		if err := s.foldBatch(ctx, ids[:n], claim, fold); err != nil {
+			return fmt.Errorf("cannot update the host views in %s: %w", s.where, err)
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (s *Store) foldBatch(ctx context.Context, ids []string, claim, fold string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, id := range ids {
+		res, err := tx.ExecContext(ctx, claim, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // folded by another process meanwhile
+		}
+		if _, err := tx.ExecContext(ctx, fold, id); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
 // Assets returns every host a network scan ever saw, by address.
 func (s *Store) Assets(ctx context.Context) ([]Asset, error) {
-	q := fmt.Sprintf(`SELECT a.address, a.first, a.latest, a.n, h.level FROM (%s) a
-		JOIN hosts h ON h.address = a.address AND h.scan_id = substr(a.latest, %d) ORDER BY a.address`, latestPerHost, idAt)
-	rows, err := s.db.QueryContext(ctx, q)
+	if err := s.RefreshViews(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, "SELECT address, level, first_seen, started, scan_id, scans FROM host_latest ORDER BY address")
 	if err != nil {
 		return nil, fmt.Errorf("cannot list the hosts in %s: %w", s.where, err)
 	}
@@ -51,20 +109,16 @@ func (s *Store) Assets(ctx context.Context) ([]Asset, error) {
 	index := map[string]int{}
 	for rows.Next() {
 		var a Asset
-		var first, latest string
-		if err := rows.Scan(&a.Address, &first, &latest, &a.Scans, &a.Level); err != nil {
+		var first, last string
+		if err := rows.Scan(&a.Address, &a.Level, &first, &last, &a.LastScan, &a.Scans); err != nil {
 			return nil, fmt.Errorf("cannot list the hosts in %s: %w", s.where, err)
 		}
-		if a.FirstSeen, err = parseTime(first); err != nil {
+		if a.FirstSeen, err = parseTime(first); err == nil {
+			a.LastSeen, err = parseTime(last)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("host %s in %s has a damaged time: %w", a.Address, s.where, err)
 		}
-		if len(latest) < idAt {
-			return nil, fmt.Errorf("host %s in %s has a damaged scan reference", a.Address, s.where)
-		}
-		if a.LastSeen, err = parseTime(latest[:idAt-2]); err != nil {
-			return nil, fmt.Errorf("host %s in %s has a damaged time: %w", a.Address, s.where, err)
-		}
-		a.LastScan = latest[idAt-1:]
 		index[a.Address] = len(out)
 		out = append(out, a)
 	}
@@ -178,12 +232,17 @@ const severityRank = "CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 
 // CurrentFindings returns the findings of each host's newest network scan,
 // worst first; severity, when not "", keeps those of that severity.
 func (s *Store) CurrentFindings(ctx context.Context, severity string) ([]FindingRow, error) {
-	q := fmt.Sprintf(`SELECT f.scan_id, s.started, f.id, f.check_id, f.severity, f.host, f.port, f.transport, f.title
-		FROM (%s) a JOIN findings f ON f.scan_id = substr(a.latest, %d) AND f.host = a.address
-		JOIN scans s ON s.id = f.scan_id`, latestPerHost, idAt)
+	if err := s.RefreshViews(ctx); err != nil {
+		return nil, err
+	}
+	// CROSS JOIN makes SQLite read host_latest first (a row per host) and
+	// look each host's findings up in findings_scan_host, instead of
+	// walking every finding ever stored; PostgreSQL plans it freely.
+	q := `SELECT f.scan_id, a.started, f.id, f.check_id, f.severity, f.host, f.port, f.transport, f.title
+		FROM host_latest a CROSS JOIN findings f WHERE f.scan_id = a.scan_id AND f.host = a.address`
 	var args []any
 	if severity != "" {
-		q += " WHERE f.severity = ?"
+		q += " AND f.severity = ?"
 		args = append(args, severity)
 	}
 	q += " ORDER BY " + severityRank + ", f.host, f.port, f.check_id, f.id"

@@ -30,3 +30,20 @@ CREATE INDEX jobs_schedule ON jobs (schedule, planned);
 -- The pages: findings of one host in one scan, and a host's scans.
 CREATE INDEX findings_scan_host ON findings (scan_id, host);
 CREATE INDEX hosts_address_scan ON hosts (address, scan_id, level);
+
+-- The newest network scan of every host ever seen, kept by the server's
+-- views (RefreshViews folds in each stored scan once, listed in
+-- views_folded), so that the overview and the assets page read a row per
+-- host instead of aggregating every scan's hosts.
+CREATE TABLE host_latest (
+    address    TEXT    NOT NULL PRIMARY KEY,
+    scan_id    TEXT    NOT NULL,  -- its newest network scan
+    started    TEXT    NOT NULL,  -- that scan's start
+    level      INTEGER NOT NULL,  -- its level in that scan
+    first_seen TEXT    NOT NULL,  -- the start of the first scan that saw it
+    scans      INTEGER NOT NULL   -- how many network scans saw it
+);
+
+CREATE TABLE views_folded (
+    scan_id TEXT NOT NULL PRIMARY KEY
+);
