@@ -11,7 +11,7 @@
 #   bench/serve.sh
 #
 # Environment: BENCH_SCANS (default 1000), BENCH_HOSTS (default 250),
-# BENCH_REQUESTS (per page, default 2000), BENCH_DB (an existing store made
+# BENCH_REQUESTS (per page, default 500), BENCH_DB (an existing store made
 # by genstore, kept: saves the generation), BENCH_LISTEN (default
 # 127.0.0.1:8611). Needs no root and no lab: every request goes to
 # 127.0.0.1.
@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 export PATH=/usr/local/go/bin:$PATH
 scans=${BENCH_SCANS:-1000}
 nhosts=${BENCH_HOSTS:-250}
-requests=${BENCH_REQUESTS:-2000}
+requests=${BENCH_REQUESTS:-500}
 listen=${BENCH_LISTEN:-127.0.0.1:8611}
 clients=20
 . bench/lib.sh
@@ -66,9 +66,10 @@ PY
 )
 
 # 2. The server, an account and a token.
+user=bench-$(date +%s)
 pass="bench password $(date +%s%N)"
-printf '%s\n' "$pass" | "$work/vigil" user add bench --role viewer --db "$db" >/dev/null
-token=$("$work/vigil" token create --name bench --role viewer --db "$db")
+printf '%s\n' "$pass" | "$work/vigil" user add "$user" --role viewer --db "$db" >/dev/null 2>&1
+token=$("$work/vigil" token create --name "$user" --role viewer --db "$db" 2>/dev/null)
 "$work/vigil" serve --listen "$listen" --db "$db" >"$work/serve.log" 2>&1 8>&- &
 serve_pid=$!
 base=http://$listen
@@ -100,11 +101,14 @@ p = P(); p.feed(open(sys.argv[1]).read())
 print(urllib.parse.urlencode(p.fields))
 PY
 )
-curl -fsS -o /dev/null -c "$jar" -b "$jar" --data "${fields:+$fields&}user=bench" --data-urlencode "password=$pass" "$base/login"
+curl -fsS -o /dev/null -c "$jar" -b "$jar" --data "${fields:+$fields&}user=$user" --data-urlencode "password=$pass" "$base/login"
 cookie=$(awk '(!/^#/ || /^#HttpOnly_/) && NF >= 7 {c = c (c ? "; " : "") $6 "=" $7} END {print c}' "$jar")
 [ -n "$cookie" ] || die "no session cookie after logging in"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base/")
 [ "$code" = 200 ] || die "the overview answers $code with the session cookie"
+
+# The machine's load while measuring: figures taken on a busy machine say so.
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 
 # 3. Load. measure NAME PATH [HEADER]: ab's p50/p99/mean, and the median of
 # the server's own time over 50 sequential requests (Server-Timing).
@@ -130,6 +134,7 @@ measure overview / "Cookie: $cookie"
 measure "host page" "/hosts/$host" "Cookie: $cookie"
 measure "API host list" /api/v1/hosts "Authorization: Bearer $token"
 sleep 2
+load_after=$(cut -d' ' -f1 /proc/loadavg)
 rss_after=$(awk '/VmRSS/ {print int($2/1024)}' "/proc/$serve_pid/status")
 rss_peak=$(awk '/VmHWM/ {print int($2/1024)}' "/proc/$serve_pid/status")
 
@@ -156,8 +161,9 @@ ${requests} requests a page, ${clients} concurrent clients, keep-alive (\`ab -k 
 |---|---|---|---|---|---|
 $(cat "$work/rows")
 
-Measured on ${cpus} cores (${cpu}), ${mem} of memory; client and server on
-the same machine. The store is synthetic: made-up hosts in 10.20.0.0/15
+Measured on ${cpus} cores (${cpu}), ${mem} of memory, with a load
+average of ${load_before} before and ${load_after} after the load; client
+and server on the same machine. The store is synthetic: made-up hosts in 10.20.0.0/15
 whose services carry the facts vigil's collectors gather, judged by
 vigil's own checks, with weaknesses that come and go so that trends and
 diffs are not flat (see bench/genstore). Reproduce with:
