@@ -121,13 +121,18 @@ measure() {
   p99=$(awk '$1 == "99%" {print $2}' "$work/ab.$name")
   mean=$(awk '/^Time per request:.*\(mean\)$/ {print $4; exit}' "$work/ab.$name")
   rps=$(awk '/^Requests per second:/ {print int($4)}' "$work/ab.$name")
+  # One client alone: the time a request takes with no queue, close to
+  # the server's own time (loopback adds well under a millisecond).
+  ab -q -k -n 50 -c 1 -H "$header" "$base$path" >"$work/ab1.$name" 2>&1 || die "ab failed on $path"
+  local one
+  one=$(awk '$1 == "50%" {print $2}' "$work/ab1.$name")
   local st
   st=$(for _ in $(seq 50); do curl -s -o /dev/null -D - -H "$header" "$base$path"; done | python3 -c '
 import re, statistics, sys
 ds = [float(m.group(1)) for m in re.finditer(r"(?im)^server-timing:.*?dur=([0-9.]+)", sys.stdin.read())]
 print(f"{statistics.median(ds):.1f} ms" if ds else "not sent")
 ')
-  echo "| $name (\`GET $path\`) | **$p50 ms** | **$p99 ms** | $mean ms | $rps | $st |" >>"$work/rows"
+  echo "| $name (\`GET $path\`) | **$one ms** | **$p50 ms** | **$p99 ms** | $mean ms | $rps | $st |" >>"$work/rows"
 }
 : >"$work/rows"
 measure overview / "Cookie: $cookie"
@@ -155,10 +160,11 @@ clients; an idle \`vigil serve\` stays under 50 MB RSS.
 | \`vigil serve\` RSS, idle after start | **${rss_idle} MB** |
 | RSS after the load below (peak) | ${rss_after} MB (${rss_peak} MB) |
 
-${requests} requests a page, ${clients} concurrent clients, keep-alive (\`ab -k -c ${clients}\`):
+${requests} requests a page, ${clients} concurrent clients, keep-alive (\`ab -k -c ${clients}\`),
+after 50 requests of one client alone (\`ab -k -c 1\`):
 
-| page | p50 | p99 | mean | requests/s | server's own time (median, Server-Timing) |
-|---|---|---|---|---|---|
+| page | one client alone, p50 | 20 clients, p50 | 20 clients, p99 | 20 clients, mean | requests/s | server's own time (median, Server-Timing) |
+|---|---|---|---|---|---|---|
 $(cat "$work/rows")
 
 Measured on ${cpus} cores (${cpu}), ${mem} of memory, with a load
