@@ -172,7 +172,22 @@ average of ${load_before} before and ${load_after} after the load; client
 and server on the same machine. The store is synthetic: made-up hosts in 10.20.0.0/15
 whose services carry the facts vigil's collectors gather, judged by
 vigil's own checks, with weaknesses that come and go so that trends and
-diffs are not flat (see bench/genstore). Reproduce with:
+diffs are not flat (see bench/genstore).
+
+Reading the figures: the one-client column is the server's own time for
+a page (loopback adds well under a millisecond). Under 20 clients the
+latency is mostly the queue: the p50 is close to 20 ÷ requests/s, the
+cost of one request times the queue's length on the cores the server
+gets (here shared with other work, see the load average). The server
+sends no Server-Timing header, so the script cannot split render time
+from queueing under load. Where a host page's time goes (a CPU profile
+of the store calls it makes, over this store): about half in
+encoding/json, decoding two whole scan documents (the host's newest scan
+and the one before it, about 0.9 MB each with 250 hosts) to show one
+host; about a third in SQLite, mostly the host's history with a count of
+findings per row.
+
+Reproduce with:
 
 \`\`\`sh
 bench/serve.sh                # BENCH_DB=FILE reuses a generated store
