@@ -26,10 +26,12 @@ const (
 	KindHostGone           = "host.gone"
 	KindCertExpiring       = "cert.expiring"
 	KindAcceptanceExpiring = "acceptance.expiring"
+	// KindDigest is one alert that carries many new events (Digest).
+	KindDigest = "digest"
 )
 
 // Kinds lists the event kinds in the order events are reported.
-var Kinds = []string{KindFindingNew, KindLevelDrop, KindHostNew, KindHostGone, KindCertExpiring, KindAcceptanceExpiring}
+var Kinds = []string{KindFindingNew, KindLevelDrop, KindHostNew, KindHostGone, KindCertExpiring, KindAcceptanceExpiring, KindDigest}
 
 // Event is one thing worth telling. Its Key identifies it for ever: an
 // event whose key was seen before is not told again.
@@ -54,6 +56,13 @@ type Event struct {
 	// Scan is the id of the scan that caused the event, if one did.
 	Scan string    `json:"scan,omitempty"`
 	Time time.Time `json:"time"`
+	// Events are the events a digest carries, in full; empty for the
+	// other kinds.
+	Events []Event `json:"events,omitempty"`
+	// ToldBy are the keys of events whose alerts say this one too (a new
+	// finding says the level drop it causes): when one of them is new, this
+	// event is recorded but not sent on its own. It is not stored.
+	ToldBy []string `json:"-"`
 }
 
 // Target types.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -25,6 +26,10 @@ const (
 	MaxAttempts  = 6
 	FirstBackoff = time.Second
 )
+
+// DigestAfter is how many new events one Notify sends one by one; more go
+// out as one digest.
+const DigestAfter = 10
 
 // maxSending caps the attempts in flight at once, so that a first scan
 // with many events does not open hundreds of connections together.
@@ -61,11 +66,14 @@ func NewDispatcher(st Store, c Clock, log *slog.Logger) *Dispatcher {
 	return &Dispatcher{st: st, clock: c, log: log, stop: make(chan struct{}), sending: make(chan struct{}, maxSending)}
 }
 
-// Notify records each event; a new one (its Key never recorded before) is
+// Notify records each event; a new one (its Key never recorded before),
+// unless an event it lists in ToldBy is new too (whose alert says it), is
 // delivered to every target in the background, retried with backoff 1 s,
 // 2 s, 4 s, … up to MaxAttempts attempts, each attempt recorded. An event
-// seen before is dropped. Nothing is recorded or sent while no target
-// exists: alerts are off until an administrator adds one.
+// seen before is dropped. When one call brings more than DigestAfter new
+// events (a first scan of a network), they go out together as one digest
+// alert rather than as a flood. Nothing is recorded or sent while no
+// target exists: alerts are off until an administrator adds one.
 //
 // Deliveries outlive ctx (they keep its values, not its cancellation), so
 // that a request or job that ends does not cut them short; Stop ends them.
@@ -81,16 +89,34 @@ func (d *Dispatcher) Notify(ctx context.Context, events []Event) {
 	if len(targets) == 0 {
 		return
 	}
-	bg := context.WithoutCancel(ctx)
+	var recorded []Event
+	isFresh := map[string]bool{}
 	for _, e := range events {
 		isNew, err := d.st.RecordEvent(ctx, e)
 		if err != nil {
 			d.log.Error("cannot record an alert event; not sent", "event", e.Key, "err", err)
 			continue
 		}
-		if !isNew {
-			continue
+		if isNew {
+			recorded = append(recorded, e)
+			isFresh[e.Key] = true
 		}
+	}
+	var fresh []Event
+	for _, e := range recorded {
+		if !slices.ContainsFunc(e.ToldBy, func(k string) bool { return isFresh[k] }) {
+			fresh = append(fresh, e)
+		}
+	}
+	if len(fresh) > DigestAfter {
+		dg := Digest(fresh)
+		if _, err := d.st.RecordEvent(ctx, dg); err != nil {
+			d.log.Error("cannot record an alert digest", "event", dg.Key, "err", err)
+		}
+		fresh = []Event{dg}
+	}
+	bg := context.WithoutCancel(ctx)
+	for _, e := range fresh {
 		for _, t := range targets {
 			d.wg.Add(1)
 			go func() {

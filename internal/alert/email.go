@@ -13,10 +13,14 @@ import (
 	"mime"
 	"mime/quotedprintable"
 	"net/smtp"
+	"net/textproto"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/vigilsec/vigil/internal/sanitize"
 )
 
 // mailTimeout bounds one e-mail delivery from connecting to QUIT.
@@ -39,11 +43,20 @@ func mailRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return pool, nil
 	}
+	// A named pipe or a device would block or never end: regular files only.
+	if fi, err := os.Stat(caFile); err != nil {
+		return nil, fmt.Errorf("cannot read the mail server's CA file: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("the mail server's CA file %s is not a regular file", caFile)
+	}
 	fh, err := os.Open(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the mail server's CA file: %w", err)
 	}
 	defer fh.Close()
+	if fi, err := fh.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("the mail server's CA file %s is not a regular file", caFile)
+	}
 	pem, err := io.ReadAll(io.LimitReader(fh, caFileMax+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the mail server's CA file %s: %w", caFile, err)
@@ -64,7 +77,7 @@ func mailRoots(caFile string) (*x509.CertPool, error) {
 // TLS. Nothing of the message is sent before TLS is up. dial, when not nil,
 // replaces the network dialer (tests).
 func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialFunc) error {
-	host, _, err := smtpAddr(t.SMTP)
+	host, port, err := smtpAddr(t.SMTP)
 	if err != nil {
 		return permanent(err)
 	}
@@ -94,11 +107,14 @@ func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialF
 
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
-		return fmt.Errorf("mail server %s: %w", t.SMTP, err)
+		if port == 465 {
+			return permanent(fmt.Errorf("mail server %s sent no SMTP greeting: port 465 speaks TLS from the first byte, and vigil uses STARTTLS: give the submission port, usually 587: %w", t.SMTP, err))
+		}
+		return smtpFailure(fmt.Errorf("mail server %s: %w", t.SMTP, err))
 	}
 	defer c.Close()
 	if err := c.Hello(helloName()); err != nil {
-		return fmt.Errorf("mail server %s refused EHLO: %w", t.SMTP, err)
+		return smtpFailure(fmt.Errorf("mail server %s refused EHLO: %w", t.SMTP, err))
 	}
 	if ok, _ := c.Extension("STARTTLS"); !ok {
 		_ = c.Quit()
@@ -114,33 +130,73 @@ func sendMail(ctx context.Context, t Target, e Event, sent time.Time, dial dialF
 		return permanent(fmt.Errorf("mail server %s: the connection is not encrypted, nothing was sent", t.SMTP))
 	}
 	if t.Username != "" {
-		if ok, _ := c.Extension("AUTH"); !ok {
+		ok, mechs := c.Extension("AUTH")
+		if !ok {
 			return permanent(fmt.Errorf("mail server %s offers no AUTH after STARTTLS, but the target has a username", t.SMTP))
 		}
-		if err := c.Auth(smtp.PlainAuth("", t.Username, t.Password, host)); err != nil {
+		var auth smtp.Auth
+		switch offered := strings.Fields(strings.ToUpper(mechs)); {
+		case slices.Contains(offered, "PLAIN"):
+			auth = smtp.PlainAuth("", t.Username, t.Password, host)
+		case slices.Contains(offered, "LOGIN"):
+			auth = loginAuth{t.Username, t.Password}
+		default:
+			return permanent(fmt.Errorf("mail server %s offers AUTH %s; vigil logs in with PLAIN or LOGIN", t.SMTP, sanitize.String(mechs, 100)))
+		}
+		if err := c.Auth(auth); err != nil {
 			return permanent(fmt.Errorf("mail server %s refused the login of %s: %w", t.SMTP, t.Username, err))
 		}
 	}
 	if err := c.Mail(t.From); err != nil {
-		return fmt.Errorf("mail server %s refused the sender %s: %w", t.SMTP, t.From, err)
+		return smtpFailure(fmt.Errorf("mail server %s refused the sender %s: %w", t.SMTP, t.From, err))
 	}
 	for _, to := range t.To {
 		if err := c.Rcpt(to); err != nil {
-			return fmt.Errorf("mail server %s refused the recipient %s: %w", t.SMTP, to, err)
+			return smtpFailure(fmt.Errorf("mail server %s refused the recipient %s: %w", t.SMTP, to, err))
 		}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return fmt.Errorf("mail server %s refused the message: %w", t.SMTP, err)
+		return smtpFailure(fmt.Errorf("mail server %s refused the message: %w", t.SMTP, err))
 	}
 	if _, err := w.Write(msg); err != nil {
 		return fmt.Errorf("mail server %s: cannot send the message: %w", t.SMTP, err)
 	}
 	if err := w.Close(); err != nil {
-		return fmt.Errorf("mail server %s did not accept the message: %w", t.SMTP, err)
+		return smtpFailure(fmt.Errorf("mail server %s did not accept the message: %w", t.SMTP, err))
 	}
 	_ = c.Quit() // the message is accepted; a failed goodbye changes nothing
 	return nil
+}
+
+// loginAuth is SMTP AUTH LOGIN: the username and the password, each in
+// answer to the server's prompt. sendMail uses it only over TLS.
+type loginAuth struct{ user, pass string }
+
+func (a loginAuth) Start(*smtp.ServerInfo) (string, []byte, error) { return "LOGIN", nil, nil }
+
+func (a loginAuth) Next(prompt []byte, more bool) ([]byte, error) {
+	if !more {
+		return nil, nil
+	}
+	switch p := strings.ToLower(strings.TrimSpace(string(prompt))); {
+	case strings.HasPrefix(p, "username"), strings.HasPrefix(p, "user name"):
+		return []byte(a.user), nil
+	case strings.HasPrefix(p, "password"):
+		return []byte(a.pass), nil
+	}
+	return nil, fmt.Errorf("unexpected AUTH LOGIN prompt %q", sanitize.String(string(prompt), 80))
+}
+
+// smtpFailure marks an SMTP failure as permanent when the server answered
+// with a 5xx reply (a refusal another attempt would meet again); a 4xx
+// reply or a broken connection is worth a retry.
+func smtpFailure(err error) error {
+	var te *textproto.Error
+	if errors.As(err, &te) && te.Code >= 500 {
+		return permanent(err)
+	}
+	return err
 }
 
 // helloName is the name vigil gives in EHLO: this machine's host name when
@@ -188,7 +244,7 @@ func message(t Target, e Event, sent time.Time) ([]byte, error) {
 			body.WriteString(label + ": " + value + "\n")
 		}
 	}
-	body.WriteString(e.Title + "\n\n")
+	body.WriteString(plain(e.Title) + "\n\n")
 	line("Event", e.Kind)
 	line("Severity", e.Severity)
 	line("Host", e.Host)
@@ -197,7 +253,13 @@ func message(t Target, e Event, sent time.Time) ([]byte, error) {
 	}
 	line("Scan", e.Scan)
 	line("Time", e.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
-	if e.Detail != "" {
+	switch {
+	case len(e.Events) > 0:
+		body.WriteString("\n")
+		for _, x := range e.Events {
+			body.WriteString("- [" + x.Severity + "] " + plain(x.Title) + "\n")
+		}
+	case e.Detail != "":
 		body.WriteString("\n" + e.Detail + "\n")
 	}
 	body.WriteString("\n-- \nSent by vigil to the alert target " + cut(t.Name, 80) + " (" + t.ID + "). Event key: " + e.Key + "\n")

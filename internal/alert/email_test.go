@@ -2,6 +2,7 @@ package alert
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -77,13 +78,19 @@ func (ca *testCA) file(t *testing.T) string {
 }
 
 // smtpServer is an SMTP server for tests: EHLO, STARTTLS (when offered),
-// AUTH PLAIN (offered only after TLS), MAIL, RCPT, DATA, QUIT.
+// AUTH PLAIN or LOGIN (offered before TLS too, accepted only after),
+// MAIL, RCPT, DATA, QUIT.
 type smtpServer struct {
 	ln       net.Listener
 	cert     tls.Certificate
 	offerTLS bool
+	// auth is the one AUTH mechanism offered after TLS: "" for PLAIN,
+	// "LOGIN", or another name the server does not implement.
+	auth string
 
-	mu       sync.Mutex
+	mu sync.Mutex
+	// rcpt answers each RCPT in turn; after the list, 250.
+	rcpt     []int
 	commands []string // as received, "tls " before those received over TLS
 	mails    []smtpMail
 	tlsErr   []error
@@ -123,6 +130,13 @@ func startSMTP(t *testing.T, cert tls.Certificate, offerTLS bool) *smtpServer {
 	return s
 }
 
+func (s *smtpServer) authMechs() string {
+	if s.auth == "" {
+		return "PLAIN"
+	}
+	return s.auth
+}
+
 func (s *smtpServer) addr() string { return s.ln.Addr().String() }
 
 func (s *smtpServer) serve(conn net.Conn) {
@@ -147,9 +161,9 @@ func (s *smtpServer) serve(conn net.Conn) {
 			if s.offerTLS && !secure {
 				ext = append(ext, "STARTTLS")
 			}
-			if secure {
-				ext = append(ext, "AUTH PLAIN")
-			}
+			// AUTH is offered before TLS too, as careless servers do:
+			// vigil must not take it.
+			ext = append(ext, "AUTH "+s.authMechs())
 			ext = append(ext, "8BITMIME")
 			for i, e := range ext {
 				sep := "-"
@@ -174,6 +188,21 @@ func (s *smtpServer) serve(conn net.Conn) {
 			conn, tp, secure = tc, textproto.NewConn(tc), true
 		case "AUTH":
 			mech, resp, _ := strings.Cut(arg, " ")
+			if secure && mech == "LOGIN" && s.auth == "LOGIN" {
+				var got []string
+				for _, prompt := range []string{"Username:", "Password:"} {
+					_ = tp.PrintfLine("334 %s", base64.StdEncoding.EncodeToString([]byte(prompt)))
+					l, err := tp.ReadLine()
+					if err != nil {
+						return
+					}
+					dec, _ := base64.StdEncoding.DecodeString(l)
+					got = append(got, string(dec))
+				}
+				m.auth = "LOGIN " + strings.Join(got, " ")
+				_ = tp.PrintfLine("235 ok")
+				continue
+			}
 			dec, err := base64.StdEncoding.DecodeString(resp)
 			if !secure || mech != "PLAIN" || err != nil {
 				_ = tp.PrintfLine("535 no")
@@ -186,6 +215,16 @@ func (s *smtpServer) serve(conn net.Conn) {
 			_, m.from, _ = strings.Cut(from, "<")
 			_ = tp.PrintfLine("250 ok")
 		case "RCPT":
+			s.mu.Lock()
+			code := 250
+			if len(s.rcpt) > 0 {
+				code, s.rcpt = s.rcpt[0], s.rcpt[1:]
+			}
+			s.mu.Unlock()
+			if code != 250 {
+				_ = tp.PrintfLine("%d no", code)
+				continue
+			}
 			m.to = append(m.to, strings.Trim(arg[3:], "<>"))
 			_ = tp.PrintfLine("250 ok")
 		case "DATA":
@@ -368,4 +407,126 @@ func FuzzMessage(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestEmailReplies(t *testing.T) {
+	ca := newTestCA(t, "Test mail CA")
+	tests := []struct {
+		name     string
+		rcpt     []int
+		attempts int
+		ok       bool
+	}{
+		{"a 5xx refusal is not retried", []int{550}, 1, false},
+		{"a 4xx is retried", []int{451}, 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startSMTP(t, ca.serverCert(t), true)
+			srv.rcpt = tt.rcpt
+			target := mailTarget(srv.addr(), ca.file(t))
+			target.To = target.To[:1]
+			st := newMemStore(target)
+			clock := newFakeClock(testEvent.Time)
+			d := NewDispatcher(st, clock, nil)
+			d.Notify(t.Context(), []Event{testEvent})
+			for range tt.attempts - 1 {
+				clock.Advance(clock.nextWait(t))
+			}
+			settle(t, d, clock)
+			ds := st.Deliveries()
+			_, mails := srv.seen()
+			if len(ds) != tt.attempts || ds[len(ds)-1].OK != tt.ok || len(mails) != map[bool]int{true: 1}[tt.ok] {
+				t.Errorf("deliveries %+v, %d mails; want %d attempts, the last ok %v", ds, len(mails), tt.attempts, tt.ok)
+			}
+			if !strings.Contains(ds[0].Error, "refused the recipient admin@clinic.test") {
+				t.Errorf("first attempt's error %q", ds[0].Error)
+			}
+		})
+	}
+}
+
+func TestEmailImplicitTLSPort(t *testing.T) {
+	st := newMemStore(mailTarget("mail.test:465", ""))
+	clock := newFakeClock(testEvent.Time)
+	d := NewDispatcher(st, clock, nil)
+	d.dial = func(context.Context, string, string) (net.Conn, error) {
+		client, server := net.Pipe()
+		server.Close() // as a TLS-first server looks to SMTP: no greeting
+		return client, nil
+	}
+	d.Notify(t.Context(), []Event{testEvent})
+	settle(t, d, clock)
+	if ds := st.Deliveries(); len(ds) != 1 || !strings.Contains(ds[0].Error, "587") {
+		t.Errorf("deliveries %+v, want one failure pointing at port 587", ds)
+	}
+}
+
+func TestEmailAuthMechanisms(t *testing.T) {
+	ca := newTestCA(t, "Test mail CA")
+	tests := []struct {
+		mech     string
+		wantAuth string
+		wantErr  string
+	}{
+		{"", "\x00vigil\x00pw-of-vigil", ""},
+		{"LOGIN", "LOGIN vigil pw-of-vigil", ""},
+		{"XOAUTH2", "", "vigil logs in with PLAIN or LOGIN"},
+	}
+	for _, tt := range tests {
+		t.Run("AUTH "+tt.mech, func(t *testing.T) {
+			srv := startSMTP(t, ca.serverCert(t), true)
+			srv.auth = tt.mech
+			st := newMemStore(mailTarget(srv.addr(), ca.file(t)))
+			clock := newFakeClock(testEvent.Time)
+			d := NewDispatcher(st, clock, nil)
+			d.Notify(t.Context(), []Event{testEvent})
+			settle(t, d, clock)
+			_, mails := srv.seen()
+			ds := st.Deliveries()
+			if tt.wantErr != "" {
+				if len(mails) != 0 || len(ds) != 1 || !strings.Contains(ds[0].Error, tt.wantErr) {
+					t.Errorf("%d mails, deliveries %+v; want none sent and an error saying %q", len(mails), ds, tt.wantErr)
+				}
+				return
+			}
+			if len(mails) != 1 || mails[0].auth != tt.wantAuth {
+				t.Errorf("mails %+v, want one after AUTH %q", mails, tt.wantAuth)
+			}
+		})
+	}
+}
+
+func TestMailRoots(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, "Test mail CA")
+	notPEM := filepath.Join(dir, "secret.txt")
+	if err := os.WriteFile(notPEM, []byte("root:$6$secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.pem")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("x"), caFileMax+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file string
+		want string // "" for success
+	}{
+		{"", ""},
+		{ca.file(t), ""},
+		{filepath.Join(dir, "missing.pem"), "cannot read"},
+		{dir, "not a regular file"},
+		{"/dev/zero", "not a regular file"},
+		{notPEM, "holds no PEM certificate"},
+		{big, "larger than"},
+	}
+	for _, tt := range tests {
+		_, err := mailRoots(tt.file)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("mailRoots(%q) = %v, want %q", tt.file, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "$6$") {
+			t.Errorf("mailRoots(%q) shows the file: %v", tt.file, err)
+		}
+	}
 }

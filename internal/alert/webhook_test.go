@@ -1,19 +1,27 @@
 package alert
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/result"
 )
 
 // receiver is a webhook receiver: it verifies each request's signature
@@ -302,5 +310,159 @@ func TestStopEndsRetries(t *testing.T) {
 	ds := st.Deliveries()
 	if len(ds) != 2 || ds[0].OK || ds[1].OK || ds[1].Attempt != 2 || !strings.Contains(ds[1].Error, "not attempted") || rc.calls.Load() != 1 {
 		t.Errorf("after Stop: %d requests, deliveries %+v; want one failed attempt and the retry recorded as not attempted", rc.calls.Load(), ds)
+	}
+}
+
+func manyEvents(n int) []Event {
+	var es []Event
+	for i := range n {
+		e := testEvent
+		e.Key = fmt.Sprintf("host.new:10.0.0.%d", i+1)
+		e.Kind, e.Severity, e.Title = KindHostNew, "medium", fmt.Sprintf("New host 10.0.0.%d", i+1)
+		es = append(es, e)
+	}
+	return es
+}
+
+func TestDigest(t *testing.T) {
+	tests := []struct {
+		name     string
+		events   int
+		requests int
+	}{
+		{"up to DigestAfter events go one by one", DigestAfter, DigestAfter},
+		{"more go as one digest", DigestAfter + 1, 1},
+		{"many more too", 300, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := &receiver{secret: "k"}
+			srv := httptest.NewServer(rc)
+			defer srv.Close()
+			st := newMemStore(webhookTarget(srv.URL, "k"))
+			d := NewDispatcher(st, nil, nil)
+			es := manyEvents(tt.events)
+			d.Notify(t.Context(), es)
+			d.Notify(t.Context(), es) // told already: nothing more
+			d.Wait()
+			got := rc.received()
+			if len(got) != tt.requests {
+				t.Fatalf("%d requests, want %d", len(got), tt.requests)
+			}
+			for _, e := range es {
+				if _, ok := st.events[e.Key]; !ok {
+					t.Errorf("event %s not recorded", e.Key)
+				}
+			}
+			if tt.requests != 1 {
+				return
+			}
+			dg := got[0].payload.Event
+			if !got[0].valid || dg.Kind != KindDigest || got[0].header.Get("X-Vigil-Event") != KindDigest || len(dg.Events) != tt.events ||
+				dg.Events[0].Key != es[0].Key || dg.Severity != "medium" || !strings.HasPrefix(dg.Title, fmt.Sprintf("%d new alerts from scan scan-1: %d host.new", tt.events, tt.events)) {
+				t.Errorf("digest %+v (valid signature %v)", dg, got[0].valid)
+			}
+			if _, ok := st.events[dg.Key]; !ok {
+				t.Errorf("the digest %s is not recorded", dg.Key)
+			}
+		})
+	}
+}
+
+func TestDigestEvent(t *testing.T) {
+	es := manyEvents(3)
+	es[1].Severity, es[1].Kind, es[1].Scan = "critical", KindFindingNew, "scan-2"
+	dg := Digest(es)
+	if dg.Severity != "critical" || dg.Scan != "" || dg.Title != "3 new alerts: 1 finding.new, 2 host.new" || len(dg.Events) != 3 || !dg.Time.Equal(es[0].Time) {
+		t.Errorf("digest %+v", dg)
+	}
+	if other := Digest(manyEvents(4)[1:]); other.Key == dg.Key || Digest(es).Key != dg.Key {
+		t.Error("a digest's key is not a function of its events' keys")
+	}
+	msg, err := message(mailTarget("mail.test:587", ""), dg, testEvent.Time)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := mail.ReadMessage(bytes.NewReader(msg))
+	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
+	for _, e := range es {
+		if !strings.Contains(string(body), "- ["+e.Severity+"] "+e.Title+"\r\n") {
+			t.Errorf("the digest mail does not list %q:\n%s", e.Title, body)
+		}
+	}
+}
+
+// A new critical finding is one alert that says the level drop it causes;
+// when the finding comes back after a fix, its drop is told instead.
+func TestNotifyToldBy(t *testing.T) {
+	crit := fnd("cleartext.telnet", finding.Critical, "10.0.0.1", 23)
+	prev := doc("s1", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 4)})
+	cur := doc("s2", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 1)}, crit)
+	events := ScanEvents(prev, cur, now, 0)
+	tests := []struct {
+		name string
+		seen []string // keys told before
+		want []string
+	}{
+		{"first time", nil, []string{"finding.new:" + crit.ID}},
+		{"the finding was told before", []string{"finding.new:" + crit.ID}, []string{"level.drop:10.0.0.1:s2"}},
+		{"all told before", []string{"finding.new:" + crit.ID, "level.drop:10.0.0.1:s2", "level.drop::s2"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := &receiver{secret: "k"}
+			srv := httptest.NewServer(rc)
+			defer srv.Close()
+			st := newMemStore(webhookTarget(srv.URL, "k"))
+			for _, k := range tt.seen {
+				st.events[k] = Event{Key: k}
+			}
+			d := NewDispatcher(st, nil, nil)
+			d.Notify(t.Context(), events)
+			d.Wait()
+			var got []string
+			for _, r := range rc.received() {
+				got = append(got, r.payload.Event.Key)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("alerts %q, want %q", got, tt.want)
+			}
+			for _, e := range events {
+				if _, ok := st.events[e.Key]; !ok {
+					t.Errorf("event %s not recorded", e.Key)
+				}
+			}
+		})
+	}
+}
+
+func TestWebhookHostileStatusLine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				_, _ = c.Read(buf)
+				_, _ = io.WriteString(c, "HTTP/1.1 404 gone\x1b]0;owned\x07\u202e\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			}()
+		}
+	}()
+	st := newMemStore(webhookTarget("http://"+ln.Addr().String()+"/hook", "k"))
+	clock := newFakeClock(testEvent.Time)
+	d := NewDispatcher(st, clock, nil)
+	d.Notify(t.Context(), []Event{testEvent})
+	settle(t, d, clock)
+	ds := st.Deliveries()
+	if len(ds) != 1 || !strings.Contains(ds[0].Error, "404") || strings.ContainsAny(ds[0].Error, "\x1b\x07\u202e") {
+		t.Errorf("deliveries %+v, want one failure with the status escaped", ds)
 	}
 }

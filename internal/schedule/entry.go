@@ -35,7 +35,10 @@ type Entry struct {
 	// local zone: a planned time outside it moves to its next opening.
 	Window string
 	// Jitter delays every run by the same offset in [0, Jitter), taken from
-	// a hash of ID (so runs do not drift). See Offset.
+	// a hash of ID (so runs do not drift). See Offset. With a Window, the
+	// offset stays below the window's length and runs start inside the
+	// window: a planned time closer to the window's close than the offset
+	// counts as outside it.
 	Jitter  time.Duration
 	Enabled bool
 	// Created is when the schedule was made: "every D" counts from it, and

@@ -204,7 +204,7 @@ func TestPlannedTimes(t *testing.T) {
 	specs := []string{"every 1h", "every 25m", "every 24h", "*/10 * * * *", "30 2 * * *", "0 */3 * * *", "0 0 * * mon"}
 	windows := []string{"", "02:00-04:00", "22:00-06:00", "01:30-02:30", "09:00-17:00"}
 	jitters := []time.Duration{0, 45 * time.Minute, 3 * time.Hour}
-	starts := []string{"2026-03-27 13:17", "2026-10-23 09:05", "2026-03-06 23:59", "2026-10-30 00:00"}
+	starts := []string{"2026-03-28 22:17", "2026-10-24 21:05", "2026-03-07 22:59", "2026-10-31 21:00"} // hours before the changes in Berlin and New York
 	n := 0
 	for _, loc := range zones {
 		for _, spec := range specs {
@@ -230,7 +230,7 @@ func checkPlanned(t *testing.T, name string, e Entry, w Window) {
 	t.Helper()
 	end := e.Created.Add(8 * 24 * time.Hour)
 	var runs []time.Time
-	for cur := e.Created; len(runs) < 300; {
+	for cur := e.Created; len(runs) < 80; {
 		next := NextRun(e, cur)
 		if next.IsZero() || next.After(end) {
 			break
@@ -299,4 +299,68 @@ func TestValidate(t *testing.T) {
 			t.Errorf("Validate = %v, want an error with %q", err, tt.want)
 		}
 	}
+}
+
+// FuzzDue checks Due and NextRun against each other for any schedule,
+// window, jitter and moment: Due is at or before now, NextRun after it, and
+// at NextRun's time Due returns exactly that time.
+func FuzzDue(f *testing.F) {
+	f.Add("every 1m", "", int64(0), int64(0), int64(3600))
+	f.Add("30 2 * * *", "02:00-04:00", int64(45*60), int64(86400*3), int64(86400*80))
+	f.Add("*/10 * * * *", "22:00-06:00", int64(3*3600), int64(0), int64(86400*200))
+	f.Add("0 0 1 * mon", "01:30-02:30", int64(600), int64(123456), int64(86400*290))
+	f.Add("every 25m", "09:00-17:00", int64(7200), int64(5), int64(86400*300))
+	locs := []*time.Location{time.UTC}
+	for _, name := range []string{"Europe/Berlin", "America/New_York", "Australia/Lord_Howe"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		locs = append(locs, loc)
+	}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, spec, window string, jitterSec, createdSec, nowSec int64) {
+		e := Entry{ID: fmt.Sprintf("s%d", createdSec), Kind: KindScan, Targets: []string{"x"}, Spec: spec, Window: window, Enabled: true,
+			Jitter: time.Duration(jitterSec%(25*3600)) * time.Second}
+		if e.Jitter < 0 {
+			e.Jitter = -e.Jitter
+		}
+		loc := locs[uint64(createdSec)%uint64(len(locs))]
+		e.Created = base.Add(time.Duration(createdSec%(366*86400)) * time.Second)
+		now := e.Created.Add(time.Duration(nowSec%(2*366*86400)) * time.Second).In(loc)
+		if e.Validate() != nil {
+			if _, ok := Due(e, now); ok {
+				t.Fatal("an invalid entry is due")
+			}
+			return
+		}
+		if p, ok := Due(e, now); ok && (p.After(now) || !p.After(e.Created)) {
+			t.Fatalf("Due(%s) = %s: not in (created, now]", now, p)
+		}
+		next := NextRun(e, now)
+		if next.IsZero() {
+			return
+		}
+		if !next.After(now) {
+			t.Fatalf("NextRun(%s) = %s, not after", now, next)
+		}
+		if w, _ := ParseWindow(window); !w.Contains(next) && !dstDay(next) {
+			t.Fatalf("NextRun(%s) = %s is outside the window %s", now, next, window)
+		}
+		if p, ok := Due(e, next); !ok || !p.Equal(next) {
+			t.Fatalf("Due at NextRun %s = %s, %v", next, p, ok)
+		}
+		e.Last = next
+		if p, ok := Due(e, next); ok {
+			t.Fatalf("Due at %s after recording it = %s", next, p)
+		}
+	})
+}
+
+// dstDay reports whether the offset of t's zone changes within a day of t
+// (where a window may be shorter than the jitter's offset).
+func dstDay(t time.Time) bool {
+	_, a := t.Add(-24 * time.Hour).Zone()
+	_, b := t.Add(24 * time.Hour).Zone()
+	return a != b
 }

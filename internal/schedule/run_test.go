@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -24,6 +25,9 @@ type memStore struct {
 	// claimed is a Last another process recorded, which reads do not show
 	// yet but MarkRun sees.
 	claimed time.Time
+	// forget makes MarkRun succeed without keeping Last, as a store whose
+	// reads lag behind its writes.
+	forget bool
 }
 
 func (m *memStore) Schedules(context.Context) ([]Entry, error) {
@@ -49,7 +53,9 @@ func (m *memStore) MarkRun(_ context.Context, id string, planned time.Time) erro
 		if !planned.After(m.entries[i].Last) || !planned.After(m.claimed) {
 			return fmt.Errorf("schedule %s: %w", id, ErrAlreadyRun)
 		}
-		m.entries[i].Last = planned
+		if !m.forget {
+			m.entries[i].Last = planned
+		}
 		m.markRuns = append(m.markRuns, planned)
 		return nil
 	}
@@ -313,5 +319,54 @@ func TestRunArguments(t *testing.T) {
 	cancel()
 	if err := Run(ctx, c, st, l, nil); err != nil {
 		t.Errorf("Run on an ended context = %v, want nil", err)
+	}
+}
+
+func TestRunRemembersWhatItLaunched(t *testing.T) {
+	h := start(t, t0, entry("every 5m", t0))
+	h.store.set(func(m *memStore) { m.forget = true })
+	for range 9 { // a run at 5m, and re-reads every minute until 9m
+		h.step(time.Minute)
+	}
+	if got := h.launches(); len(got) != 1 {
+		t.Errorf("launches = %v, want one: a store reading back an older Last must not relaunch", got)
+	}
+}
+
+// TestRunRealClock runs an every-minute schedule on the real clock for a
+// little over three minutes: three launches, one minute apart, planned
+// exactly. It takes that long, so it runs only with
+// VIGIL_REALTIME_SCHEDULE=1.
+func TestRunRealClock(t *testing.T) {
+	if os.Getenv("VIGIL_REALTIME_SCHEDULE") != "1" {
+		t.Skip("takes 3 minutes: set VIGIL_REALTIME_SCHEDULE=1")
+	}
+	created := time.Now()
+	st := &memStore{entries: []Entry{entry("every 1m", created)}}
+	var mu sync.Mutex
+	var got []time.Time
+	var at []time.Time
+	launcher := func(_ context.Context, _ Entry, planned time.Time) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, planned)
+		at = append(at, time.Now())
+		return nil
+	}
+	ctx, cancel := context.WithDeadline(t.Context(), created.Add(3*time.Minute+20*time.Second))
+	defer cancel()
+	if err := Run(ctx, RealClock(), st, launcher, slog.New(slog.NewTextHandler(os.Stderr, nil))); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 3 {
+		t.Fatalf("%d launches in 3m20s, want 3: %v", len(got), got)
+	}
+	for i, p := range got {
+		if want := created.Add(time.Duration(i+1) * time.Minute); !p.Equal(want) {
+			t.Errorf("launch %d planned at %s, want %s", i, p, want)
+		}
+		t.Logf("launch %d planned %s, launched %s after", i, p.Format(time.RFC3339Nano), at[i].Sub(p))
 	}
 }

@@ -48,6 +48,10 @@ func (s *Server) alertExpiries(ctx context.Context) {
 	if s.opt.Alerts == nil {
 		return
 	}
+	// Alerts are off until a target exists: then there is nothing to read.
+	if targets, err := s.st.AlertTargets(ctx); err != nil || len(targets) == 0 {
+		return
+	}
 	acc, err := s.st.Acceptances(ctx, false)
 	if err != nil {
 		s.log.Error("cannot read the acceptances; no expiry alert sent", "err", err)

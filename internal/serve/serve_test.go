@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -192,7 +193,7 @@ func TestSecurityHeaders(t *testing.T) {
 		h := resp.Header
 		csp := h.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") ||
-			!strings.Contains(csp, "frame-ancestors 'none'") {
+			!strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "connect-src 'self'") {
 			t.Errorf("%s: Content-Security-Policy %q", path, csp)
 		}
 		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
@@ -454,5 +455,117 @@ func TestScanPageProgress(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
 		t.Errorf("progress.js: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+var newToken = regexp.MustCompile(`<code id="new-token">(vgl_[A-Za-z0-9_-]+)</code>`)
+
+// TestAdminPages: users, tokens and alert targets managed from the pages,
+// each change in the audit log; the pages are the admin's alone.
+func TestAdminPages(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, role := range []string{"viewer", "operator"} {
+		c, csrf, _ := e.login(role, password)
+		for _, p := range []string{"/users", "/tokens", "/alerts"} {
+			if code, _ := e.get(c, p); code != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d, want 403", role, p, code)
+			}
+		}
+		if resp := e.post(c, "/users", url.Values{"csrf": {csrf}, "name": {"mallory"}, "role": {"admin"}, "password": {password}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s adding a user: %d, want 403", role, resp.StatusCode)
+		}
+		if role == "viewer" {
+			if resp := e.post(c, "/scans", url.Values{"csrf": {csrf}, "targets": {"127.0.0.1"}}); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("a viewer launching a scan: %d, want 403", resp.StatusCode)
+			}
+		}
+	}
+	c, csrf, _ := e.login("admin", password)
+	// A user added here can log in; a short password is refused.
+	if resp := e.post(c, "/users", url.Values{"csrf": {csrf}, "name": {"bob"}, "role": {"viewer"}, "password": {"short"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a short password: %d, want 400", resp.StatusCode)
+	}
+	if resp := e.post(c, "/users", url.Values{"csrf": {csrf}, "name": {"bob"}, "role": {"viewer"}, "password": {password}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("adding bob: %d", resp.StatusCode)
+	}
+	if _, _, code := e.login("bob", password); code != http.StatusSeeOther {
+		t.Errorf("bob cannot log in: %d", code)
+	}
+	if resp := e.post(c, "/users/bob/role", url.Values{"csrf": {csrf}, "role": {"operator"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("bob's role: %d", resp.StatusCode)
+	}
+	if u, _ := e.st.User(t.Context(), "bob"); u.Role != "operator" {
+		t.Errorf("bob's role is %q", u.Role)
+	}
+	if resp := e.post(c, "/users/bob/remove", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("removing bob: %d", resp.StatusCode)
+	}
+	if _, _, code := e.login("bob", password); code == http.StatusSeeOther {
+		t.Errorf("a removed user can log in")
+	}
+	// A token is shown once, works, and stops working when revoked.
+	resp, err := c.PostForm(e.ts.URL+"/tokens", url.Values{"csrf": {csrf}, "name": {"ci"}, "role": {"viewer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := newToken.FindStringSubmatch(string(b))
+	if m == nil {
+		t.Fatalf("the new token is not shown:\n%s", b)
+	}
+	if code, _ := e.api("GET", "/api/v1/hosts", m[1], ""); code != http.StatusOK {
+		t.Errorf("the new token: %d", code)
+	}
+	if _, body := e.get(c, "/tokens"); strings.Contains(body, m[1]) {
+		t.Errorf("the token is shown again")
+	}
+	toks, _ := e.st.Tokens(t.Context())
+	id := ""
+	for _, tk := range toks {
+		if tk.Name == "ci" {
+			id = tk.ID
+		}
+	}
+	if resp := e.post(c, "/tokens/"+id+"/revoke", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("revoking: %d", resp.StatusCode)
+	}
+	if code, _ := e.api("GET", "/api/v1/hosts", m[1], ""); code != http.StatusUnauthorized {
+		t.Errorf("a revoked token: %d, want 401", code)
+	}
+	// An alert target's secret never comes back.
+	if resp := e.post(c, "/alerts", url.Values{"csrf": {csrf}, "type": {"webhook"}, "url": {"http://127.0.0.1:9/x"}, "secret": {"hush-hush-secret"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("adding a webhook: %d", resp.StatusCode)
+	}
+	if _, body := e.get(c, "/alerts"); strings.Contains(body, "hush-hush-secret") || !strings.Contains(body, "http://127.0.0.1:9/x") {
+		t.Errorf("the alerts page shows the secret, or not the target")
+	}
+	if _, out := e.api("GET", "/api/v1/alerts/targets", e.tokens[auth.Admin], ""); strings.Contains(fmt.Sprint(out), "hush-hush-secret") {
+		t.Errorf("GET /api/v1/alerts/targets shows the secret: %v", out)
+	}
+	log, _ := e.st.AuditLog(t.Context(), 0)
+	want := map[string]bool{"user.add": false, "user.role": false, "user.remove": false, "token.create": false, "token.revoke": false, "alert.target.add": false}
+	for _, a := range log {
+		if _, ok := want[a.Action]; ok && a.Actor == "admin" {
+			want[a.Action] = true
+		}
+	}
+	for a, seen := range want {
+		if !seen {
+			t.Errorf("no audit entry %s by admin", a)
+		}
+	}
+	// The log's exports hold every entry.
+	code, body := e.get(c, "/audit/export?format=csv")
+	if lines := strings.Count(body, "\n"); code != http.StatusOK || !strings.HasPrefix(body, "seq,time,actor,source,action,object,detail,hash\n") || lines != len(log)+1 {
+		t.Errorf("CSV export: %d, %d lines for %d entries", code, lines, len(log))
+	}
+	code, body = e.get(c, "/audit/export?format=json")
+	var export struct {
+		Schema  string             `json:"schema"`
+		Entries []store.AuditEntry `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(body), &export); code != http.StatusOK || err != nil || export.Schema != "vigil/audit-log/v1" || len(export.Entries) != len(log) {
+		t.Errorf("JSON export: %d, %v, %d entries for %d", code, err, len(export.Entries), len(log))
 	}
 }
