@@ -110,12 +110,21 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base/")
 # The machine's load while measuring: figures taken on a busy machine say so.
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 
+# server_cpu prints the CPU time (user + system, in clock ticks) the server
+# has used so far: its cost per request, apart from any queue.
+server_cpu() { awk '{print $14 + $15}' "/proc/$serve_pid/stat"; }
+
 # 3. Load. measure NAME PATH [HEADER]: ab's p50/p99/mean, and the median of
 # the server's own time over 50 sequential requests (Server-Timing).
 measure() {
   local name=$1 path=$2 header=$3
+  local cpu0 cpu1
+  cpu0=$(server_cpu)
   ab -q -k -n "$requests" -c "$clients" -H "$header" "$base$path" >"$work/ab.$name" 2>&1 || { cat "$work/ab.$name" >&2; die "ab failed on $path"; }
   grep -q "^Non-2xx responses" "$work/ab.$name" && die "$path answered other than 2xx under load: $(grep Non-2xx "$work/ab.$name")"
+  cpu1=$(server_cpu)
+  local cpu_ms
+  cpu_ms=$(awk -v a="$cpu0" -v b="$cpu1" -v n="$requests" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.1f", (b - a) * 1000 / hz / n}')
   local p50 p99 mean rps
   p50=$(awk '$1 == "50%" {print $2}' "$work/ab.$name")
   p99=$(awk '$1 == "99%" {print $2}' "$work/ab.$name")
@@ -132,7 +141,7 @@ import re, statistics, sys
 ds = [float(m.group(1)) for m in re.finditer(r"(?im)^server-timing:.*?dur=([0-9.]+)", sys.stdin.read())]
 print(f"{statistics.median(ds):.1f} ms" if ds else "not sent")
 ')
-  echo "| $name (\`GET $path\`) | **$one ms** | **$p50 ms** | **$p99 ms** | $mean ms | $rps | $st |" >>"$work/rows"
+  echo "| $name (\`GET $path\`) | **$one ms** | $cpu_ms ms | **$p50 ms** | **$p99 ms** | $mean ms | $rps | $st |" >>"$work/rows"
 }
 : >"$work/rows"
 measure overview / "Cookie: $cookie"
@@ -163,8 +172,8 @@ clients; an idle \`vigil serve\` stays under 50 MB RSS.
 ${requests} requests a page, ${clients} concurrent clients, keep-alive (\`ab -k -c ${clients}\`),
 after 50 requests of one client alone (\`ab -k -c 1\`):
 
-| page | one client alone, p50 | 20 clients, p50 | 20 clients, p99 | 20 clients, mean | requests/s | server's own time (median, Server-Timing) |
-|---|---|---|---|---|---|---|
+| page | one client alone, p50 | server CPU a request (20 clients) | 20 clients, p50 | 20 clients, p99 | 20 clients, mean | requests/s | server's own time (median, Server-Timing) |
+|---|---|---|---|---|---|---|---|
 $(cat "$work/rows")
 
 Measured on ${cpus} cores (${cpu}), ${mem} of memory, with a load
@@ -180,7 +189,11 @@ latency is mostly the queue: the p50 is close to 20 ÷ requests/s, the
 cost of one request times the queue's length on the cores the server
 gets (here shared with other work, see the load average). The server
 sends no Server-Timing header, so the script cannot split render time
-from queueing under load. Where a host page's time goes (a CPU profile
+from queueing under load; its CPU time a request (from /proc, over the
+20-client run) is what each request costs it, whatever the queue: with C
+cores left to the server alone, 20 clients would wait about 20 × that ÷ C
+(the requests/s above show how much less than the 2 cores it got). Where a
+host page's time goes (a CPU profile
 of the store calls it makes, over this store): about half in
 encoding/json, decoding two whole scan documents (the host's newest scan
 and the one before it, about 0.9 MB each with 250 hosts) to show one
