@@ -111,6 +111,9 @@ func execute(ctx context.Context, e *env, args []string) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	if errors.Is(err, errStoppedCleanly) {
+		return ExitOK
+	}
 	var sig Interrupted
 	if errors.As(context.Cause(ctx), &sig) && (err != nil || ctx.Err() != nil) {
 		// Whatever the command was doing, it did not finish: no level and
@@ -146,6 +149,11 @@ func execute(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(stderr, "vigil: %v%s\n", err, hint)
 	return code
 }
+
+// errStoppedCleanly is returned by a command that a signal asked to stop
+// and that finished its own orderly shutdown (vigil serve): nothing was
+// cut short, so vigil exits 0 rather than 128+signal.
+var errStoppedCleanly = errors.New("stopped cleanly")
 
 // isFlagError recognises cobra's errors about unknown commands and flags.
 func isFlagError(err error) bool {

@@ -175,7 +175,7 @@ func runServe(ctx context.Context, e *env, f *serveFlags) error {
 		return err
 	}
 	fmt.Fprintln(e.stderr, "vigil serve: stopped; unfinished scans are marked incomplete.")
-	return nil
+	return errStoppedCleanly
 }
 
 // certDir is where the self-signed certificate is kept: beside the SQLite
