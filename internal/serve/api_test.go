@@ -263,6 +263,11 @@ func TestAcceptChangesLevel(t *testing.T) {
 		t.Fatalf("level before = %v, stored %d", before["level"], doc.Level.Value)
 	}
 	c, csrf, _ := e.login("operator", password)
+	// The overview seen before the acceptance is kept by the page cache:
+	// the acceptance must end it.
+	if _, body := e.get(c, "/"); !strings.Contains(body, fmt.Sprintf(`id="level" class="digit">%d<`, doc.Level.Value)) {
+		t.Fatalf("the overview does not show the stored level %d", doc.Level.Value)
+	}
 	until := e.clock.Now().AddDate(0, 0, 30).Format("2006-01-02")
 	resp := e.post(c, "/findings/"+f.ID+"/accept", map[string][]string{"csrf": {csrf}, "reason": {"isolated lab analyser"}, "until": {until}})
 	if resp.StatusCode != http.StatusSeeOther {

@@ -175,23 +175,29 @@ type sevCount struct {
 var severities = []string{"critical", "high", "medium", "low", "info"}
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request, p *principal) {
-	lv, doc, err := s.currentLevel(r.Context(), 60)
+	data, err := s.view(r.Context(), "overview", func() (any, error) { return s.overviewData(r.Context()) })
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
 	}
-	cur, err := s.currentFindings(r.Context(), "")
+	s.render(w, r, "overview", p, data)
+}
+
+// overviewData is what the overview shows, for every user alike.
+func (s *Server) overviewData(ctx context.Context) (map[string]any, error) {
+	lv, doc, err := s.currentLevel(ctx, 60)
 	if err != nil {
-		s.pageError(w, r, p, err)
-		return
+		return nil, err
+	}
+	cur, err := s.currentFindings(ctx, "")
+	if err != nil {
+		return nil, err
 	}
 	counts := map[string]int{}
-	hosts := map[string]bool{}
 	for _, f := range cur {
 		if f.Accepted == nil {
 			counts[f.Severity]++
 		}
-		hosts[f.Host] = true
 	}
 	var cs []sevCount
 	for _, sev := range severities {
@@ -220,8 +226,8 @@ func (s *Server) overview(w http.ResponseWriter, r *http.Request, p *principal) 
 	if doc != nil {
 		nHosts = len(doc.Hosts)
 	}
-	s.render(w, r, "overview", p, map[string]any{"Level": lv, "Counts": cs, "Next": next, "Hosts": nHosts,
-		"Chart": levelChart(pts, "Security level of the newest scans")})
+	return map[string]any{"Level": lv, "Counts": cs, "Next": next, "Hosts": nHosts,
+		"Chart": levelChart(pts, "Security level of the newest scans")}, nil
 }
 
 // viewOf is a document's finding as the findings table shows it.
@@ -265,13 +271,29 @@ type hostDiff struct {
 
 func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) {
 	addr := r.PathValue("addr")
-	ctx := r.Context()
-	hist, err := s.st.HostHistory(ctx, addr, 100)
+	v, err := s.view(r.Context(), "host "+addr, func() (any, error) { return s.hostData(r.Context(), addr) })
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
 	}
-	data := map[string]any{"Address": addr, "History": hist}
+	data := v.(map[string]any)
+	if data["History"] == nil {
+		w.WriteHeader(http.StatusNotFound)
+	}
+	s.render(w, r, "host", p, data)
+}
+
+// hostData is what a host's page shows, for every user alike; "History"
+// is nil when no scan ever saw the host.
+func (s *Server) hostData(ctx context.Context, addr string) (map[string]any, error) {
+	hist, err := s.st.HostHistory(ctx, addr, 100)
+	if err != nil {
+		return nil, err
+	}
+	data := map[string]any{"Address": addr}
+	if len(hist) > 0 {
+		data["History"] = hist
+	}
 	var pts []chartPoint
 	for i := len(hist) - 1; i >= 0; i-- {
 		if hist[i].Kind == "" {
@@ -287,39 +309,31 @@ func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) 
 		}
 	}
 	if latest == "" {
-		if len(hist) == 0 {
-			w.WriteHeader(http.StatusNotFound)
-		}
-		s.render(w, r, "host", p, data)
-		return
+		return data, nil
 	}
 	doc, err := s.doc(ctx, latest)
 	if err != nil {
-		s.pageError(w, r, p, err)
-		return
+		return nil, err
 	}
 	acc, err := s.st.InForce(ctx, s.now())
 	if err != nil {
-		s.pageError(w, r, p, err)
-		return
+		return nil, err
 	}
 	doc = rejudge(doc, acc, s.now())
 	host, fs := hostOf(doc, addr)
 	data["Host"], data["Findings"], data["Scan"], data["Finished"] = host, fs, doc.ID, doc.Finished
 	prevID, err := s.st.PreviousScanOfHost(ctx, doc.ID, addr)
 	if err != nil {
-		s.pageError(w, r, p, err)
-		return
+		return nil, err
 	}
 	if prevID != "" {
 		prev, err := s.doc(ctx, prevID)
 		if err != nil {
-			s.pageError(w, r, p, err)
-			return
+			return nil, err
 		}
 		data["Diff"] = diffHost(prev, doc, addr)
 	}
-	s.render(w, r, "host", p, data)
+	return data, nil
 }
 
 // hostOf returns a host of a document and its findings.

@@ -83,6 +83,7 @@ type Server struct {
 	limiter *auth.Limiter
 	gate    *auth.PasswordGate
 	docs    *docCache
+	views   *viewCache
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	static  fs.FS
@@ -106,7 +107,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Grace <= 0 {
 		opt.Grace = 30 * time.Second
 	}
-	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now), gate: auth.NewPasswordGate(4), docs: newDocCache(4)}
+	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now), gate: auth.NewPasswordGate(4), docs: newDocCache(4), views: newViewCache(512)}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err

@@ -168,3 +168,45 @@ func TestViews(t *testing.T) {
 		}
 	})
 }
+
+// TestVersion: the version pages cache under changes with every scan
+// saved and every acceptance made or revoked, and only then.
+func TestVersion(t *testing.T) {
+	eachBackend(t, func(t *testing.T, s *Store) {
+		ctx := t.Context()
+		seen := map[string]string{}
+		step := func(what string) {
+			t.Helper()
+			v, err := s.Version(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for before, w := range seen {
+				if before == v {
+					t.Fatalf("after %s the version is what it was after %s: %q", what, w, v)
+				}
+			}
+			seen[v] = what
+			if again, _ := s.Version(ctx); again != v {
+				t.Fatalf("the version changed with nothing done: %q then %q", v, again)
+			}
+		}
+		step("nothing")
+		doc := storetest.Document(1, 1, 1, 0)
+		if err := s.Save(ctx, doc); err != nil {
+			t.Fatal(err)
+		}
+		step("a scan")
+		t0 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC)
+		a := Acceptance{Finding: "f-1", Check: "x.y", Host: "10.0.0.1", Created: t0}
+		a.By, a.Reason, a.Until = "alice", "lab", "2027-01-01"
+		if err := s.Accept(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		step("an acceptance")
+		if err := s.Revoke(ctx, "f-1", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		step("a revocation")
+	})
+}

@@ -337,3 +337,20 @@ func (s *Store) ServiceCounts(ctx context.Context, assets []Asset) (map[string]i
 	}
 	return out, nil
 }
+
+// Version returns a short text that changes whenever what the pages show
+// can change: a scan or host audit stored or deleted, an acceptance made
+// or revoked. Pages keep what they computed under it (two cheap indexed
+// reads replace the page's queries while nothing changed).
+func (s *Store) Version(ctx context.Context) (string, error) {
+	var scans, accs int64
+	var newest, accCreated, accRevoked string
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM scans), (SELECT COALESCE(MAX(started), '') FROM scans),
+		(SELECT COUNT(*) FROM acceptances), (SELECT COALESCE(MAX(created), '') FROM acceptances),
+		(SELECT COALESCE(MAX(revoked), '') FROM acceptances)`).Scan(&scans, &newest, &accs, &accCreated, &accRevoked)
+	if err != nil {
+		return "", fmt.Errorf("cannot read the state of %s: %w", s.where, err)
+	}
+	return fmt.Sprintf("%d/%s/%d/%s/%s", scans, newest, accs, accCreated, accRevoked), nil
+}
