@@ -2,11 +2,15 @@ package serve
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/alert"
+	"github.com/vigilsec/vigil/internal/auth"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/store"
@@ -66,5 +70,48 @@ func TestDailyAlerts(t *testing.T) {
 	}
 	if kinds["cert.expiring"] != 1 || kinds["acceptance.expiring"] != 1 || len(hook.deliveries()) != 2 {
 		t.Errorf("deliveries by kind = %v, want one certificate and one acceptance alert", kinds)
+	}
+}
+
+// TestAlertTargetsHideSecrets: a webhook's secret and an e-mail target's
+// password go into the store and never come out: not in the API's list,
+// not in the creation answer, not on the alerts page.
+func TestAlertTargetsHideSecrets(t *testing.T) {
+	e := newEnv(t, Options{})
+	const hookSecret, mailPassword = "hook-secret-3f9a", "mail-password-77c1"
+	for _, body := range []string{
+		`{"type":"webhook","name":"ops","url":"http://127.0.0.1:9/hook","secret":"` + hookSecret + `"}`,
+		`{"type":"email","name":"mail","smtp":"127.0.0.1:587","username":"vigil","password":"` + mailPassword + `","from":"vigil@example.org","to":["it@example.org"]}`,
+	} {
+		code, out := e.api("POST", "/api/v1/alerts/targets", e.tokens[auth.Admin], body)
+		if code != http.StatusCreated {
+			t.Fatalf("add target: %d %v", code, out)
+		}
+		if b, _ := json.Marshal(out); strings.Contains(string(b), hookSecret) || strings.Contains(string(b), mailPassword) {
+			t.Errorf("the creation answer holds a secret: %s", b)
+		}
+	}
+	code, list := e.api("GET", "/api/v1/alerts/targets", e.tokens[auth.Admin], "")
+	b, _ := json.Marshal(list)
+	if code != http.StatusOK || !strings.Contains(string(b), "ops") || !strings.Contains(string(b), "mail") {
+		t.Fatalf("list of targets: %d %s", code, b)
+	}
+	if strings.Contains(string(b), hookSecret) || strings.Contains(string(b), mailPassword) {
+		t.Errorf("GET /api/v1/alerts/targets returns a secret: %s", b)
+	}
+	c, _, _ := e.login("admin", password)
+	_, page := e.get(c, "/alerts")
+	if !strings.Contains(page, "ops") || strings.Contains(page, hookSecret) || strings.Contains(page, mailPassword) {
+		t.Errorf("the alerts page shows a secret or not the targets")
+	}
+	// The secrets are kept, though: the dispatcher signs with them.
+	ts, err := e.st.AlertTargets(t.Context())
+	if err != nil || len(ts) != 2 {
+		t.Fatalf("stored targets: %v %v", ts, err)
+	}
+	for _, tg := range ts {
+		if tg.Secret != hookSecret && tg.Password != mailPassword {
+			t.Errorf("target %s lost its secret in the store", tg.Name)
+		}
 	}
 }
