@@ -1,0 +1,166 @@
+package pii
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// MaxText is the most of a text ScanText reads; the rest is ignored. A
+// caller that wants all of a larger file scans it in pieces.
+const MaxText = 8 << 20
+
+// contextWindow is how far before a weak candidate ScanText looks for the
+// words that admit it ("DOB", "MRN", "SSN", …).
+const contextWindow = 40
+
+// A pattern finds candidates of a category in text; check validates one.
+// Patterns with context admit a candidate only when one of the context
+// words occurs in the contextWindow bytes before it.
+type pattern struct {
+	cat     Category
+	re      *regexp.Regexp
+	check   func(string) bool
+	context []string
+}
+
+var textPatterns = []pattern{
+	{cat: Email, re: regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`), check: IsEmail},
+	{cat: Phone, re: regexp.MustCompile(`\+[1-9][0-9]{0,3}(?:[ .-]?\(0\))?(?:[ .-]?[0-9]{1,5}){1,6}\b`), check: IsPhone},
+	{cat: Phone, re: regexp.MustCompile(`(?:\b1[ -])?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[-.])[2-9][0-9]{2}[-.][0-9]{4}\b`), check: IsPhone},
+	{cat: Phone, re: regexp.MustCompile(`\b0[1-9][0-9]{0,4}(?:[ ./-][0-9]{2,8}){1,4}\b`), check: IsPhone},
+	{cat: NationalID, re: regexp.MustCompile(`\b[0-9]{3}([- ])[0-9]{2}([- ])[0-9]{4}\b`), check: IsSSN},
+	{cat: NationalID, re: regexp.MustCompile(`\b[0-9]{9}\b`), check: IsSSN, context: []string{"ssn", "social security", "soc. sec"}},
+	{cat: NationalID, re: regexp.MustCompile(`\b[1-478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}\b`), check: IsNIR},
+	{cat: NationalID, re: regexp.MustCompile(`\b[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]\b`), check: IsNINO},
+	{cat: NationalID, re: regexp.MustCompile(`\b[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}\b`), check: IsSteuerID},
+	{cat: NationalID, re: regexp.MustCompile(`\b[1-9][0-9]{10}\b`), check: IsSteuerID, context: []string{"steuer", "idnr", "identifikationsnummer", "tax id", "tin"}},
+	{cat: IBAN, re: regexp.MustCompile(`\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b`), check: ibanPrefix},
+	{cat: PaymentCard, re: regexp.MustCompile(`\b[0-9](?:[ -]?[0-9]){12,18}\b`), check: IsPaymentCard},
+	{cat: IPAddress, re: regexp.MustCompile(`\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b`), check: IsIPAddress},
+	{cat: IPAddress, re: regexp.MustCompile(`(?i)(?:\b[0-9a-f]{1,4}|:)(?::[0-9a-f]{0,4}){2,7}\b`), check: IsIPAddress},
+	{cat: Diagnosis, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}\.[0-9A-Z]{1,4}\b`), check: IsICD10},
+	{cat: Diagnosis, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}[0-9A-Z]{0,4}\b`), check: IsICD10, context: []string{"icd", "diagnosis", "diagnose", "dx", "cim"}},
+	{cat: MedicalRecord, re: regexp.MustCompile(`\b[A-Za-z]{0,4}[-/ ]?[0-9]{5,12}[A-Z]?\b`), check: IsMedicalRecordNumber, context: []string{"mrn", "medical record", "record no", "dossier", "patient no", "patient number"}},
+	{cat: Birthdate, re: regexp.MustCompile(`\b(?:[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}|[0-9]{2}[./-][0-9]{2}[./-][0-9]{4}|[0-9]{1,2} [A-Z][a-z]+ [0-9]{4}|[A-Z][a-z]+ [0-9]{1,2}, [0-9]{4})\b`),
+		check: func(s string) bool { _, ok := ParseDate(s); return ok }, context: []string{"born", "birth", "dob", "d.o.b", "né", "née", "naissance", "geboren", "geburt"}},
+	{cat: Address, re: regexp.MustCompile(`\b[0-9]{1,5}[A-Za-z]?,? (?:\p{Lu}[\p{L}'.-]* ){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Crescent|Close|Way|Square|Parkway|Gardens|Grove|Mews|Row)\b`), check: IsPostalAddress},
+	{cat: Address, re: regexp.MustCompile(`(?i)\b[0-9]{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|cours|route|via|viale|piazza|corso|calle) [\p{L}' -]{2,40}`), check: IsPostalAddress},
+	{cat: Address, re: regexp.MustCompile(`\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ufer) [0-9]{1,4}[a-z]?\b`), check: IsPostalAddress},
+}
+
+// namesRun finds runs of capitalised words, where names are looked for.
+var namesRun = regexp.MustCompile(`\p{Lu}[\p{L}'’.-]*(?:[ \t]+\p{Lu}[\p{L}'’.-]*)+`)
+
+// ibanPrefix validates the first characters of s, as many as the registry
+// says the country's IBANs have: a pattern may take a following word.
+func ibanPrefix(s string) bool {
+	c := compact(s)
+	if len(c) < 2 {
+		return false
+	}
+	n := ibanLengths[c[:2]]
+	return n > 0 && len(c) >= n && IsIBAN(c[:n])
+}
+
+// ScanText counts the values of each category found in free text (a file's
+// text, a CSV cell, an e-mail). Only values that validate count, so a decoy
+// that fails its checksum or structural rules adds nothing. Weak forms count
+// only after words that say what they are: dates after "born", "DOB" or
+// "date of birth"; medical record numbers after "MRN" or "medical record";
+// nine bare digits after "SSN"; eleven bare digits after "Steuer-ID" or
+// "IdNr"; ICD-10 codes without a dot after "ICD", "diagnosis" or "dx".
+// Names count as a known given name followed by a known surname, or a
+// courtesy title followed by a known name; health counts the words of the
+// health vocabulary (see HealthTerms). Only the first MaxText bytes are read.
+func ScanText(text string) map[Category]int {
+	hits, _ := scanText(text)
+	return hits
+}
+
+func scanText(text string) (hits, candidates map[Category]int) {
+	if len(text) > MaxText {
+		text = text[:MaxText]
+	}
+	hits, candidates = map[Category]int{}, map[Category]int{}
+	lower := strings.ToLower(text)
+	for _, p := range textPatterns {
+		for _, loc := range p.re.FindAllStringIndex(text, -1) {
+			v := text[loc[0]:loc[1]]
+			if p.cat == IPAddress && loc[1] < len(text) && text[loc[1]] == '.' && loc[1]+1 < len(text) && isDigit(text[loc[1]+1]) {
+				continue // a version number: 1.2.3.4.5
+			}
+			if p.context != nil && !hasContext(lower[max(0, loc[0]-contextWindow):loc[0]], p.context) {
+				continue
+			}
+			candidates[p.cat]++
+			if p.check(v) {
+				hits[p.cat]++
+			}
+		}
+	}
+	for _, run := range namesRun.FindAllString(text, -1) {
+		words := strings.Fields(run)
+		for i := 0; i+1 < len(words); i++ {
+			a, b := strings.TrimRight(words[i], ".,'’"), strings.TrimRight(words[i+1], ".,'’")
+			candidates[Name]++
+			if (IsGivenName(a) && IsSurname(b)) || (titles[fold(a)] && (IsSurname(b) || IsGivenName(b))) {
+				hits[Name]++
+				i++
+			}
+		}
+	}
+	if n := HealthTerms(text); n > 0 {
+		hits[Health] = n
+		candidates[Health] += n
+	}
+	for c, n := range hits {
+		if n == 0 {
+			delete(hits, c)
+		}
+	}
+	return hits, candidates
+}
+
+func isDigit(ch byte) bool { return ch >= '0' && ch <= '9' }
+
+func hasContext(before string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(before, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// Minimum counts for ClassifyText: a text holds a category when ScanText
+// finds at least this many values of it. One validated identifier is
+// enough; words of the weak categories (a name, a health term) can occur in
+// texts about no one, so they need more. Chosen from the corpus of
+// internal/pii/gen, see docs/data-discovery.md.
+var minTextHits = map[Category]int{Name: 2, Health: 2}
+
+// ClassifyText says which categories a free text holds: those of which
+// ScanText counts at least one value (two for names and health terms).
+// Hits is the count; Sampled is the number of candidates examined;
+// Confidence is the share of candidates that validated, raised towards 1
+// as hits accumulate (1 − (1 − share)^hits).
+func ClassifyText(text string) []Match {
+	hits, cands := scanText(text)
+	var ms []Match
+	for _, cat := range Categories() {
+		h := hits[cat]
+		if h == 0 || h < max(1, minTextHits[cat]) {
+			continue
+		}
+		share := float64(h) / float64(max(h, cands[cat]))
+		conf := 1.0
+		miss := 1 - share
+		for range min(h, 20) {
+			conf *= miss
+		}
+		ms = append(ms, Match{Category: cat, Confidence: 1 - conf, Hits: h, Sampled: max(h, cands[cat])})
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Confidence > ms[j].Confidence })
+	return ms
+}
