@@ -137,6 +137,43 @@ func ClassifyColumn(name string, samples []string) []Match {
 }
 
 func classifyColumn(name string, samples []string, now time.Time) []Match {
+	var ms []Match
+	for _, sc := range columnScores(name, samples, now) {
+		th := ThresholdValues
+		if sc.named {
+			th = ThresholdWithHint
+		}
+		if !sc.eligible || sc.hits == 0 || sc.share() < th {
+			continue
+		}
+		conf := sc.share()
+		if sc.named {
+			conf = min(1, conf+hintBonus)
+		}
+		ms = append(ms, Match{Category: sc.cat, Confidence: conf, Hits: sc.hits, Sampled: sc.sampled})
+	}
+	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Confidence > ms[j].Confidence })
+	return ms
+}
+
+// score is the evidence of one category in a column before thresholds.
+type score struct {
+	cat           Category
+	hits, sampled int
+	named         bool // the column's name names the category
+	eligible      bool // the category's other conditions hold
+}
+
+func (s score) share() float64 {
+	if s.sampled == 0 {
+		return 0
+	}
+	return float64(s.hits) / float64(s.sampled)
+}
+
+// columnScores counts, for every category, the non-empty samples that
+// validate.
+func columnScores(name string, samples []string, now time.Time) []score {
 	hint := hinted(name)
 	var values []string
 	for _, s := range samples {
@@ -147,45 +184,53 @@ func classifyColumn(name string, samples []string, now time.Time) []Match {
 	if len(values) == 0 {
 		return nil
 	}
-	var ms []Match
+	var out []score
 	for _, cat := range Categories() {
-		if cat == MedicalRecord && !hint[cat] {
-			continue
-		}
-		hits := 0
+		sc := score{cat: cat, sampled: len(values), named: hint[cat], eligible: true}
 		var births []time.Time
+		long := 0
+		chapters := map[byte]bool{}
 		for _, v := range values {
-			if cat == Birthdate {
+			switch {
+			case cat == Birthdate:
 				if t, ok := ParseDate(v); ok && plausibleBirth(t, now) {
-					hits++
+					sc.hits++
 					births = append(births, t)
 				}
-				continue
+			case valid(cat, v, sc.named):
+				sc.hits++
+				if cat == Diagnosis {
+					chapters[v[0]|0x20] = true
+					if len(v) > 3 {
+						long++
+					}
+				}
 			}
-			if valid(cat, v, hint[cat]) {
-				hits++
-			}
 		}
-		share := float64(hits) / float64(len(values))
-		th := ThresholdValues
-		if hint[cat] {
-			th = ThresholdWithHint
+		switch cat {
+		case MedicalRecord:
+			sc.eligible = sc.named
+		case Birthdate:
+			sc.eligible = sc.named || agesSpread(births, now)
+		case Diagnosis:
+			// Three-character codes alone look like room and seat numbers
+			// ("A12"), and one letter followed by digits like record
+			// numbers ("P012345"): a diagnosis column also holds
+			// subcategories, and codes of more than one chapter.
+			sc.eligible = sc.named || float64(long) >= minICDLong*float64(sc.hits) && len(chapters) >= minICDChapters
 		}
-		if hits == 0 || share < th {
-			continue
-		}
-		if cat == Birthdate && !hint[cat] && !agesSpread(births, now) {
-			continue
-		}
-		conf := share
-		if hint[cat] {
-			conf = min(1, conf+hintBonus)
-		}
-		ms = append(ms, Match{Category: cat, Confidence: conf, Hits: hits, Sampled: len(values)})
+		out = append(out, sc)
 	}
-	sort.SliceStable(ms, func(i, j int) bool { return ms[i].Confidence > ms[j].Confidence })
-	return ms
+	return out
 }
+
+// Without a name hint, at least this share of a column's ICD-10 codes must
+// have a subcategory (more than three characters).
+const minICDLong = 0.25
+
+// Without a name hint, a column's ICD-10 codes must start with at least
+// this many different letters (ICD-10 chapters).
+const minICDChapters = 2
 
 // isNull reports whether a value is a written null.
 func isNull(s string) bool {

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // MaxText is the most of a text ScanText reads; the rest is ignored. A
@@ -22,21 +23,26 @@ type pattern struct {
 	re      *regexp.Regexp
 	check   func(string) bool
 	context []string
+	// claims: the text a candidate of this pattern spans, valid or not, is
+	// not looked at by the later patterns (a NIR's tail is not a phone
+	// number and an IBAN's digits are not a card number, even when the NIR
+	// or the IBAN is a decoy).
+	claims bool
 }
 
 var textPatterns = []pattern{
 	{cat: Email, re: regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`), check: IsEmail},
+	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[0-9]{3}([- ])[0-9]{2}([- ])[0-9]{4}\b`), check: IsSSN},
+	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[0-9]{9}\b`), check: IsSSN, context: []string{"ssn", "social security", "soc. sec"}},
+	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[1-478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}\b`), check: IsNIR},
+	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]\b`), check: IsNINO},
+	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}\b`), check: IsSteuerID},
+	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[1-9][0-9]{10}\b`), check: IsSteuerID, context: []string{"steuer", "idnr", "identifikationsnummer", "tax id", "tin"}},
+	{cat: IBAN, claims: true, re: regexp.MustCompile(`\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b`), check: ibanPrefix},
+	{cat: PaymentCard, claims: true, re: regexp.MustCompile(`\b[0-9](?:[ -]?[0-9]){12,18}\b`), check: IsPaymentCard},
 	{cat: Phone, re: regexp.MustCompile(`\+[1-9][0-9]{0,3}(?:[ .-]?\(0\))?(?:[ .-]?[0-9]{1,5}){1,6}\b`), check: IsPhone},
 	{cat: Phone, re: regexp.MustCompile(`(?:\b1[ -])?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[-.])[2-9][0-9]{2}[-.][0-9]{4}\b`), check: IsPhone},
 	{cat: Phone, re: regexp.MustCompile(`\b0[1-9][0-9]{0,4}(?:[ ./-][0-9]{2,8}){1,4}\b`), check: IsPhone},
-	{cat: NationalID, re: regexp.MustCompile(`\b[0-9]{3}([- ])[0-9]{2}([- ])[0-9]{4}\b`), check: IsSSN},
-	{cat: NationalID, re: regexp.MustCompile(`\b[0-9]{9}\b`), check: IsSSN, context: []string{"ssn", "social security", "soc. sec"}},
-	{cat: NationalID, re: regexp.MustCompile(`\b[1-478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}\b`), check: IsNIR},
-	{cat: NationalID, re: regexp.MustCompile(`\b[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]\b`), check: IsNINO},
-	{cat: NationalID, re: regexp.MustCompile(`\b[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}\b`), check: IsSteuerID},
-	{cat: NationalID, re: regexp.MustCompile(`\b[1-9][0-9]{10}\b`), check: IsSteuerID, context: []string{"steuer", "idnr", "identifikationsnummer", "tax id", "tin"}},
-	{cat: IBAN, re: regexp.MustCompile(`\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b`), check: ibanPrefix},
-	{cat: PaymentCard, re: regexp.MustCompile(`\b[0-9](?:[ -]?[0-9]){12,18}\b`), check: IsPaymentCard},
 	{cat: IPAddress, re: regexp.MustCompile(`\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b`), check: IsIPAddress},
 	{cat: IPAddress, re: regexp.MustCompile(`(?i)(?:\b[0-9a-f]{1,4}|:)(?::[0-9a-f]{0,4}){2,7}\b`), check: IsIPAddress},
 	{cat: Diagnosis, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}\.[0-9A-Z]{1,4}\b`), check: IsICD10},
@@ -70,8 +76,8 @@ func ibanPrefix(s string) bool {
 // "date of birth"; medical record numbers after "MRN" or "medical record";
 // nine bare digits after "SSN"; eleven bare digits after "Steuer-ID" or
 // "IdNr"; ICD-10 codes without a dot after "ICD", "diagnosis" or "dx".
-// Names count as a known given name followed by a known surname, or a
-// courtesy title followed by a known name; health counts the words of the
+// Names count as two capitalised words of which the first is a known given
+// name or a courtesy title, or the second a known surname; health counts the words of the
 // health vocabulary (see HealthTerms). Only the first MaxText bytes are read.
 func ScanText(text string) map[Category]int {
 	hits, _ := scanText(text)
@@ -84,14 +90,21 @@ func scanText(text string) (hits, candidates map[Category]int) {
 	}
 	hits, candidates = map[Category]int{}, map[Category]int{}
 	lower := strings.ToLower(text)
+	var claimed [][]int
 	for _, p := range textPatterns {
 		for _, loc := range p.re.FindAllStringIndex(text, -1) {
 			v := text[loc[0]:loc[1]]
+			if overlaps(claimed, loc) {
+				continue
+			}
 			if p.cat == IPAddress && loc[1] < len(text) && text[loc[1]] == '.' && loc[1]+1 < len(text) && isDigit(text[loc[1]+1]) {
 				continue // a version number: 1.2.3.4.5
 			}
 			if p.context != nil && !hasContext(lower[max(0, loc[0]-contextWindow):loc[0]], p.context) {
 				continue
+			}
+			if p.claims {
+				claimed = append(claimed, loc)
 			}
 			candidates[p.cat]++
 			if p.check(v) {
@@ -104,7 +117,7 @@ func scanText(text string) (hits, candidates map[Category]int) {
 		for i := 0; i+1 < len(words); i++ {
 			a, b := strings.TrimRight(words[i], ".,'’"), strings.TrimRight(words[i+1], ".,'’")
 			candidates[Name]++
-			if (IsGivenName(a) && IsSurname(b)) || (titles[fold(a)] && (IsSurname(b) || IsGivenName(b))) {
+			if nameWord(a) && nameWord(b) && !streetWords[fold(b)] && (IsGivenName(a) || IsSurname(b) || titles[fold(a)]) {
 				hits[Name]++
 				i++
 			}
@@ -120,6 +133,35 @@ func scanText(text string) (hits, candidates map[Category]int) {
 		}
 	}
 	return hits, candidates
+}
+
+// overlaps reports whether span overlaps one of the spans.
+func overlaps(spans [][]int, span []int) bool {
+	for _, s := range spans {
+		if span[0] < s[1] && s[0] < span[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// nameWord reports whether w can be a word of a name: two or more letters
+// (inner hyphens and apostrophes allowed), or a courtesy title.
+func nameWord(w string) bool {
+	if titles[fold(w)] {
+		return true
+	}
+	n := 0
+	for _, r := range w {
+		switch {
+		case unicode.IsLetter(r):
+			n++
+		case r == '-' || r == '\'' || r == '’':
+		default:
+			return false
+		}
+	}
+	return n >= 2
 }
 
 func isDigit(ch byte) bool { return ch >= '0' && ch <= '9' }
@@ -138,7 +180,7 @@ func hasContext(before string, words []string) bool {
 // enough; words of the weak categories (a name, a health term) can occur in
 // texts about no one, so they need more. Chosen from the corpus of
 // internal/pii/gen, see docs/data-discovery.md.
-var minTextHits = map[Category]int{Name: 2, Health: 2}
+var minTextHits = map[Category]int{}
 
 // ClassifyText says which categories a free text holds: those of which
 // ScanText counts at least one value (two for names and health terms).
