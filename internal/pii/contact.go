@@ -2,6 +2,7 @@ package pii
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -77,14 +78,14 @@ func IsPhone(s string) bool {
 }
 
 // phone validates s; bare allows an unseparated national number (10 NANP
-// digits, or a trunk 0 and 9–11 digits).
+// digits, or a trunk 0 and 8–11 digits).
 func phone(s string, bare bool) bool {
 	s = strings.TrimSpace(s)
 	if len(s) < 7 || len(s) > 32 {
 		return false
 	}
 	var digits []byte
-	groups, seps := 0, 0
+	var groups []int // lengths of the runs of digits
 	inGroup := false
 	for i := 0; i < len(s); i++ {
 		ch := s[i]
@@ -92,15 +93,15 @@ func phone(s string, bare bool) bool {
 		case ch >= '0' && ch <= '9':
 			digits = append(digits, ch)
 			if !inGroup {
-				groups++
+				groups = append(groups, 0)
 				inGroup = true
 			}
+			groups[len(groups)-1]++
 		case ch == ' ' || ch == '-' || ch == '.' || ch == '/' || ch == '(' || ch == ')':
 			// Two separators in a row only around parentheses: "(030) 12".
 			if i > 0 && strings.IndexByte(" -./()", s[i-1]) >= 0 && s[i-1] != ')' && ch != '(' {
 				return false
 			}
-			seps++
 			inGroup = false
 		case ch == '+' && i == 0:
 		default:
@@ -111,30 +112,42 @@ func phone(s string, bare bool) bool {
 	if s[0] == '+' {
 		// "+44 (0)20 …": the trunk prefix in parentheses is not dialled.
 		if j := strings.Index(s, "(0)"); j > 0 {
-			d = strings.Replace(d, "0", "", 1)
 			if j > 6 {
 				return false
 			}
+			k := 0 // the index in d of the 0 in parentheses
+			for i := 0; i < j; i++ {
+				if s[i] >= '0' && s[i] <= '9' {
+					k++
+				}
+			}
+			d = d[:k] + d[k+1:]
+			if d == "" {
+				return false
+			}
 		}
-		return len(d) >= 8 && len(d) <= 15 && d[0] != '0' && (groups > 1 || bare || len(d) >= 10)
+		return len(d) >= 8 && len(d) <= 15 && d[0] != '0' && (len(groups) > 1 || bare || len(d) >= 10)
+	}
+	if IsIPAddress(s) {
+		return false
 	}
 	if strings.ContainsAny(s, "()") {
-		// (NXX) NXX-XXXX
+		// (NXX) NXX-XXXX, optionally after 1.
 		if len(d) == 11 && d[0] == '1' {
 			d = d[1:]
 		}
 		return len(d) == 10 && strings.HasPrefix(strings.TrimLeft(s, "1 -"), "(") && nanp(d)
 	}
-	if seps == 0 && !bare {
-		return false
+	if len(groups) == 1 {
+		return bare && (len(d) == 10 && nanp(d) || d[0] == '0' && d[1] != '0' && len(d) >= 9 && len(d) <= 12)
 	}
-	if len(d) == 10 && nanp(d) && (bare || groups == 3) {
+	if slices.Equal(groups, []int{3, 3, 4}) && nanp(d) || slices.Equal(groups, []int{1, 3, 3, 4}) && d[0] == '1' && nanp(d[1:]) {
 		return true
 	}
-	if len(d) == 11 && d[0] == '1' && nanp(d[1:]) && (bare || groups == 4) {
-		return true
+	if slices.Equal(groups, []int{3, 2, 4}) {
+		return false // the shape of an SSN
 	}
-	return d[0] == '0' && d[1] != '0' && len(d) >= 9 && len(d) <= 12 && (bare || groups >= 2)
+	return d[0] == '0' && d[1] != '0' && len(d) >= 9 && len(d) <= 12
 }
 
 // nanp reports whether 10 digits are a NANP number: area code and exchange

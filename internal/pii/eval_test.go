@@ -133,7 +133,8 @@ func TestDiscoveryPrecisionRecall(t *testing.T) {
 // TestThresholdMargins prints, per category, the lowest share of valid
 // values among the columns that hold it and the highest among those that do
 // not, with and without a name hint: the data the thresholds were chosen
-// from. It asserts that the thresholds separate them.
+// from. It asserts that no column without the category reaches its
+// threshold (recall is TestDiscoveryPrecisionRecall's).
 func TestThresholdMargins(t *testing.T) {
 	type margin struct{ minTrue, maxFalse float64 }
 	m := map[pii.Category]*[2]margin{} // [unnamed, named]
@@ -174,4 +175,9 @@ func TestThresholdMargins(t *testing.T) {
 		fmt.Fprintf(&b, "%-15s %16s %5s %16s %5s\n", c, f(x[0].minTrue), f(x[0].maxFalse), f(x[1].minTrue), f(x[1].maxFalse))
 	}
 	t.Log("\n" + b.String())
+	for _, c := range pii.Categories() {
+		if x := m[c]; x[0].maxFalse >= pii.ThresholdValues || x[1].maxFalse >= pii.ThresholdWithHint {
+			t.Errorf("%s: a column without it reaches the threshold (%.2f without hint, %.2f with)", c, x[0].maxFalse, x[1].maxFalse)
+		}
+	}
 }

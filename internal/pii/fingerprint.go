@@ -17,14 +17,31 @@ import (
 // and "ana@example.org" are the same value. Dots between letters are kept
 // ("jo.ann@x.org" and "joann@x.org" are different mailboxes).
 func Normalise(value string) string {
-	s := strings.ToLower(norm.NFKC.String(value))
-	rs := []rune(s)
-	var b strings.Builder
-	for i, r := range rs {
-		switch {
-		case unicode.IsSpace(r), r == '-' || r == '‐' || r == '–':
+	// Compatibility decomposition can turn a character into a space and a
+	// combining mark ("˛"), so the steps repeat until nothing changes.
+	s := value
+	for range 4 {
+		n := normaliseOnce(s)
+		if n == s {
+			break
+		}
+		s = n
+	}
+	return s
+}
+
+func normaliseOnce(value string) string {
+	s := norm.NFKC.String(strings.ToLower(norm.NFKC.String(value)))
+	var kept []rune
+	for _, r := range s {
+		if unicode.IsSpace(r) || r == '-' || r == '‐' || r == '–' {
 			continue
-		case r == '.' && i > 0 && i+1 < len(rs) && unicode.IsDigit(rs[i-1]) && unicode.IsDigit(rs[i+1]):
+		}
+		kept = append(kept, r)
+	}
+	var b strings.Builder
+	for i, r := range kept {
+		if r == '.' && i > 0 && i+1 < len(kept) && unicode.IsDigit(kept[i-1]) && unicode.IsDigit(kept[i+1]) {
 			continue
 		}
 		b.WriteRune(r)

@@ -45,7 +45,7 @@ var textPatterns = []pattern{
 	{cat: Phone, re: regexp.MustCompile(`\b0[1-9][0-9]{0,4}(?:[ ./-][0-9]{2,8}){1,4}\b`), check: IsPhone},
 	{cat: IPAddress, re: regexp.MustCompile(`\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b`), check: IsIPAddress},
 	{cat: IPAddress, re: regexp.MustCompile(`(?i)(?:\b[0-9a-f]{1,4}|:)(?::[0-9a-f]{0,4}){2,7}\b`), check: IsIPAddress},
-	{cat: Diagnosis, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}\.[0-9A-Z]{1,4}\b`), check: IsICD10},
+	{cat: Diagnosis, claims: true, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}\.[0-9A-Z]{1,4}\b`), check: IsICD10},
 	{cat: Diagnosis, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}[0-9A-Z]{0,4}\b`), check: IsICD10, context: []string{"icd", "diagnosis", "diagnose", "dx", "cim"}},
 	{cat: MedicalRecord, re: regexp.MustCompile(`\b[A-Za-z]{0,4}[-/ ]?[0-9]{5,12}[A-Z]?\b`), check: IsMedicalRecordNumber, context: []string{"mrn", "medical record", "record no", "dossier", "patient no", "patient number"}},
 	{cat: Birthdate, re: regexp.MustCompile(`\b(?:[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}|[0-9]{2}[./-][0-9]{2}[./-][0-9]{4}|[0-9]{1,2} [A-Z][a-z]+ [0-9]{4}|[A-Z][a-z]+ [0-9]{1,2}, [0-9]{4})\b`),
@@ -80,13 +80,13 @@ func ibanPrefix(s string) bool {
 // name or a courtesy title, or the second a known surname; health counts the words of the
 // health vocabulary (see HealthTerms). Only the first MaxText bytes are read.
 func ScanText(text string) map[Category]int {
-	hits, _ := scanText(text)
+	hits, _ := scanText(text, MaxText)
 	return hits
 }
 
-func scanText(text string) (hits, candidates map[Category]int) {
-	if len(text) > MaxText {
-		text = text[:MaxText]
+func scanText(text string, limit int) (hits, candidates map[Category]int) {
+	if len(text) > limit {
+		text = text[:limit]
 	}
 	hits, candidates = map[Category]int{}, map[Category]int{}
 	lower := strings.ToLower(text)
@@ -188,7 +188,7 @@ var minTextHits = map[Category]int{}
 // Confidence is the share of candidates that validated, raised towards 1
 // as hits accumulate (1 − (1 − share)^hits).
 func ClassifyText(text string) []Match {
-	hits, cands := scanText(text)
+	hits, cands := scanText(text, MaxText)
 	var ms []Match
 	for _, cat := range Categories() {
 		h := hits[cat]
