@@ -11,11 +11,12 @@ import (
 // Thresholds of ClassifyColumn: the share of a column's non-empty sampled
 // values that must validate for the column to hold a category. They were
 // chosen from the synthetic clinic corpus of internal/pii/gen (40 data sets,
-// about 2,700 columns; TestThresholdMargins prints the margins, and
+// 2,520 columns; TestThresholdMargins prints the margins, and
 // docs/data-discovery.md records them). In the columns that hold a category
 // the share of valid values was at least 0.74 for every category but names
 // (0.55: the lists hold common names only), and at least 0.79 when the name
-// agreed; in the columns that do not, it was at most 0.38 (a supplier column
+// agreed (SSNs written as nine bare digits under an unrelated name score 0:
+// see valid); in the columns that do not, it was at most 0.38 (a supplier column
 // with companies named after people: "Henry Schein", "Hartmann"), 0.19 for
 // cards (16-digit reference numbers pass Luhn one time in ten) and 0.05 or
 // less for every other category. ThresholdValues sits between; the lower
