@@ -75,15 +75,17 @@ func HealthTerms(s string) int {
 	words := splitWords(s)
 	n := 0
 	for i := 0; i < len(words); i++ {
-		if i+2 < len(words) && healthPhrases[words[i]+" "+words[i+1]+" "+words[i+2]] {
-			n++
-			i += 2
-			continue
-		}
-		if i+1 < len(words) && healthPhrases[words[i]+" "+words[i+1]] {
-			n++
-			i++
-			continue
+		if phraseStarts[words[i]] {
+			if i+2 < len(words) && healthPhrases[words[i]+" "+words[i+1]+" "+words[i+2]] {
+				n++
+				i += 2
+				continue
+			}
+			if i+1 < len(words) && healthPhrases[words[i]+" "+words[i+1]] {
+				n++
+				i++
+				continue
+			}
 		}
 		if healthWords[words[i]] {
 			n++
@@ -100,6 +102,15 @@ func splitWords(s string) []string {
 }
 
 var healthWords, healthPhrases = vocabulary(healthVocabulary)
+
+// phraseStarts are the first words of the vocabulary's phrases.
+var phraseStarts = func() map[string]bool {
+	m := map[string]bool{}
+	for p := range healthPhrases {
+		m[strings.Fields(p)[0]] = true
+	}
+	return m
+}()
 
 func vocabulary(text string) (words, phrases map[string]bool) {
 	words, phrases = map[string]bool{}, map[string]bool{}

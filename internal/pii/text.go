@@ -23,6 +23,12 @@ type pattern struct {
 	re      *regexp.Regexp
 	check   func(string) bool
 	context []string
+	// needs: a line without any of these bytes cannot hold a candidate
+	// (a cheap test before the regular expression).
+	needs string
+	// keywords: a line whose lower-case form holds none of these cannot
+	// hold a candidate.
+	keywords []string
 	// claims: the text a candidate of this pattern spans, valid or not, is
 	// not looked at by the later patterns (a NIR's tail is not a phone
 	// number and an IBAN's digits are not a card number, even when the NIR
@@ -31,28 +37,28 @@ type pattern struct {
 }
 
 var textPatterns = []pattern{
-	{cat: Email, re: regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`), check: IsEmail},
-	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[0-9]{3}([- ])[0-9]{2}([- ])[0-9]{4}\b`), check: IsSSN},
+	{cat: Email, needs: "@", re: regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+`), check: IsEmail},
+	{cat: NationalID, claims: true, needs: "- ", re: regexp.MustCompile(`\b[0-9]{3}([- ])[0-9]{2}([- ])[0-9]{4}\b`), check: IsSSN},
 	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[0-9]{9}\b`), check: IsSSN, context: []string{"ssn", "social security", "soc. sec"}},
 	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[1-478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3} ?[0-9]{2}\b`), check: IsNIR},
 	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[A-Za-z]{2} ?[0-9]{2} ?[0-9]{2} ?[0-9]{2} ?[A-Da-d]\b`), check: IsNINO},
-	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}\b`), check: IsSteuerID},
+	{cat: NationalID, claims: true, needs: " ", re: regexp.MustCompile(`\b[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}\b`), check: IsSteuerID},
 	{cat: NationalID, claims: true, re: regexp.MustCompile(`\b[1-9][0-9]{10}\b`), check: IsSteuerID, context: []string{"steuer", "idnr", "identifikationsnummer", "tax id", "tin"}},
 	{cat: IBAN, claims: true, re: regexp.MustCompile(`\b[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]){11,30}\b`), check: ibanPrefix},
 	{cat: PaymentCard, claims: true, re: regexp.MustCompile(`\b[0-9](?:[ -]?[0-9]){12,18}\b`), check: IsPaymentCard},
-	{cat: Phone, re: regexp.MustCompile(`\+[1-9][0-9]{0,3}(?:[ .-]?\(0\))?(?:[ .-]?[0-9]{1,5}){1,6}\b`), check: IsPhone},
-	{cat: Phone, re: regexp.MustCompile(`(?:\b1[ -])?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[-.])[2-9][0-9]{2}[-.][0-9]{4}\b`), check: IsPhone},
-	{cat: Phone, re: regexp.MustCompile(`\b0[1-9][0-9]{0,4}(?:[ ./-][0-9]{2,8}){1,4}\b`), check: IsPhone},
-	{cat: IPAddress, re: regexp.MustCompile(`\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b`), check: IsIPAddress},
-	{cat: IPAddress, re: regexp.MustCompile(`(?i)(?:\b[0-9a-f]{1,4}|:)(?::[0-9a-f]{0,4}){2,7}\b`), check: IsIPAddress},
-	{cat: Diagnosis, claims: true, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}\.[0-9A-Z]{1,4}\b`), check: IsICD10},
+	{cat: Phone, needs: "+", re: regexp.MustCompile(`\+[1-9][0-9]{0,3}(?:[ .-]?\(0\))?(?:[ .-]?[0-9]{1,5}){1,6}\b`), check: IsPhone},
+	{cat: Phone, needs: "-.(", re: regexp.MustCompile(`(?:\b1[ -])?(?:\([2-9][0-9]{2}\) ?|\b[2-9][0-9]{2}[-.])[2-9][0-9]{2}[-.][0-9]{4}\b`), check: IsPhone},
+	{cat: Phone, needs: "0", re: regexp.MustCompile(`\b0[1-9][0-9]{0,4}(?:[ ./-][0-9]{2,8}){1,4}\b`), check: IsPhone},
+	{cat: IPAddress, needs: ".", re: regexp.MustCompile(`\b[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\b`), check: IsIPAddress},
+	{cat: IPAddress, needs: ":", re: regexp.MustCompile(`(?i)(?:\b[0-9a-f]{1,4}|:)(?::[0-9a-f]{0,4}){2,7}\b`), check: IsIPAddress},
+	{cat: Diagnosis, claims: true, needs: ".", re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}\.[0-9A-Z]{1,4}\b`), check: IsICD10},
 	{cat: Diagnosis, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}[0-9A-Z]{0,4}\b`), check: IsICD10, context: []string{"icd", "diagnosis", "diagnose", "dx", "cim"}},
 	{cat: MedicalRecord, re: regexp.MustCompile(`\b[A-Za-z]{0,4}[-/ ]?[0-9]{5,12}[A-Z]?\b`), check: IsMedicalRecordNumber, context: []string{"mrn", "medical record", "record no", "dossier", "patient no", "patient number"}},
 	{cat: Birthdate, re: regexp.MustCompile(`\b(?:[0-9]{4}[-/][0-9]{2}[-/][0-9]{2}|[0-9]{2}[./-][0-9]{2}[./-][0-9]{4}|[0-9]{1,2} [A-Z][a-z]+ [0-9]{4}|[A-Z][a-z]+ [0-9]{1,2}, [0-9]{4})\b`),
 		check: func(s string) bool { _, ok := ParseDate(s); return ok }, context: []string{"born", "birth", "dob", "d.o.b", "né", "née", "naissance", "geboren", "geburt"}},
-	{cat: Address, re: regexp.MustCompile(`\b[0-9]{1,5}[A-Za-z]?,? (?:\p{Lu}[\p{L}'.-]* ){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Crescent|Close|Way|Square|Parkway|Gardens|Grove|Mews|Row)\b`), check: IsPostalAddress},
-	{cat: Address, re: regexp.MustCompile(`(?i)\b[0-9]{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|cours|route|via|viale|piazza|corso|calle) [\p{L}' -]{2,40}`), check: IsPostalAddress},
-	{cat: Address, re: regexp.MustCompile(`\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ufer) [0-9]{1,4}[a-z]?\b`), check: IsPostalAddress},
+	{cat: Address, keywords: []string{"street", " st", "ave", "road", " rd", "boulevard", "blvd", "lane", " ln", "drive", " dr", "court", " ct", "place", " pl", "terrace", "crescent", "close", "way", "square", "parkway", "gardens", "grove", "mews", "row"}, re: regexp.MustCompile(`\b[0-9]{1,5}[A-Za-z]?,? (?:\p{Lu}[\p{L}'.-]* ){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Crescent|Close|Way|Square|Parkway|Gardens|Grove|Mews|Row)\b`), check: IsPostalAddress},
+	{cat: Address, keywords: []string{"rue", "avenue", "boulevard", "bd", "chemin", "allée", "impasse", "quai", "place", "cours", "route", "via", "viale", "piazza", "corso", "calle"}, re: regexp.MustCompile(`(?i)\b[0-9]{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|cours|route|via|viale|piazza|corso|calle) [\p{L}' -]{2,40}`), check: IsPostalAddress},
+	{cat: Address, keywords: []string{"straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "damm", "ufer"}, re: regexp.MustCompile(`\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ufer) [0-9]{1,4}[a-z]?\b`), check: IsPostalAddress},
 }
 
 // namesRun finds runs of capitalised words, where names are looked for.
@@ -89,37 +95,65 @@ func scanText(text string, limit int) (hits, candidates map[Category]int) {
 		text = text[:limit]
 	}
 	hits, candidates = map[Category]int{}, map[Category]int{}
-	lower := strings.ToLower(text)
-	var claimed [][]int
-	for _, p := range textPatterns {
-		for _, loc := range p.re.FindAllStringIndex(text, -1) {
-			v := text[loc[0]:loc[1]]
-			if overlaps(claimed, loc) {
+	// Patterns run over one line at a time (no value spans lines), which
+	// keeps Go's regexp on its fast path for short inputs; context words
+	// are looked for in the whole text before the candidate.
+	for _, seg := range segments(text) {
+		line := text[seg[0]:seg[1]]
+		digits := strings.ContainsAny(line, "0123456789")
+		var claimed [][]int
+		var around string // the line and the contextWindow bytes before it, in lower case
+		var lowerLine string
+		for _, p := range textPatterns {
+			// Every pattern but the e-mail's needs a digit.
+			if p.cat != Email && !digits || p.needs != "" && !strings.ContainsAny(line, p.needs) {
 				continue
 			}
-			if p.cat == IPAddress && loc[1] < len(text) && text[loc[1]] == '.' && loc[1]+1 < len(text) && isDigit(text[loc[1]+1]) {
-				continue // a version number: 1.2.3.4.5
+			if p.keywords != nil {
+				if lowerLine == "" {
+					lowerLine = strings.ToLower(line)
+				}
+				if !hasContext(lowerLine, p.keywords) {
+					continue
+				}
 			}
-			if p.context != nil && !hasContext(lower[max(0, loc[0]-contextWindow):loc[0]], p.context) {
-				continue
+			if p.context != nil {
+				if around == "" {
+					around = strings.ToLower(text[max(0, seg[0]-contextWindow):seg[1]])
+				}
+				if !hasContext(around, p.context) {
+					continue
+				}
 			}
-			if p.claims {
-				claimed = append(claimed, loc)
-			}
-			candidates[p.cat]++
-			if p.check(v) {
-				hits[p.cat]++
+			for _, loc := range p.re.FindAllStringIndex(line, -1) {
+				if overlaps(claimed, loc) {
+					continue
+				}
+				if p.cat == IPAddress && loc[1]+1 < len(line) && line[loc[1]] == '.' && isDigit(line[loc[1]+1]) {
+					continue // a version number: 1.2.3.4.5
+				}
+				at := seg[0] + loc[0]
+				if p.context != nil && !hasContext(strings.ToLower(text[max(0, at-contextWindow):at]), p.context) {
+					continue
+				}
+				if p.claims {
+					claimed = append(claimed, loc)
+				}
+				candidates[p.cat]++
+				if p.check(line[loc[0]:loc[1]]) {
+					hits[p.cat]++
+				}
 			}
 		}
-	}
-	for _, run := range namesRun.FindAllString(text, -1) {
-		words := strings.Fields(run)
-		for i := 0; i+1 < len(words); i++ {
-			a, b := strings.TrimRight(words[i], ".,'’"), strings.TrimRight(words[i+1], ".,'’")
-			candidates[Name]++
-			if nameWord(a) && nameWord(b) && !streetWords[fold(b)] && (IsGivenName(a) || IsSurname(b) || titles[fold(a)]) {
-				hits[Name]++
-				i++
+		for _, run := range namesRun.FindAllString(line, -1) {
+			words := strings.Fields(run)
+			for i := 0; i+1 < len(words); i++ {
+				a, b := strings.TrimRight(words[i], ".,'’"), strings.TrimRight(words[i+1], ".,'’")
+				candidates[Name]++
+				if nameWord(a) && nameWord(b) && !streetWords[fold(b)] && (IsGivenName(a) || IsSurname(b) || titles[fold(a)]) {
+					hits[Name]++
+					i++
+				}
 			}
 		}
 	}
@@ -133,6 +167,36 @@ func scanText(text string, limit int) (hits, candidates map[Category]int) {
 		}
 	}
 	return hits, candidates
+}
+
+// maxSegment is the longest piece of text a pattern runs over at once; a
+// longer line is cut at a space.
+const maxSegment = 2048
+
+// segments cuts text into lines, and lines longer than maxSegment at a
+// space (or anywhere, when there is none), as [start, end) offsets.
+func segments(text string) [][2]int {
+	var out [][2]int
+	start := 0
+	for start < len(text) {
+		end := strings.IndexByte(text[start:], '\n')
+		if end < 0 {
+			end = len(text)
+		} else {
+			end += start
+		}
+		for end-start > maxSegment {
+			cut := strings.LastIndexByte(text[start:start+maxSegment], ' ')
+			if cut <= 0 {
+				cut = maxSegment
+			}
+			out = append(out, [2]int{start, start + cut})
+			start += cut
+		}
+		out = append(out, [2]int{start, end})
+		start = end + 1
+	}
+	return out
 }
 
 // overlaps reports whether span overlaps one of the spans.
