@@ -241,3 +241,12 @@ func TestFingerprint(t *testing.T) {
 		t.Errorf("Fingerprint = %s, want %s", f, want)
 	}
 }
+
+func TestScanTextCaseChangesLength(t *testing.T) {
+	// "ẞ" is 3 bytes and its lower case "ß" 2: offsets into a lower-cased
+	// copy of the text would not be offsets into the text.
+	text := strings.Repeat("ẞ", 100) + " born 1984-03-12, İİİ DOB 12/03/1984"
+	if got := ScanText(text)[Birthdate]; got != 2 {
+		t.Errorf("ScanText found %d birth dates, want 2", got)
+	}
+}
