@@ -63,7 +63,8 @@ func isAlnum(ch byte) bool { return isAlpha(ch) || ch >= '0' && ch <= '9' }
 
 // IsPhone reports whether s is written as a telephone number: either
 // international (ITU-T E.164: "+", a country code not starting with 0, and
-// 8 to 15 digits in all, separators and a "(0)" trunk prefix allowed), or in
+// 8 to 15 digits in all, separators and a "(0)" trunk prefix allowed; or
+// "00" instead of "+", as dialled in Europe), or in
 // one of the common national formats with separators:
 //   - North American Numbering Plan: (NXX) NXX-XXXX, NXX-NXX-XXXX or
 //     NXX.NXX.XXXX, optionally after "1 " or "1-", where N is 2–9;
@@ -130,6 +131,12 @@ func phone(s string, bare bool) bool {
 	}
 	if IsIPAddress(s) {
 		return false
+	}
+	if strings.HasPrefix(s, "00") && len(groups) > 1 && groups[0] <= 5 {
+		// "0033 1 23 45 67 89": the international prefix dialled in Europe
+		// (ITU-T E.164 annex: 00) before the country code.
+		d = d[2:]
+		return len(d) >= 8 && len(d) <= 15 && d[0] != '0'
 	}
 	if strings.ContainsAny(s, "()") {
 		// (NXX) NXX-XXXX, optionally after 1.

@@ -170,11 +170,13 @@ func houseNumber(w string) bool {
 var dateLayouts = []string{
 	"2006-01-02", "2006/01/02", "02/01/2006", "01/02/2006", "02.01.2006", "02-01-2006",
 	"01-02-2006", "2 January 2006", "January 2, 2006", "2 Jan 2006", "Jan 2, 2006", "20060102",
+	"2006-1-2", "2/1/2006", "1/2/2006", "2.1.2006", "02-Jan-2006", "2-Jan-2006", "02 Jan 2006",
 }
 
 // ParseDate parses a calendar date in one of the common written forms (ISO
 // 8601 "2006-01-02", "02/01/2006" day first or month first, "02.01.2006",
-// "2 January 2006", "January 2, 2006", "20060102"). A value with a time of
+// "2 January 2006", "January 2, 2006", "02-Jan-2006", "20060102", and the
+// same without leading zeros). A value with a time of
 // day is not a date of birth and is refused.
 func ParseDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
