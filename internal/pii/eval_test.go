@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,16 @@ const (
 	evalPatients = 150
 	minFigure    = 0.95
 )
+
+// corpus is the evaluation corpus, generated once for the tests that share
+// it.
+var corpus = sync.OnceValue(func() []*gen.Dataset {
+	var out []*gen.Dataset
+	for seed := uint64(1); seed <= evalSets; seed++ {
+		out = append(out, gen.Clinic(seed, evalPatients))
+	}
+	return out
+})
 
 // tally counts true positives, false positives and false negatives of one
 // category.
@@ -102,8 +113,8 @@ func (e *evaluation) report(t *testing.T, what string) {
 // docs/data-discovery.md records them).
 func TestDiscoveryPrecisionRecall(t *testing.T) {
 	cols, files := newEvaluation(), newEvaluation()
-	for seed := uint64(1); seed <= evalSets; seed++ {
-		ds := gen.Clinic(seed, evalPatients)
+	for i, ds := range corpus() {
+		seed := i + 1
 		for _, tb := range ds.Tables {
 			for c, name := range tb.Columns {
 				unit := fmt.Sprintf("seed %d %s.%s", seed, tb.Name, name)
@@ -142,8 +153,7 @@ func TestThresholdMargins(t *testing.T) {
 		m[c] = &[2]margin{{2, -1}, {2, -1}}
 	}
 	now := time.Now()
-	for seed := uint64(1); seed <= evalSets; seed++ {
-		ds := gen.Clinic(seed, evalPatients)
+	for _, ds := range corpus() {
 		for _, tb := range ds.Tables {
 			for c, name := range tb.Columns {
 				truth := ds.Truth[tb.Name+"."+name]
