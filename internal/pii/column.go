@@ -13,14 +13,16 @@ import (
 // chosen from the synthetic clinic corpus of internal/pii/gen (40 data sets,
 // 2,520 columns; TestThresholdMargins prints the margins, and
 // docs/data-discovery.md records them). In the columns that hold a category
-// the share of valid values was at least 0.74 for every category but names
-// (0.55: the lists hold common names only), and at least 0.79 when the name
-// agreed (SSNs written as nine bare digits under an unrelated name score 0:
-// see valid); in the columns that do not, it was at most 0.38 (a supplier column
-// with companies named after people: "Henry Schein", "Hartmann"), 0.19 for
-// cards (16-digit reference numbers pass Luhn one time in ten) and 0.05 or
-// less for every other category. ThresholdValues sits between; the lower
-// ThresholdWithHint applies when the column's name is independent evidence.
+// the share of valid values was at least 0.74 for every category but names,
+// whose lists hold common names only (0.55), and SSNs written as nine bare
+// digits under an unrelated name (0: no rule can tell them from other
+// numbers, see valid). In the columns that do not, it was at most 0.38 for
+// names (a supplier column of companies named after people: "Henry Schein",
+// "Hartmann"), 0.19 for cards (16-digit reference numbers pass Luhn one time
+// in ten) and 0.05 or less for every other category; under a name hint it
+// was 0. ThresholdValues sits between 0.38 and 0.55; ThresholdWithHint is
+// lower, as the name is independent evidence, but high enough that a column
+// of mostly junk under the right name is not reported.
 const (
 	// ThresholdValues applies when the column's name says nothing.
 	ThresholdValues = 0.5
