@@ -66,7 +66,7 @@ func (g *gen) csvExport(t Table, path string) {
 func (g *gen) letter(p patient, path string) {
 	var b strings.Builder
 	var truth []pii.Category
-	fmt.Fprintf(&b, "Riverside Family Practice\nDate: %s\n\n", Reference.AddDate(0, 0, -g.r.IntN(300)).Format("2 January 2006"))
+	fmt.Fprintf(&b, "Riverside Family Practice\nDate: %s\n\n", Reference().AddDate(0, 0, -g.r.IntN(300)).Format("2 January 2006"))
 	has := func() bool { return g.r.IntN(3) > 0 }
 	if has() {
 		loc := locales[g.r.IntN(len(locales))]
@@ -165,7 +165,7 @@ func (g *gen) pick2(xs ...int) int { return xs[g.r.IntN(len(xs))] }
 // numbers, product codes, times and UUIDs.
 func (g *gen) plain(path string) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Practice meeting, %s, 10:30-11:15\n\n", Reference.AddDate(0, 0, -g.r.IntN(100)).Format("2006-01-02"))
+	fmt.Fprintf(&b, "Practice meeting, %s, 10:30-11:15\n\n", Reference().AddDate(0, 0, -g.r.IntN(100)).Format("2006-01-02"))
 	for range 6 + g.r.IntN(6) {
 		switch g.r.IntN(5) {
 		case 0:
@@ -175,7 +175,7 @@ func (g *gen) plain(path string) {
 		case 2:
 			fmt.Fprintf(&b, "- Ticket %s: printer in room %c%02d jams.\n", g.uuid(), 'A'+g.r.IntN(4), 1+g.r.IntN(20))
 		case 3:
-			fmt.Fprintf(&b, "- Supplier %s raises prices by %d%% from %s.\n", g.pick(suppliers), 2+g.r.IntN(8), Reference.AddDate(0, g.r.IntN(6), 0).Format("2 January 2006"))
+			fmt.Fprintf(&b, "- Supplier %s raises prices by %d%% from %s.\n", g.pick(suppliers), 2+g.r.IntN(8), Reference().AddDate(0, g.r.IntN(6), 0).Format("2 January 2006"))
 		default:
 			fmt.Fprintf(&b, "- Fire drill at %02d:%02d; everyone meets in the car park.\n", 8+g.r.IntN(9), 5*g.r.IntN(12))
 		}

@@ -22,9 +22,9 @@ import (
 	"github.com/vigilsec/vigil/internal/pii"
 )
 
-// Reference is the date the generated data is "as of": birth dates, visits
+// Reference returns the date the generated data is "as of": birth dates, visits
 // and invoices lie before it.
-var Reference = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+func Reference() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // Table is a generated table: named columns and rows of values ("" is
 // NULL).
@@ -132,7 +132,7 @@ func Clinic(seed uint64, n int) *Dataset {
 func (g *gen) patient(i int) patient {
 	loc := locales[g.r.IntN(len(locales))]
 	p := patient{loc: loc, given: g.pick(loc.given), surname: g.pick(loc.surnames), sex: 1 + g.r.IntN(2)}
-	p.birth = Reference.AddDate(-g.r.IntN(95), -g.r.IntN(12), -g.r.IntN(28)-1)
+	p.birth = Reference().AddDate(-g.r.IntN(95), -g.r.IntN(12), -g.r.IntN(28)-1)
 	p.email = g.email(p.given, p.surname)
 	p.phone = g.phone(loc.country, g.st.phoneIntl, g.st.phoneBare)
 	p.address = g.address(loc)
@@ -382,7 +382,7 @@ func (g *gen) patientColumns(ps []patient) []column {
 		{names: []string{"allergies", "medical_notes", "conditions", "health_notes", "remarks"}, truth: cats(pii.Health), val: func(i int) string { return ps[i].allergy }},
 		{names: []string{"last_login_ip", "ip_address", "client_ip", "last_seen_from", "remote_addr"}, truth: cats(pii.IPAddress), val: func(i int) string { return ps[i].ip }, optional: true},
 		{names: []string{"created_at", "registered", "updated_at"}, val: func(int) string {
-			return Reference.Add(-time.Duration(g.r.IntN(3*365*24)) * time.Hour).Format("2006-01-02 15:04:05")
+			return Reference().Add(-time.Duration(g.r.IntN(3*365*24)) * time.Hour).Format("2006-01-02 15:04:05")
 		}},
 	}
 }
@@ -401,7 +401,7 @@ func (g *gen) visits(ps []patient) {
 	g.table("visits", n, []column{
 		{names: []string{"id", "visit_id"}, val: func(i int) string { return fmt.Sprint(i + 1) }},
 		{names: []string{"patient_id", "patient"}, val: func(i int) string { return fmt.Sprint(who[i] + 1) }},
-		{names: []string{"visit_date", "seen_on", "date"}, val: func(int) string { return g.date(Reference.AddDate(0, 0, -g.r.IntN(8*365))) }},
+		{names: []string{"visit_date", "seen_on", "date"}, val: func(int) string { return g.date(Reference().AddDate(0, 0, -g.r.IntN(8*365))) }},
 		{names: []string{"icd10", "diagnosis_code", "dx", "cim10", "code", "primary_dx"}, truth: cats(pii.Diagnosis), val: func(int) string {
 			c := g.pick(icd10)
 			if g.st.icdNoDot {
@@ -425,7 +425,7 @@ func (g *gen) invoices(ps []patient) {
 		{names: []string{"id", "invoice_id"}, val: func(i int) string { return fmt.Sprint(i + 1) }},
 		{names: []string{"invoice_no", "number", "reference"}, val: func(i int) string { return fmt.Sprintf("INV-%d-%06d", 2020+g.r.IntN(6), i+1) }},
 		{names: []string{"patient_id", "patient"}, val: func(i int) string { return fmt.Sprint(who[i] + 1) }},
-		{names: []string{"issued_on", "invoice_date", "date"}, val: func(int) string { return g.date(Reference.AddDate(0, 0, -g.r.IntN(6*365))) }},
+		{names: []string{"issued_on", "invoice_date", "date"}, val: func(int) string { return g.date(Reference().AddDate(0, 0, -g.r.IntN(6*365))) }},
 		{names: []string{"amount", "total", "amount_due"}, val: func(int) string { return fmt.Sprintf("%d.%02d", 10+g.r.IntN(900), g.r.IntN(100)) }},
 		{names: []string{"currency"}, val: func(int) string { return g.pick([]string{"EUR", "USD", "GBP"}) }},
 		{names: []string{"product_code", "item_code", "sku"}, val: func(int) string { return fmt.Sprintf("PRD-%05d", g.r.IntN(100000)) }},
@@ -457,7 +457,7 @@ func (g *gen) staff() {
 			return ascii(people[i][0])[:1] + ascii(people[i][1]) + "@clinic.example"
 		}},
 		{names: []string{"role", "position"}, val: func(int) string { return g.pick(roles) }},
-		{names: []string{"hired_on", "start_date", "since"}, val: func(int) string { return g.date(Reference.AddDate(-g.r.IntN(25), -g.r.IntN(12), 0)) }},
+		{names: []string{"hired_on", "start_date", "since"}, val: func(int) string { return g.date(Reference().AddDate(-g.r.IntN(25), -g.r.IntN(12), 0)) }},
 		{names: []string{"workstation_ip", "desk_ip", "host_addr"}, truth: cats(pii.IPAddress), val: func(int) string { return g.ip() }},
 		{names: []string{"extension", "ext"}, val: func(int) string { return fmt.Sprint(100 + g.r.IntN(900)) }},
 	})
