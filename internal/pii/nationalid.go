@@ -158,10 +158,11 @@ func IsNINO(s string) bool {
 // IsSteuerID reports whether s is a valid German tax identification number
 // (steuerliche Identifikationsnummer, IdNr, §139b AO): 11 digits, spaces
 // allowed, the first not 0. In the first ten digits exactly one digit occurs
-// twice or three times and every other digit at most once; a digit that
-// occurs three times may not fill three adjacent places (the rule of the
-// Bundeszentralamt für Steuern since 2016). The eleventh digit is the ISO/IEC
-// 7064 MOD 11,10 check digit of the first ten.
+// twice or three times and every other digit at most once (three times is
+// allowed since 2016; as German Wikipedia describes the rule, the three may
+// not be adjacent, which vigil also asks). The eleventh digit is the ISO/IEC
+// 7064 MOD 11,10 check digit of the first ten (the chain of BGBl. I 1993
+// p. 736, annex 3, used for VAT numbers too).
 func IsSteuerID(s string) bool {
 	c := compact(s)
 	if len(c) != 11 || !allDigits(c) || c[0] == '0' {

@@ -50,7 +50,10 @@ func TestIsNIR(t *testing.T) {
 		{"1 84 12 76 451 089 46", true},
 		{"1 84 12 76 451 089 47", false},
 		// Corsica: 2A reads as 19, 2B as 18 for the key (INSEE).
-		// python-stdnum's example of a Corsican NIR.
+		// Examples published with python-stdnum's fr.nir (INSEE's rules).
+		{"295109912611199", false}, // wrong key
+		{"253072B07300470", true},
+		{"253072C07300443", false}, // no department 2C
 		{"2 53 07 2A 073 004 43", true},
 		{"2 53 07 2B 073 004 43", false}, // 2B reads as 18: another key
 		{"2 53 07 20 073 004 43", false}, // read as 20: another key
@@ -104,7 +107,12 @@ func TestIsSteuerID(t *testing.T) {
 		in   string
 		want bool
 	}{
-		// Examples of valid IdNrs published with the BZSt's rules.
+		// Examples published with python-stdnum's de.idnr and on
+		// kryptografie.de (the MOD 11,10 chain).
+		{"36 574 261 809", true},
+		{"36574261890", false}, // wrong check digit
+		{"36554266806", false}, // two digits repeated
+		{"12345678995", true},
 		{"86095742719", true},
 		{"86 095 742 719", true},
 		{"47036892816", true},
