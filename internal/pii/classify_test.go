@@ -96,6 +96,13 @@ func TestClassifyColumnConfidence(t *testing.T) {
 	}
 }
 
+func TestClassifyColumnMaxSamples(t *testing.T) {
+	vals := append(repeat([]string{"unknown"}, MaxSamples), repeat([]string{"ana@example.org"}, 3*MaxSamples)...)
+	if got := ClassifyColumn("contact", vals); got != nil {
+		t.Errorf("values beyond MaxSamples were examined: %v", got)
+	}
+}
+
 func TestHinted(t *testing.T) {
 	tests := []struct {
 		column string

@@ -32,6 +32,11 @@ const (
 	hintBonus = 0.15
 )
 
+// MaxSamples is the most values of a column ClassifyColumn examines; the
+// rest are ignored. Sampling is the caller's: a few hundred values chosen
+// across the table are enough.
+const MaxSamples = 10000
+
 // Birth-date columns without a name hint must also show the spread of ages
 // that only dates of birth have: a median age of at least minMedianAge years
 // and an interquartile range of at least minAgeIQR years. Visit, invoice and
@@ -122,7 +127,7 @@ func hinted(name string) map[Category]bool {
 
 // ClassifyColumn says which categories of personal data a column holds,
 // from its name and a sample of its values (the caller samples: a few
-// hundred values are enough). For each category it counts the non-empty
+// hundred values are enough; at most MaxSamples are examined). For each category it counts the non-empty
 // samples that validate; the column holds the category when that share
 // reaches ThresholdValues, or ThresholdWithHint when the column's name names
 // the category. The name alone is never enough: a column named "ssn" whose
@@ -180,6 +185,9 @@ func (s score) share() float64 {
 // validate.
 func columnScores(name string, samples []string, now time.Time) []score {
 	hint := hinted(name)
+	if len(samples) > MaxSamples {
+		samples = samples[:MaxSamples]
+	}
 	var values []string
 	for _, s := range samples {
 		if s = strings.TrimSpace(s); s != "" && !isNull(s) {
