@@ -127,10 +127,10 @@ func hinted(name string) map[Category]bool {
 
 // ClassifyColumn says which categories of personal data a column holds,
 // from its name and a sample of its values (the caller samples: a few
-// hundred values are enough; at most MaxSamples are examined). For each category it counts the non-empty
-// samples that validate; the column holds the category when that share
-// reaches ThresholdValues, or ThresholdWithHint when the column's name names
-// the category. The name alone is never enough: a column named "ssn" whose
+// hundred values are enough; at most MaxSamples are examined). For each
+// category it counts the non-empty samples that validate; the column holds
+// the category when that share reaches ThresholdValues, or ThresholdWithHint
+// when the column's name names the category. The name alone is never enough: a column named "ssn" whose
 // values fail the SSN rules (decoys, test data, hashes) is not reported.
 //
 // Some categories have no validator strong enough on its own:
