@@ -166,6 +166,10 @@ func TestScanTextContext(t *testing.T) {
 		want int
 	}{
 		{"born on 1984-03-12", Birthdate, 1},
+		{"born on 2999-03-12", Birthdate, 0},
+		{"reborn on 1984-03-12", Birthdate, 0},
+		{"TIN: 86095742719", NationalID, 1},
+		{"meeting 86095742719", NationalID, 0},
 		{"invoiced on 1984-03-12", Birthdate, 0},
 		{"SSN: 123456789", NationalID, 1},
 		{"order 123456789", NationalID, 0},

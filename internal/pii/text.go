@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -55,7 +56,7 @@ var textPatterns = []pattern{
 	{cat: Diagnosis, re: regexp.MustCompile(`\b[A-TV-Z][0-9]{2}[0-9A-Z]{0,4}\b`), check: IsICD10, context: []string{"icd", "diagnosis", "diagnose", "dx", "cim"}},
 	{cat: MedicalRecord, re: regexp.MustCompile(`\b[A-Za-z]{0,4}[-/ ]?[0-9]{5,12}[A-Z]?\b`), check: IsMedicalRecordNumber, context: []string{"mrn", "medical record", "record no", "dossier", "patient no", "patient number"}},
 	{cat: Birthdate, re: regexp.MustCompile(`\b(?:[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}|[0-9]{1,2}[./-][0-9]{1,2}[./-][0-9]{4}|[0-9]{1,2}[ -][A-Z][a-z]+[ -][0-9]{4}|[A-Z][a-z]+ [0-9]{1,2}, [0-9]{4}|[0-9]{8})\b`),
-		check: func(s string) bool { _, ok := ParseDate(s); return ok }, context: []string{"born", "birth", "dob", "d.o.b", "né", "née", "naissance", "geboren", "geburt"}},
+		check: func(s string) bool { return IsBirthdate(s, time.Now()) }, context: []string{"born", "birth", "dob", "d.o.b", "né", "née", "naissance", "geboren", "geburt"}},
 	{cat: Address, keywords: []string{"street", " st", "ave", "road", " rd", "boulevard", "blvd", "lane", " ln", "drive", " dr", "court", " ct", "place", " pl", "terrace", "crescent", "close", "way", "square", "parkway", "gardens", "grove", "mews", "row"}, re: regexp.MustCompile(`\b[0-9]{1,5}[A-Za-z]?,? (?:\p{Lu}[\p{L}'.-]* ){1,4}(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Terrace|Crescent|Close|Way|Square|Parkway|Gardens|Grove|Mews|Row)\b`), check: IsPostalAddress},
 	{cat: Address, keywords: []string{"rue", "avenue", "boulevard", "bd", "chemin", "allée", "impasse", "quai", "place", "cours", "route", "via", "viale", "piazza", "corso", "calle"}, re: regexp.MustCompile(`(?i)\b[0-9]{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|place|cours|route|via|viale|piazza|corso|calle) [\p{L}' -]{2,40}`), check: IsPostalAddress},
 	{cat: Address, keywords: []string{"straße", "strasse", "str.", "weg", "platz", "allee", "gasse", "damm", "ufer"}, re: regexp.MustCompile(`\p{Lu}[\p{L}-]*(?:straße|strasse|str\.|weg|platz|allee|gasse|damm|ufer) [0-9]{1,4}[a-z]?\b`), check: IsPostalAddress},
@@ -82,9 +83,11 @@ func ibanPrefix(s string) bool {
 // "date of birth"; medical record numbers after "MRN" or "medical record";
 // nine bare digits after "SSN"; eleven bare digits after "Steuer-ID" or
 // "IdNr"; ICD-10 codes without a dot after "ICD", "diagnosis" or "dx".
-// Names count as two capitalised words of which the first is a known given
-// name or a courtesy title, or the second a known surname; health counts the words of the
-// health vocabulary (see HealthTerms). Only the first MaxText bytes are read.
+// Dates count when they are plausible birth dates (see IsBirthdate). Names
+// count as two capitalised words of which the first is a known given name or
+// a courtesy title, or the second a known surname; health counts the words
+// of the health vocabulary (see HealthTerms). Only the first MaxText bytes
+// are read.
 func ScanText(text string) map[Category]int {
 	hits, _ := scanText(text, MaxText)
 	return hits
@@ -113,7 +116,7 @@ func scanText(text string, limit int) (hits, candidates map[Category]int) {
 				if lowerLine == "" {
 					lowerLine = strings.ToLower(line)
 				}
-				if !hasContext(lowerLine, p.keywords) {
+				if !containsAny(lowerLine, p.keywords) {
 					continue
 				}
 			}
@@ -230,10 +233,30 @@ func nameWord(w string) bool {
 
 func isDigit(ch byte) bool { return ch >= '0' && ch <= '9' }
 
-func hasContext(before string, words []string) bool {
-	for _, w := range words {
-		if strings.Contains(before, w) {
+// containsAny reports whether s contains one of the strings.
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
 			return true
+		}
+	}
+	return false
+}
+
+// hasContext reports whether one of the words occurs in s at the start of
+// a word ("tin" in "TIN:" but not in "meeting").
+func hasContext(s string, words []string) bool {
+	for _, w := range words {
+		for i := 0; i+len(w) <= len(s); {
+			j := strings.Index(s[i:], w)
+			if j < 0 {
+				break
+			}
+			j += i
+			if j == 0 || !isAlpha(s[j-1]) && s[j-1] < 0x80 {
+				return true
+			}
+			i = j + 1
 		}
 	}
 	return false
