@@ -108,7 +108,6 @@ func steuerID(r *rand.Rand) string {
 		if ten[0] == 0 {
 			continue
 		}
-		// the doubled digit may not be adjacent to itself three times; twice is fine
 		var b strings.Builder
 		for _, x := range ten {
 			b.WriteByte(byte('0' + x))
