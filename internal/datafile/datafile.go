@@ -133,7 +133,7 @@ func Extract(kind string, b []byte) (Content, error) {
 			n++
 			m, err := ReadMessage(raw.Bytes)
 			if err != nil {
-				sb.Write(raw.Bytes) // an unparseable message is still text
+				sb.WriteString(strings.ToValidUTF8(string(raw.Bytes), "\uFFFD")) // an unparseable message is still text
 			} else {
 				sb.WriteString(m.Text())
 			}
