@@ -95,7 +95,7 @@ func PDFText(b []byte) (string, error) {
 			break
 		}
 	}
-	return capText(sb.String()), nil
+	return capText(strings.ToValidUTF8(sb.String(), "\uFFFD")), nil
 }
 
 func inflate(data []byte, budget int) ([]byte, error) {
@@ -200,7 +200,7 @@ func hexKey(s string) string { return strings.ToUpper(fmt.Sprintf("%x", s)) }
 // utf16Text decodes a CMap destination (UTF-16BE).
 func utf16Text(s string) string {
 	if len(s)%2 != 0 {
-		return s
+		return strings.ToValidUTF8(s, "\uFFFD") // not UTF-16: keep what is text
 	}
 	u := make([]uint16, len(s)/2)
 	for i := range u {

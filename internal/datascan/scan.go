@@ -155,6 +155,13 @@ func scanTable(ctx context.Context, db *datamap.DB, t datamap.Table, samples int
 		cols[i] = db.Quote(c.Name)
 	}
 	q := fmt.Sprintf("SELECT %s FROM %s LIMIT %d", strings.Join(cols, ", "), db.QuoteTable(t), samples)
+	if db.Dialect == datamap.DialectPostgres && rows > int64(samples)*20 {
+		// A large table: sample pages from all of it (TABLESAMPLE
+		// SYSTEM, about four times the rows needed), not only its
+		// first rows, which are often its oldest.
+		pct := min(100, float64(samples)*400/float64(rows))
+		q = fmt.Sprintf("SELECT %s FROM %s TABLESAMPLE SYSTEM (%.4f) LIMIT %d", strings.Join(cols, ", "), db.QuoteTable(t), pct, samples)
+	}
 	rs, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("cannot sample %s: %w", t.QName(), err)
