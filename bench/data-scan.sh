@@ -75,7 +75,7 @@ cat >"$tmp/section.md" <<EOF
 \`bench\` of $size (5 tables of 1.6 million generated rows: names, e-mails,
 SSN-shaped values, birth dates, clinical notes) on the lab's loopback alias,
 and 10,000 files ($fsize: copies of the lab's generated share: CSV, text,
-e-mail, mbox, PDF, XLSX). Default sampling (1000 rows per table; every row
+e-mail, mbox, PDF, XLSX). Default sampling (1000 rows per table, drawn with TABLESAMPLE SYSTEM across each large table; every row
 counted exactly with COUNT(*)).
 
 | what | figure |
