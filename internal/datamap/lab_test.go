@@ -2,10 +2,12 @@ package datamap
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigilsec/vigil/lab"
 )
@@ -16,6 +18,25 @@ import (
 // PostgreSQL session of a scan cannot write.
 func TestLabTLS(t *testing.T) {
 	m := lab.RequirePart(t, "data-pg-weak", "data-pg-hard", "data-maria-weak", "data-maria-hard")
+	// The roles are made in the background after up: each database
+	// writes a ready marker once they and its data are in.
+	deadline := time.Now().Add(90 * time.Second)
+	for _, n := range []string{"pg-weak", "pg-hard", "maria-weak", "maria-hard"} {
+		p := filepath.Join(m.Dir, "data", "ready-"+n)
+		for {
+			if _, err := os.Stat(p); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the lab's %s database was not loaded (no %s; see %s/log/data-seed.log)", n, p, m.Dir)
+			}
+			select {
+			case <-t.Context().Done():
+				t.Fatal(t.Context().Err())
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
 	t.Setenv("VIGIL_LAB_DATA_PW", "vigil-lab-data-pass")
 	ca := filepath.Join(m.Dir, "ca.pem")
 	for _, tc := range []struct {
