@@ -39,6 +39,8 @@ PACKAGES=(
 	# part tlsreneg (lab/parts/tlsreneg.sh): servers that renegotiate at the
 	# client's request or refuse to, over OpenSSL, GnuTLS and mbed TLS
 	gnutls-bin stunnel4 lighttpd-mod-gnutls lighttpd-mod-mbedtls
+	# part data (lab/parts/data.sh): PostgreSQL 15 and MariaDB, listed
+	# above; MariaDB's file_key_management plugin ships in mariadb-server
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

@@ -40,4 +40,5 @@ var catalogue = slices.Concat(
 	moduleChecks(protocols.Modules),
 	tftpChecks,
 	tlsDeepChecks,
+	dataChecks,
 )
