@@ -21,9 +21,13 @@ var labWant = map[string]map[string][]string{
 	"ftp-weak":           {"cleartext.ftp": {"FEAT lists no AUTH TLS", "EPSV"}, "auth.anonymous.ftp": {"USER anonymous", "230 Login successful."}},
 	"db-weak-postgresql": {"cleartext.postgresql": {"answered SSLRequest with 'N'"}},
 	"db-weak-mysql":      {"cleartext.mysql": {"MariaDB", "lack CLIENT_SSL (0x800)"}},
-	"db-weak-redis":      {"auth.none.redis": {"INFO answered without a password", "redis_version 7.0.15"}},
-	"db-weak-memcached":  {"auth.none.memcached": {"stats answered without authentication", "items", "version 1.6.18"}},
-	"iot-weak-mqtt":      {"auth.none.mqtt": {"CONNACK return code 0", "Mosquitto"}},
+	// The data part's weak databases serve personal data without TLS
+	// (data.personal.unencrypted-transport is planted on them).
+	"data-pg-weak":      {"cleartext.postgresql": {"answered SSLRequest with 'N'"}},
+	"data-maria-weak":   {"cleartext.mysql": {"MariaDB", "lack CLIENT_SSL (0x800)"}},
+	"db-weak-redis":     {"auth.none.redis": {"INFO answered without a password", "redis_version 7.0.15"}},
+	"db-weak-memcached": {"auth.none.memcached": {"stats answered without authentication", "items", "version 1.6.18"}},
+	"iot-weak-mqtt":     {"auth.none.mqtt": {"CONNACK return code 0", "Mosquitto"}},
 	"iot-weak-snmp": {
 		"cleartext.snmp":            {"answered SNMP v1 and v2c requests", "public: v1, v2c"},
 		"auth.default.snmp/public":  {`accepted the community "public" on v1, v2c`, "sysDescr.0"},
