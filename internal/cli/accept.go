@@ -152,6 +152,7 @@ func runAccept(ctx context.Context, e *env, f *acceptFlags, ref string) error {
 		Acceptance: a, Created: now}); err != nil {
 		return err
 	}
+	auditCLI(ctx, e, st, "risk.accept", fd.ID, fmt.Sprintf("%s on %s port %d, by %s until %s: %s", fd.Check, fd.Host, fd.Port, a.By, a.Until, a.Reason))
 	fmt.Fprintf(e.stdout, "Accepted finding %s (%s on %s port %d) until %s, by %s: %s\n",
 		fd.ID, fd.Check, sanitize.Terminal(fd.Host), fd.Port, a.Until, sanitize.Terminal(a.By), sanitize.Terminal(a.Reason))
 	fmt.Fprintln(e.stdout, "It no longer caps the level from the next scan on; every report shows it as accepted. Undo with: vigil accept --revoke "+fd.ID)
@@ -229,6 +230,7 @@ func runAcceptRevoke(ctx context.Context, e *env, f *acceptFlags) error {
 	if err := st.Revoke(ctx, ids[0], time.Now()); err != nil {
 		return err
 	}
+	auditCLI(ctx, e, st, "risk.revoke", ids[0], "")
 	fmt.Fprintf(e.stdout, "Revoked the acceptance of finding %s: it counts again from the next scan on.\n", ids[0])
 	return nil
 }
@@ -311,6 +313,7 @@ func runAcceptImport(ctx context.Context, e *env, f *acceptFlags) error {
 		if err := st.Accept(ctx, a); err != nil {
 			return err
 		}
+		auditCLI(ctx, e, st, "risk.accept", a.Finding, fmt.Sprintf("imported from %s: %s on %s port %d, by %s until %s: %s", f.importFile, a.Check, a.Host, a.Port, a.By, a.Until, a.Reason))
 		n++
 	}
 	fmt.Fprintf(e.stdout, "Imported %d acceptance(s) (%d expired ones skipped) into %s.\n", n, len(file.Acceptances)-n, st.Where())

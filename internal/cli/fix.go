@@ -164,9 +164,11 @@ func runFix(ctx context.Context, e *env, f *fixFlags, ref string) error {
 	if err != nil {
 		if rec != nil {
 			fmt.Fprintf(e.stdout, "Fix %s failed; its record and backups are in %s.\n", id, rec.Dir())
+			auditCLIAt(ctx, e, f.db, "fix.apply", fd.ID, fmt.Sprintf("fix %s of %s on %s port %d failed: %v", id, fd.Check, fd.Host, fd.Port, err))
 		}
 		return err
 	}
+	auditCLIAt(ctx, e, f.db, "fix.apply", fd.ID, fmt.Sprintf("fix %s of %s on %s port %d applied", id, fd.Check, fd.Host, fd.Port))
 	fmt.Fprintf(e.stdout, "\nApplied fix %s. Scan again to confirm (vigil scan, vigil host); undo it with: vigil fix --rollback %s\n", id, id)
 	if plan.Secret != "" {
 		fmt.Fprintf(e.stdout, "\nThe new password (shown only now): %s\n", plan.Secret)
@@ -283,6 +285,7 @@ func runRollback(ctx context.Context, e *env, f *fixFlags) error {
 	if err := a.Rollback(ctx, rec, f.force); err != nil {
 		return err
 	}
+	auditCLIAt(ctx, e, f.db, "fix.rollback", rec.ID, sanitize.Terminal(rec.Summary))
 	fmt.Fprintf(e.stdout, "Rolled back fix %s.\n", rec.ID)
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/result"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 var fixIDPattern = regexp.MustCompile(`Applied fix (\S+)\.`)
@@ -116,6 +117,16 @@ func TestFixClosesAPortAndRollsBack(t *testing.T) {
 	id := appliedID(t, out)
 	if connects(t, d, addr, time.Second) {
 		t.Error("the port still answers from outside after the fix")
+	}
+	// The audit log of the store the finding came from records the fix.
+	if st, err := store.OpenExisting(t.Context(), db); err != nil {
+		t.Error(err)
+	} else {
+		log, err := st.AuditLog(t.Context(), 1)
+		st.Close()
+		if err != nil || len(log) != 1 || log[0].Action != "fix.apply" || log[0].Object != f.ID || log[0].Source != "cli" || !strings.Contains(log[0].Detail, "fix "+id+" of port.open-unused") || !strings.HasSuffix(log[0].Detail, "applied") {
+			t.Errorf("audit log after the fix: %+v, %v", log, err)
+		}
 	}
 	scanFile := filepath.Join(data, "scan.json")
 	if code, _, stderr := vigilIn(t, "", "scan", "10.78.1.2", "-p", "9201", "--udp-ports", "", "--no-discovery", "--timeout", "500ms", "--no-store", "--format", "json", "-o", scanFile); code != ExitOK {
