@@ -46,7 +46,9 @@ func (s *Store) AdvanceErasureHead(ctx context.Context, from, to ErasureHead) er
 	if to.Seq != from.Seq+1 || to.Hash == "" {
 		return fmt.Errorf("erasure log: the head moves from entry %d to entry %d only, not to %d", from.Seq, from.Seq+1, to.Seq)
 	}
-	fail := func(err error) error { return fmt.Errorf("cannot record the erasure log's head in %s: %w", s.where, err) }
+	fail := func(err error) error {
+		return fmt.Errorf("cannot record the erasure log's head in %s: %w", s.where, err)
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fail(err)
