@@ -1,0 +1,371 @@
+package erase
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/certify"
+)
+
+// MaxFile bounds the size of a file examined for the subject; larger ones
+// are listed as not erased.
+const MaxFile = 64 << 20
+
+// maxFiles bounds how many files one source walks.
+const maxFiles = 200000
+
+// FileJob is the erasure of the subject in a files source: a directory
+// opened as an os.Root, so that no path (nor symbolic link) leads out of
+// it.
+type FileJob struct {
+	Name string
+	Dir  string
+	// Values are the subject's values to find (those of the map's
+	// subjects of this source).
+	Values []string
+	// Found is the plan: per file what would be done.
+	Found     []certify.FileAction
+	NotErased []certify.NotErased
+	root      *os.Root
+}
+
+// NewFileJob opens a files source's directory.
+func NewFileJob(name, dir string, values []string) (*FileJob, error) {
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: cannot open the directory: %w", name, err)
+	}
+	return &FileJob{Name: name, Dir: dir, Values: values, root: r}, nil
+}
+
+// Close releases the directory.
+func (j *FileJob) Close() error { return j.root.Close() }
+
+// kind is how a file is erased, by its extension.
+func kind(name string) string {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".csv", ".tsv":
+		return "csv"
+	case ".txt", ".text", ".log", ".md":
+		return "text"
+	case ".mbox", ".mbx":
+		return "mbox"
+	case ".eml":
+		return "eml"
+	case ".pdf", ".xlsx":
+		return "opaque"
+	}
+	return ""
+}
+
+// Plan walks the directory and finds the files that hold the subject,
+// changing nothing.
+func (j *FileJob) Plan() error {
+	j.Found, j.NotErased = nil, nil
+	if len(j.Values) == 0 {
+		return nil
+	}
+	n := 0
+	return fs.WalkDir(j.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: p, Reason: "could not be read: " + err.Error()})
+			return nil
+		}
+		if !d.Type().IsRegular() {
+			return nil // directories are walked; links and devices are not followed
+		}
+		if n++; n > maxFiles {
+			return fmt.Errorf("source %s: more than %d files", j.Name, maxFiles)
+		}
+		k := kind(p)
+		if k == "" {
+			return nil
+		}
+		data, err := j.read(p)
+		if err != nil {
+			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: p, Reason: err.Error()})
+			return nil
+		}
+		act, reason := j.examine(k, data)
+		if reason != "" {
+			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: p, Reason: reason})
+		}
+		if act != nil {
+			act.Path = p
+			j.Found = append(j.Found, *act)
+		}
+		return nil
+	})
+}
+
+// read reads a file inside the root, at most MaxFile bytes.
+func (j *FileJob) read(p string) ([]byte, error) {
+	f, err := j.root.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("could not be read: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("could not be read: %w", err)
+	}
+	if len(data) > MaxFile {
+		return nil, fmt.Errorf("larger than %d MiB: not examined", MaxFile>>20)
+	}
+	return data, nil
+}
+
+// examine says what to do with a file of a kind: nil when it does not
+// hold the subject; a reason when it holds the subject but cannot be
+// erased.
+func (j *FileJob) examine(k string, data []byte) (*certify.FileAction, string) {
+	switch k {
+	case "csv":
+		_, removed, err := rewriteCSV(data, j.Values)
+		if err != nil {
+			if holds(data, j.Values) {
+				return nil, "holds the subject but is not valid CSV: " + err.Error()
+			}
+			return nil, ""
+		}
+		if removed > 0 {
+			return &certify.FileAction{Action: certify.Rewritten, Removed: removed}, ""
+		}
+	case "text":
+		if _, removed := rewriteLines(data, j.Values); removed > 0 {
+			return &certify.FileAction{Action: certify.Rewritten, Removed: removed}, ""
+		}
+	case "mbox":
+		if _, removed := rewriteMbox(data, j.Values); removed > 0 {
+			return &certify.FileAction{Action: certify.Rewritten, Removed: removed}, ""
+		}
+	case "eml":
+		if holds(data, j.Values) {
+			return &certify.FileAction{Action: certify.Deleted}, ""
+		}
+	case "opaque":
+		if holds(data, j.Values) {
+			return nil, "holds the subject; PDF and XLSX files are not yet searched inside by vigil data erase, so it is neither read through nor deleted: remove it by hand"
+		}
+	}
+	return nil, ""
+}
+
+// Run applies the plan: each file rewritten atomically (a temporary file
+// in the same directory renamed over it, with the same mode) or deleted;
+// then it searches again. The source says what happened.
+func (j *FileJob) Run() certify.Source {
+	src := certify.Source{Name: j.Name, Type: "files"}
+	var errs []string
+	for _, a := range j.Found {
+		if err := j.apply(a); err != nil {
+			errs = append(errs, a.Path+": "+err.Error())
+			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: a.Path, Reason: "could not be changed: " + err.Error()})
+			continue
+		}
+		src.Files = append(src.Files, a)
+	}
+	planned := len(j.Found)
+	// Verify: walk again.
+	if err := j.Plan(); err != nil {
+		src.Outcome, src.Error = certify.Incomplete, "the search after the erasure failed: "+err.Error()
+		return src
+	}
+	for _, a := range j.Found {
+		src.Remaining += max(a.Removed, 1)
+	}
+	src.Verified = len(j.Found) == 0
+	switch {
+	case len(errs) > 0 || !src.Verified:
+		src.Outcome = certify.Incomplete
+		src.Error = strings.Join(errs, "; ")
+		if !src.Verified && src.Error == "" {
+			src.Error = fmt.Sprintf("the search after the erasure still finds the subject in %d file(s)", len(j.Found))
+		}
+	case planned == 0 && len(j.NotErased) == 0:
+		src.Outcome = certify.NothingFound
+	case len(j.NotErased) > 0:
+		src.Outcome = certify.Incomplete
+		src.Error = fmt.Sprintf("%d file(s) hold the subject but could not be erased (see not_erased)", len(j.NotErased))
+	default:
+		src.Outcome = certify.Erased
+	}
+	return src
+}
+
+func (j *FileJob) apply(a certify.FileAction) error {
+	if a.Action == certify.Deleted {
+		return j.root.Remove(a.Path)
+	}
+	data, err := j.read(a.Path)
+	if err != nil {
+		return err
+	}
+	var out []byte
+	switch kind(a.Path) {
+	case "csv":
+		out, _, err = rewriteCSV(data, j.Values)
+	case "text":
+		out, _ = rewriteLines(data, j.Values)
+	case "mbox":
+		out, _ = rewriteMbox(data, j.Values)
+	default:
+		return errors.New("not a file vigil rewrites")
+	}
+	if err != nil {
+		return err
+	}
+	fi, err := j.root.Stat(a.Path)
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(path.Dir(a.Path), "."+path.Base(a.Path)+".vigil-erase")
+	f, err := j.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(out); err != nil {
+		f.Close()
+		j.root.Remove(tmp)
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		j.root.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		j.root.Remove(tmp)
+		return err
+	}
+	if err := j.root.Rename(tmp, a.Path); err != nil {
+		j.root.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// wordByte reports whether c continues an identifier (so that a value is
+// not matched inside a longer one: a@x.org inside ba@x.org).
+func wordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '@' || c == '-' || c == '+'
+}
+
+// holds reports whether data contains one of values as a whole word,
+// ignoring ASCII case.
+func holds(data []byte, values []string) bool {
+	low := bytes.ToLower(data)
+	for _, v := range values {
+		lv := bytes.ToLower([]byte(strings.TrimSpace(v)))
+		if len(lv) == 0 {
+			continue
+		}
+		for i := 0; ; {
+			k := bytes.Index(low[i:], lv)
+			if k < 0 {
+				break
+			}
+			s, e := i+k, i+k+len(lv)
+			if (s == 0 || !wordByte(low[s-1])) && (e == len(low) || !wordByte(low[e])) {
+				return true
+			}
+			i = s + 1
+		}
+	}
+	return false
+}
+
+// rewriteCSV returns the CSV without the records one of whose fields is
+// one of values (ignoring case and surrounding space), and how many
+// records it removed.
+func rewriteCSV(data []byte, values []string) ([]byte, int64, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	var removed int64
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if recordHolds(rec, values) {
+			removed++
+			continue
+		}
+		if err := w.Write(rec); err != nil {
+			return nil, 0, err
+		}
+	}
+	w.Flush()
+	return buf.Bytes(), removed, w.Error()
+}
+
+func recordHolds(rec []string, values []string) bool {
+	for _, f := range rec {
+		for _, v := range values {
+			if v = strings.TrimSpace(v); v != "" && strings.EqualFold(strings.TrimSpace(f), v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rewriteLines returns text without the lines that hold one of values.
+func rewriteLines(data []byte, values []string) ([]byte, int64) {
+	var out bytes.Buffer
+	var removed int64
+	for _, line := range bytes.SplitAfter(data, []byte("\n")) {
+		if len(line) > 0 && holds(line, values) {
+			removed++
+			continue
+		}
+		out.Write(line)
+	}
+	return out.Bytes(), removed
+}
+
+// rewriteMbox returns an mbox without the messages that hold one of
+// values. Messages start at a line beginning "From " at the start of the
+// file or after an empty line (mboxrd/mboxo, RFC 4155).
+func rewriteMbox(data []byte, values []string) ([]byte, int64) {
+	var msgs [][]byte
+	start := 0
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	off := 0
+	prevEmpty := true
+	for _, line := range lines {
+		if bytes.HasPrefix(line, []byte("From ")) && prevEmpty && off > start {
+			msgs = append(msgs, data[start:off])
+			start = off
+		}
+		prevEmpty = len(bytes.TrimRight(line, "\r\n")) == 0
+		off += len(line)
+	}
+	if start < len(data) {
+		msgs = append(msgs, data[start:])
+	}
+	var out bytes.Buffer
+	var removed int64
+	for _, m := range msgs {
+		if holds(m, values) {
+			removed++
+			continue
+		}
+		out.Write(m)
+	}
+	return out.Bytes(), removed
+}
