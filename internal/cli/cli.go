@@ -203,6 +203,7 @@ security level from 1 (exposed) to 5 (strong). Nothing leaves your machine.`,
 	root.AddCommand(newScanCmd(e), host, newFixCmd(e), newAcceptCmd(e), newReportCmd(e), newScansCmd(e), newDiffCmd(e), newCompareCmd(e), newChecksCmd(e), newVulnDBCmd(e), newVersionCmd(e))
 	root.AddCommand(newServeCmd(e))
 	root.AddCommand(newUserCmd(e), newTokenCmd(e), newAuditLogCmd(e))
+	root.AddCommand(newDataCmd(e))
 	return root
 }
 
