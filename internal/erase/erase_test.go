@@ -280,11 +280,19 @@ func request(m *datamap.Map, email string) Request {
 func TestEraseSubjectInFourTablesAndTwoFiles(t *testing.T) {
 	c := newClinic(t)
 	dbPath := sqliteClinic(t, c)
+	raw := openSQLiteFile(t, dbPath)
+	eraseAndCheck(t, c, raw, sqlitePH, fmt.Sprintf("{name: clinic, type: sqlite, path: %q}", dbPath))
+}
+
+// eraseAndCheck erases the clinic's subject from the database raw reaches
+// (declared in the map as source) and from two files, and checks with its
+// own SQL that every trace is gone and nothing else changed, and that the
+// certificate verifies.
+func eraseAndCheck(t *testing.T, c *clinic, raw *sql.DB, ph func(int) string, source string) {
 	shares := t.TempDir()
 	c.files(t, shares)
-	m := dataMap(t, fmt.Sprintf("{name: clinic, type: sqlite, path: %q}", dbPath), shares)
-	raw := openSQLiteFile(t, dbPath)
-	before := readCounts(t, raw, sqlitePH, c)
+	m := dataMap(t, source, shares)
+	before := readCounts(t, raw, ph, c)
 	if before.subjectPatients != 1 || before.subjectVisits != c.visits || before.subjectPrescriptions != c.visits || before.subjectInvoicesNamed != c.invoices {
 		t.Fatalf("before: %+v; the subject %d should have 1 patient row, %d visits and prescriptions, %d invoices", before, c.subject, c.visits, c.invoices)
 	}
@@ -303,7 +311,7 @@ func TestEraseSubjectInFourTablesAndTwoFiles(t *testing.T) {
 		t.Error("the plan holds the subject's e-mail address")
 	}
 	// Every trace is gone, checked with SQL of this test's own.
-	after := readCounts(t, raw, sqlitePH, c)
+	after := readCounts(t, raw, ph, c)
 	want := counts{
 		anonymisedInvoices: before.anonymisedInvoices + c.invoices,
 		patients:           before.patients - 1,
