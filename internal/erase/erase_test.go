@@ -106,7 +106,14 @@ func (c *clinic) seed(t *testing.T, db *sql.DB, ph func(int) string) {
 		`CREATE INDEX invoices_patient ON invoices (patient)`,
 		`CREATE INDEX patients_mail ON patients (mail)`,
 	}
+	mysql := strings.Contains(fmt.Sprintf("%T", db.Driver()), "mysql")
 	for _, q := range ddl {
+		if mysql {
+			// MariaDB indexes no TEXT without a prefix length, and
+			// enforces table-level FOREIGN KEY clauses only.
+			q = strings.ReplaceAll(q, "TEXT", "VARCHAR(255)")
+			q = mysqlFKs(q)
+		}
 		if _, err := db.ExecContext(t.Context(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -289,6 +296,12 @@ func TestEraseSubjectInFourTablesAndTwoFiles(t *testing.T) {
 // own SQL that every trace is gone and nothing else changed, and that the
 // certificate verifies.
 func eraseAndCheck(t *testing.T, c *clinic, raw *sql.DB, ph func(int) string, source string) {
+	eraseAndCheckWith(t, c, raw, ph, source, nil)
+}
+
+// eraseAndCheckWith is eraseAndCheck with the database opened by open
+// (nil: datamap.Open).
+func eraseAndCheckWith(t *testing.T, c *clinic, raw *sql.DB, ph func(int) string, source string, open func(context.Context, *datamap.Source) (*datamap.DB, error)) {
 	shares := t.TempDir()
 	c.files(t, shares)
 	m := dataMap(t, source, shares)
@@ -298,6 +311,9 @@ func eraseAndCheck(t *testing.T, c *clinic, raw *sql.DB, ph func(int) string, so
 	}
 
 	req := request(m, c.email)
+	if open != nil {
+		req.Open = open
+	}
 	var shown *Plan
 	req.Confirm = func(p *Plan) error { shown = p; return nil }
 	cert, _, err := Erase(t.Context(), req)
@@ -371,7 +387,11 @@ func eraseAndCheck(t *testing.T, c *clinic, raw *sql.DB, ph func(int) string, so
 	}
 
 	// Erasing again finds nothing.
-	again, _, err := Erase(t.Context(), request(m, c.email))
+	req2 := request(m, c.email)
+	if open != nil {
+		req2.Open = open
+	}
+	again, _, err := Erase(t.Context(), req2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,4 +436,24 @@ func TestUnknownSubjectKey(t *testing.T) {
 	if _, _, err := Erase(t.Context(), req); err == nil || !strings.Contains(err.Error(), "ssn") {
 		t.Errorf("an undeclared key: %v", err)
 	}
+}
+
+// mysqlFKs rewrites "col TYPE [NOT NULL] REFERENCES t (c)" column clauses
+// as table-level FOREIGN KEY clauses.
+func mysqlFKs(q string) string {
+	open := strings.Index(q, "(")
+	if open < 0 || !strings.HasPrefix(q, "CREATE TABLE") {
+		return q
+	}
+	body := q[open+1 : len(q)-1]
+	var cols, fks []string
+	for _, part := range strings.Split(body, ", ") {
+		if i := strings.Index(part, " REFERENCES "); i >= 0 {
+			name := strings.Fields(part)[0]
+			fks = append(fks, "FOREIGN KEY ("+name+")"+part[i:])
+			part = part[:i]
+		}
+		cols = append(cols, part)
+	}
+	return q[:open+1] + strings.Join(append(cols, fks...), ", ") + ")"
 }
