@@ -36,4 +36,5 @@ var catalogue = slices.Concat(
 	ntpChecks,
 	tftpChecks,
 	tlsDeepChecks,
+	dataChecks,
 )

@@ -184,6 +184,14 @@ var rules = map[string]rule{
 	"ntp.mode6": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 6 query"},
 	"ntp.mode7": {service: func(s *facts.Service) bool { return s.NTP != nil }, needs: "an NTP server sent a mode 7 query"},
 
+	// Personal-data checks judge a vigil data scan, which a network scan
+	// document does not record: only their findings prove they ran.
+	"data.personal.unencrypted-transport": dataRule,
+	"data.personal.broad-access":          dataRule,
+	"data.personal.in-files":              dataRule,
+	"data.retention.exceeded":             dataRule,
+	"data.erasure.incomplete":             dataRule,
+
 	// Every open port a scan found is examined for coverage.
 	"coverage.unexamined":   {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},
 	"coverage.audit-failed": {service: func(*facts.Service) bool { return true }, needs: "a scan that found open ports"},
@@ -212,6 +220,7 @@ var (
 		return s.SSH != nil && len(s.SSH.KexAlgorithms) > 0
 	}, needs: "an SSH service to audit"}
 	hostRule = rule{hostAudit: true, needs: "a host audit (vigil host)"}
+	dataRule = rule{needs: "a personal-data scan of the organisation's databases and shares (vigil data scan)"}
 )
 
 func httpAudited(s *facts.Service) bool { return s.Name == proto.HTTP && s.HTTP != nil }
