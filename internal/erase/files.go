@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/certify"
+	"github.com/vigilsec/vigil/internal/datafile"
+	"github.com/vigilsec/vigil/internal/pii"
 )
 
 // MaxFile bounds the size of a file examined for the subject; larger ones
@@ -60,8 +62,10 @@ func kind(name string) string {
 		return "mbox"
 	case ".eml":
 		return "eml"
-	case ".pdf", ".xlsx":
-		return "opaque"
+	case ".pdf":
+		return "pdf"
+	case ".xlsx":
+		return "xlsx"
 	}
 	return ""
 }
@@ -151,12 +155,77 @@ func (j *FileJob) examine(k string, data []byte) (*certify.FileAction, string) {
 		if holds(data, j.Values) {
 			return &certify.FileAction{Action: certify.Deleted}, ""
 		}
-	case "opaque":
-		if holds(data, j.Values) {
-			return nil, "holds the subject; PDF and XLSX files are not yet searched inside by vigil data erase, so it is neither read through nor deleted: remove it by hand"
-		}
+	case "pdf", "xlsx":
+		return examineWhole(k, data, j.Values)
 	}
 	return nil, ""
+}
+
+// identifying are the categories that tell one person from another: a
+// file that still holds one of them once the subject's values are taken
+// out holds someone else's data too (or more of the subject's than the
+// map names: either way it is not deleted).
+var identifying = []pii.Category{pii.Email, pii.NationalID, pii.IBAN, pii.PaymentCard, pii.MedicalRecord, pii.Phone}
+
+// examineWhole decides about a file vigil cannot rewrite (PDF, XLSX): one
+// that holds only the subject is deleted; one that holds others too is
+// listed as not erased, with the reason.
+func examineWhole(k string, data []byte, values []string) (*certify.FileAction, string) {
+	c, err := datafile.Extract(k, data)
+	if err != nil {
+		if holds(data, values) {
+			return nil, "holds the subject but cannot be read through (" + err.Error() + "): remove it by hand"
+		}
+		return nil, ""
+	}
+	text := c.Text
+	others := 0
+	for _, t := range c.Tables {
+		for i, rec := range t {
+			line := strings.Join(rec, "\n")
+			text += "\n" + line
+			if i > 0 && !recordHolds(rec, values) && strings.TrimSpace(strings.Join(rec, "")) != "" {
+				others++
+			}
+		}
+	}
+	if !holds([]byte(text), values) {
+		return nil, ""
+	}
+	rest := text
+	for _, v := range values {
+		rest = replaceFold(rest, strings.TrimSpace(v))
+	}
+	hits := pii.ScanText(rest)
+	for _, cat := range identifying {
+		others += hits[cat]
+	}
+	if others > 0 {
+		return nil, fmt.Sprintf("holds other people's data too (%d row(s) or identifier(s) besides the subject's), and a %s is not rewritten: remove the subject's part by hand", others, strings.ToUpper(k))
+	}
+	return &certify.FileAction{Action: certify.Deleted}, ""
+}
+
+// replaceFold blanks every occurrence of v in s, ignoring ASCII case.
+func replaceFold(s, v string) string {
+	if v == "" {
+		return s
+	}
+	low, lv := strings.ToLower(s), strings.ToLower(v)
+	if len(low) != len(s) {
+		return strings.ReplaceAll(s, v, " ")
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(low, lv)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteByte(' ')
+		s, low = s[i+len(v):], low[i+len(v):]
+	}
 }
 
 // Run applies the plan: each file rewritten atomically (a temporary file
@@ -182,7 +251,9 @@ func (j *FileJob) Run() certify.Source {
 	for _, a := range j.Found {
 		src.Remaining += max(a.Removed, 1)
 	}
-	src.Verified = len(j.Found) == 0
+	// A file listed as not erased still holds the subject.
+	src.Remaining += int64(len(j.NotErased))
+	src.Verified = len(j.Found) == 0 && len(j.NotErased) == 0
 	switch {
 	case len(errs) > 0 || !src.Verified:
 		src.Outcome = certify.Incomplete
