@@ -118,7 +118,7 @@ func Erase(ctx context.Context, req Request) (*certify.Certificate, *Plan, error
 				plan.Sources = append(plan.Sources, ps)
 				continue
 			}
-			j, err := NewFileJob(s.Name, s.Path, values)
+			j, err := NewFileJob(s, values)
 			if err == nil {
 				err = j.Plan()
 				fileJobs[s.Name] = j

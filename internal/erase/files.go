@@ -2,18 +2,20 @@ package erase
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/vigilsec/vigil/internal/certify"
 	"github.com/vigilsec/vigil/internal/datafile"
+	"github.com/vigilsec/vigil/internal/datamap"
 	"github.com/vigilsec/vigil/internal/pii"
 )
 
@@ -21,12 +23,10 @@ import (
 // are listed as not erased.
 const MaxFile = 64 << 20
 
-// maxFiles bounds how many files one source walks.
-const maxFiles = 200000
-
-// FileJob is the erasure of the subject in a files source: a directory
-// opened as an os.Root, so that no path (nor symbolic link) leads out of
-// it.
+// FileJob is the erasure of the subject in a files source. Files are
+// found and read under issue 6's file rule (datamap.Walker: no symbolic
+// link followed, nothing the share's owner could not read), and changed
+// through an os.Root of the directory, so that no path leads out of it.
 type FileJob struct {
 	Name string
 	Dir  string
@@ -36,20 +36,29 @@ type FileJob struct {
 	// Found is the plan: per file what would be done.
 	Found     []certify.FileAction
 	NotErased []certify.NotErased
+	walker    *datamap.Walker
 	root      *os.Root
 }
 
 // NewFileJob opens a files source's directory.
-func NewFileJob(name, dir string, values []string) (*FileJob, error) {
-	r, err := os.OpenRoot(dir)
+func NewFileJob(s *datamap.Source, values []string) (*FileJob, error) {
+	w, err := datamap.OpenFiles(s)
 	if err != nil {
-		return nil, fmt.Errorf("source %s: cannot open the directory: %w", name, err)
+		return nil, err
 	}
-	return &FileJob{Name: name, Dir: dir, Values: values, root: r}, nil
+	r, err := os.OpenRoot(s.Path)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("source %s: cannot open the directory: %w", s.Name, err)
+	}
+	return &FileJob{Name: s.Name, Dir: s.Path, Values: values, walker: w, root: r}, nil
 }
 
 // Close releases the directory.
-func (j *FileJob) Close() error { return j.root.Close() }
+func (j *FileJob) Close() error {
+	j.walker.Close()
+	return j.root.Close()
+}
 
 // kind is how a file is erased, by its extension.
 func kind(name string) string {
@@ -71,48 +80,44 @@ func kind(name string) string {
 }
 
 // Plan walks the directory and finds the files that hold the subject,
-// changing nothing.
+// changing nothing. Files the walk passes over (links, files the share's
+// owner could not read) are not examined.
 func (j *FileJob) Plan() error {
 	j.Found, j.NotErased = nil, nil
 	if len(j.Values) == 0 {
 		return nil
 	}
-	n := 0
-	return fs.WalkDir(j.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: p, Reason: "could not be read: " + err.Error()})
-			return nil
-		}
-		if !d.Type().IsRegular() {
-			return nil // directories are walked; links and devices are not followed
-		}
-		if n++; n > maxFiles {
-			return fmt.Errorf("source %s: more than %d files", j.Name, maxFiles)
-		}
-		k := kind(p)
+	ctx := context.Background()
+	return j.walker.Walk(ctx, func(f datamap.File) error {
+		k := kind(f.Rel)
 		if k == "" {
 			return nil
 		}
-		data, err := j.read(p)
+		if f.Size > MaxFile {
+			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: f.Rel, Reason: fmt.Sprintf("larger than %d MiB: not examined", MaxFile>>20)})
+			return nil
+		}
+		data, err := j.read(f.Rel)
 		if err != nil {
-			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: p, Reason: err.Error()})
+			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: f.Rel, Reason: err.Error()})
 			return nil
 		}
 		act, reason := j.examine(k, data)
 		if reason != "" {
-			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: p, Reason: reason})
+			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: f.Rel, Reason: reason})
 		}
 		if act != nil {
-			act.Path = p
+			act.Path = f.Rel
 			j.Found = append(j.Found, *act)
 		}
 		return nil
-	})
+	}, func(string, string) {})
 }
 
-// read reads a file inside the root, at most MaxFile bytes.
+// read reads a file inside the directory (no link followed), at most
+// MaxFile bytes.
 func (j *FileJob) read(p string) ([]byte, error) {
-	f, err := j.root.Open(p)
+	f, err := j.root.OpenFile(p, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
 		return nil, fmt.Errorf("could not be read: %w", err)
 	}

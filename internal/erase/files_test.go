@@ -13,6 +13,7 @@ import (
 	"golang.org/x/image/font/gofont/goregular"
 
 	"github.com/vigilsec/vigil/internal/certify"
+	"github.com/vigilsec/vigil/internal/datamap"
 )
 
 // pdfWith writes lines with gopdf and the Go font.
@@ -104,7 +105,7 @@ func TestFileSource(t *testing.T) {
 			if err := os.WriteFile(p, orig, 0o640); err != nil {
 				t.Fatal(err)
 			}
-			j, err := NewFileJob("share", dir, []string{subject})
+			j, err := NewFileJob(&datamap.Source{Name: "share", Type: datamap.Files, Path: dir}, []string{subject})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +172,7 @@ func TestFileSourceStaysInside(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "sub")); err != nil {
 		t.Fatal(err)
 	}
-	j, err := NewFileJob("share", dir, []string{"ann.lee@example.org"})
+	j, err := NewFileJob(&datamap.Source{Name: "share", Type: datamap.Files, Path: dir}, []string{"ann.lee@example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}

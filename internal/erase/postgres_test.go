@@ -22,13 +22,21 @@ func pgPH(n int) string { return "$" + strconv.Itoa(n) }
 // cluster and returns an administrator's connection and the map's source
 // declaration (its password in an environment variable).
 func pgClinic(t *testing.T, c *clinic) (*sql.DB, string) {
+	raw, source := pgBenchDB(t)
+	c.seed(t, raw, pgPH)
+	return raw, source
+}
+
+// pgBenchDB makes an empty database on the PostgreSQL test cluster and
+// returns an administrator's connection and the map's source declaration
+// (its password in an environment variable).
+func pgBenchDB(t *testing.T) (*sql.DB, string) {
 	dsn := storetest.Postgres(t)
 	raw, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	c.seed(t, raw, pgPH)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
