@@ -2,8 +2,11 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,11 +31,6 @@ import (
 // ExitTampered is the exit status of vigil data verify when a signature or
 // the log's chain does not hold.
 const ExitTampered = 4
-
-// addDataEraseCmds adds erase, verify and key to the vigil data group.
-func addDataEraseCmds(data *cobra.Command, e *env) {
-	data.AddCommand(newDataEraseCmd(e), newDataVerifyCmd(e), newDataKeyCmd(e))
-}
 
 // bookDir returns the directory of the erasure records (key, salt, log):
 // beside the SQLite store named by --db, or beside the default store when
@@ -558,5 +556,112 @@ func runDataErase(ctx context.Context, e *env, f *dataEraseFlags) error {
 		return fmt.Errorf("the erasure is not complete: certificate %s (entry %d of the erasure log) says what was and was not erased", cert.ID, cert.Chain.Seq)
 	}
 	fmt.Fprintf(e.stderr, "Erased and verified. Certificate %s, entry %d of the erasure log, signed with key %s.\n", cert.ID, cert.Chain.Seq, cert.Key)
+	return nil
+}
+
+// retentionApply is what vigil data retention --apply needs besides the
+// map.
+type retentionApply struct {
+	db    string
+	yes   bool
+	batch int
+	open  datamap.Options
+	// now is the moment the rules are applied at; zero means now.
+	now time.Time
+}
+
+// runRetentionApply is vigil data retention --apply: it counts what each
+// rule would delete at one fixed moment (the dry-run plan), asks (or
+// takes --yes), deletes in batches, one transaction each, and records the
+// run in the store. vigil data retention calls it with --apply.
+func runRetentionApply(ctx context.Context, e *env, m *datamap.Map, a retentionApply) error {
+	if len(m.Retention) == 0 {
+		return errors.New("the data map declares no retention rule")
+	}
+	st, err := openStore(ctx, a.db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	opts := a.open
+	opts.ReadWrite = true
+	open := func(ctx context.Context, s *datamap.Source) (*datamap.DB, error) { return datamap.Open(ctx, s, opts) }
+	started := time.Now()
+	at := a.now
+	if at.IsZero() {
+		at = started
+	}
+	steps := erase.PlanRetention(ctx, m, open, at.UTC())
+	fmt.Fprintln(e.stderr, "Plan (dry run): what each retention rule deletes")
+	var todo int64
+	for _, s := range steps {
+		where := s.Rule.Table
+		if where == "" {
+			where = "files " + cmp.Or(s.Rule.Path, "*")
+		}
+		if s.Err != nil {
+			fmt.Fprintf(e.stderr, "  %s %s: cannot be applied: %s\n", s.Rule.Source, sanitize.Terminal(where), sanitize.Terminal(s.Err.Error()))
+			continue
+		}
+		fmt.Fprintf(e.stderr, "  %s %s: %d of %d older than %s (before %s; %s)\n", s.Rule.Source, sanitize.Terminal(where), s.Older, s.Total,
+			s.Rule.MaxAge, s.Cutoff.Format("2006-01-02"), sanitize.Terminal(s.Rule.Basis))
+		todo += s.Older
+	}
+	if todo == 0 {
+		fmt.Fprintln(e.stderr, "Nothing is older than the rules: nothing to delete.")
+		return nil
+	}
+	if !a.yes {
+		fmt.Fprintf(e.stderr, "\nDelete these %d rows and files? This cannot be undone. [y/N] ", todo)
+		line, rerr := bufio.NewReader(e.stdin).ReadString('\n')
+		if rerr != nil && !errors.Is(rerr, io.EOF) {
+			return rerr
+		}
+		if ans := strings.ToLower(strings.TrimSpace(line)); ans != "y" && ans != "yes" {
+			fmt.Fprintln(e.stderr, "Nothing was deleted.")
+			return &exitError{code: ExitError}
+		}
+	}
+	erase.ApplyRetention(ctx, m, steps, open, a.batch)
+	type ruleRun struct {
+		Source  string `json:"source"`
+		Table   string `json:"table,omitempty"`
+		Path    string `json:"path,omitempty"`
+		Cutoff  string `json:"cutoff"`
+		Planned int64  `json:"planned"`
+		Deleted int64  `json:"deleted"`
+		Batches int    `json:"batches"`
+		Error   string `json:"error,omitempty"`
+	}
+	var runs []ruleRun
+	failed := 0
+	for _, s := range steps {
+		r := ruleRun{Source: s.Rule.Source, Table: s.Rule.Table, Path: s.Rule.Path, Cutoff: s.Cutoff.Format(time.RFC3339),
+			Planned: s.Older, Deleted: s.Deleted, Batches: s.Batches}
+		if s.Err != nil {
+			r.Error = s.Err.Error()
+			failed++
+		}
+		runs = append(runs, r)
+		fmt.Fprintf(e.stdout, "%s %s: deleted %d of %d planned in %d transaction(s)", r.Source, sanitize.Terminal(cmp.Or(r.Table, r.Path)), r.Deleted, r.Planned, r.Batches)
+		if r.Error != "" {
+			fmt.Fprintf(e.stdout, "; stopped: %s", sanitize.Terminal(r.Error))
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	outcome := "complete"
+	if failed > 0 {
+		outcome = "partial"
+	}
+	detail, _ := json.Marshal(runs)
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	if err := st.RecordDataRun(ctx, store.DataRun{ID: "retention-" + hex.EncodeToString(id), Kind: "retention", Started: started,
+		Finished: time.Now(), Operator: osUser(), Outcome: outcome, Detail: string(detail)}); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d retention rule(s) could not be applied in full (the batches committed before the failure stay done)", failed)
+	}
 	return nil
 }

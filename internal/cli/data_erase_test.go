@@ -8,8 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/certify"
+	"github.com/vigilsec/vigil/internal/datamap"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
 // dataFixture is a small clinic in SQLite (patients, visits → patients,
@@ -215,5 +218,64 @@ func TestDataEraseUsage(t *testing.T) {
 	}
 	if f.count(t, "SELECT COUNT(*) FROM visits") != 3 {
 		t.Error("a refused erasure changed the database")
+	}
+}
+
+func TestRetentionApply(t *testing.T) {
+	f := newDataFixture(t)
+	db, err := sql.Open("sqlite", "file:"+f.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`CREATE TABLE letters (id INTEGER PRIMARY KEY, sent TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	for i, y := range []int{2001, 2010, 2019, 2020, 2024, 2026} {
+		if _, err := db.Exec(`INSERT INTO letters VALUES (?, ?)`, i+1, fmt.Sprintf("%d-03-01 00:00:00", y)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	mapData, _ := os.ReadFile(f.mapPath)
+	mapData = append(mapData, []byte("retention:\n  - {source: clinic, table: letters, column: sent, max_age: 10y, basis: \"correspondence, 10 years\"}\n")...)
+	if err := os.WriteFile(f.mapPath, mapData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m, err := datamap.Load(f.mapPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Declined, then confirmed.
+	for _, answer := range []string{"no\n", "yes\n"} {
+		var out, errb bytes.Buffer
+		e := &env{version: "test", stdin: strings.NewReader(answer), stdout: &out, stderr: &errb}
+		err := runRetentionApply(t.Context(), e, m, retentionApply{db: f.store, batch: 1, now: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)})
+		if answer == "no\n" {
+			if err == nil || f.count(t, "SELECT COUNT(*) FROM letters") != 6 {
+				t.Fatalf("declined: %v, %d letters", err, f.count(t, "SELECT COUNT(*) FROM letters"))
+			}
+			if !strings.Contains(errb.String(), "2 of 6 older than 10y") {
+				t.Errorf("plan:\n%s", errb.String())
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("apply: %v\n%s", err, errb.String())
+		}
+		if !strings.Contains(out.String(), "deleted 2 of 2 planned in 2 transaction(s)") {
+			t.Errorf("output:\n%s", out.String())
+		}
+	}
+	if n := f.count(t, "SELECT COUNT(*) FROM letters WHERE id IN (3, 4, 5, 6)"); n != 4 || f.count(t, "SELECT COUNT(*) FROM letters") != 4 {
+		t.Errorf("letters left: %d of ids 3-6, %d in all; want exactly the two older than 10 years gone", n, f.count(t, "SELECT COUNT(*) FROM letters"))
+	}
+	st, err := store.Open(t.Context(), f.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.DataRuns(t.Context(), "retention")
+	if err != nil || len(runs) != 1 || runs[0].Outcome != "complete" || !strings.Contains(runs[0].Detail, `"deleted":2`) {
+		t.Errorf("recorded runs: %+v, %v", runs, err)
 	}
 }
