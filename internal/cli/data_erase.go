@@ -665,3 +665,47 @@ func runRetentionApply(ctx context.Context, e *env, m *datamap.Map, a retentionA
 	}
 	return nil
 }
+
+// retentionWithApply adds --apply, --yes, --batch and --db to data-scan's
+// vigil data retention: without --apply it counts as before; with it,
+// runRetentionApply deletes what the rules count.
+func retentionWithApply(newCmd func(e *env) *cobra.Command) func(e *env) *cobra.Command {
+	return func(e *env) *cobra.Command {
+		cmd := newCmd(e)
+		var a retentionApply
+		var apply bool
+		fl := cmd.Flags()
+		fl.BoolVar(&apply, "apply", false, "delete the rows and files older than the rules, after a dry-run plan and confirmation, in batches inside transactions")
+		fl.BoolVar(&a.yes, "yes", false, "with --apply: delete without asking (scripts)")
+		fl.IntVar(&a.batch, "batch", erase.DefaultBatch, "with --apply: rows deleted per transaction")
+		addDBFlag(fl, &a.db)
+		cmd.Short += "; --apply deletes them"
+		count := cmd.RunE
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			if !apply {
+				if a.yes {
+					return usageError("--yes goes with --apply")
+				}
+				return count(c, args)
+			}
+			if a.batch <= 0 {
+				return usageError("--batch %d: give a number of rows above 0", a.batch)
+			}
+			mapPath, _ := c.Flags().GetString("map")
+			if mapPath == "" {
+				var err error
+				if mapPath, err = datamap.DefaultPath(); err != nil {
+					return err
+				}
+			}
+			m, err := datamap.Load(mapPath)
+			if err != nil {
+				return err
+			}
+			a.open.AllowPublic, _ = c.Flags().GetBool("allow-public")
+			a.open.Timeout, _ = c.Flags().GetDuration("timeout")
+			return runRetentionApply(c.Context(), e, m, a)
+		}
+		return cmd
+	}
+}

@@ -279,3 +279,35 @@ func TestRetentionApply(t *testing.T) {
 		t.Errorf("recorded runs: %+v, %v", runs, err)
 	}
 }
+
+func TestDataRetentionApplyCommand(t *testing.T) {
+	f := newDataFixture(t)
+	db, err := sql.Open("sqlite", "file:"+f.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two letters far in the past, two dated in the future: whenever the
+	// test runs, exactly the first two are older than 10 years.
+	for _, q := range []string{`CREATE TABLE letters (id INTEGER PRIMARY KEY, sent TEXT)`,
+		`INSERT INTO letters VALUES (1, '1990-01-01 00:00:00'), (2, '2000-06-01 00:00:00'), (3, '2099-01-01 00:00:00'), (4, '2100-01-01 00:00:00')`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	mapData, _ := os.ReadFile(f.mapPath)
+	mapData = append(mapData, []byte("retention:\n  - {source: clinic, table: letters, column: sent, max_age: 10y, basis: \"correspondence\"}\n")...)
+	if err := os.WriteFile(f.mapPath, mapData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := vigilIn(t, "", "data", "retention", "--yes", "--map", f.mapPath); code != ExitUsage {
+		t.Errorf("--yes without --apply: exit %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := vigilIn(t, "", "data", "retention", "--apply", "--yes", "--batch", "1", "--map", f.mapPath, "--db", f.store)
+	if code != ExitOK || !strings.Contains(stdout, "deleted 2 of 2 planned in 2 transaction(s)") {
+		t.Fatalf("retention --apply: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if n := f.count(t, "SELECT COUNT(*) FROM letters WHERE id IN (3, 4)"); n != 2 || f.count(t, "SELECT COUNT(*) FROM letters") != 2 {
+		t.Errorf("letters left: want exactly ids 3 and 4")
+	}
+}
