@@ -21,8 +21,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigilsec/vigil/internal/certify"
+	"github.com/vigilsec/vigil/internal/check"
 	"github.com/vigilsec/vigil/internal/datamap"
 	"github.com/vigilsec/vigil/internal/erase"
+	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/report"
 	"github.com/vigilsec/vigil/internal/sanitize"
 	"github.com/vigilsec/vigil/internal/store"
@@ -493,7 +495,7 @@ func runDataErase(ctx context.Context, e *env, f *dataEraseFlags) error {
 		Operator: osUser(),
 		Version:  e.version,
 	}
-	cert, _, err := erase.Erase(ctx, req)
+	cert, plan, err := erase.Erase(ctx, req)
 	if errors.Is(err, erase.ErrDeclined) {
 		fmt.Fprintln(e.stderr, "Nothing was erased.")
 		return &exitError{code: ExitError}
@@ -548,6 +550,14 @@ func runDataErase(ctx context.Context, e *env, f *dataEraseFlags) error {
 			fmt.Fprintf(e.stderr, " (%s)", sanitize.Terminal(s.Error))
 		}
 		fmt.Fprintln(e.stderr)
+	}
+	// What remains is judged as a scan's facts are: data.erasure.incomplete.
+	host, herr := os.Hostname()
+	if herr != nil || host == "" {
+		host = "localhost"
+	}
+	for _, fd := range check.JudgeData(&facts.DataScan{Erasures: erase.Incomplete(m, cert, plan)}, host) {
+		fmt.Fprintf(e.stderr, "finding %s (%s) on %s: %s\n", fd.Check, fd.Severity, fd.Host, sanitize.Terminal(fd.Evidence))
 	}
 	switch {
 	case issueErr != nil:

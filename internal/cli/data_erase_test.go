@@ -311,3 +311,43 @@ func TestDataRetentionApplyCommand(t *testing.T) {
 		t.Errorf("letters left: want exactly ids 3 and 4")
 	}
 }
+
+// TestDataEraseRolledBack: a kept table whose reference to the deleted
+// patient cannot be set to NULL (visits.patient_id is NOT NULL) makes the
+// database's transaction fail: nothing changes there, the certificate
+// says rolled back, data.erasure.incomplete is reported and the exit
+// status is 1; the files source is still erased.
+func TestDataEraseRolledBack(t *testing.T) {
+	f := newDataFixture(t)
+	mapData, _ := os.ReadFile(f.mapPath)
+	mapData = bytes.Replace(mapData, []byte("keep:\n"), []byte("keep:\n  - {source: clinic, table: visits, anonymise: [diagnosis]}\n"), 1)
+	if err := os.WriteFile(f.mapPath, mapData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert := filepath.Join(f.dir, "erasure.json")
+	code, _, stderr := vigilIn(t, "", "data", "erase", "--subject", "email=ann.lee@example.org", "--yes", "--map", f.mapPath, "--db", f.store, "-o", cert)
+	if code != ExitError || !strings.Contains(stderr, "finding data.erasure.incomplete (high)") || !strings.Contains(stderr, "not complete") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+	if strings.Contains(stderr, "ann.lee") {
+		t.Errorf("the output names the subject:\n%s", stderr)
+	}
+	if n := f.count(t, "SELECT COUNT(*) FROM patients") + f.count(t, "SELECT COUNT(*) FROM visits") + f.count(t, "SELECT COUNT(*) FROM notes"); n != 2+3+3 {
+		t.Errorf("%d rows in patients, visits and notes, want all 8: the transaction should have rolled back", n)
+	}
+	data, err := os.ReadFile(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := certify.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Complete || c.Sources[0].Outcome != certify.RolledBack || len(c.Sources[0].Tables) != 0 || c.Sources[1].Outcome != certify.Erased {
+		t.Errorf("certificate: complete %v, sources %+v", c.Complete, c.Sources)
+	}
+	// The certificate of a partial erasure is still signed and logged.
+	if code, stdout, stderr := vigilIn(t, "", "data", "verify", cert, "--db", f.store); code != ExitOK || !strings.Contains(stdout, "NOT complete") {
+		t.Errorf("verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

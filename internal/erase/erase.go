@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/certify"
 	"github.com/vigilsec/vigil/internal/datamap"
+	"github.com/vigilsec/vigil/internal/facts"
 )
 
 // Request is one erasure.
@@ -211,5 +212,38 @@ func sortedKeys(m map[string]bool) []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// Incomplete returns, for the data.erasure.incomplete check, the sources
+// of a certificate where the subject's data remains: those the search
+// after the erasure still found the subject in, and those rolled back or
+// failed (where the plan's rows all remain). The subject is named by its
+// salted hash only.
+func Incomplete(m *datamap.Map, c *certify.Certificate, p *Plan) []facts.DataErasure {
+	var out []facts.DataErasure
+	for i, s := range c.Sources {
+		e := facts.DataErasure{Source: s.Name, Subject: c.Subject.Hash, Reason: s.Error}
+		switch s.Outcome {
+		case certify.Incomplete:
+			e.Remaining = int(s.Remaining)
+		case certify.RolledBack, certify.Failed:
+			if p != nil && i < len(p.Sources) {
+				for _, t := range p.Sources[i].Tables {
+					e.Remaining += int(t.Rows)
+				}
+				e.Remaining += len(p.Sources[i].Files)
+			}
+			e.Remaining = max(e.Remaining, 1)
+		default:
+			continue
+		}
+		if src, ok := m.Source(s.Name); ok && (src.Type == datamap.Postgres || src.Type == datamap.MySQL) {
+			if d, err := datamap.ParseDSN(src.Type, src.DSN); err == nil {
+				e.Host, e.Port = d.Host, d.Port
+			}
+		}
+		out = append(out, e)
+	}
 	return out
 }
