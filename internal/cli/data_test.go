@@ -53,7 +53,7 @@ func TestDataScanAndRetention(t *testing.T) {
 	}
 	mp := filepath.Join(dir, "map.yaml")
 	m := "sources:\n  - {name: clinic, type: sqlite, path: " + dbPath + ", purpose: care}\n  - {name: share, type: files, path: " + share + "}\n" +
-		"retention:\n  - {source: clinic, table: visits, column: visit_date, max_age: 1y, basis: test}\n"
+		"retention:\n  - {source: clinic, table: visits, column: visit_date_iso, max_age: 1y, basis: test}\n"
 	if err := os.WriteFile(mp, []byte(m), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDataScanAndRetention(t *testing.T) {
 			Table, Column string
 			Categories    []string
 		} `json:"columns"`
-		Files    []struct{ Path string } `json:"files"`
+		Files    []struct{ Path string }        `json:"files"`
 		Findings []struct{ Check, Host string } `json:"findings"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {

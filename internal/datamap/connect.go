@@ -99,8 +99,9 @@ type Options struct {
 	Resolver func(ctx context.Context, host string) ([]netip.Addr, error)
 	// Timeout bounds connecting and each query; 0 means 30 s.
 	Timeout time.Duration
-	// ReadWrite opens SQLite files for writing (erasure); scans open
-	// them read-only.
+	// ReadWrite opens the source for writing (erasure); without it a
+	// scan opens SQLite files read-only and PostgreSQL sessions with
+	// default_transaction_read_only.
 	ReadWrite bool
 }
 
@@ -184,6 +185,10 @@ func Open(ctx context.Context, s *Source, o Options) (*DB, error) {
 			cfg.Fallbacks = nil
 		}
 		cfg.RuntimeParams = map[string]string{"application_name": "vigil data", "statement_timeout": strconv.FormatInt(o.Timeout.Milliseconds(), 10)}
+		if !o.ReadWrite {
+			// A scan's session cannot write, whatever its role may do.
+			cfg.RuntimeParams["default_transaction_read_only"] = "on"
+		}
 		out.DB = stdlib.OpenDB(*cfg)
 		out.Dialect = DialectPostgres
 	case MySQL:

@@ -75,12 +75,19 @@ func evaluate(t *testing.T, truth map[string][]pii.Category, got map[string][]st
 // report logs the table of scores and fails a category under 0.95.
 func report(t *testing.T, what string, sc map[pii.Category]*score) {
 	t.Helper()
+	table(t, what, sc, true)
+}
+
+// table logs the table of scores and, when strict, fails a category
+// under 0.95.
+func table(t *testing.T, what string, sc map[pii.Category]*score, strict bool) {
+	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s:\n| category | units | precision | recall |\n|---|---|---|---|\n", what)
 	for _, c := range pii.Categories() {
 		s := sc[c]
 		fmt.Fprintf(&b, "| %s | %d | %.3f | %.3f |\n", c, s.tp+s.fn, s.precision(), s.recall())
-		if s.precision() < 0.95 || s.recall() < 0.95 {
+		if strict && (s.precision() < 0.95 || s.recall() < 0.95) {
 			t.Errorf("%s: %s precision %.3f recall %.3f (tp %d fp %d fn %d), want both ≥ 0.95", what, c, s.precision(), s.recall(), s.tp, s.fp, s.fn)
 		}
 	}
@@ -131,10 +138,10 @@ func sqliteClinic(t *testing.T, ds *gen.Dataset) (*datamap.Map, string, map[stri
   - {name: clinic, type: sqlite, path: %q}
   - {name: share, type: files, path: %q}
 retention:
-  - {source: clinic, table: visits, column: visit_date, max_age: 3y, basis: test}
+  - {source: clinic, table: visits, column: visit_date_iso, max_age: 3y, basis: test}
   - {source: share, path: "exports/*.csv", max_age: 1d}
 consent:
-  - {source: clinic, table: patients, column: consent}
+  - {source: clinic, table: patients, column: consent_status}
 `, dbPath, share)))
 	if err != nil {
 		t.Fatal(err)
@@ -250,5 +257,17 @@ func validate(t *testing.T, doc *Document) {
 	bv, _ := jsonschema.UnmarshalJSON(strings.NewReader(broken))
 	if s.Validate(bv) == nil {
 		t.Error("the schema accepted a document of another schema")
+	}
+}
+
+// add sums scores.
+func add(into, from map[pii.Category]*score) {
+	for c, s := range from {
+		if into[c] == nil {
+			into[c] = &score{}
+		}
+		into[c].tp += s.tp
+		into[c].fp += s.fp
+		into[c].fn += s.fn
 	}
 }

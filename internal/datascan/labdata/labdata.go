@@ -49,6 +49,14 @@ var (
 // visitDateColumn is the position of the visit date in visits.
 const visitDateColumn = 2
 
+// The columns added to the generator's: the visit date as an SQL date on
+// visits (for retention rules), and a consent column on patients. Their
+// names are ones the generator never uses.
+const (
+	VisitDateColumn = "visit_date_iso"
+	ConsentColumn   = "consent_status"
+)
+
 // VisitDate is the ISO date of a visit row (its seen_on column), or "".
 func VisitDate(seenOn string) string {
 	t, ok := pii.ParseDate(seenOn)
@@ -67,8 +75,8 @@ func Truth(ds *gen.Dataset) map[string][]pii.Category {
 			out[t.Name+"."+c] = ds.Truth[t.Name+"."+c]
 		}
 	}
-	out["visits.visit_date"] = nil
-	out["patients.consent"] = nil
+	out["visits."+VisitDateColumn] = nil
+	out["patients."+ConsentColumn] = nil
 	return out
 }
 
@@ -94,7 +102,7 @@ func SQL(ds *gen.Dataset, dialect string) []string {
 			switch {
 			case slices.Contains(ints[name], i):
 				typ = "INTEGER"
-			case c == "visit_date":
+			case name == "visits" && c == VisitDateColumn && i == len(cols)-1:
 				typ = "DATE"
 			case dialect == MySQL && i == 0:
 				typ = "VARCHAR(64)"
@@ -164,12 +172,12 @@ func columns(t gen.Table) ([]string, [][]string) {
 	switch t.Name {
 	case "visits":
 		seen := visitDateColumn
-		cols = append(cols, "visit_date")
+		cols = append(cols, VisitDateColumn)
 		for i := range rows {
 			rows[i] = append(rows[i], VisitDate(rows[i][seen]))
 		}
 	case "patients":
-		cols = append(cols, "consent")
+		cols = append(cols, ConsentColumn)
 		for i := range rows {
 			c := "yes"
 			if (i+1)%ConsentEvery == 0 {
@@ -335,4 +343,35 @@ func colName(i int) string {
 		s = string(rune('A'+(i-1)%26)) + s
 	}
 	return s
+}
+
+// The lab's clinic (lab/parts/data.sh): its seed and size.
+const (
+	LabSeed     = 2026
+	LabPatients = 400
+)
+
+// Sensitive are the categories whose presence in a file makes it hold
+// identifiers or health data (data.personal.in-files).
+var Sensitive = []pii.Category{pii.NationalID, pii.IBAN, pii.PaymentCard, pii.MedicalRecord, pii.Diagnosis, pii.Health}
+
+// WriteBenign writes under dir only the generator's files that hold no
+// identifier or health data (the hardened share of the lab), and returns
+// their ground truth.
+func WriteBenign(dir string, ds *gen.Dataset) (map[string][]pii.Category, error) {
+	truth := map[string][]pii.Category{}
+	for _, f := range ds.Files {
+		if slices.ContainsFunc(ds.Truth[f.Path], func(c pii.Category) bool { return slices.Contains(Sensitive, c) }) {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(p, []byte(f.Content), 0o644); err != nil {
+			return nil, err
+		}
+		truth[f.Path] = ds.Truth[f.Path]
+	}
+	return truth, nil
 }

@@ -171,6 +171,8 @@ func run(ctx context.Context, args []string) error {
 			return errors.New("usage: labd forward ADDR TARGET tcp/PORT,udp/PORT,…")
 		}
 		return serveForward(ctx, log, addr, rest[2], rest[3])
+	case "data-gen":
+		return dataGen(addr)
 	case "listen-many":
 		if len(rest) != 3 {
 			return errors.New("usage: labd listen-many ADDR PORTS (e.g. 22,80,8000-8010)")
