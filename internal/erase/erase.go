@@ -121,7 +121,7 @@ func Erase(ctx context.Context, req Request) (*certify.Certificate, *Plan, error
 			}
 			j, err := NewFileJob(s, values)
 			if err == nil {
-				err = j.Plan()
+				err = j.Plan(ctx)
 				fileJobs[s.Name] = j
 			}
 			if err != nil {
@@ -187,7 +187,7 @@ func Erase(ctx context.Context, req Request) (*certify.Certificate, *Plan, error
 		case ps.Skipped != "":
 			src = certify.Source{Name: ps.Name, Type: ps.Type, Outcome: certify.NothingFound, Verified: true, Error: ps.Skipped}
 		case ps.Type == datamap.Files:
-			src = fileJobs[ps.Name].Run()
+			src = fileJobs[ps.Name].Run(ctx)
 			c.NotErased = append(c.NotErased, fileJobs[ps.Name].NotErased...)
 		default:
 			src = dbJobs[ps.Name].Run(ctx)

@@ -82,12 +82,11 @@ func kind(name string) string {
 // Plan walks the directory and finds the files that hold the subject,
 // changing nothing. Files the walk passes over (links, files the share's
 // owner could not read) are not examined.
-func (j *FileJob) Plan() error {
+func (j *FileJob) Plan(ctx context.Context) error {
 	j.Found, j.NotErased = nil, nil
 	if len(j.Values) == 0 {
 		return nil
 	}
-	ctx := context.Background()
 	return j.walker.Walk(ctx, func(f datamap.File) error {
 		k := kind(f.Rel)
 		if k == "" {
@@ -236,10 +235,14 @@ func replaceFold(s, v string) string {
 // Run applies the plan: each file rewritten atomically (a temporary file
 // in the same directory renamed over it, with the same mode) or deleted;
 // then it searches again. The source says what happened.
-func (j *FileJob) Run() certify.Source {
+func (j *FileJob) Run(ctx context.Context) certify.Source {
 	src := certify.Source{Name: j.Name, Type: "files"}
 	var errs []string
 	for _, a := range j.Found {
+		if err := ctx.Err(); err != nil {
+			errs = append(errs, "stopped: "+err.Error())
+			break
+		}
 		if err := j.apply(a); err != nil {
 			errs = append(errs, a.Path+": "+err.Error())
 			j.NotErased = append(j.NotErased, certify.NotErased{Source: j.Name, Where: a.Path, Reason: "could not be changed: " + err.Error()})
@@ -249,7 +252,7 @@ func (j *FileJob) Run() certify.Source {
 	}
 	planned := len(j.Found)
 	// Verify: walk again.
-	if err := j.Plan(); err != nil {
+	if err := j.Plan(ctx); err != nil {
 		src.Outcome, src.Error = certify.Incomplete, "the search after the erasure failed: "+err.Error()
 		return src
 	}

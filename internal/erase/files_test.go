@@ -110,7 +110,7 @@ func TestFileSource(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer j.Close()
-			if err := j.Plan(); err != nil {
+			if err := j.Plan(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 			if tt.listed != "" {
@@ -124,7 +124,7 @@ func TestFileSource(t *testing.T) {
 			} else if len(j.Found) != 1 || j.Found[0].Action != tt.action || j.Found[0].Removed != tt.removed {
 				t.Fatalf("plan: %+v, want %s removing %d", j.Found, tt.action, tt.removed)
 			}
-			src := j.Run()
+			src := j.Run(t.Context())
 			data, err := os.ReadFile(p)
 			switch {
 			case tt.action == certify.Deleted:
@@ -177,10 +177,10 @@ func TestFileSourceStaysInside(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if err := j.Plan(); err != nil {
+	if err := j.Plan(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	j.Run()
+	j.Run(t.Context())
 	if data, _ := os.ReadFile(victim); !strings.Contains(string(data), "ann.lee") {
 		t.Error("a file outside the source's directory was changed through a link")
 	}
