@@ -229,7 +229,11 @@ func runVerifyCert(ctx context.Context, e *env, f *dataVerifyFlags, path string)
 	case errors.Is(err, certify.ErrNotCertificate):
 		return fmt.Errorf("%s: %w", path, err)
 	case errors.Is(err, certify.ErrAltered), errors.Is(err, certify.ErrBadSignature), errors.As(err, &fault):
-		return tampered(fmt.Errorf("%s does not verify: %w", path, err))
+		name := path
+		if c != nil && c.ID != "" {
+			name = fmt.Sprintf("%s (certificate %s, entry %d of the erasure log)", path, sanitize.Terminal(c.ID), c.Chain.Seq)
+		}
+		return tampered(fmt.Errorf("%s does not verify: %w", name, err))
 	case err != nil:
 		return err
 	}
