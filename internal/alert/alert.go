@@ -59,6 +59,10 @@ type Event struct {
 	// Events are the events a digest carries, in full; empty for the
 	// other kinds.
 	Events []Event `json:"events,omitempty"`
+	// ToldBy are the keys of events whose alerts say this one too (a new
+	// finding says the level drop it causes): when one of them is new, this
+	// event is recorded but not sent on its own. It is not stored.
+	ToldBy []string `json:"-"`
 }
 
 // Target types.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -65,7 +66,8 @@ func NewDispatcher(st Store, c Clock, log *slog.Logger) *Dispatcher {
 	return &Dispatcher{st: st, clock: c, log: log, stop: make(chan struct{}), sending: make(chan struct{}, maxSending)}
 }
 
-// Notify records each event; a new one (its Key never recorded before) is
+// Notify records each event; a new one (its Key never recorded before),
+// unless an event it lists in ToldBy is new too (whose alert says it), is
 // delivered to every target in the background, retried with backoff 1 s,
 // 2 s, 4 s, … up to MaxAttempts attempts, each attempt recorded. An event
 // seen before is dropped. When one call brings more than DigestAfter new
@@ -87,7 +89,8 @@ func (d *Dispatcher) Notify(ctx context.Context, events []Event) {
 	if len(targets) == 0 {
 		return
 	}
-	var fresh []Event
+	var recorded []Event
+	isFresh := map[string]bool{}
 	for _, e := range events {
 		isNew, err := d.st.RecordEvent(ctx, e)
 		if err != nil {
@@ -95,6 +98,13 @@ func (d *Dispatcher) Notify(ctx context.Context, events []Event) {
 			continue
 		}
 		if isNew {
+			recorded = append(recorded, e)
+			isFresh[e.Key] = true
+		}
+	}
+	var fresh []Event
+	for _, e := range recorded {
+		if !slices.ContainsFunc(e.ToldBy, func(k string) bool { return isFresh[k] }) {
 			fresh = append(fresh, e)
 		}
 	}

@@ -43,11 +43,20 @@ func mailRoots(caFile string) (*x509.CertPool, error) {
 	if caFile == "" {
 		return pool, nil
 	}
+	// A named pipe or a device would block or never end: regular files only.
+	if fi, err := os.Stat(caFile); err != nil {
+		return nil, fmt.Errorf("cannot read the mail server's CA file: %w", err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("the mail server's CA file %s is not a regular file", caFile)
+	}
 	fh, err := os.Open(caFile)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the mail server's CA file: %w", err)
 	}
 	defer fh.Close()
+	if fi, err := fh.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("the mail server's CA file %s is not a regular file", caFile)
+	}
 	pem, err := io.ReadAll(io.LimitReader(fh, caFileMax+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the mail server's CA file %s: %w", caFile, err)

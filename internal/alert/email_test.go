@@ -78,7 +78,8 @@ func (ca *testCA) file(t *testing.T) string {
 }
 
 // smtpServer is an SMTP server for tests: EHLO, STARTTLS (when offered),
-// AUTH PLAIN (offered only after TLS), MAIL, RCPT, DATA, QUIT.
+// AUTH PLAIN or LOGIN (offered before TLS too, accepted only after),
+// MAIL, RCPT, DATA, QUIT.
 type smtpServer struct {
 	ln       net.Listener
 	cert     tls.Certificate
@@ -160,9 +161,9 @@ func (s *smtpServer) serve(conn net.Conn) {
 			if s.offerTLS && !secure {
 				ext = append(ext, "STARTTLS")
 			}
-			if secure {
-				ext = append(ext, "AUTH "+s.authMechs())
-			}
+			// AUTH is offered before TLS too, as careless servers do:
+			// vigil must not take it.
+			ext = append(ext, "AUTH "+s.authMechs())
 			ext = append(ext, "8BITMIME")
 			for i, e := range ext {
 				sep := "-"
@@ -493,5 +494,39 @@ func TestEmailAuthMechanisms(t *testing.T) {
 				t.Errorf("mails %+v, want one after AUTH %q", mails, tt.wantAuth)
 			}
 		})
+	}
+}
+
+func TestMailRoots(t *testing.T) {
+	dir := t.TempDir()
+	ca := newTestCA(t, "Test mail CA")
+	notPEM := filepath.Join(dir, "secret.txt")
+	if err := os.WriteFile(notPEM, []byte("root:$6$secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.pem")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("x"), caFileMax+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		file string
+		want string // "" for success
+	}{
+		{"", ""},
+		{ca.file(t), ""},
+		{filepath.Join(dir, "missing.pem"), "cannot read"},
+		{dir, "not a regular file"},
+		{"/dev/zero", "not a regular file"},
+		{notPEM, "holds no PEM certificate"},
+		{big, "larger than"},
+	}
+	for _, tt := range tests {
+		_, err := mailRoots(tt.file)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("mailRoots(%q) = %v, want %q", tt.file, err, tt.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "$6$") {
+			t.Errorf("mailRoots(%q) shows the file: %v", tt.file, err)
+		}
 	}
 }

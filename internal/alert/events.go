@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/internal/finding"
 	"github.com/vigilsec/vigil/internal/level"
@@ -26,10 +28,10 @@ const textMax = 300
 //
 //   - finding.new: a critical or high finding of cur, not accepted, whose id
 //     prev does not hold;
-//   - level.drop: a host in both scans whose level is lower in cur, unless a
-//     new finding on it explains the drop (its alert then says the drop);
-//     the overall level (host "") when both scans had the same targets and
-//     no host alert already says it;
+//   - level.drop: a host in both scans whose level is lower in cur, and the
+//     overall level (host "") when both scans had the same targets. A drop
+//     that a new finding (or a host's drop) explains is said in that
+//     event's alert and lists it in ToldBy;
 //   - host.new, host.gone: a host listed in one scan and not the other, among
 //     the addresses both scans' targets cover. A host is gone only when cur is
 //     a complete network scan of the same ports as prev;
@@ -82,10 +84,11 @@ func ScanEvents(prev, cur *result.Document, now time.Time, certWithin time.Durat
 		curHosts[h.Address] = h
 	}
 
-	// Levels that drop. A host's drop that a new finding on it explains is
-	// said in that finding's alert, not in one of its own; the overall
-	// level's drop is said in the host alerts that explain it, and alone
-	// only when none does.
+	// Levels that drop. A new finding that explains its host's drop says
+	// the drop in its alert, and the drop's own event is told by it (sent
+	// only when the finding's alert is not: a finding that comes back after
+	// a fix was told before). The overall drop is said in, and told by,
+	// the host events that explain it.
 	if prev != nil {
 		overall := result.SameTargets(prev.Targets, cur.Targets) && dropped(prev.Level.Value, cur.Level.Value)
 		overallNote := ""
@@ -93,24 +96,27 @@ func ScanEvents(prev, cur *result.Document, now time.Time, certWithin time.Durat
 			overallNote = fmt.Sprintf(" The overall level drops from %d (%s) to %d (%s).",
 				prev.Level.Value, level.Name(prev.Level.Value), cur.Level.Value, level.Name(cur.Level.Value))
 		}
-		told := false
+		var hostKeys []string
 		for _, h := range cur.Hosts {
 			p, ok := prevHosts[h.Address]
 			if !ok || !dropped(p.Level, h.Level) {
 				continue
 			}
-			told = true
+			e := levelDrop(h.Address, p.Level, h.Level, h.Reason, cur.ID)
+			e.Detail = plain(e.Detail) + overallNote
+			hostKeys = append(hostKeys, e.Key)
 			if i, ok := worstNew[h.Address]; ok {
 				out[i].Detail += fmt.Sprintf(" The level of %s drops from %d (%s) to %d (%s).%s",
 					h.Address, p.Level, level.Name(p.Level), h.Level, level.Name(h.Level), overallNote)
-				continue
+				e.ToldBy = []string{out[i].Key}
+				hostKeys = append(hostKeys, out[i].Key)
 			}
-			e := levelDrop(h.Address, p.Level, h.Level, h.Reason, cur.ID)
-			e.Detail += overallNote
 			add(e)
 		}
-		if overall && !told {
-			add(levelDrop("", prev.Level.Value, cur.Level.Value, cur.Level.Reason, cur.ID))
+		if overall {
+			e := levelDrop("", prev.Level.Value, cur.Level.Value, cur.Level.Reason, cur.ID)
+			e.ToldBy = hostKeys
+			add(e)
 		}
 	}
 
@@ -291,11 +297,14 @@ func sortEvents(es []Event) {
 	})
 }
 
-// plain keeps s as it is when it holds no control character and is valid
-// UTF-8, and escapes it otherwise: an event's text is one line of plain
-// text, so a line break from a server cannot forge a mail header or line.
+// plain keeps s as it is when it is valid UTF-8 and every character is
+// printable, and escapes it otherwise (sanitize.String): an event's text is
+// one line of plain text, so a line break from a server cannot forge a mail
+// header or line, nor a bidirectional override reorder what a reader sees.
 func plain(s string) string {
-	s = sanitize.Terminal(s)
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }) {
+		s = sanitize.String(s, 0)
+	}
 	if r := []rune(s); len(r) > 4*textMax {
 		s = string(r[:4*textMax]) + "…"
 	}

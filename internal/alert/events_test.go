@@ -50,6 +50,21 @@ func withCert(h result.Host, port int, notAfter time.Time) result.Host {
 	return h
 }
 
+// alone returns the events that no other event of es tells.
+func alone(es []Event) []Event {
+	in := map[string]bool{}
+	for _, e := range es {
+		in[e.Key] = true
+	}
+	var out []Event
+	for _, e := range es {
+		if !slices.ContainsFunc(e.ToldBy, func(k string) bool { return in[k] }) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 func keys(es []Event) []string {
 	out := []string{}
 	for _, e := range es {
@@ -74,6 +89,9 @@ func TestScanEvents(t *testing.T) {
 		prev, cur  *result.Document
 		certWithin time.Duration
 		want       []string
+		// alone are the events no other event of the scan tells (ToldBy);
+		// nil: all of want.
+		alone []string
 	}{
 		{name: "no previous scan: every host and every critical or high finding is new",
 			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 1), host("10.0.0.2", 2)}, crit, high, med, accepted(high2)),
@@ -94,14 +112,16 @@ func TestScanEvents(t *testing.T) {
 			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 2)}, high),
 			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 4)}),
 			want: []string{}},
-		{name: "a level that drops: the host's alert says the overall drop too",
-			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 4), host("10.0.0.2", 4)}),
-			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 3), host("10.0.0.2", 4)}),
-			want: []string{"level.drop:10.0.0.1:cur"}},
-		{name: "a new finding that explains its host's drop is the only alert",
-			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 4)}),
-			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 1)}, crit),
-			want: []string{"finding.new:" + crit.ID}},
+		{name: "a level that drops: the host's alert tells the overall drop too",
+			prev:  doc("prev", net24, []result.Host{host("10.0.0.1", 4), host("10.0.0.2", 4)}),
+			cur:   doc("cur", net24, []result.Host{host("10.0.0.1", 3), host("10.0.0.2", 4)}),
+			want:  []string{"level.drop:10.0.0.1:cur", "level.drop::cur"},
+			alone: []string{"level.drop:10.0.0.1:cur"}},
+		{name: "a new finding that explains its host's drop tells the drops",
+			prev:  doc("prev", net24, []result.Host{host("10.0.0.1", 4)}),
+			cur:   doc("cur", net24, []result.Host{host("10.0.0.1", 1)}, crit),
+			want:  []string{"finding.new:" + crit.ID, "level.drop:10.0.0.1:cur", "level.drop::cur"},
+			alone: []string{"finding.new:" + crit.ID}},
 		{name: "the overall level alone, when no host alert explains it",
 			prev: doc("prev", net24, []result.Host{host("10.0.0.1", 4)}),
 			cur:  doc("cur", net24, []result.Host{host("10.0.0.1", 4), host("10.0.0.7", 3)}),
@@ -152,6 +172,12 @@ func TestScanEvents(t *testing.T) {
 			if have, want := slices.Sorted(slices.Values(keys(got))), slices.Sorted(slices.Values(tt.want)); !slices.Equal(have, want) {
 				t.Errorf("events %q, want %q", keys(got), tt.want)
 			}
+			if tt.alone == nil {
+				tt.alone = tt.want
+			}
+			if have, want := slices.Sorted(slices.Values(keys(alone(got)))), slices.Sorted(slices.Values(tt.alone)); !slices.Equal(have, want) {
+				t.Errorf("events told alone %q, want %q", have, want)
+			}
 			if !slices.IsSortedFunc(got, func(a, b Event) int { return slices.Index(Kinds, a.Kind) - slices.Index(Kinds, b.Kind) }) {
 				t.Errorf("events %q are not in the order of Kinds", keys(got))
 			}
@@ -182,12 +208,14 @@ func TestScanEventsFields(t *testing.T) {
 	if !strings.HasSuffix(f.Detail, "The level of 10.0.0.1 drops from 4 (solid) to 1 (exposed). The overall level drops from 4 (solid) to 1 (exposed).") {
 		t.Errorf("finding.new event does not say the drop it causes: %q", f.Detail)
 	}
-	if l, ok := byKind[KindLevelDrop]; ok {
-		t.Errorf("a level.drop event %+v beside the finding that explains it", l)
+	for _, e := range got {
+		if e.Kind == KindLevelDrop && !slices.Contains(e.ToldBy, f.Key) {
+			t.Errorf("level.drop event %+v is not told by the finding that explains it", e)
+		}
 	}
 	drop := ScanEvents(doc("prev", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 4)}),
 		doc("cur", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 2)}), now, 0)
-	if len(drop) != 1 || drop[0].Severity != "high" || drop[0].Host != "10.0.0.1" ||
+	if len(drop) != 2 || drop[0].Severity != "high" || drop[0].Host != "10.0.0.1" ||
 		drop[0].Title != "Level of 10.0.0.1 dropped from 4 (solid) to 2 (weak)" || !strings.Contains(drop[0].Detail, "The overall level drops") {
 		t.Errorf("level.drop events %+v", drop)
 	}
@@ -294,5 +322,23 @@ func TestCertWithinADay(t *testing.T) {
 	got := ScanEvents(cur, cur, now, 24*time.Hour)
 	if len(got) != 1 || !strings.HasSuffix(got[0].Title, "expires 2026-12-08 03:00 UTC (within a day)") {
 		t.Errorf("events %+v", got)
+	}
+}
+
+func TestPlain(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"New host 10.0.0.5 «ünïcode»", "New host 10.0.0.5 «ünïcode»"},
+		{`already escaped \x1b stays`, `already escaped \x1b stays`},
+		{"line\r\nBcc: x", `line\x0d\x0aBcc: x`},
+		{"evil \u202egnp.exe", `evil \u{202e}gnp.exe`},
+		{"bad \xff byte", `bad \xff byte`},
+	}
+	for _, tt := range tests {
+		if got := plain(tt.in); got != tt.want {
+			t.Errorf("plain(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if got := []rune(plain(strings.Repeat("x", 5000))); len(got) != 4*textMax+1 {
+		t.Errorf("a long text keeps %d runes, want %d", len(got), 4*textMax+1)
 	}
 }

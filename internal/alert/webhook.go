@@ -150,9 +150,10 @@ func sendWebhook(ctx context.Context, t Target, e Event, sent time.Time, dial di
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return nil
 	}
-	err = fmt.Errorf("webhook %s answered %s: %s", u.Redacted(), resp.Status, sanitize.Printable(bytes.TrimSpace(answer), 200))
+	status := sanitize.String(resp.Status, 80)
+	err = fmt.Errorf("webhook %s answered %s: %s", u.Redacted(), status, sanitize.Printable(bytes.TrimSpace(answer), 200))
 	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
-		return permanent(fmt.Errorf("webhook %s answered %s (a redirect): vigil follows no redirect, give the final URL", u.Redacted(), resp.Status))
+		return permanent(fmt.Errorf("webhook %s answered %s (a redirect): vigil follows no redirect, give the final URL", u.Redacted(), status))
 	}
 	if resp.StatusCode >= 400 && resp.StatusCode <= 499 && resp.StatusCode != http.StatusRequestTimeout && resp.StatusCode != http.StatusTooManyRequests {
 		return permanent(err)

@@ -13,11 +13,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/finding"
+	"github.com/vigilsec/vigil/internal/result"
 )
 
 // receiver is a webhook receiver: it verifies each request's signature
@@ -385,5 +389,80 @@ func TestDigestEvent(t *testing.T) {
 		if !strings.Contains(string(body), "- ["+e.Severity+"] "+e.Title+"\r\n") {
 			t.Errorf("the digest mail does not list %q:\n%s", e.Title, body)
 		}
+	}
+}
+
+// A new critical finding is one alert that says the level drop it causes;
+// when the finding comes back after a fix, its drop is told instead.
+func TestNotifyToldBy(t *testing.T) {
+	crit := fnd("cleartext.telnet", finding.Critical, "10.0.0.1", 23)
+	prev := doc("s1", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 4)})
+	cur := doc("s2", []string{"10.0.0.1"}, []result.Host{host("10.0.0.1", 1)}, crit)
+	events := ScanEvents(prev, cur, now, 0)
+	tests := []struct {
+		name string
+		seen []string // keys told before
+		want []string
+	}{
+		{"first time", nil, []string{"finding.new:" + crit.ID}},
+		{"the finding was told before", []string{"finding.new:" + crit.ID}, []string{"level.drop:10.0.0.1:s2"}},
+		{"all told before", []string{"finding.new:" + crit.ID, "level.drop:10.0.0.1:s2", "level.drop::s2"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := &receiver{secret: "k"}
+			srv := httptest.NewServer(rc)
+			defer srv.Close()
+			st := newMemStore(webhookTarget(srv.URL, "k"))
+			for _, k := range tt.seen {
+				st.events[k] = Event{Key: k}
+			}
+			d := NewDispatcher(st, nil, nil)
+			d.Notify(t.Context(), events)
+			d.Wait()
+			var got []string
+			for _, r := range rc.received() {
+				got = append(got, r.payload.Event.Key)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("alerts %q, want %q", got, tt.want)
+			}
+			for _, e := range events {
+				if _, ok := st.events[e.Key]; !ok {
+					t.Errorf("event %s not recorded", e.Key)
+				}
+			}
+		})
+	}
+}
+
+func TestWebhookHostileStatusLine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 64<<10)
+				_, _ = c.Read(buf)
+				_, _ = io.WriteString(c, "HTTP/1.1 404 gone\x1b]0;owned\x07\u202e\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+			}()
+		}
+	}()
+	st := newMemStore(webhookTarget("http://"+ln.Addr().String()+"/hook", "k"))
+	clock := newFakeClock(testEvent.Time)
+	d := NewDispatcher(st, clock, nil)
+	d.Notify(t.Context(), []Event{testEvent})
+	settle(t, d, clock)
+	ds := st.Deliveries()
+	if len(ds) != 1 || !strings.Contains(ds[0].Error, "404") || strings.ContainsAny(ds[0].Error, "\x1b\x07\u202e") {
+		t.Errorf("deliveries %+v, want one failure with the status escaped", ds)
 	}
 }

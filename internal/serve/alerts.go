@@ -42,10 +42,14 @@ func (s *Server) alertScan(ctx context.Context, doc *result.Document) {
 	s.opt.Alerts.Notify(ctx, alert.ScanEvents(prev, doc, s.now(), CertWithin))
 }
 
-// alertExpiries sends the events of risk acceptances about to end: run at
-// start and once a day.
+// alertExpiries sends the events of risk acceptances and certificates
+// about to end: run at start and once a day.
 func (s *Server) alertExpiries(ctx context.Context) {
 	if s.opt.Alerts == nil {
+		return
+	}
+	// Alerts are off until a target exists: then there is nothing to read.
+	if targets, err := s.st.AlertTargets(ctx); err != nil || len(targets) == 0 {
 		return
 	}
 	acc, err := s.st.Acceptances(ctx, false)
@@ -54,10 +58,31 @@ func (s *Server) alertExpiries(ctx context.Context) {
 		return
 	}
 	s.opt.Alerts.Notify(ctx, alert.AcceptanceEvents(store.AlertAcceptances(acc), s.now(), AcceptanceWithin))
+	// Certificates come nearer their end without a new scan: the newest
+	// scan of each host is looked at again (compared with itself, it
+	// yields only the certificates about to expire; each is told once).
+	assets, err := s.st.Assets(ctx)
+	if err != nil {
+		s.log.Error("cannot list the hosts; no certificate alert sent", "err", err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, a := range assets {
+		if seen[a.LastScan] {
+			continue
+		}
+		seen[a.LastScan] = true
+		doc, err := s.st.Get(ctx, a.LastScan)
+		if err != nil {
+			s.log.Error("cannot read a scan; no certificate alert sent for it", "scan", a.LastScan, "err", err)
+			continue
+		}
+		s.opt.Alerts.Notify(ctx, alert.ScanEvents(doc, doc, s.now(), CertWithin))
+	}
 }
 
-// Daily runs the daily checks (expiring acceptances) now and then every
-// 24 hours until ctx ends. Expiring certificates are found by each scan.
+// Daily runs the daily checks (expiring acceptances and certificates) now
+// and then every 24 hours until ctx ends.
 func (s *Server) Daily(ctx context.Context, after func(time.Duration) <-chan time.Time) {
 	for {
 		s.alertExpiries(ctx)

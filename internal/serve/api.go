@@ -269,7 +269,7 @@ func (s *Server) currentLevel(ctx context.Context, history int) (levelView, *res
 	if len(hist) == 0 {
 		return v, nil, nil
 	}
-	doc, err := s.st.Get(ctx, hist[len(hist)-1].Scan)
+	doc, err := s.doc(ctx, hist[len(hist)-1].Scan)
 	if err != nil {
 		return v, nil, err
 	}
@@ -292,6 +292,11 @@ func (s *Server) apiLevel(w http.ResponseWriter, r *http.Request, _ *principal) 
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// doc returns a stored document for display, from the cache: read-only.
+func (s *Server) doc(ctx context.Context, id string) (*result.Document, error) {
+	return s.docs.get(ctx, s.st.Get, id)
 }
 
 // internal logs an error and answers 500 without its details.

@@ -266,7 +266,7 @@ type hostDiff struct {
 func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) {
 	addr := r.PathValue("addr")
 	ctx := r.Context()
-	hist, err := s.st.HostHistory(ctx, addr, 200)
+	hist, err := s.st.HostHistory(ctx, addr, 100)
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
@@ -293,7 +293,7 @@ func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) 
 		s.render(w, r, "host", p, data)
 		return
 	}
-	doc, err := s.st.Get(ctx, latest)
+	doc, err := s.doc(ctx, latest)
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
@@ -312,7 +312,7 @@ func (s *Server) hostPage(w http.ResponseWriter, r *http.Request, p *principal) 
 		return
 	}
 	if prevID != "" {
-		prev, err := s.st.Get(ctx, prevID)
+		prev, err := s.doc(ctx, prevID)
 		if err != nil {
 			s.pageError(w, r, p, err)
 			return
@@ -417,7 +417,7 @@ func (s *Server) showFinding(w http.ResponseWriter, r *http.Request, p *principa
 		s.render(w, r, "error", p, map[string]any{"Title": "No such finding", "Message": "No stored scan has this finding."})
 		return
 	}
-	doc, err := s.st.Get(ctx, hist[0].Scan)
+	doc, err := s.doc(ctx, hist[0].Scan)
 	if err != nil {
 		s.pageError(w, r, p, err)
 		return
@@ -476,7 +476,11 @@ func (s *Server) showScans(w http.ResponseWriter, r *http.Request, p *principal,
 		s.pageError(w, r, p, err)
 		return
 	}
-	s.render(w, r, "scans", p, map[string]any{"Jobs": list, "Error": msg})
+	running := false
+	for _, j := range list {
+		running = running || !store.JobFinal(j.Status)
+	}
+	s.render(w, r, "scans", p, map[string]any{"Jobs": list, "Error": msg, "Running": running})
 }
 
 func (s *Server) scanForm(w http.ResponseWriter, r *http.Request, p *principal) {
@@ -510,7 +514,7 @@ func (s *Server) scanPage(w http.ResponseWriter, r *http.Request, p *principal) 
 	}
 	data := map[string]any{"Job": j, "Final": store.JobFinal(j.Status)}
 	if j.ScanID != "" {
-		doc, err := s.st.Get(r.Context(), j.ScanID)
+		doc, err := s.doc(r.Context(), j.ScanID)
 		if err != nil {
 			s.pageError(w, r, p, err)
 			return

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -192,8 +193,11 @@ func TestSecurityHeaders(t *testing.T) {
 		h := resp.Header
 		csp := h.Get("Content-Security-Policy")
 		if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") ||
-			!strings.Contains(csp, "frame-ancestors 'none'") {
+			!strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "connect-src 'self'") {
 			t.Errorf("%s: Content-Security-Policy %q", path, csp)
+		}
+		if !strings.HasPrefix(h.Get("Server-Timing"), "app;dur=") {
+			t.Errorf("%s: Server-Timing %q", path, h.Get("Server-Timing"))
 		}
 		for k, want := range map[string]string{"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"} {
 			if h.Get(k) != want {
@@ -408,5 +412,163 @@ func TestScanScope(t *testing.T) {
 	pub := newEnv(t, Options{AllowPublic: true})
 	if code, out := pub.api("POST", "/api/v1/scans", pub.tokens[auth.Operator], `{"targets":["192.0.2.1"],"ports":"1"}`); code != http.StatusCreated {
 		t.Errorf("a public target on a server started with --allow-public: %d %v", code, out)
+	}
+}
+
+// TestScanPageProgress: a running job's page carries the ids the browser
+// test relies on, the live-progress script, and a refresh for browsers
+// without JavaScript; a finished job's page has neither.
+func TestScanPageProgress(t *testing.T) {
+	e := newEnv(t, Options{})
+	now := e.clock.Now()
+	for _, id := range []string{"job-running", "job-over"} {
+		if err := e.st.AddJob(t.Context(), store.Job{ID: id, Kind: store.JobScan, Targets: []string{"127.0.0.1"}, Created: now}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.StartJob(t.Context(), id, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.st.SetJobProgress(t.Context(), "job-running", "ports", 0.25); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.FinishJob(t.Context(), "job-over", store.JobFailed, "", "no route", now); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := e.login("viewer", password)
+	_, body := e.get(c, "/scans/job-running")
+	for _, want := range []string{`id="status" class="status running">running<`, `<progress id="progress" max="1" value="0.25">`,
+		`<script src="/static/progress.js" defer></script>`, `<noscript><meta http-equiv="refresh" content="5"></noscript>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the running job's page lacks %s", want)
+		}
+	}
+	_, body = e.get(c, "/scans/job-over")
+	if strings.Contains(body, "progress.js") || strings.Contains(body, "refresh") || !strings.Contains(body, "no route") {
+		t.Errorf("the finished job's page still refreshes, or does not say why it failed")
+	}
+	_, body = e.get(c, "/scans")
+	if !strings.Contains(body, `<tr class="job" data-id="job-running">`) || !strings.Contains(body, "progress.js") {
+		t.Errorf("the scans list does not follow the running job")
+	}
+	resp, err := c.Get(e.ts.URL + "/static/progress.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") {
+		t.Errorf("progress.js: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+var newToken = regexp.MustCompile(`<code id="new-token">(vgl_[A-Za-z0-9_-]+)</code>`)
+
+// TestAdminPages: users, tokens and alert targets managed from the pages,
+// each change in the audit log; the pages are the admin's alone.
+func TestAdminPages(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, role := range []string{"viewer", "operator"} {
+		c, csrf, _ := e.login(role, password)
+		for _, p := range []string{"/users", "/tokens", "/alerts"} {
+			if code, _ := e.get(c, p); code != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d, want 403", role, p, code)
+			}
+		}
+		if resp := e.post(c, "/users", url.Values{"csrf": {csrf}, "name": {"mallory"}, "role": {"admin"}, "password": {password}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s adding a user: %d, want 403", role, resp.StatusCode)
+		}
+		if role == "viewer" {
+			if resp := e.post(c, "/scans", url.Values{"csrf": {csrf}, "targets": {"127.0.0.1"}}); resp.StatusCode != http.StatusForbidden {
+				t.Errorf("a viewer launching a scan: %d, want 403", resp.StatusCode)
+			}
+		}
+	}
+	c, csrf, _ := e.login("admin", password)
+	// A user added here can log in; a short password is refused.
+	if resp := e.post(c, "/users", url.Values{"csrf": {csrf}, "name": {"bob"}, "role": {"viewer"}, "password": {"short"}}); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a short password: %d, want 400", resp.StatusCode)
+	}
+	if resp := e.post(c, "/users", url.Values{"csrf": {csrf}, "name": {"bob"}, "role": {"viewer"}, "password": {password}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("adding bob: %d", resp.StatusCode)
+	}
+	if _, _, code := e.login("bob", password); code != http.StatusSeeOther {
+		t.Errorf("bob cannot log in: %d", code)
+	}
+	if resp := e.post(c, "/users/bob/role", url.Values{"csrf": {csrf}, "role": {"operator"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("bob's role: %d", resp.StatusCode)
+	}
+	if u, _ := e.st.User(t.Context(), "bob"); u.Role != "operator" {
+		t.Errorf("bob's role is %q", u.Role)
+	}
+	if resp := e.post(c, "/users/bob/remove", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("removing bob: %d", resp.StatusCode)
+	}
+	if _, _, code := e.login("bob", password); code == http.StatusSeeOther {
+		t.Errorf("a removed user can log in")
+	}
+	// A token is shown once, works, and stops working when revoked.
+	resp, err := c.PostForm(e.ts.URL+"/tokens", url.Values{"csrf": {csrf}, "name": {"ci"}, "role": {"viewer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := newToken.FindStringSubmatch(string(b))
+	if m == nil {
+		t.Fatalf("the new token is not shown:\n%s", b)
+	}
+	if code, _ := e.api("GET", "/api/v1/hosts", m[1], ""); code != http.StatusOK {
+		t.Errorf("the new token: %d", code)
+	}
+	if _, body := e.get(c, "/tokens"); strings.Contains(body, m[1]) {
+		t.Errorf("the token is shown again")
+	}
+	toks, _ := e.st.Tokens(t.Context())
+	id := ""
+	for _, tk := range toks {
+		if tk.Name == "ci" {
+			id = tk.ID
+		}
+	}
+	if resp := e.post(c, "/tokens/"+id+"/revoke", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("revoking: %d", resp.StatusCode)
+	}
+	if code, _ := e.api("GET", "/api/v1/hosts", m[1], ""); code != http.StatusUnauthorized {
+		t.Errorf("a revoked token: %d, want 401", code)
+	}
+	// An alert target's secret never comes back.
+	if resp := e.post(c, "/alerts", url.Values{"csrf": {csrf}, "type": {"webhook"}, "url": {"http://127.0.0.1:9/x"}, "secret": {"hush-hush-secret"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("adding a webhook: %d", resp.StatusCode)
+	}
+	if _, body := e.get(c, "/alerts"); strings.Contains(body, "hush-hush-secret") || !strings.Contains(body, "http://127.0.0.1:9/x") {
+		t.Errorf("the alerts page shows the secret, or not the target")
+	}
+	if _, out := e.api("GET", "/api/v1/alerts/targets", e.tokens[auth.Admin], ""); strings.Contains(fmt.Sprint(out), "hush-hush-secret") {
+		t.Errorf("GET /api/v1/alerts/targets shows the secret: %v", out)
+	}
+	log, _ := e.st.AuditLog(t.Context(), 0)
+	want := map[string]bool{"user.add": false, "user.role": false, "user.remove": false, "token.create": false, "token.revoke": false, "alert.target.add": false}
+	for _, a := range log {
+		if _, ok := want[a.Action]; ok && a.Actor == "admin" {
+			want[a.Action] = true
+		}
+	}
+	for a, seen := range want {
+		if !seen {
+			t.Errorf("no audit entry %s by admin", a)
+		}
+	}
+	// The log's exports hold every entry.
+	code, body := e.get(c, "/audit/export?format=csv")
+	if lines := strings.Count(body, "\n"); code != http.StatusOK || !strings.HasPrefix(body, "seq,time,actor,source,action,object,detail,hash\n") || lines != len(log)+1 {
+		t.Errorf("CSV export: %d, %d lines for %d entries", code, lines, len(log))
+	}
+	code, body = e.get(c, "/audit/export?format=json")
+	var export struct {
+		Schema  string             `json:"schema"`
+		Entries []store.AuditEntry `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(body), &export); code != http.StatusOK || err != nil || export.Schema != "vigil/audit-log/v1" || len(export.Entries) != len(log) {
+		t.Errorf("JSON export: %d, %v, %d entries for %d", code, err, len(export.Entries), len(log))
 	}
 }

@@ -82,6 +82,7 @@ type Server struct {
 	runner  *jobs.Runner
 	limiter *auth.Limiter
 	gate    *auth.PasswordGate
+	docs    *docCache
 	pages   map[string]*template.Template
 	mux     *http.ServeMux
 	static  fs.FS
@@ -105,7 +106,7 @@ func New(opt Options) (*Server, error) {
 	if opt.Grace <= 0 {
 		opt.Grace = 30 * time.Second
 	}
-	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now), gate: auth.NewPasswordGate(4)}
+	s := &Server{opt: opt, st: opt.Store, now: opt.Now, log: opt.Log, limiter: auth.NewLimiter(opt.Now), gate: auth.NewPasswordGate(4), docs: newDocCache(4)}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func (s *Server) Runner() *jobs.Runner { return s.runner }
 // carries.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Frame-Options", "DENY")
@@ -155,8 +156,34 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(&timingWriter{ResponseWriter: w, start: time.Now()}, r)
 }
+
+// timingWriter adds a Server-Timing header: the server's time until the
+// response starts (pages and JSON are rendered in full before that).
+type timingWriter struct {
+	http.ResponseWriter
+	start time.Time
+	done  bool
+}
+
+func (t *timingWriter) WriteHeader(code int) {
+	if !t.done {
+		t.done = true
+		t.Header().Set("Server-Timing", fmt.Sprintf("app;dur=%.1f", float64(time.Since(t.start).Microseconds())/1000))
+	}
+	t.ResponseWriter.WriteHeader(code)
+}
+
+func (t *timingWriter) Write(b []byte) (int, error) {
+	if !t.done {
+		t.WriteHeader(http.StatusOK)
+	}
+	return t.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (t *timingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }
 
 // Serve serves HTTP on l until ctx ends, then shuts down gracefully: no
 // new request or job is taken, requests in flight finish, running jobs

@@ -182,7 +182,8 @@ func TestAlertAcceptances(t *testing.T) {
 
 // A webhook receives one signed alert when a scan finds a new critical
 // finding (the level drop it causes is said in it): not again for the next
-// scan that still has it, nor after vigil restarts.
+// scan that still has it, nor after vigil restarts. When the finding comes
+// back after a fix, the level drop it causes is told.
 func TestNewCriticalFindingAlertsOnce(t *testing.T) {
 	const secret = "webhook-secret"
 	type got struct {
@@ -212,6 +213,8 @@ func TestNewCriticalFindingAlertsOnce(t *testing.T) {
 	s1 := scan("s1", alertBase)
 	s2 := scan("s2", alertBase.Add(time.Hour), telnet)
 	s3 := scan("s3", alertBase.Add(2*time.Hour), telnet)
+	s4 := scan("s4", alertBase.Add(3*time.Hour))
+	s5 := scan("s5", alertBase.Add(4*time.Hour), telnet)
 
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
@@ -241,9 +244,16 @@ func TestNewCriticalFindingAlertsOnce(t *testing.T) {
 			run(s2, s3) // still there
 			run(s1, s2) // the same scan judged again after a restart
 			mu.Lock()
-			defer mu.Unlock()
 			if len(received) != 1 || !received[0].valid || received[0].p.Event.Kind != alert.KindFindingNew || received[0].p.Event.Key != "finding.new:"+telnet.ID {
 				t.Errorf("the webhook received %+v, want one signed finding.new alert for %s", received, telnet.ID)
+			}
+			mu.Unlock()
+			run(s3, s4) // fixed
+			run(s4, s5) // back: told by the level drop
+			mu.Lock()
+			defer mu.Unlock()
+			if len(received) != 2 || !received[1].valid || received[1].p.Event.Key != "level.drop:10.0.0.1:s5" {
+				t.Errorf("after the fix and the return, the webhook received %+v, want the level drop of s5 second", received)
 			}
 		})
 	}
