@@ -36,6 +36,8 @@ PACKAGES=(
 	tftpd-hpa kamailio baresip-core libcoap3-bin avahi-daemon minissdpd samba
 	# part tlsdeep (lab/parts/tlsdeep.sh): a second real TLS server besides nginx
 	apache2
+	# part data (lab/parts/data.sh): PostgreSQL 15 and MariaDB, listed
+	# above; MariaDB's file_key_management plugin ships in mariadb-server
 	# plumbing used by lab.sh / netns.sh
 	nftables iproute2 openssl ca-certificates util-linux procps
 	curl bind9-dnsutils netcat-openbsd socat

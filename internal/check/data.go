@@ -246,7 +246,7 @@ func broadAccessHits(src *facts.DataSource) []Hit {
 		}
 		var extra []string
 		for _, r := range c.Readers {
-			if r == src.User || slices.Contains(src.Applications, r) {
+			if r == src.User || declared(src.Applications, r) {
 				continue
 			}
 			extra = append(extra, r)
@@ -319,4 +319,15 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// declared says whether role is one of the applications: by name, or, for
+// a MySQL account written user@host, by its user name.
+func declared(apps []string, role string) bool {
+	for _, a := range apps {
+		if role == a || strings.HasPrefix(role, a+"@") {
+			return true
+		}
+	}
+	return false
 }

@@ -45,6 +45,10 @@ func TestJudgeData(t *testing.T) {
 		{"reporting reads a diagnosis", facts.DataScan{Sources: []facts.DataSource{pgSource(func(s *facts.DataSource) {
 			s.Columns[1].Readers = append(s.Columns[1].Readers, "reporting", "PUBLIC")
 		})}}, []want{{"data.personal.broad-access", finding.High, "table visits, columns diagnosis (diagnosis), can be read by PUBLIC, reporting"}}},
+		{"MySQL accounts match the declared user names", facts.DataScan{Sources: []facts.DataSource{pgSource(func(s *facts.DataSource) {
+			s.Type, s.User, s.Applications = "mysql", "vigil@%", []string{"clinic_app"}
+			s.Columns[1].Readers = []string{"clinic_app@localhost", "clinic_app@%", "vigil@%", "reporting@%"}
+		})}}, []want{{"data.personal.broad-access", finding.High, "can be read by reporting@%"}}},
 		{"no applications declared", facts.DataScan{Sources: []facts.DataSource{pgSource(func(s *facts.DataSource) { s.Applications = nil })}},
 			[]want{{"data.personal.broad-access", finding.High, "clinic_app; the map declares no application"}}},
 		{"consent withdrawn", facts.DataScan{Sources: []facts.DataSource{pgSource(func(s *facts.DataSource) { s.Columns[0].ConsentMissing = 3 })}},

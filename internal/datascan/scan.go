@@ -127,6 +127,8 @@ func scanDB(ctx context.Context, m *datamap.Map, s *datamap.Source, o Options) f
 			if pgcrypto && columnType(t, c.Column) == "bytea" {
 				c.Encrypted = "pgcrypto (bytea)"
 			}
+			// Names come from the server: made safe for evidence.
+			c.Table, c.Column = sanitize.String(c.Table, 256), sanitize.String(c.Column, 256)
 		}
 		out.Columns = append(out.Columns, cols...)
 	}
@@ -182,7 +184,7 @@ func scanTable(ctx context.Context, db *datamap.DB, t datamap.Table, samples int
 		if len(ms) == 0 {
 			continue
 		}
-		dc := facts.DataColumn{Table: t.QName(), Column: c.Name, Rows: rows}
+		dc := facts.DataColumn{Table: t.QName(), Column: c.Name, Rows: rows} // names are sanitised by scanDB once readers are matched
 		for _, m := range ms {
 			dc.Categories = append(dc.Categories, string(m.Category))
 			dc.Confidence = max(dc.Confidence, m.Confidence)
@@ -341,7 +343,7 @@ func scanFiles(ctx context.Context, s *datamap.Source, o Options) facts.DataSour
 			return nil
 		}
 		if len(df.Categories) > 0 {
-			df.Path = f.Rel
+			df.Path = sanitize.String(f.Rel, 1024)
 			out.Files = append(out.Files, df)
 		}
 		return nil
