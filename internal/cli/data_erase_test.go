@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/vigilsec/vigil/internal/certify"
 	"github.com/vigilsec/vigil/internal/datamap"
 	"github.com/vigilsec/vigil/internal/store"
@@ -349,5 +351,45 @@ func TestDataEraseRolledBack(t *testing.T) {
 	// The certificate of a partial erasure is still signed and logged.
 	if code, stdout, stderr := vigilIn(t, "", "data", "verify", cert, "--db", f.store); code != ExitOK || !strings.Contains(stdout, "NOT complete") {
 		t.Errorf("verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestCertificateSchema: certificates vigil data erase writes, complete
+// and rolled back, validate against docs/schema's JSON schema.
+func TestCertificateSchema(t *testing.T) {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	schema, err := c.Compile(filepath.Join("..", "..", "docs", "schema", "vigil-erasure-certificate-v1.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rolledBack := range []bool{false, true} {
+		f := newDataFixture(t)
+		if rolledBack {
+			mapData, _ := os.ReadFile(f.mapPath)
+			mapData = bytes.Replace(mapData, []byte("keep:\n"), []byte("keep:\n  - {source: clinic, table: visits, anonymise: [diagnosis]}\n"), 1)
+			if err := os.WriteFile(f.mapPath, mapData, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cert := filepath.Join(f.dir, "erasure.json")
+		vigilIn(t, "", "data", "erase", "--subject", "email=ann.lee@example.org", "--yes", "--map", f.mapPath, "--db", f.store, "-o", cert)
+		data, err := os.ReadFile(cert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(doc); err != nil {
+			t.Errorf("rolled back %v: the certificate does not validate: %v\n%s", rolledBack, err, data)
+		}
+	}
+	// The schema is not a formality: a certificate without its signature
+	// does not validate.
+	doc, _ := jsonschema.UnmarshalJSON(strings.NewReader(`{"schema": "vigil/erasure-certificate/v1", "id": "0123456789abcdef"}`))
+	if schema.Validate(doc) == nil {
+		t.Error("an incomplete certificate validates")
 	}
 }
