@@ -341,6 +341,9 @@ func TestDataEraseRolledBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if bytes.Contains(data, []byte("ann.lee")) || bytes.Contains(data, []byte("Ann Lee")) {
+		t.Errorf("the certificate of a failed erasure holds the subject's values:\n%s", data)
+	}
 	c, err := certify.Parse(data)
 	if err != nil {
 		t.Fatal(err)
