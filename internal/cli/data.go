@@ -63,7 +63,8 @@ func (f *dataFlags) options() datascan.Options {
 var dataCommands = []func(e *env) *cobra.Command{
 	newDataInitCmd,
 	newDataScanCmd,
-	newDataRetentionCmd,
+	retentionWithApply(newDataRetentionCmd),          // data-erase: --apply
+	newDataEraseCmd, newDataVerifyCmd, newDataKeyCmd, // data-erase
 }
 
 // newDataCmd is `vigil data`: personal data, where it lives, how long it

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/signintech/gopdf"
@@ -159,10 +160,16 @@ func (p PDF) Write(w io.Writer, doc *result.Document) error {
 }
 
 func newPDFWriter(doc *result.Document) (*pdfWriter, error) {
+	return newPDFWriterFor("vigil security report "+clean(doc.ID), "vigil security report · scan "+doc.ID, doc.Finished)
+}
+
+// newPDFWriterFor starts a PDF with a title, a footer on every page and a
+// creation date.
+func newPDFWriterFor(title, footer string, created time.Time) (*pdfWriter, error) {
 	pw := &pdfWriter{pdf: &gopdf.GoPdf{}, fonts: map[string]*sfnt.Font{}}
 	pw.pdf.Start(gopdf.Config{PageSize: *gopdf.PageSizeA4})
-	pw.pdf.SetInfo(gopdf.PdfInfo{Title: "vigil security report " + clean(doc.ID), Creator: "vigil",
-		Producer: "vigil", CreationDate: doc.Finished.UTC()})
+	pw.pdf.SetInfo(gopdf.PdfInfo{Title: title, Creator: "vigil",
+		Producer: "vigil", CreationDate: created.UTC()})
 	for _, f := range []struct {
 		name string
 		data []byte
@@ -176,7 +183,7 @@ func newPDFWriter(doc *result.Document) (*pdfWriter, error) {
 		}
 		pw.fonts[f.name] = parsed
 	}
-	pw.footer = pw.glyphSafe(fontSans, "vigil security report · scan "+doc.ID)
+	pw.footer = pw.glyphSafe(fontSans, footer)
 	pw.newPage()
 	return pw, nil
 }
