@@ -88,7 +88,7 @@ data_pg() {
 	local grant="GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporting;"
 	[[ $twin == hard ]] && grant="GRANT SELECT ON inventory TO reporting;"
 	(
-		for _ in $(seq 300); do
+		for _ in $(seq 1200); do # up to 2 minutes on a loaded machine
 			runuser -u postgres -- psql -qAt -h "$p" -p 5432 -d postgres -c 'SELECT 1' >/dev/null 2>&1 && break
 			sleep 0.1
 		done
@@ -136,7 +136,7 @@ data_maria() {
 	local grant="GRANT SELECT ON clinic.* TO 'reporting'@'%';"
 	[[ $twin == hard ]] && grant="GRANT SELECT ON clinic.inventory TO 'reporting'@'%';"
 	(
-		for _ in $(seq 300); do
+		for _ in $(seq 1200); do # up to 2 minutes on a loaded machine
 			mariadb-admin --socket="$m/mysqld.sock" -u root ping >/dev/null 2>&1 && break
 			sleep 0.1
 		done
