@@ -53,4 +53,7 @@ keep:                # rows that must be anonymised, not deleted
 
 consent:             # a column saying whether the person consented (false, no, withdrawn or NULL: not)
   - {source: clinic, table: patients, column: consent}
+
+backups:             # copies an erasure cannot rewrite: certificates list them, with when they expire
+  - {source: clinic, what: "nightly pg_dump to the NAS", max_age: 35d}
 `

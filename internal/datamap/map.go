@@ -54,6 +54,7 @@ type Map struct {
 	Retention []Retention `yaml:"retention"`
 	Keep      []Keep      `yaml:"keep"`
 	Consent   []Consent   `yaml:"consent"`
+	Backups   []Backup    `yaml:"backups"`
 }
 
 // Source is one place personal data lives.
@@ -120,6 +121,15 @@ type Consent struct {
 	Column string `yaml:"column"`
 }
 
+// Backup declares backups of a source that an erasure cannot rewrite: a
+// subject found in the source is listed in the erasure certificate as not
+// erased from them, until they expire MaxAge after the erasure.
+type Backup struct {
+	Source string   `yaml:"source"`
+	What   string   `yaml:"what"`
+	MaxAge Duration `yaml:"max_age"`
+}
+
 // Duration is a maximum age written as a number and a unit: y (years of
 // 365.25 days), m (months of 1/12 year), w, d or h ("8y", "18m", "90d").
 type Duration struct {
@@ -164,6 +174,22 @@ func (d Duration) Before(now time.Time) time.Time {
 		return now.AddDate(0, 0, -d.N)
 	default:
 		return now.Add(-time.Duration(d.N) * time.Hour)
+	}
+}
+
+// After returns the moment d after t (Before's mirror).
+func (d Duration) After(t time.Time) time.Time {
+	switch d.Unit {
+	case 'y':
+		return t.AddDate(d.N, 0, 0)
+	case 'm':
+		return t.AddDate(0, d.N, 0)
+	case 'w':
+		return t.AddDate(0, 0, 7*d.N)
+	case 'd':
+		return t.AddDate(0, 0, d.N)
+	default:
+		return t.Add(time.Duration(d.N) * time.Hour)
 	}
 }
 
@@ -309,6 +335,17 @@ func (m *Map) Validate() error {
 		}
 		if err := ident("retention rule", i, "column", r.Column); err != nil {
 			return err
+		}
+	}
+	for i, b := range m.Backups {
+		if _, err := ref("backup", i, b.Source); err != nil {
+			return err
+		}
+		if strings.TrimSpace(b.What) == "" {
+			return fmt.Errorf("backup %d: what is missing (say what the backup is, e.g. \"nightly pg_dump to /backup\")", i+1)
+		}
+		if b.MaxAge.N == 0 {
+			return fmt.Errorf("backup %d: max_age is missing (how long a backup is kept)", i+1)
 		}
 	}
 	for i, k := range m.Keep {

@@ -25,6 +25,9 @@ func TestExampleParses(t *testing.T) {
 	if m.Keep[0].Anonymise[1] != "patient_name" {
 		t.Errorf("keep = %+v", m.Keep)
 	}
+	if len(m.Backups) != 1 || m.Backups[0].MaxAge != (Duration{35, 'd'}) {
+		t.Errorf("backups = %+v", m.Backups)
+	}
 }
 
 func TestContractExample(t *testing.T) {
@@ -82,6 +85,9 @@ func TestParseRefuses(t *testing.T) {
 		{"keep files", base + "keep:\n  - {source: f, table: v, anonymise: [a]}\n", "not in a files source"},
 		{"keep nothing", base + "keep:\n  - {source: c, table: v}\n", "no column"},
 		{"consent bad column", base + "consent:\n  - {source: c, table: p, column: \"a b\"}\n", "column"},
+		{"backup of nothing", base + "backups:\n  - {source: nope, what: dump, max_age: 30d}\n", "nope"},
+		{"backup unnamed", base + "backups:\n  - {source: c, max_age: 30d}\n", "what is missing"},
+		{"backup ageless", base + "backups:\n  - {source: c, what: dump}\n", "max_age is missing"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse([]byte(tc.yaml))

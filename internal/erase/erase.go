@@ -198,12 +198,32 @@ func Erase(ctx context.Context, req Request) (*certify.Certificate, *Plan, error
 		}
 		c.Sources = append(c.Sources, src)
 	}
+	c.NotErased = append(c.NotErased, inBackups(req.Map, plan, now())...)
 	if c.NotErased == nil {
 		c.NotErased = []certify.NotErased{}
 	}
 	c.Complete = complete && len(c.NotErased) == 0
 	c.Issued = now().UTC().Truncate(time.Second)
 	return c, plan, nil
+}
+
+// inBackups lists the declared backups of each source where the plan
+// found the subject: they were made before the erasure, so they may hold
+// the subject until they expire.
+func inBackups(m *datamap.Map, plan *Plan, now time.Time) []certify.NotErased {
+	found := map[string]bool{}
+	for _, ps := range plan.Sources {
+		found[ps.Name] = len(ps.Tables) > 0 || len(ps.Files) > 0 || len(ps.NotErased) > 0
+	}
+	var out []certify.NotErased
+	for _, b := range m.Backups {
+		if found[b.Source] {
+			out = append(out, certify.NotErased{Source: b.Source, Where: "backup: " + b.What,
+				Reason:  "backups are not rewritten: those made before this erasure keep the subject's data until they expire",
+				Expires: b.MaxAge.After(now).UTC().Format("2006-01-02")})
+		}
+	}
+	return out
 }
 
 func sortedKeys(m map[string]bool) []string {

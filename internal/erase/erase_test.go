@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/certify"
 	"github.com/vigilsec/vigil/internal/datamap"
@@ -426,6 +427,43 @@ func TestEraseRolledBackOnFailure(t *testing.T) {
 	}
 	if cert.Complete {
 		t.Error("a rolled-back erasure is certified complete")
+	}
+}
+
+// TestBackupsListedAsNotErased: a declared backup of a source where the
+// subject was found is listed as not erased, with its expiry, and keeps
+// the certificate from saying complete; a backup of a source that held
+// nothing of the subject is not listed.
+func TestBackupsListedAsNotErased(t *testing.T) {
+	c := newClinic(t)
+	dbPath := sqliteClinic(t, c)
+	shares := t.TempDir()
+	m := dataMap(t, fmt.Sprintf("{name: clinic, type: sqlite, path: %q}", dbPath), shares)
+	m.Backups = []datamap.Backup{
+		{Source: "clinic", What: "nightly dump", MaxAge: datamap.Duration{N: 35, Unit: 'd'}},
+		{Source: "shares", What: "share snapshots", MaxAge: datamap.Duration{N: 7, Unit: 'd'}},
+	}
+	req := request(m, c.email)
+	req.Now = func() time.Time { return time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC) }
+	cert, _, err := Erase(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backups []certify.NotErased
+	for _, n := range cert.NotErased {
+		if strings.HasPrefix(n.Where, "backup: ") {
+			backups = append(backups, n)
+		}
+	}
+	want := certify.NotErased{Source: "clinic", Where: "backup: nightly dump", Expires: "2027-01-11"}
+	if len(backups) != 1 || backups[0].Source != want.Source || backups[0].Where != want.Where || backups[0].Expires != want.Expires || backups[0].Reason == "" {
+		t.Errorf("backups not erased = %+v, want only %+v (the shares held nothing of the subject)", backups, want)
+	}
+	if cert.Complete {
+		t.Error("an erasure whose subject remains in a backup is certified complete")
+	}
+	if cert.Sources[0].Outcome != certify.Erased {
+		t.Errorf("the database itself: %+v", cert.Sources[0])
 	}
 }
 
