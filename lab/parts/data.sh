@@ -178,9 +178,11 @@ data_start() {
 }
 
 data_manifest() {
-	svc data-pg-weak 127.0.2.110 5432 tcp postgresql false PostgreSQL "$V_DATA_PG" weak "" \
+	# PostgreSQL $V_DATA_PG: it says its version only after authentication,
+	# so the manifest names none (as for the core lab's).
+	svc data-pg-weak 127.0.2.110 5432 tcp postgresql false PostgreSQL "" weak "" \
 		"ssl = off; role reporting reads every clinic table (health and identifier columns)"
-	svc data-pg-hard 127.0.2.111 5432 tcp postgresql false PostgreSQL "$V_DATA_PG" hard "" \
+	svc data-pg-hard 127.0.2.111 5432 tcp postgresql false PostgreSQL "" hard "" \
 		"hostssl only (TLS >= 1.2); reporting reads only inventory"
 	svc data-maria-weak 127.0.2.112 3306 tcp mysql false MariaDB "$V_DATA_MARIA" weak "" \
 		"no TLS; 'reporting'@'%' has SELECT on clinic.*"
