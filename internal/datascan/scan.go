@@ -11,6 +11,8 @@ package datascan
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -274,6 +276,9 @@ func currentUser(ctx context.Context, db *datamap.DB) string {
 // atRest reports what encryption at rest the server shows for all its
 // data, and whether it can be seen at all.
 func atRest(ctx context.Context, db *datamap.DB) (string, bool) {
+	if db.Dialect == datamap.DialectPostgres && db.Loopback {
+		return pgAtRest(ctx, db, "/")
+	}
 	if db.Dialect != datamap.DialectMySQL {
 		return "", false
 	}
@@ -286,6 +291,53 @@ func atRest(ctx context.Context, db *datamap.DB) (string, bool) {
 		return "innodb_encrypt_tables=" + strings.ToUpper(v), true
 	}
 	return "", true
+}
+
+// pgAtRest tells whether every tablespace of a PostgreSQL server on this
+// machine lies on a dm-crypt volume (root is "/" but in tests). The data
+// directory, which holds pg_default and pg_global, is visible only to
+// superusers and pg_read_all_settings; without it, or when a location is
+// not on this machine's file system, vigil cannot tell.
+func pgAtRest(ctx context.Context, db *datamap.DB, root string) (string, bool) {
+	var dataDir string
+	_ = db.QueryRowContext(ctx, "SELECT setting FROM pg_settings WHERE name = 'data_directory'").Scan(&dataDir)
+	rows, err := db.QueryContext(ctx, "SELECT spcname, pg_tablespace_location(oid) FROM pg_tablespace ORDER BY spcname")
+	if err != nil {
+		return "", false
+	}
+	defer rows.Close()
+	var encrypted []string
+	plain, unknown := false, false
+	for rows.Next() {
+		var name, loc string
+		if err := rows.Scan(&name, &loc); err != nil {
+			return "", false
+		}
+		if loc == "" {
+			loc = dataDir
+		}
+		if _, err := os.Stat(filepath.Join(root, loc)); loc == "" || !filepath.IsAbs(loc) || err != nil {
+			unknown = true
+			continue
+		}
+		switch enc, known := cryptVolume(root, loc); {
+		case !known:
+			unknown = true
+		case enc:
+			encrypted = append(encrypted, sanitize.String(name, 64))
+		default:
+			plain = true
+		}
+	}
+	switch {
+	case rows.Err() != nil:
+		return "", false
+	case plain:
+		return "", true
+	case unknown || len(encrypted) == 0:
+		return "", false
+	}
+	return "every tablespace on a dm-crypt volume (" + strings.Join(encrypted, ", ") + ")", true
 }
 
 func hasExtension(ctx context.Context, db *datamap.DB, name string) bool {
