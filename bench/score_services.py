@@ -8,8 +8,10 @@ A service counts as right when the tool names its protocol as the manifest
 does and says correctly whether it speaks TLS from the first byte. Protocols
 spoken over HTTP (an API such as CouchDB or the Docker registry) also count
 as right when the tool says "http" and names the manifest's product: the
-same rule for both tools. Hostile servers and services the manifest names
-"unknown" are left out. DETAIL_FILE, when given, receives one line per
+same rule for both tools. Services the manifest names "unknown" are left
+out, and so is every service of a host that runs a hostile or emulated
+server: bench/protocols.sh scans none of those hosts, so neither tool can
+name their services. DETAIL_FILE, when given, receives one line per
 service: host:port/transport, the manifest's name, vigil's and nmap's.
 """
 import json
@@ -77,8 +79,10 @@ def main():
     manifest, vigil_json, nmap_tcp, nmap_udp = sys.argv[1:5]
     detail = open(sys.argv[5], "w") if len(sys.argv) > 5 else None
     want = {}
-    for s in json.load(open(manifest))["services"]:
-        if not s.get("hostile") and s["name"] != "unknown":
+    services = json.load(open(manifest))["services"]
+    left_out = {s["host"] for s in services if s.get("hostile")}
+    for s in services:
+        if s["host"] not in left_out and s["name"] != "unknown":
             want[(s["host"], s["port"], s["transport"])] = (s["name"], s["tls"], s.get("product", ""))
     vigil = {}
     for h in json.load(open(vigil_json))["hosts"]:
