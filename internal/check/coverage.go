@@ -20,6 +20,9 @@ func judgeCoverage(in Input) []Hit {
 		} else if s.TLS {
 			ev = fmt.Sprintf("%s speaks TLS, but nothing inside it that vigil recognises", where)
 		}
+		if s.Detail(facts.DetailEcho) != "" {
+			ev = fmt.Sprintf("%s is open and sends back whatever it is sent (an echo service), which names no protocol", where)
+		}
 		if why := s.Detail(facts.DetailUnexamined); why != "" {
 			ev += " (" + why + ")"
 		}

@@ -90,6 +90,7 @@ const (
 	DetailSSHComments              = "ssh.comments"
 	DetailSSHProtocol              = "ssh.protocol"
 	DetailSSHSoftware              = "ssh.software"
+	DetailEcho                     = "identify.echo"
 	DetailTelnetOptions            = "telnet.options"
 	DetailTelnetText               = "telnet.text"
 	DetailTftpAnswer               = "tftp.answer"

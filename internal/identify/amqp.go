@@ -39,6 +39,12 @@ func amqpComplete(b []byte) bool {
 
 // parseAMQPStart parses the server's answer to the protocol header.
 func parseAMQPStart(b []byte) (amqpStart, error) {
+	if bytes.HasPrefix(b, amqpHeader) {
+		// A server that speaks 0-9-1 answers its header with
+		// Connection.Start, and one that does not names another version:
+		// the very bytes sent coming back are an echo, not AMQP.
+		return amqpStart{}, noMatch(proto.AMQP, "the answer repeats the protocol header sent (an echo server)")
+	}
 	if len(b) >= 8 && bytes.HasPrefix(b, []byte("AMQP")) {
 		// The server does not speak 0-9-1 and names what it speaks.
 		v := fmt.Sprintf("%d.%d.%d", b[5], b[6], b[7])

@@ -72,6 +72,7 @@
 //	tls.version             negotiated TLS version ("TLS1.3")
 //	tls.cipher              negotiated cipher suite (IANA name)
 //	tls.handshake           why a server that answered in TLS records could not complete a handshake
+//	identify.echo           "yes": the port sends back whatever it is sent (an echo service), so no probe names it
 //	ftp.banner              text of the FTP greeting
 //	smtp.banner             text of the SMTP greeting
 //	smtp.ehlo               EHLO keywords, when EHLO was needed to tell SMTP from FTP

@@ -3,12 +3,14 @@ package identify
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/codec/reply"
@@ -148,11 +150,33 @@ type outcome struct {
 	err  error
 }
 
-// run runs p on a copy of s.
+// run runs p on a copy of s. A server that sends back what the probe
+// sent it matches no probe (see echoConn).
 func (l *layer) run(ctx context.Context, s *facts.Service, p probe) outcome {
 	tmp := clone(s)
 	start := time.Now()
-	resp, err := p.run(ctx, l, &tmp)
+	var mu sync.Mutex
+	var conns []*echoConn
+	watched := *l
+	watched.open = func(ctx context.Context) (net.Conn, error) {
+		c, err := l.open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ec := &echoConn{Conn: c}
+		mu.Lock()
+		conns = append(conns, ec)
+		mu.Unlock()
+		return ec, nil
+	}
+	resp, err := p.run(ctx, &watched, &tmp)
+	mu.Lock()
+	for _, c := range conns {
+		if c.echoed() {
+			resp, err = nil, ioNoMatch(p.name, errEcho)
+		}
+	}
+	mu.Unlock()
 	l.opt.Log.Debug("identify: probe", "addr", l.addr, "tls", l.tls, "probe", p.name,
 		"matched", err == nil, "answer_bytes", len(resp), "took", time.Since(start), "err", err)
 	return outcome{s: tmp, resp: resp, err: err}
@@ -242,6 +266,16 @@ wait:
 func (l *layer) runProbes(ctx context.Context, s *facts.Service, probes []probe, done *outcome) bool {
 	queue := append([]probe(nil), probes...)
 	var firstAnswer []byte
+	echoed := false
+	unknown := func() bool {
+		s.Name = facts.Unknown
+		if firstAnswer != nil {
+			s.Banner = snippet(firstAnswer)
+		} else if echoed {
+			s.SetDetail(facts.DetailEcho, "yes")
+		}
+		return false
+	}
 	for ctx.Err() == nil {
 		var o outcome
 		switch {
@@ -251,17 +285,14 @@ func (l *layer) runProbes(ctx context.Context, s *facts.Service, probes []probe,
 			o = l.run(ctx, s, queue[0])
 			queue = queue[1:]
 		default:
-			s.Name = facts.Unknown
-			if firstAnswer != nil {
-				s.Banner = snippet(firstAnswer)
-			}
-			return false
+			return unknown()
 		}
 		if o.err == nil {
 			*s = o.s
 			return true
 		}
 		if len(o.resp) == 0 {
+			echoed = echoed || errors.Is(o.err, errEcho)
 			continue
 		}
 		if firstAnswer == nil {
@@ -278,11 +309,7 @@ func (l *layer) runProbes(ctx context.Context, s *facts.Service, probes []probe,
 			queue = moveFirst(queue, h)
 		}
 	}
-	s.Name = facts.Unknown
-	if firstAnswer != nil {
-		s.Banner = snippet(firstAnswer)
-	}
-	return false
+	return unknown()
 }
 
 // matchBanner runs the banner matchers over b. c is the connection b came
@@ -421,6 +448,50 @@ func (l *layer) exchange(ctx context.Context, req []byte, max int, done func([]b
 	}
 	defer c.Close()
 	return wire.Exchange(ctx, c, req, max, l.opt.Timeout, done)
+}
+
+// errEcho says a server sent back the bytes it was sent.
+var errEcho = errors.New("the server sent back the very bytes it was sent (an echo service), which names no protocol")
+
+// echoConn remembers the first bytes written to and read from a
+// connection, to tell an echo service (RFC 862) or a loopback from a
+// server: no protocol vigil probes answers a request with the request
+// itself (PJL repeats its command but not the escape sequence before it;
+// DNS, RPC and NTP change the bytes after the id), and an echo's answer
+// would pass for the protocol of whatever was sent (AMQP's header, PJL's
+// INFO ID).
+type echoConn struct {
+	net.Conn
+	mu        sync.Mutex
+	sent, got []byte
+}
+
+// echoWindow is how many first bytes of each direction are compared.
+const echoWindow = 64
+
+func (c *echoConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.mu.Lock()
+	c.sent = append(c.sent, b[:min(n, echoWindow-len(c.sent))]...)
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *echoConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.mu.Lock()
+	c.got = append(c.got, b[:min(n, echoWindow-len(c.got))]...)
+	c.mu.Unlock()
+	return n, err
+}
+
+// echoed reports whether the server's first bytes are the first bytes
+// it was sent (at least 4 of them).
+func (c *echoConn) echoed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := min(len(c.sent), echoWindow)
+	return k >= 4 && len(c.got) >= k && bytes.Equal(c.got[:k], c.sent[:k])
 }
 
 // clone returns a copy of s whose Details map can be changed independently.

@@ -108,6 +108,9 @@ func TestTCPServers(t *testing.T) {
 			}
 			_, _ = c.Write([]byte{0x15, 3, 0, 0, 2, 2, 40}) // SSLv3 handshake_failure alert
 		}), want{name: "unknown", tls: true}},
+		{"an echo service is no protocol it repeats (AMQP, PJL, TLS)", fixed(func(_ context.Context, c net.Conn) {
+			_, _ = io.Copy(c, c)
+		}), want{name: "unknown", details: map[string]string{"identify.echo": "yes"}}},
 		{"postgresql ssl refused", fixed(postgresHandler('N', pgAuth(10, "SCRAM-SHA-256\x00\x00"))),
 			want{name: "postgresql", product: "PostgreSQL", details: map[string]string{"postgresql.ssl": "N", "postgresql.auth": "sasl SCRAM-SHA-256"}}},
 		{"postgresql ssl offered", fixed(postgresHandler('S', pgError("SFATAL", "VFATAL", "C28000", `Mrole "vigil" does not exist`, "Fmiscinit.c", "RInitializeSessionUserId"))),

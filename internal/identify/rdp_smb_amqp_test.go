@@ -2,6 +2,7 @@ package identify
 
 import (
 	"encoding/binary"
+	"slices"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/codec/rdp"
@@ -162,7 +163,7 @@ func TestParseAMQPStart(t *testing.T) {
 	if st, err := parseAMQPStart([]byte("AMQP\x00\x01\x00\x00")); err != nil || st.version != "1.0.0" {
 		t.Errorf("AMQP 1.0 header: %+v %v", st, err)
 	}
-	for _, bad := range [][]byte{frame[:len(frame)-1], append(frame[:len(frame)-1], 0), []byte("HTTP/1.1 400"), {1, 0, 0, 0, 0, 0, 2, 0, 10, 0xce}} {
+	for _, bad := range [][]byte{frame[:len(frame)-1], append(frame[:len(frame)-1], 0), []byte("HTTP/1.1 400"), {1, 0, 0, 0, 0, 0, 2, 0, 10, 0xce}, amqpHeader, append(slices.Clone(amqpHeader), "AMQP\x00\x00\x09\x01"...)} {
 		if _, err := parseAMQPStart(bad); err == nil {
 			t.Errorf("parseAMQPStart(%q) succeeded", bad)
 		}

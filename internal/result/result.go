@@ -181,6 +181,8 @@ func serviceGaps(h facts.Host) []Gap {
 			why := "not identified: it answered none of vigil's probes"
 			if r := s.Detail(facts.DetailUnexamined); r != "" {
 				why = "not identified: " + r
+			} else if s.Detail(facts.DetailEcho) != "" {
+				why = "not identified: it sends back whatever it is sent (an echo service)"
 			} else if s.Banner != "" || s.TLS {
 				why = "not identified: vigil does not recognise what it says"
 			}
