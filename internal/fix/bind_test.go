@@ -102,7 +102,7 @@ func TestBindPlans(t *testing.T) {
 				c.Views = []facts.BindView{{Recursion: true, AllowRecursionBy: "allow-query", AllowRecursionFrom: bindMain + ":2: allow-query { any; };", RecursionOpen: true}}
 			},
 			finding: find("dns.config.recursion", "127.0.4.53", 53, "tcp", ""),
-			want: map[string]string{bindMain: "options {\n\tallow-query { any; };\n\t// Set by vigil fix T1\n\tallow-recursion { localhost; localnets; };\n};\n"}},
+			want:    map[string]string{bindMain: "options {\n\tallow-query { any; };\n\t// Set by vigil fix T1\n\tallow-recursion { localhost; localnets; };\n};\n"}},
 		{name: "recursion in a view: the view gets it, the other view keeps its own",
 			files: memFiles{bindMain: "options { allow-query-cache { any; }; };\nview \"outside\" {\n\tmatch-clients { any; };\n};\nview \"inside\" { allow-query-cache { 10/8; }; };\n"},
 			facts: func(c *facts.BindConfig) {
@@ -128,20 +128,20 @@ func TestBindPlans(t *testing.T) {
 				c.Views = []facts.BindView{{Zones: []facts.BindZone{{Name: "a.test", Type: "master", TransferOpen: true}}}}
 			},
 			finding: find("dns.config.axfr", "127.0.4.53", 53, "tcp", "a.test"),
-			want: map[string]string{"/etc/bind/named.conf.options": "options { directory \"/var/cache/bind\";\n\t// Set by vigil fix T1\n\tallow-transfer { none; };\n};\n"}},
+			want:    map[string]string{"/etc/bind/named.conf.options": "options { directory \"/var/cache/bind\";\n\t// Set by vigil fix T1\n\tallow-transfer { none; };\n};\n"}},
 		{name: "version: added to the options",
 			files: memFiles{bindMain: weakNamed}, finding: find("dns.version.disclosed", "127.0.4.53", 53, "udp", ""), svc: bindSvc,
 			want: map[string]string{bindMain: strings.Replace(weakNamed, "    allow-transfer { any; };\n};", "    allow-transfer { any; };\n\t// Set by vigil fix T1\n\tversion none;\n};", 1)}},
 		{name: "version: a version string is replaced",
-			files: memFiles{bindMain: "options {\n  version \"9.9.9\";\n};\n"},
-			facts: func(c *facts.BindConfig) { c.Version, c.VersionSet = "9.9.9", true },
+			files:   memFiles{bindMain: "options {\n  version \"9.9.9\";\n};\n"},
+			facts:   func(c *facts.BindConfig) { c.Version, c.VersionSet = "9.9.9", true },
 			finding: find("dns.version.disclosed", "127.0.4.53", 53, "udp", ""), svc: &facts.Service{Name: "dns"},
 			want: map[string]string{bindMain: "options {\n  // vigil fix T1 replaced: version \"9.9.9\";\n  version none;\n};\n"}},
 		{name: "no options block: one is added at the end",
-			files: memFiles{bindMain: "zone \"z.test\" { type primary; file \"z\"; };"},
-			facts: func(c *facts.BindConfig) { c.Views = nil },
+			files:   memFiles{bindMain: "zone \"z.test\" { type primary; file \"z\"; };"},
+			facts:   func(c *facts.BindConfig) { c.Views = nil },
 			finding: find("dns.config.version", "127.0.4.53", 53, "tcp", ""),
-			want: map[string]string{bindMain: "zone \"z.test\" { type primary; file \"z\"; };\n// Set by vigil fix T1\noptions {\n\tversion none;\n};\n"}},
+			want:    map[string]string{bindMain: "zone \"z.test\" { type primary; file \"z\"; };\n// Set by vigil fix T1\noptions {\n\tversion none;\n};\n"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := weakBindFacts()
