@@ -18,7 +18,6 @@ import (
 const (
 	bindAllowRecursion = "allow-recursion { localhost; localnets; };"
 	bindAllowTransfer  = "allow-transfer { none; };"
-	bindVersion        = "version none;"
 )
 
 // Limits of following named.conf's include statements.
@@ -472,17 +471,31 @@ func bindTransfer(c *bindConf, cfg facts.BindConfig, eds *bindEdits) (string, st
 		[]string{"Secondary servers of these zones can no longer transfer them: list each one (with a TSIG key: allow-transfer { key \"xfr-key\"; };) in its zone's allow-transfer."}, nil
 }
 
-// bindHideVersion sets version none; in the options.
+// bindHideVersion sets version none; and hostname none; in the options:
+// version.bind and hostname.bind are what a scan asks (server-id is none
+// unless set).
 func bindHideVersion(c *bindConf, cfg facts.BindConfig, eds *bindEdits) (string, string, []string, error) {
-	if cfg.VersionSet && strings.EqualFold(cfg.Version, "none") {
-		return "", "", nil, errors.New("named's options already say version none; (a view of class CHAOS may serve version.bind from a zone of its own: change that zone by hand)")
+	var set []string
+	for _, name := range []string{"version", "hostname"} {
+		text := name + " none;"
+		if opts, ok := c.options(); ok {
+			if i := slices.IndexFunc(opts.st.Children, func(st *bind.Statement) bool { return st.Name == name }); i >= 0 {
+				if st := opts.st.Children[i]; len(st.Args) == 1 && st.Args[0] == "none" {
+					continue
+				}
+			}
+		}
+		if err := eds.setOption(c, name, text); err != nil {
+			return "", "", nil, err
+		}
+		set = append(set, text)
 	}
-	if err := eds.setOption(c, "version", bindVersion); err != nil {
-		return "", "", nil, err
+	if len(set) == 0 {
+		return "", "", nil, errors.New("named's options already say version none; and hostname none; (a view of class CHAOS may serve version.bind from a zone of its own: change that zone by hand)")
 	}
-	return fmt.Sprintf("Hide named's version (%s) in %s", bindVersion, cfg.ConfigFile),
-		fmt.Sprintf("Hide named's version in %s", cfg.ConfigFile),
-		[]string{"hostname.bind and id.server still name the server; add hostname none; and server-id none; to the options to hide them too."}, nil
+	return fmt.Sprintf("Hide named's version and host name (%s) in %s", strings.Join(set, " "), cfg.ConfigFile),
+		fmt.Sprintf("Hide named's version and host name in %s", cfg.ConfigFile),
+		[]string{"named then refuses version.bind and hostname.bind (CHAOS TXT); id.server stays off unless server-id is set."}, nil
 }
 
 // bindViewName names a view for people.
