@@ -69,7 +69,8 @@
 //     options), never recursion no, which would stop the resolver for the
 //     LAN too. Transfers: allow-transfer { none; } in place of every list
 //     open to any address (zone, view or options) and in the options when
-//     a zone had the default. Version: version none; in the options. Lists
+//     a zone had the default. Version: version none; and hostname none; in
+//     the options (a scan asks version.bind and hostname.bind). Lists
 //     the audit did not judge open stay as they are; an include or acl it
 //     could not resolve makes it refuse. Validated with named-checkconf
 //     [-t CHROOT] FILE (a root-owned named-checkconf in /usr/sbin or
