@@ -265,10 +265,11 @@ func (acls bindACLs) judge(elems []*bindStmt, depth int) (bindMatch, error) {
 	return bindNoMatch, nil
 }
 
-// bindAllAddresses reports whether an element is a prefix of length 0.
+// bindAllAddresses reports whether an element is a prefix of length 0
+// (0/0, 0.0.0.0/0, ::/0): every address of its family.
 func bindAllAddresses(w string) bool {
 	a, bits, ok := strings.Cut(w, "/")
-	return ok && bits == "0" && (a == "0" || a == "0.0.0.0" || a == "::" || strings.Trim(a, "0.") == "")
+	return ok && bits == "0" && bindIsAddress(a)
 }
 
 // bindIsAddress reports whether an element is an address or prefix; named
@@ -440,6 +441,9 @@ func collectBind(ctx context.Context, df *asDaemon) (facts.BindConfig, []string)
 				bv.AllowRecursionBy = k
 				break
 			}
+		}
+		if acl != nil && bv.AllowRecursionBy == "allow-query" && !bv.Recursion {
+			acl = nil // "unless recursion no; is set, in which case none; is used"
 		}
 		switch {
 		case acl != nil:

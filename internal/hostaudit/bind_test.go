@@ -75,7 +75,7 @@ zone "other.org" { type secondary; primaries { 192.0.2.1; }; };`},
 			recursion: true, by: "allow-query-cache", listen: []string{"any"}},
 		{name: "recursion no: allow-query any is not recursion",
 			files:     fakeFiles{main: `options { recursion no; allow-query { any; }; allow-transfer { none; }; version none; listen-on { 10.0.0.5; }; };` + "\nzone \"a.test\" { type master; file \"a\"; };"},
-			recursion: false, open: true, by: "allow-query", versionSet: true, listen: []string{"10.0.0.5"},
+			recursion: false, open: false, by: "default", versionSet: true, listen: []string{"10.0.0.5"},
 			zones: map[string]zoneWant{"a.test": {open: false, from: "allow-transfer { none; }"}}},
 		{name: "an acl that resolves to any, through another acl",
 			files: fakeFiles{main: `acl inner { any; };
@@ -92,8 +92,14 @@ zone "n.test" { type primary; file "n"; };`},
 			// !{10/8} does not match an outside address: nothing matches, so it is refused.
 			zones: map[string]zoneWant{"n.test": {open: false, from: "allow-transfer"}}},
 		{name: "a 0/0 prefix is everyone",
-			files:     fakeFiles{main: `options { allow-recursion { 127.0.0.1; ::/0; }; };`},
+			files:     fakeFiles{main: `options { allow-recursion { 127.0.0.1; ::/0; }; allow-query-cache { 10/8; }; };`},
 			recursion: true, open: true, by: "allow-recursion", listen: []string{"any"}},
+		{name: "prefixes of length 0 in any spelling; a key is no address",
+			files: fakeFiles{main: `options { allow-recursion { key "k"; 10.1.0.0/0; }; };
+zone "a.test" { type primary; file "a"; allow-transfer { 0/0; }; };
+zone "b.test" { type primary; file "b"; allow-transfer { key "xfr"; 10/8; localnets; localhost; }; };`},
+			recursion: true, open: true, by: "allow-recursion", listen: []string{"any"},
+			zones: map[string]zoneWant{"a.test": {open: true, from: "0/0"}, "b.test": {open: false, from: "10/8"}}},
 		{name: "an undefined acl is not judged",
 			files: fakeFiles{main: `options { allow-recursion { trusted; }; };
 zone "u.test" { type primary; file "u"; allow-transfer { secondaries; }; };`},
