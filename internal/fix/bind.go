@@ -376,6 +376,22 @@ func planBind(in Input, l facts.Listener) (*Plan, error) {
 		return nil, fmt.Errorf("%w; do it by hand: %s", err, in.Finding.Recommendation)
 	}
 	edits := eds.result(guard)
+	// Another named that reads one of these files (an include they share)
+	// would change too.
+	for _, o := range in.Host.Bind {
+		if o.PID == cfg.PID || o.ConfigFile == "" {
+			continue
+		}
+		other, err := loadBind(in, o.Chroot, o.ConfigFile, guardFor(o.Daemon, hostFile(o)))
+		if err != nil {
+			continue // what vigil may not read, it cannot tell; named-checkconf of this one still runs
+		}
+		for _, e := range edits {
+			if slices.ContainsFunc(other.files, func(f *bindFile) bool { return filepath.Clean(f.path) == filepath.Clean(e.Path) }) {
+				return nil, fmt.Errorf("%s is also read by another named (pid %d, %s): vigil changes only the files of the named that serves the finding; do it by hand: %s", e.Path, o.PID, o.ConfigFile, in.Finding.Recommendation)
+			}
+		}
+	}
 	check := []string{cfg.Checkconf}
 	if cfg.Chroot != "" {
 		check = append(check, "-t", cfg.Chroot)
@@ -501,7 +517,7 @@ func bindHideVersion(c *bindConf, cfg facts.BindConfig, eds *bindEdits) (string,
 // bindViewName names a view for people.
 func bindViewName(v facts.BindView) string {
 	if v.Name == "" {
-		return "the configuration"
+		return "named's options"
 	}
 	return fmt.Sprintf("view %q", v.Name)
 }

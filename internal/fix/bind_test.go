@@ -222,6 +222,16 @@ func TestBindPlanRefusals(t *testing.T) {
 			o.PID = 54
 			h.Bind = append(h.Bind, o)
 		}, finding: find("dns.axfr.open", "127.0.4.53", 53, "tcp", "open.test"), svc: bindSvc, want: "also the configuration of another named (pid 54)"},
+		{name: "an include another named reads too", files: memFiles{
+			bindMain:                "include \"/etc/bind/shared.conf\";\n",
+			"/etc/bind/shared.conf": "options { allow-query { any; }; };\n",
+			"/etc/bind/other.conf":  "include \"/etc/bind/shared.conf\";\n",
+		}, facts: func(h *facts.HostAudit) {
+			h.Bind[0].Views = []facts.BindView{{Recursion: true, RecursionOpen: true, AllowRecursionBy: "allow-query", AllowRecursionFrom: "/etc/bind/shared.conf:1: allow-query { any; };"}}
+			o := weakBindFacts()
+			o.PID, o.ConfigFile = 54, "/etc/bind/other.conf"
+			h.Bind = append(h.Bind, o)
+		}, finding: find("dns.recursion.open", "127.0.4.53", 53, "udp", ""), svc: bindSvc, want: "/etc/bind/shared.conf is also read by another named (pid 54, /etc/bind/other.conf)"},
 		{name: "the hard twin: nothing open", facts: func(h *facts.HostAudit) {
 			h.Bind[0].Views[0].RecursionOpen = false
 		}, finding: find("dns.recursion.open", "127.0.4.53", 53, "udp", ""), svc: bindSvc, want: "no view of this named that offers recursion to any address"},
