@@ -366,123 +366,34 @@ func collectBind(ctx context.Context, df *asDaemon) (facts.BindConfig, []string)
 		cfg.ListenOn = append([]string{"any"}, cfg.ListenOn...)
 	}
 
-	open := func(st *bindStmt) (bool, string) {
-		m, err := acls.judge(st.kids, 0)
-		if err != nil {
-			return false, fmt.Sprintf("%s: %v", w(st), err)
-		}
-		return m == bindAllow, ""
-	}
+	ev := bindEval{acls: acls, opts: opts, where: w, line: func(file string, line int, text string) string { return where(df, file, line, text) }}
 	var views []*bindStmt
 	for _, s := range top {
 		if s.Name == "view" {
 			views = append(views, s)
 		}
 	}
-	viewClass := func(v *bindStmt) string {
-		if len(v.Args) > 1 {
-			return strings.ToLower(v.Args[1])
-		}
-		return "in"
-	}
 	if len(views) == 0 {
-		views = []*bindStmt{{Statement: &bind.Statement{Name: "view"}, kids: top}}
+		// No view statement: named makes one view of the options and the
+		// zones of the file.
+		cfg.Views = append(cfg.Views, ev.view("", nil, top))
 	}
 	for _, v := range views {
-		name := ""
+		name, class := "", "in"
 		if len(v.Args) > 0 {
 			name = sanitize.String(v.Args[0], 128)
 		}
-		switch viewClass(v) {
+		if len(v.Args) > 1 {
+			class = strings.ToLower(v.Args[1])
+		}
+		switch class {
 		case "chaos", "ch":
 			if cfg.ChaosView == "" {
-				cfg.ChaosView = name
-				for _, z := range v.kids {
-					if z.Name == "zone" && len(z.Args) > 0 && strings.EqualFold(strings.TrimSuffix(z.Args[0], "."), "version.bind") {
-						if d := bindFind(z.kids, "database"); d != nil && len(d.Args) > 0 {
-							cfg.ChaosVersion = sanitize.String(d.Args[0], 128)
-						} else if f := bindFind(z.kids, "file"); f != nil && len(f.Args) > 0 {
-							cfg.ChaosVersion = sanitize.String("file "+f.Args[0], 256)
-						} else {
-							cfg.ChaosVersion = "zone without database"
-						}
-					}
-				}
+				cfg.ChaosView, cfg.ChaosVersion = name, bindChaosVersion(v.kids)
 			}
-			continue
 		case "in", "internet":
-		default:
-			continue
+			cfg.Views = append(cfg.Views, ev.view(name, v.kids, v.kids))
 		}
-		var vkids []*bindStmt // the view's own statements; none without views
-		if v.file != "" {
-			vkids = v.kids
-		}
-		sc := bindScope{vkids, opts}
-		bv := facts.BindView{Name: name, Recursion: true}
-		// A view serves only the clients and addresses it matches.
-		reach, reachWhy := true, ""
-		for _, k := range []string{"match-clients", "match-destinations"} {
-			if st := bindFind(vkids, k); st != nil {
-				ok, why := open(st)
-				reach = reach && ok
-				if why != "" {
-					reachWhy = why
-				}
-			}
-		}
-		if st := sc.find("recursion"); st != nil {
-			bv.Recursion = len(st.Args) > 0 && bindYes(st.Args[0])
-			bv.RecursionFrom = w(st)
-		}
-		var acl *bindStmt
-		for _, k := range []string{"allow-recursion", "allow-query-cache", "allow-query"} {
-			if acl = sc.find(k); acl != nil {
-				bv.AllowRecursionBy = k
-				break
-			}
-		}
-		if acl != nil && bv.AllowRecursionBy == "allow-query" && !bv.Recursion {
-			acl = nil // "unless recursion no; is set, in which case none; is used"
-		}
-		switch {
-		case acl != nil:
-			bv.AllowRecursion = bindList(acl)
-			bv.AllowRecursionFrom = w(acl)
-			ok, why := open(acl)
-			bv.RecursionOpen = ok && reach
-			bv.Unresolved = why
-		case !bv.Recursion:
-			bv.AllowRecursion, bv.AllowRecursionBy = []string{"none"}, "default"
-		default:
-			bv.AllowRecursion, bv.AllowRecursionBy = []string{"localnets", "localhost"}, "default"
-		}
-		if reachWhy != "" {
-			bv.Unresolved = reachWhy
-		}
-		for _, z := range vkidsOr(v, top) {
-			if z.Name != "zone" || len(z.Args) == 0 {
-				continue
-			}
-			bz := facts.BindZone{Name: sanitize.String(z.Args[0], 256), Source: where(df, z.file, z.Line, "zone \""+z.Args[0]+"\"")}
-			if ty := bindFind(z.kids, "type"); ty != nil && len(ty.Args) > 0 {
-				bz.Type = sanitize.String(strings.ToLower(ty.Args[0]), 32)
-			}
-			zsc := bindScope{z.kids, vkids, opts}
-			if st := zsc.find("allow-transfer"); st != nil {
-				bz.AllowTransfer = bindList(st)
-				bz.TransferFrom = w(st)
-				ok, why := open(st)
-				bz.TransferOpen, bz.Unresolved = ok && reach, why
-			} else {
-				bz.TransferOpen = reach // 9.18: transfers to all hosts by default
-			}
-			if reachWhy != "" {
-				bz.Unresolved = reachWhy
-			}
-			bv.Zones = append(bv.Zones, bz)
-		}
-		cfg.Views = append(cfg.Views, bv)
 	}
 	var errs []string
 	for _, e := range cfg.Incomplete {
@@ -498,13 +409,110 @@ func collectBind(ctx context.Context, df *asDaemon) (facts.BindConfig, []string)
 	return cfg, errs
 }
 
-// vkidsOr returns the statements of a view, or of the file when the
-// configuration has no views (the view is made up).
-func vkidsOr(v *bindStmt, top []*bindStmt) []*bindStmt {
-	if v.file == "" {
-		return top
+// bindEval works out the effective settings of views and zones.
+type bindEval struct {
+	acls  bindACLs
+	opts  []*bindStmt // the options block's statements
+	where func(st *bindStmt) string
+	// line names a line of a file for evidence, with the text given.
+	line func(file string, line int, text string) string
+}
+
+// open judges an address match list: whether it lets any address in, or
+// why it cannot be judged.
+func (ev bindEval) open(st *bindStmt) (bool, string) {
+	m, err := ev.acls.judge(st.kids, 0)
+	if err != nil {
+		return false, fmt.Sprintf("%s: %v", ev.where(st), err)
 	}
-	return v.kids
+	return m == bindAllow, ""
+}
+
+// view works out one view of class IN: own are its statements (none
+// without view statements), zones the statements holding its zones.
+func (ev bindEval) view(name string, own, zones []*bindStmt) facts.BindView {
+	sc := bindScope{own, ev.opts}
+	bv := facts.BindView{Name: name, Recursion: true}
+	// A view serves only the clients and addresses it matches.
+	reach, reachWhy := true, ""
+	for _, k := range []string{"match-clients", "match-destinations"} {
+		if st := bindFind(own, k); st != nil {
+			ok, why := ev.open(st)
+			reach = reach && ok
+			if why != "" {
+				reachWhy = why
+			}
+		}
+	}
+	if st := sc.find("recursion"); st != nil {
+		bv.Recursion = len(st.Args) > 0 && bindYes(st.Args[0])
+		bv.RecursionFrom = ev.where(st)
+	}
+	var acl *bindStmt
+	for _, k := range []string{"allow-recursion", "allow-query-cache", "allow-query"} {
+		if acl = sc.find(k); acl != nil {
+			bv.AllowRecursionBy = k
+			break
+		}
+	}
+	if acl != nil && bv.AllowRecursionBy == "allow-query" && !bv.Recursion {
+		acl = nil // "unless recursion no; is set, in which case none; is used"
+	}
+	switch {
+	case acl != nil:
+		bv.AllowRecursion = bindList(acl)
+		bv.AllowRecursionFrom = ev.where(acl)
+		ok, why := ev.open(acl)
+		bv.RecursionOpen = ok && reach
+		bv.Unresolved = why
+	case !bv.Recursion:
+		bv.AllowRecursion, bv.AllowRecursionBy = []string{"none"}, "default"
+	default:
+		bv.AllowRecursion, bv.AllowRecursionBy = []string{"localnets", "localhost"}, "default"
+	}
+	if reachWhy != "" {
+		bv.Unresolved = reachWhy
+	}
+	for _, z := range zones {
+		if z.Name != "zone" || len(z.Args) == 0 {
+			continue
+		}
+		bz := facts.BindZone{Name: sanitize.String(z.Args[0], 256), Source: ev.line(z.file, z.Line, "zone \""+z.Args[0]+"\"")}
+		if ty := bindFind(z.kids, "type"); ty != nil && len(ty.Args) > 0 {
+			bz.Type = sanitize.String(strings.ToLower(ty.Args[0]), 32)
+		}
+		if st := (bindScope{z.kids, own, ev.opts}).find("allow-transfer"); st != nil {
+			bz.AllowTransfer = bindList(st)
+			bz.TransferFrom = ev.where(st)
+			ok, why := ev.open(st)
+			bz.TransferOpen, bz.Unresolved = ok && reach, why
+		} else {
+			bz.TransferOpen = reach // 9.18: transfers to all hosts by default
+		}
+		if reachWhy != "" {
+			bz.Unresolved = reachWhy
+		}
+		bv.Zones = append(bv.Zones, bz)
+	}
+	return bv
+}
+
+// bindChaosVersion says how a CHAOS view serves version.bind: its zone's
+// database or file, or "" when it has no such zone.
+func bindChaosVersion(kids []*bindStmt) string {
+	for _, z := range kids {
+		if z.Name != "zone" || len(z.Args) == 0 || !strings.EqualFold(strings.TrimSuffix(z.Args[0], "."), "version.bind") {
+			continue
+		}
+		if d := bindFind(z.kids, "database"); d != nil && len(d.Args) > 0 {
+			return sanitize.String(d.Args[0], 128)
+		}
+		if f := bindFind(z.kids, "file"); f != nil && len(f.Args) > 0 {
+			return sanitize.String("file "+f.Args[0], 256)
+		}
+		return "zone without database"
+	}
+	return ""
 }
 
 // bindYes reads named.conf's booleans.
