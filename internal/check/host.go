@@ -37,6 +37,7 @@ var hostJudges = []HostJudge{
 	judgeHostPostgreSQL,
 	judgeHostRedis,
 	judgeHostFTP,
+	judgeHostBind,
 	judgeHostFirewallNone,
 	judgeHostAllowedNoListener,
 }

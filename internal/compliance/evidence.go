@@ -166,6 +166,9 @@ var rules = map[string]rule{
 	"postgresql.config.no-ssl": hostRule,
 	"redis.config.no-auth":     hostRule,
 	"ftp.config.anonymous":     hostRule,
+	"dns.config.recursion":     hostRule,
+	"dns.config.axfr":          hostRule,
+	"dns.config.version":       hostRule,
 	"firewall.none":            hostRule,
 	"flow.cleartext":           {needs: "observing live connections between hosts"},
 

@@ -58,6 +58,25 @@
 //     read is refused. Validated with nginx -t -c FILE; reloaded with
 //     systemctl reload UNIT or SIGHUP to the master process (nginx keeps
 //     its listening sockets and starts new workers).
+//   - BIND's named (dns.recursion.open, dns.axfr.open, dns.version.disclosed,
+//     dns.config.recursion, dns.config.axfr, dns.config.version): in the
+//     named.conf the running named was started with (-c, inside its -t
+//     chroot) and the files it includes, edited in place with
+//     internal/conf/bind's offsets, each replaced statement kept in a
+//     "// vigil fix ID replaced:" comment. Recursion: allow-recursion
+//     { localhost; localnets; } where the host audit found it open to any
+//     address (the view's or the options' own list, else a line in the
+//     options), never recursion no, which would stop the resolver for the
+//     LAN too. Transfers: allow-transfer { none; } in place of every list
+//     open to any address (zone, view or options) and in the options when
+//     a zone had the default. Version: version none; and hostname none; in
+//     the options (a scan asks version.bind and hostname.bind). Lists
+//     the audit did not judge open stay as they are; an include or acl it
+//     could not resolve makes it refuse. Validated with named-checkconf
+//     [-t CHROOT] FILE (a root-owned named-checkconf in /usr/sbin or
+//     /usr/bin, run only when every file of the configuration is root's);
+//     reloaded with systemctl reload UNIT or SIGHUP to named (it re-reads
+//     its configuration and zones); verified by named listening on TCP.
 //
 // Every applier changes only the files of the instance that holds the
 // listener (matched by pid), and refuses a file another running instance
@@ -300,6 +319,7 @@ var (
 	redisApplier  = applierKind{plan: planRedis, product: "Redis", service: "redis"}
 	vsftpdApplier = applierKind{plan: planVsftpd, product: "vsftpd", service: "ftp"}
 	nginxApplier  = applierKind{plan: planNginx, product: "nginx", service: "http"}
+	bindApplier   = applierKind{plan: planBind, product: "BIND", service: "dns"}
 )
 
 // implied returns a with implied set.
@@ -336,6 +356,13 @@ var appliers = map[string]applierKind{
 	"tls.cipher.export":             nginxApplier,
 	"tls.cipher.weak":               nginxApplier,
 	"tls.cipher.no-forward-secrecy": nginxApplier,
+
+	"dns.recursion.open":    bindApplier,
+	"dns.axfr.open":         bindApplier,
+	"dns.version.disclosed": bindApplier,
+	"dns.config.recursion":  implied(bindApplier),
+	"dns.config.axfr":       implied(bindApplier),
+	"dns.config.version":    implied(bindApplier),
 }
 
 // Fixable reports whether vigil has an automatic fix for a check on some

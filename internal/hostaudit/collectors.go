@@ -58,6 +58,7 @@ var daemonCollectors = map[string]daemonCollector{
 	"vsftpd":                 vsftpdCollector,
 	"proftpd":                proftpdCollector,
 	"nginx":                  nginxCollector,
+	"named":                  bindCollector,
 }
 
 // sortByPID sorts configurations by their process id.
