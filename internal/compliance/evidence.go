@@ -166,6 +166,9 @@ var rules = map[string]rule{
 	"postgresql.config.no-ssl": hostRule,
 	"redis.config.no-auth":     hostRule,
 	"ftp.config.anonymous":     hostRule,
+	"smb.config.v1":            hostRule,
+	"smb.config.signing":       hostRule,
+	"smb.config.guest":         hostRule,
 	"firewall.none":            hostRule,
 	"flow.cleartext":           {needs: "observing live connections between hosts"},
 

@@ -58,6 +58,7 @@ var daemonCollectors = map[string]daemonCollector{
 	"vsftpd":                 vsftpdCollector,
 	"proftpd":                proftpdCollector,
 	"nginx":                  nginxCollector,
+	"smbd":                   sambaCollector,
 }
 
 // sortByPID sorts configurations by their process id.
