@@ -58,6 +58,19 @@
 //     read is refused. Validated with nginx -t -c FILE; reloaded with
 //     systemctl reload UNIT or SIGHUP to the master process (nginx keeps
 //     its listening sockets and starts new workers).
+//   - Samba's smbd (smb.v1, smb.signing.not-required, smb.guest.shares,
+//     smb.config.v1, smb.config.signing, smb.config.guest): in [global],
+//     server min protocol = SMB2_02 (SMB2_10, SMB3… already set are kept),
+//     server signing = mandatory, or map to guest = never, on the line in
+//     force (commented and replaced) in the file that holds it, main file
+//     or include, after following config file as smbd does; added after
+//     the [global] header of the file smbd reads when no line sets it.
+//     Refused when a file of the configuration cannot be read (an include
+//     with % substitutions, say), when smbd's command line sets the
+//     parameter, or when the file is read by another running smbd.
+//     Validated with the testparm installed with smbd (testparm -s), reloaded
+//     with systemctl reload UNIT or SIGHUP to the main smbd; connections
+//     already open keep their settings.
 //
 // Every applier changes only the files of the instance that holds the
 // listener (matched by pid), and refuses a file another running instance
@@ -336,6 +349,13 @@ var appliers = map[string]applierKind{
 	"tls.cipher.export":             nginxApplier,
 	"tls.cipher.weak":               nginxApplier,
 	"tls.cipher.no-forward-secrecy": nginxApplier,
+
+	"smb.v1":                   sambaApplier,
+	"smb.signing.not-required": sambaApplier,
+	"smb.guest.shares":         sambaApplier,
+	"smb.config.v1":            implied(sambaApplier),
+	"smb.config.signing":       implied(sambaApplier),
+	"smb.config.guest":         implied(sambaApplier),
 }
 
 // Fixable reports whether vigil has an automatic fix for a check on some
