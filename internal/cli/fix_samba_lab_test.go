@@ -5,7 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/finding"
@@ -17,7 +20,8 @@ const sambaFixAddr = "127.0.4.52"
 
 // startSmbd starts an smbd of the test's own on sambaFixAddr:port, every
 // state directory in a temporary directory, from an smb.conf whose
-// [global] section ends with extra; it returns the file.
+// [global] section ends with extra (${DIR} stands for the directory); it
+// returns the file.
 func startSmbd(t *testing.T, port int, extra string) string {
 	t.Helper()
 	smbd, err := exec.LookPath("smbd")
@@ -64,12 +68,35 @@ func startSmbd(t *testing.T, port int, extra string) string {
 [data]
   path = %[1]s/share
   read only = yes
-`, dir, sambaFixAddr, port, extra)
+`, dir, sambaFixAddr, port, strings.ReplaceAll(extra, "${DIR}", dir))
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	startDaemon(t, fmt.Sprintf("%s:%d", sambaFixAddr, port), smbd, "--foreground", "--no-process-group", "--debug-stdout", "-s", conf)
+	// smbd starts samba-dcerpcd when a client asks for an RPC service
+	// (the scan lists shares): it leaves smbd's session, so it is stopped
+	// by its own command line, which names this test's file.
+	t.Cleanup(func() { stopByConfig(t, conf) })
 	return conf
+}
+
+// stopByConfig kills the processes whose command line names
+// --configfile=conf: the samba-dcerpcd (and its rpcd_* workers) an smbd of
+// this test started.
+func stopByConfig(t *testing.T, conf string) {
+	t.Helper()
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
+		if err != nil || !slices.Contains(strings.Split(string(b), "\x00"), "--configfile="+conf) {
+			continue
+		}
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
 }
 
 // TestFixSambaOnRealDaemon fixes an smbd the test starts that accepts
@@ -82,6 +109,13 @@ func TestFixSambaOnRealDaemon(t *testing.T) {
 		port := freePort(t)
 		conf := startSmbd(t, port, "  server min protocol = NT1\n  server signing = disabled")
 		fixRoundTrip(t, sambaFixAddr, port, "smb.v1", []string{conf}, "")
+	})
+	// The scan lists the shares with a null session; the fix sets
+	// map to guest = never and restrict anonymous = 2.
+	t.Run("smb.guest.shares", func(t *testing.T) {
+		port := freePort(t)
+		conf := startSmbd(t, port, "  map to guest = bad user\n  restrict anonymous = 0\n  guest account = nobody\n[public]\n  path = ${DIR}/share\n  guest ok = yes\n  read only = yes")
+		fixRoundTrip(t, sambaFixAddr, port, "smb.guest.shares", []string{conf}, "")
 	})
 	// The host audit's finding: server signing is not set at all, and
 	// the fix adds it after the [global] header.

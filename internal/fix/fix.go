@@ -61,7 +61,9 @@
 //   - Samba's smbd (smb.v1, smb.signing.not-required, smb.guest.shares,
 //     smb.config.v1, smb.config.signing, smb.config.guest): in [global],
 //     server min protocol = SMB2_02 (SMB2_10, SMB3… already set are kept),
-//     server signing = mandatory, or map to guest = never, on the line in
+//     server signing = mandatory, or map to guest = never (and, for
+//     smb.guest.shares, restrict anonymous = 2: a null session lists shares
+//     whatever map to guest says), on the line in
 //     force (commented and replaced) in the file that holds it, main file
 //     or include, after following config file as smbd does; added after
 //     the [global] header of the file smbd reads when no line sets it.
