@@ -70,3 +70,40 @@ func TestLabSamba(t *testing.T) {
 		}
 	}
 }
+
+// TestLabSambaSSH reads the lab's smbd configurations over SSH, as root of
+// ssh-hard, and expects what the local audit reads.
+func TestLabSambaSSH(t *testing.T) {
+	m := lab.Require(t)
+	hard := m.Find("ssh-hard")
+	s, err := DialSSH(t.Context(), loopbackDialer(t), SSHConfig{User: "root", Host: hard.Host, Addr: hard.AddrPort(), Identities: []string{m.ClientKey}, KnownHosts: m.KnownHosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	remote, err := Collect(t.Context(), s, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := Collect(t.Context(), Local(), Options{Dialer: loopbackDialer(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(c facts.SambaConfig) string {
+		return strings.Join([]string{c.ConfigFile, c.ReadFrom, c.MinProtocol, c.Signing, c.MapToGuest, strings.Join(c.GuestShares, ","), c.Testparm, c.Sources["server min protocol"]}, "|")
+	}
+	for _, twin := range []string{"smb-weak", "smb-hard"} {
+		file := m.Dir + "/smbrdp/" + twin + "/smb.conf"
+		find := func(h *facts.HostAudit) string {
+			for _, c := range h.Samba {
+				if c.ConfigFile == file {
+					return key(c)
+				}
+			}
+			return "(none)"
+		}
+		if l, r := find(local), find(remote); l != r || l == "(none)" {
+			t.Errorf("%s: local %q, remote %q", twin, l, r)
+		}
+	}
+}
