@@ -120,8 +120,7 @@ func collectSamba(ctx context.Context, df *asDaemon) (facts.SambaConfig, []strin
 		for _, k := range []string{sambaMinProtocol, sambaSigning, sambaRole, sambaMapToGuest, sambaGuestOK} {
 			cfg.Unknown[k] = sanitize.String("vigil could not read "+inv.file+": "+err.Error(), 512)
 		}
-		cfg.Testparm, _ = sambaTestparm(ctx, df)
-		cfg.Daemon = p.facts(filesNote(df))
+		sambaDaemon(ctx, df, &cfg)
 		return cfg, errs
 	}
 	cfg.ReadFrom = sanitize.String(l.Main, 512)
@@ -292,10 +291,22 @@ func collectSamba(ctx context.Context, df *asDaemon) (facts.SambaConfig, []strin
 	if len(cfg.Unknown) == 0 {
 		cfg.Unknown = nil
 	}
+	sambaDaemon(ctx, df, &cfg)
+	return cfg, errs
+}
+
+// sambaDaemon records how far the smbd was trusted and the testparm vigil
+// may run for it.
+func sambaDaemon(ctx context.Context, df *asDaemon, cfg *facts.SambaConfig) {
 	var note string
 	cfg.Testparm, note = sambaTestparm(ctx, df)
-	cfg.Daemon = p.facts(strings.TrimPrefix(strings.Join([]string{filesNote(df), note}, "; "), "; "))
-	return cfg, errs
+	var notes []string
+	for _, n := range []string{filesNote(df), note} {
+		if n != "" {
+			notes = append(notes, n)
+		}
+	}
+	cfg.Daemon = df.d.facts(strings.Join(notes, "; "))
 }
 
 // sambaTestparm finds the testparm vigil may run, as root, to check a

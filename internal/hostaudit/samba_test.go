@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/facts"
+	"github.com/vigilsec/vigil/internal/trust"
 )
 
 // deniedFiles is fakeFiles where some files cannot be read.
@@ -143,8 +144,8 @@ func TestCollectSamba(t *testing.T) {
 					t.Errorf("error %q lacks %q", errs[i], e)
 				}
 			}
-			if cfg.Testparm != "" {
-				t.Errorf("testparm %q on a machine where smbd's binary cannot be seen", cfg.Testparm)
+			if cfg.Testparm != "" || !strings.Contains(cfg.Daemon.Note, "vigil does not run testparm") {
+				t.Errorf("testparm %q (%q) on a machine where smbd's binary cannot be seen", cfg.Testparm, cfg.Daemon.Note)
 			}
 		})
 	}
@@ -174,5 +175,68 @@ func TestSambaHelper(t *testing.T) {
 	}
 	if _, files := plan(procs[50], nil); !slices.Equal(files, []string{"/etc/samba/smb.conf"}) {
 		t.Errorf("plan = %q", files)
+	}
+}
+
+// statFiles is a machine described by what lstat says of each path.
+type statFiles map[string]trust.Info
+
+func (s statFiles) Run(context.Context, string, ...string) ([]byte, error) { return nil, ErrNoCommand }
+func (s statFiles) ReadFile(context.Context, string) ([]byte, error)       { return nil, fs.ErrNotExist }
+func (s statFiles) Stat(_ context.Context, paths []string) (map[string]trust.Info, error) {
+	out := map[string]trust.Info{}
+	for _, p := range paths {
+		if i, ok := s[p]; ok {
+			out[p] = i
+		}
+	}
+	return out, nil
+}
+
+func TestSambaTestparm(t *testing.T) {
+	dir := trust.Info{Mode: fs.ModeDir | 0o755}
+	machine := func(edit func(m statFiles)) statFiles {
+		m := statFiles{"/": dir, "/usr": dir, "/usr/sbin": dir, "/usr/bin": dir, "/proc": dir, "/proc/7": dir,
+			"/proc/7/exe":       {Mode: fs.ModeSymlink | 0o777, Link: "/usr/sbin/smbd"},
+			"/usr/sbin/smbd":    {Mode: 0o755},
+			"/usr/bin/testparm": {Mode: 0o755},
+		}
+		if edit != nil {
+			edit(m)
+		}
+		return m
+	}
+	tests := []struct {
+		name string
+		m    statFiles
+		uid  int // the smbd's user
+		want string
+		note string
+	}{
+		{name: "Debian: /usr/bin beside /usr/sbin", m: machine(nil), want: "/usr/bin/testparm"},
+		{name: "beside smbd", m: machine(func(m statFiles) { m["/usr/sbin/testparm"] = trust.Info{Mode: 0o755} }), want: "/usr/sbin/testparm"},
+		{name: "testparm another user may change", m: machine(func(m statFiles) { m["/usr/bin/testparm"] = trust.Info{Mode: 0o755, UID: 1000} }), note: "no testparm it trusts"},
+		{name: "testparm writable by all", m: machine(func(m statFiles) { m["/usr/bin/testparm"] = trust.Info{Mode: 0o777} }), note: "no testparm it trusts"},
+		{name: "a directory writable by all", m: machine(func(m statFiles) { m["/usr/bin"] = trust.Info{Mode: fs.ModeDir | 0o777} }), note: "no testparm it trusts"},
+		{name: "not executable", m: machine(func(m statFiles) { m["/usr/bin/testparm"] = trust.Info{Mode: 0o644} }), note: "no testparm it trusts"},
+		{name: "smbd replaced since it started", m: machine(func(m statFiles) {
+			m["/proc/7/exe"] = trust.Info{Mode: fs.ModeSymlink | 0o777, Link: "/usr/sbin/smbd (deleted)"}
+		}), note: "replaced"},
+		{name: "smbd's binary another user may change", m: machine(func(m statFiles) { m["/usr/sbin/smbd"] = trust.Info{Mode: 0o755, UID: 1000} }), note: "vigil does not run testparm"},
+		{name: "an smbd that does not run as root", m: machine(nil), uid: 1000, note: "does not run as root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			df := asSelf(tt.m, &process{PID: 7, Args: []string{"/usr/sbin/smbd"}}, "smbd", "")
+			if tt.uid != 0 {
+				df.d.owners = trust.Owners{UID: tt.uid, GID: tt.uid}
+			} else {
+				df.d.owners = trust.Root
+			}
+			got, note := sambaTestparm(t.Context(), df)
+			if got != tt.want || !strings.Contains(note, tt.note) || (tt.want == "") == (note == "") {
+				t.Errorf("sambaTestparm = %q, %q; want %q, a note saying %q", got, note, tt.want, tt.note)
+			}
+		})
 	}
 }
