@@ -128,3 +128,30 @@ func TestValues(t *testing.T) {
 		t.Errorf("EndLine = %d %d %d", EndLine(b, 2), EndLine(b, 1), EndLine(b, 5))
 	}
 }
+
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte("[global]\ninclude = /b\nconfig file = /b\n"), []byte("include = /a\n[s]\nguest ok = yes \\\n"))
+	f.Add([]byte("include = /a\n"), []byte("config file = /a\n"))
+	f.Fuzz(func(t *testing.T, a, b []byte) {
+		l, err := Load("/a", reader(map[string]string{"/a": string(a), "/b": string(b)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Files) > maxFiles+1 || len(l.Redirects) > maxRedirects {
+			t.Fatalf("read %d files, %d redirects", len(l.Files), len(l.Redirects))
+		}
+		for _, e := range l.Entries {
+			if e.Line < 1 {
+				t.Fatalf("entry %+v", e)
+			}
+			if body, ok := map[string][]byte{"/a": a, "/b": b}[e.File]; ok {
+				if end := EndLine(body, e.Line); end < e.Line {
+					t.Fatalf("EndLine(%d) = %d", e.Line, end)
+				}
+			}
+		}
+		for _, k := range []string{"server min protocol", "guest ok"} {
+			l.GlobalSure(k)
+		}
+	})
+}
