@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/conf/samba"
 	"github.com/vigilsec/vigil/internal/facts"
 	"github.com/vigilsec/vigil/internal/finding"
 )
@@ -75,19 +76,6 @@ func haSambaSetting(c facts.SambaConfig, key, value, def string) string {
 	return fmt.Sprintf("%s = %s (not set in %s: %s)", key, value, haOr(c.ReadFrom, c.ConfigFile), def)
 }
 
-// haSambaSMB1 are the dialects of server min protocol that let SMBv1 in.
-var haSambaSMB1 = map[string]bool{"CORE": true, "COREPLUS": true, "CORE+": true, "LANMAN1": true, "LANMAN2": true, "NT1": true}
-
-// haSambaADDC reports whether a server role is an Active Directory domain
-// controller's.
-func haSambaADDC(role string) bool {
-	switch strings.Join(strings.Fields(strings.ToLower(role)), "") {
-	case "activedirectorydomaincontroller", "domaincontroller", "dc":
-		return true
-	}
-	return false
-}
-
 // judgeHostSamba judges each smbd's smb.conf: SMBv1 allowed (server min
 // protocol NT1 or older), signing not required (server signing anything
 // but mandatory, or default outside an AD domain controller: smb.conf(5),
@@ -116,7 +104,7 @@ func judgeHostSamba(h *facts.HostAudit, _ time.Time) []finding.Finding {
 			redirect = fmt.Sprintf(" (smbd reads %s instead of %s: %s)", file, c.ConfigFile, src)
 		}
 		_, unknown := c.Unknown["server min protocol"]
-		if !unknown && haSambaSMB1[strings.ToUpper(c.MinProtocol)] {
+		if !unknown && samba.SMB1(c.MinProtocol) {
 			out = append(out, haMake(targets, Hit{
 				Check:    "smb.config.v1",
 				Evidence: "smbd accepts SMBv1: " + haSambaSetting(c, "server min protocol", c.MinProtocol, "Samba's default is SMB2_02") + redirect,
@@ -127,7 +115,7 @@ func judgeHostSamba(h *facts.HostAudit, _ time.Time) []finding.Finding {
 		_, unknownSigning := c.Unknown["server signing"]
 		_, unknownRole := c.Unknown["server role"]
 		signing := strings.ToLower(c.Signing)
-		required := signing == "required" || signing == "mandatory" || (signing == "default" && haSambaADDC(c.ServerRole))
+		required := signing == "required" || signing == "mandatory" || (signing == "default" && samba.ADDC(c.ServerRole))
 		if !unknownSigning && !(signing == "default" && unknownRole) && !required {
 			ev := "smbd does not require signing: " + haSambaSetting(c, "server signing", c.Signing, "Samba's default, which requires signing only on an Active Directory domain controller")
 			if signing == "default" {

@@ -23,7 +23,7 @@ func weakSamba() facts.SambaConfig {
 		}}
 }
 
-func samba(mod func(c *facts.SambaConfig)) facts.SambaConfig {
+func sambaWith(mod func(c *facts.SambaConfig)) facts.SambaConfig {
 	c := weakSamba()
 	mod(&c)
 	return c
@@ -47,38 +47,38 @@ func TestJudgeHostSamba(t *testing.T) {
 			evidence: []string{"/etc/samba/smb.conf:2"}, fix: []string{"/etc/samba/smb.conf", "line 2", "testparm -s /etc/samba/smb.conf", "kill -HUP 40"}},
 		{name: "weak on every address", h: on("0.0.0.0"), c: weakSamba(), want: all, host: "192.168.1.5", port: 445},
 		{name: "loopback only", h: on("127.0.0.1"), c: weakSamba()},
-		{name: "hardened", h: on("127.0.2.46"), c: samba(func(c *facts.SambaConfig) {
+		{name: "hardened", h: on("127.0.2.46"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.MinProtocol, c.Signing, c.MapToGuest, c.GuestShares = "SMB2_10", "required", "never", nil
 		})},
-		{name: "defaults: SMB2_02, signing default on a standalone server, map to guest never", h: on("127.0.2.46"), c: samba(func(c *facts.SambaConfig) {
+		{name: "defaults: SMB2_02, signing default on a standalone server, map to guest never", h: on("127.0.2.46"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.MinProtocol, c.Signing, c.ServerRole, c.MapToGuest, c.Sources = "SMB2_02", "default", "auto", "never", nil
 		}), want: []string{"smb.config.signing"}, host: "127.0.2.46", port: 445,
 			evidence: []string{"server signing = default (not set in /etc/samba/smb.conf", "server role = auto"}, fix: []string{"set server signing = mandatory (/etc/samba/smb.conf)"}},
-		{name: "signing default on an AD domain controller is required", h: on("127.0.2.46"), c: samba(func(c *facts.SambaConfig) {
+		{name: "signing default on an AD domain controller is required", h: on("127.0.2.46"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.MinProtocol, c.Signing, c.ServerRole, c.MapToGuest = "SMB3", "default", "active directory domain controller", "never"
 		})},
-		{name: "guest shares while map to guest is never", h: on("127.0.2.46"), c: samba(func(c *facts.SambaConfig) {
+		{name: "guest shares while map to guest is never", h: on("127.0.2.46"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.MinProtocol, c.Signing, c.MapToGuest = "SMB2_02", "required", "never"
 		})},
-		{name: "map to guest bad user without guest shares", h: on("127.0.2.46"), c: samba(func(c *facts.SambaConfig) {
+		{name: "map to guest bad user without guest shares", h: on("127.0.2.46"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.MinProtocol, c.Signing, c.GuestShares = "SMB2_02", "required", nil
 		})},
-		{name: "what vigil could not see is neither raised nor cleared", h: on("127.0.2.45"), c: samba(func(c *facts.SambaConfig) {
+		{name: "what vigil could not see is neither raised nor cleared", h: on("127.0.2.45"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.Unknown = map[string]string{"server min protocol": "x", "server signing": "x", "map to guest": "x"}
 		})},
-		{name: "signing default with an unknown role", h: on("127.0.2.45"), c: samba(func(c *facts.SambaConfig) {
+		{name: "signing default with an unknown role", h: on("127.0.2.45"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.Signing, c.Unknown = "default", map[string]string{"server role": "x"}
 		}), want: []string{"smb.config.v1", "smb.config.guest"}, host: "127.0.2.45", port: 445},
-		{name: "configuration not read", h: on("127.0.2.45"), c: samba(func(c *facts.SambaConfig) { c.ReadFrom = "" })},
-		{name: "no listener seen: bind interfaces only on loopback", h: machine(lan), c: samba(func(c *facts.SambaConfig) {
+		{name: "configuration not read", h: on("127.0.2.45"), c: sambaWith(func(c *facts.SambaConfig) { c.ReadFrom = "" })},
+		{name: "no listener seen: bind interfaces only on loopback", h: machine(lan), c: sambaWith(func(c *facts.SambaConfig) {
 			c.PID, c.BindInterfacesOnly, c.Interfaces = 0, true, []string{"127.0.0.1/8", "lo"}
 		})},
-		{name: "no listener seen: its interfaces", h: machine(lan), c: samba(func(c *facts.SambaConfig) {
+		{name: "no listener seen: its interfaces", h: machine(lan), c: sambaWith(func(c *facts.SambaConfig) {
 			c.PID, c.BindInterfacesOnly, c.Interfaces, c.Ports = 0, true, []string{"10.0.0.5/24"}, []int{1445}
 		}), want: all, host: "10.0.0.5", port: 1445},
-		{name: "no listener seen: every address", h: machine(lan), c: samba(func(c *facts.SambaConfig) { c.PID = 0 }),
+		{name: "no listener seen: every address", h: machine(lan), c: sambaWith(func(c *facts.SambaConfig) { c.PID = 0 }),
 			want: all, host: "192.168.1.5", port: 445},
-		{name: "config file moved it", h: on("127.0.2.45"), c: samba(func(c *facts.SambaConfig) {
+		{name: "config file moved it", h: on("127.0.2.45"), c: sambaWith(func(c *facts.SambaConfig) {
 			c.ReadFrom = "/etc/samba/real.conf"
 			c.Sources = map[string]string{"server min protocol": "/etc/samba/real.conf:4: server min protocol = NT1", "config file": "/etc/samba/smb.conf:3: config file = /etc/samba/real.conf"}
 		}), want: all, host: "127.0.2.45", port: 445, evidence: []string{"smbd reads /etc/samba/real.conf instead of /etc/samba/smb.conf"}, fix: []string{"/etc/samba/real.conf"}},
