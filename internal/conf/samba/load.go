@@ -29,7 +29,14 @@ import (
 //     then it won't be loaded" (smb.conf(5), config file). smbd starts
 //     afresh from FILE (source3/smbd/server_reload.c, reload_services:
 //     lp_next_configfile, then lp_load_with_shares with the globals
-//     reset). testparm does not follow it.
+//     reset). testparm does not follow it. Checked with Debian's Samba
+//     4.17.12: an smbd started with -s A, where A sets server min protocol
+//     = SMB2_02 and config file = B, and B sets NT1, accepts SMBv1;
+//     testparm A prints SMB2_02.
+//   - A global parameter in a share section is ignored ("Global parameter
+//     … found in service section!"), and a share starts from the [global]
+//     values of its parameters as they stand when its section first opens
+//     (later [global] lines do not reach it): checked with testparm 4.17.
 
 // Limits of following include and config file.
 const (
