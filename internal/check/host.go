@@ -38,6 +38,7 @@ var hostJudges = []HostJudge{
 	judgeHostRedis,
 	judgeHostFTP,
 	judgeHostBind,
+	judgeHostSamba,
 	judgeHostFirewallNone,
 	judgeHostAllowedNoListener,
 }

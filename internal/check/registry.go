@@ -42,4 +42,5 @@ var catalogue = slices.Concat(
 	tlsDeepChecks,
 	dataChecks,
 	hostBindChecks,
+	hostSambaChecks,
 )

@@ -169,6 +169,9 @@ var rules = map[string]rule{
 	"dns.config.recursion":     hostRule,
 	"dns.config.axfr":          hostRule,
 	"dns.config.version":       hostRule,
+	"smb.config.v1":            hostRule,
+	"smb.config.signing":       hostRule,
+	"smb.config.guest":         hostRule,
 	"firewall.none":            hostRule,
 	"flow.cleartext":           {needs: "observing live connections between hosts"},
 

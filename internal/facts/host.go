@@ -31,6 +31,7 @@ type HostAudit struct {
 	FTP         []FTPConfig        `json:"ftp,omitempty"`
 	Nginx       []NginxConfig      `json:"nginx,omitempty"`
 	Bind        []BindConfig       `json:"bind,omitempty"`
+	Samba       []SambaConfig      `json:"samba,omitempty"`
 	Flows       []Flow             `json:"flows,omitempty"`
 	Observation *Observation       `json:"observation,omitempty"`
 	// Distrusted are processes named like a daemon vigil examines (sshd,

@@ -45,7 +45,8 @@ func (h *HostAudit) ListenerFor(host, transport string, port int) (Listener, boo
 // ServiceOf says what the audit knows a listener serves: the protocol and
 // the product of the daemon that holds it, when vigil examined that
 // process as one (sshd is OpenSSH's ssh, nginx serves http, vsftpd and
-// ProFTPD ftp, Redis redis, PostgreSQL postgresql, BIND's named dns), named as service
+// ProFTPD ftp, Redis redis, PostgreSQL postgresql, BIND's named dns,
+// smbd Samba's smb), named as service
 // identification names them. It returns nil for any other process.
 func (h *HostAudit) ServiceOf(l Listener) *Service {
 	if l.PID <= 0 {
@@ -88,6 +89,11 @@ func (h *HostAudit) ServiceOf(l Listener) *Service {
 	for _, c := range h.Bind {
 		if c.PID == l.PID {
 			return svc(proto.DNS, "BIND")
+		}
+	}
+	for _, c := range h.Samba {
+		if c.PID == l.PID {
+			return svc(proto.SMB, "Samba")
 		}
 	}
 	return nil

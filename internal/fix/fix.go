@@ -77,6 +77,21 @@
 //     /usr/bin, run only when every file of the configuration is root's);
 //     reloaded with systemctl reload UNIT or SIGHUP to named (it re-reads
 //     its configuration and zones); verified by named listening on TCP.
+//   - Samba's smbd (smb.v1, smb.signing.not-required, smb.guest.shares,
+//     smb.config.v1, smb.config.signing, smb.config.guest): in [global],
+//     server min protocol = SMB2_02 (SMB2_10, SMB3… already set are kept),
+//     server signing = mandatory, or map to guest = never (and, for
+//     smb.guest.shares, restrict anonymous = 2: a null session lists shares
+//     whatever map to guest says), on the line in
+//     force (commented and replaced) in the file that holds it, main file
+//     or include, after following config file as smbd does; added after
+//     the [global] header of the file smbd reads when no line sets it.
+//     Refused when a file of the configuration cannot be read (an include
+//     with % substitutions, say), when smbd's command line sets the
+//     parameter, or when the file is read by another running smbd.
+//     Validated with the testparm installed with smbd (testparm -s), reloaded
+//     with systemctl reload UNIT or SIGHUP to the main smbd; connections
+//     already open keep their settings.
 //
 // Every applier changes only the files of the instance that holds the
 // listener (matched by pid), and refuses a file another running instance
@@ -363,6 +378,13 @@ var appliers = map[string]applierKind{
 	"dns.config.recursion":  implied(bindApplier),
 	"dns.config.axfr":       implied(bindApplier),
 	"dns.config.version":    implied(bindApplier),
+
+	"smb.v1":                   sambaApplier,
+	"smb.signing.not-required": sambaApplier,
+	"smb.guest.shares":         sambaApplier,
+	"smb.config.v1":            implied(sambaApplier),
+	"smb.config.signing":       implied(sambaApplier),
+	"smb.config.guest":         implied(sambaApplier),
 }
 
 // Fixable reports whether vigil has an automatic fix for a check on some

@@ -59,6 +59,7 @@ var daemonCollectors = map[string]daemonCollector{
 	"proftpd":                proftpdCollector,
 	"nginx":                  nginxCollector,
 	"named":                  bindCollector,
+	"smbd":                   sambaCollector,
 }
 
 // sortByPID sorts configurations by their process id.

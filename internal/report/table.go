@@ -249,6 +249,15 @@ func (t Table) hostAuditRest(ew *textout.Writer, doc *result.Document) {
 	for _, c := range h.Nginx {
 		cfgs = append(cfgs, fmt.Sprintf("nginx (pid %d)\t%s", c.PID, safe(c.ConfigFile)))
 	}
+	for _, c := range h.Samba {
+		files := []string{c.ConfigFile}
+		for _, f := range c.Files {
+			if f != c.ConfigFile {
+				files = append(files, f)
+			}
+		}
+		cfgs = append(cfgs, fmt.Sprintf("smbd (pid %d)\t%s", c.PID, safe(strings.Join(files, ", "))))
+	}
 	if len(cfgs) > 0 {
 		ew.Printf("\n%s\n", t.style("Configurations read", bold))
 		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)

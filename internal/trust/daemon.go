@@ -104,6 +104,7 @@ var Daemons = []Daemon{
 	{Kind: "vsftpd", Comms: []string{"vsftpd"}, Exes: []string{"vsftpd"}, Run: true},
 	{Kind: "proftpd", Comms: []string{"proftpd"}, Users: []string{"proftpd"}, Exes: []string{"proftpd"}},
 	{Kind: "named", Comms: []string{"named"}, Users: []string{"bind", "named"}, Exes: []string{"named"}},
+	{Kind: "smbd", Comms: []string{"smbd"}, Exes: []string{"smbd"}},
 }
 
 // Lookup returns the daemon whose processes have command name comm.
