@@ -43,6 +43,42 @@ var hostJudges = []HostJudge{
 	judgeHostAllowedNoListener,
 }
 
+// configChecks are the checks of each kind of daemon's configuration (the
+// daemon's kind in internal/trust), which a host audit judges only when it
+// read that configuration whole (facts.HostAudit.Unjudged).
+var configChecks = map[string][]string{
+	"sshd":       {"ssh.config.root-login", "ssh.config.password-auth"},
+	"postgresql": {"postgresql.config.trust", "postgresql.config.no-ssl"},
+	"redis":      {"redis.config.no-auth"},
+	"vsftpd":     {"ftp.config.anonymous"},
+	"proftpd":    {"ftp.config.anonymous"},
+	"named":      checkIDs(hostBindChecks),
+	"smbd":       checkIDs(hostSambaChecks),
+}
+
+// ConfigChecks returns the checks of a kind of daemon's configuration
+// (nil for a kind whose configuration no check judges: nginx's is read
+// for vigil fix only).
+func ConfigChecks(kind string) []string { return slices.Clone(configChecks[kind]) }
+
+// IsConfigCheck reports whether a check judges a daemon's configuration.
+func IsConfigCheck(id string) bool {
+	for _, ids := range configChecks {
+		if slices.Contains(ids, id) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkIDs(cs []Check) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.ID
+	}
+	return out
+}
+
 // JudgeHostAudit runs every host judge over a host audit and returns the
 // findings, worst first, each ID once.
 func JudgeHostAudit(h *facts.HostAudit, now time.Time) []finding.Finding {

@@ -315,3 +315,24 @@ func TestHostJudgesUseCatalogueIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigChecksListEveryConfigurationCheck: a check of a daemon's
+// configuration that configChecks does not list would count as judged
+// even when the host audit could not read that configuration.
+func TestConfigChecksListEveryConfigurationCheck(t *testing.T) {
+	for _, c := range All() {
+		if strings.Contains(c.ID, ".config.") && !IsConfigCheck(c.ID) {
+			t.Errorf("%s is not in configChecks: add it under its daemon's kind", c.ID)
+		}
+	}
+	for kind, ids := range configChecks {
+		for _, id := range ids {
+			if _, ok := Lookup(id); !ok {
+				t.Errorf("configChecks[%s] names %s, which is not in the catalogue", kind, id)
+			}
+		}
+	}
+	if ConfigChecks("nginx") != nil || IsConfigCheck("ssh.auth.password") {
+		t.Error("nginx's configuration is read for vigil fix only, and ssh.auth.password is a network check")
+	}
+}

@@ -50,6 +50,13 @@ func noVulnDB(d *result.Document) *result.Document {
 	return d
 }
 
+// unjudged notes, as a host audit does, that the configuration of a kind
+// of daemon was not read whole.
+func unjudged(d *result.Document, kind string) *result.Document {
+	d.NoteGap(result.Gap{What: kind + ": its configuration was not read whole", Checks: check.ConfigChecks(kind)})
+	return d
+}
+
 // hit makes a finding of a catalogue check on 127.0.2.12.
 func hit(id string, port int) finding.Finding {
 	return check.MakeFinding(check.Hit{Check: id, Evidence: "seen"}, "127.0.2.12", port, "tcp")
@@ -145,6 +152,12 @@ func TestControlStatus(t *testing.T) {
 		{"SSH password auth unknown and no host audit", CIS,
 			doc("a", t1, nil, []facts.Service{sshService(22, false)}),
 			"CIS 5.2", NoEvidence, nil, nil, "authentication methods were learnt"},
+		{"SSH password auth unknown to the scan, sshd's configuration judged by a host audit", CIS,
+			doc("a", t1, &audit, []facts.Service{sshService(22, false)}),
+			"CIS 5.2", Met, nil, []string{"ssh.config.password-auth"}, ""},
+		{"a host audit that could not read sshd's configuration vouches for none of its checks", CIS,
+			unjudged(doc("a", t1, &audit, []facts.Service{sshService(22, false)}), "sshd"),
+			"CIS 5.2", NoEvidence, nil, nil, ""},
 		{"Redis identified in cleartext fails GDPR 32(1)(a)", GDPR,
 			doc("a", t1, nil, []facts.Service{{Port: 6379, Transport: "tcp", Name: "redis"}}, hit("cleartext.redis", 6379)),
 			"GDPR 32(1)(a)", NotMet, []string{hit("cleartext.redis", 6379).ID}, nil, ""},

@@ -274,6 +274,7 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	finished := time.Now()
 	findings := check.JudgeScan(hosts, check.Scope{Now: finished, Untrusted: cfg.Untrusted})
 	audited := map[string]time.Time{}
+	var carried []result.Gap // what the host audits of these hosts could not judge
 	seen := map[string]bool{}
 	for _, f := range findings {
 		seen[f.ID] = true
@@ -284,6 +285,7 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 			continue
 		}
 		audited[h.Address] = audit.Finished
+		carried = append(carried, unjudgedBy(audit, h.Address)...)
 		for _, f := range result.Carry(audit, h.Address) {
 			if !seen[f.ID] {
 				seen[f.ID] = true
@@ -312,6 +314,9 @@ func run(ctx context.Context, cfg Config) (*result.Document, error) {
 	doc := result.Assemble(result.NewID(started), started, finished, cfg.Targets, hosts, findings, audited)
 	doc.Ports = cfg.PortSpec
 	doc.QuietHosts = quiet.count
+	for _, g := range carried {
+		doc.NoteGap(g)
+	}
 	if !cfg.PortsOnly && len(cfg.UDPPorts) == 0 {
 		doc.NoteGap(result.Gap{What: "UDP was not probed (--udp-ports was empty): DNS, NTP, SNMP, TFTP, SIP, CoAP, SSDP, mDNS and NetBIOS services were not looked for"})
 	}
@@ -408,6 +413,19 @@ func (s *sweepProgress) batch(n int64) portscan.Progress {
 }
 
 // latestCovering returns the newest host audit that speaks for addr.
+// unjudgedBy returns the configuration checks a host audit could not
+// judge, as gaps of a scan of addr that carries the audit's findings: the
+// scan vouches for no more than the audit did.
+func unjudgedBy(audit *result.Document, addr string) []result.Gap {
+	var out []result.Gap
+	for _, g := range audit.NotExamined {
+		if len(g.Checks) > 0 && !slices.ContainsFunc(g.Checks, func(c string) bool { return !check.IsConfigCheck(c) }) {
+			out = append(out, result.Gap{What: "the host audit of " + addr + ": " + g.What, Checks: g.Checks})
+		}
+	}
+	return out
+}
+
 func latestCovering(audits []*result.Document, addr string, here facts.Machine) *result.Document {
 	a, err := netip.ParseAddr(addr)
 	if err != nil {

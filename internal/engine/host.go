@@ -148,6 +148,12 @@ func JudgeHostAudit(ctx context.Context, h *facts.HostAudit, j HostJudgement) (*
 	for _, e := range h.Errors {
 		doc.NoteGap(result.Gap{What: e})
 	}
+	for _, u := range h.Unjudged {
+		if cs := check.ConfigChecks(u.Kind); len(cs) > 0 {
+			doc.NoteGap(result.Gap{What: fmt.Sprintf("%s (pid %d): its configuration was not read whole, so %s were not judged on it (%s)",
+				u.Kind, u.PID, strings.Join(cs, ", "), u.Why), Checks: cs})
+		}
+	}
 	if known.gap != "" {
 		doc.NoteGap(result.Gap{What: known.gap, Checks: []string{vuln.CheckID}})
 	}

@@ -38,6 +38,11 @@ type HostAudit struct {
 	// nginx, …) that it did not examine as one, and why: they do not run
 	// as root or the daemon's own user.
 	Distrusted []Distrusted `json:"distrusted,omitempty"`
+	// Unjudged are the daemons whose configuration vigil could not read
+	// whole (a file it could not read, an include it could not resolve, a
+	// process it did not trust): the checks of that configuration were not
+	// judged on them, and reports say so instead of counting them passed.
+	Unjudged []Unjudged `json:"unjudged,omitempty"`
 	// Errors says which collectors could not complete, and why.
 	Errors []string `json:"errors,omitempty"`
 	// OS is what /etc/os-release (or /usr/lib/os-release) says.
@@ -158,6 +163,16 @@ type Distrusted struct {
 	Process string `json:"process"`
 	User    string `json:"user,omitempty"`
 	Reason  string `json:"reason"`
+}
+
+// Unjudged is a daemon whose configuration was not read whole.
+type Unjudged struct {
+	// Kind is the daemon's kind as internal/trust names it: sshd,
+	// postgresql, redis, vsftpd, smbd, named…
+	Kind string `json:"kind"`
+	PID  int    `json:"pid"`
+	// Why says what could not be read, or why the process was not trusted.
+	Why string `json:"why"`
 }
 
 // Daemon says how far vigil trusted a daemon process whose configuration

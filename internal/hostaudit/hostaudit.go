@@ -10,6 +10,7 @@
 package hostaudit
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -379,6 +380,11 @@ func (r *hostRun) daemons(ctx context.Context) {
 		d, dist := examine(ctx, sc, p, uidOf, r.users)
 		if dist != nil {
 			h.Distrusted = append(h.Distrusted, *dist)
+			if k, ok := trust.Lookup(p.Comm); ok {
+				if _, ok := daemonCollectors[k.Kind]; ok {
+					h.Unjudged = append(h.Unjudged, facts.Unjudged{Kind: k.Kind, PID: p.PID, Why: "not examined: " + dist.Reason})
+				}
+			}
 			continue
 		}
 		examined = append(examined, d)
@@ -408,11 +414,14 @@ func (r *hostRun) daemons(ctx context.Context) {
 		in := daemonInput{df: newAsDaemon(t, sc, d, r.sessionID == 0), listeners: byPID[d.PID], dialer: dl}
 		r.step(ctx, func(ctx context.Context) {
 			record, errs := dc.collect(ctx, in)
+			mu.Lock()
 			if record != nil {
-				mu.Lock()
 				record(h)
-				mu.Unlock()
 			}
+			if len(errs) > 0 {
+				h.Unjudged = append(h.Unjudged, facts.Unjudged{Kind: d.kind.Kind, PID: d.PID, Why: sanitize.String(errs[0], 1024)})
+			}
+			mu.Unlock()
 			for _, e := range errs {
 				r.c.fail("%s", e)
 			}
@@ -422,6 +431,9 @@ func (r *hostRun) daemons(ctx context.Context) {
 	for kind := range kinds {
 		daemonCollectors[kind].sort(h)
 	}
+	slices.SortFunc(h.Unjudged, func(a, b facts.Unjudged) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.PID, b.PID))
+	})
 }
 
 // reachability says of each listener whether the firewall lets it be
