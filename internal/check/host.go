@@ -37,6 +37,7 @@ var hostJudges = []HostJudge{
 	judgeHostPostgreSQL,
 	judgeHostRedis,
 	judgeHostFTP,
+	judgeHostApache,
 	judgeHostFirewallNone,
 	judgeHostAllowedNoListener,
 }

@@ -41,4 +41,5 @@ var catalogue = slices.Concat(
 	tftpChecks,
 	tlsDeepChecks,
 	dataChecks,
+	hostApacheChecks,
 )

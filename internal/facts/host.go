@@ -30,6 +30,7 @@ type HostAudit struct {
 	Redis       []RedisConfig      `json:"redis,omitempty"`
 	FTP         []FTPConfig        `json:"ftp,omitempty"`
 	Nginx       []NginxConfig      `json:"nginx,omitempty"`
+	Apache      []ApacheConfig     `json:"apache,omitempty"`
 	Flows       []Flow             `json:"flows,omitempty"`
 	Observation *Observation       `json:"observation,omitempty"`
 	// Distrusted are processes named like a daemon vigil examines (sshd,

@@ -58,6 +58,7 @@ var daemonCollectors = map[string]daemonCollector{
 	"vsftpd":                 vsftpdCollector,
 	"proftpd":                proftpdCollector,
 	"nginx":                  nginxCollector,
+	"apache2":                apacheCollector,
 }
 
 // sortByPID sorts configurations by their process id.

@@ -103,6 +103,7 @@ var Daemons = []Daemon{
 	{Kind: proto.Redis, Comms: []string{"redis-server"}, Users: []string{"redis"}, Exes: []string{"redis-server", "redis-check-rdb", "redis-check-aof"}},
 	{Kind: "vsftpd", Comms: []string{"vsftpd"}, Exes: []string{"vsftpd"}, Run: true},
 	{Kind: "proftpd", Comms: []string{"proftpd"}, Users: []string{"proftpd"}, Exes: []string{"proftpd"}},
+	{Kind: "apache2", Comms: []string{"apache2", "httpd"}, Exes: []string{"apache2", "httpd"}, Run: true},
 }
 
 // Lookup returns the daemon whose processes have command name comm.
