@@ -58,6 +58,21 @@
 //     read is refused. Validated with nginx -t -c FILE; reloaded with
 //     systemctl reload UNIT or SIGHUP to the master process (nginx keeps
 //     its listening sockets and starts new workers).
+//   - Apache httpd (http.trace, http.config.trace, http.status.public,
+//     http.config.status-public): TraceEnable Off, or Require local in the
+//     <Location> of an open server-status or server-info page (its Require
+//     all granted lines replaced, or Require local added where it has
+//     none; a Location whose access is set otherwise is refused), in the
+//     scope that serves the finding's address and port as httpd picks it:
+//     the virtual hosts for that address (else for every address) and
+//     port, else the main server; Locations of the main server apply to
+//     every virtual host. It follows Include and IncludeOptional, <IfModule>
+//     and <IfDefine> as the running server read them, and refuses when the
+//     host audit could not read a file. Validated with the daemon's own
+//     binary, -t, with the process's -d, -D, -C and -c and its ${NAME}
+//     environment variables passed as -C Define lines; reloaded with
+//     systemctl reload UNIT or SIGUSR1 to the parent (a graceful restart:
+//     requests in progress finish).
 //
 // Every applier changes only the files of the instance that holds the
 // listener (matched by pid), and refuses a file another running instance
@@ -300,6 +315,7 @@ var (
 	redisApplier  = applierKind{plan: planRedis, product: "Redis", service: "redis"}
 	vsftpdApplier = applierKind{plan: planVsftpd, product: "vsftpd", service: "ftp"}
 	nginxApplier  = applierKind{plan: planNginx, product: "nginx", service: "http"}
+	apacheApplier = applierKind{plan: planApache, product: "Apache httpd", service: "http"}
 )
 
 // implied returns a with implied set.
@@ -336,6 +352,11 @@ var appliers = map[string]applierKind{
 	"tls.cipher.export":             nginxApplier,
 	"tls.cipher.weak":               nginxApplier,
 	"tls.cipher.no-forward-secrecy": nginxApplier,
+
+	"http.trace":                apacheApplier,
+	"http.status.public":        apacheApplier,
+	"http.config.trace":         implied(apacheApplier),
+	"http.config.status-public": implied(apacheApplier),
 }
 
 // Fixable reports whether vigil has an automatic fix for a check on some
