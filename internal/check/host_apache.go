@@ -21,6 +21,9 @@ var hostApacheChecks = []Check{
 	{ID: "http.config.trace", Severity: finding.Low, Title: "Apache httpd configuration leaves TRACE enabled",
 		Rationale: "TraceEnable defaults to On: the server echoes TRACE requests back, headers included, which a script injection flaw can turn into cross-site tracing of cookies and authorisation headers. Nothing needs it in production.",
 		Fix:       "Set TraceEnable Off server-wide and in each <VirtualHost> that sets it, check the configuration (apache2ctl configtest), then reload Apache.", Frameworks: fwUnneeded},
+	{ID: "http.config.listing", Severity: finding.Medium, Title: "Apache httpd configuration lists directory contents",
+		Rationale: "With Options Indexes and mod_autoindex loaded, a directory without an index page is answered with the list of its files, backups and exports included, files never meant to be linked.",
+		Fix:       "In the <Directory> that the site serves, replace Indexes with -Indexes (or drop it from the Options list), check the configuration (apache2ctl configtest), then reload Apache.", Frameworks: fwUnneeded},
 }
 
 // haApacheEndpoint is one address and port an httpd answers on.
@@ -98,7 +101,7 @@ func judgeHostApache(h *facts.HostAudit, _ time.Time) []finding.Finding {
 				continue
 			}
 			where := net.JoinHostPort(e.target.host, strconv.Itoa(e.target.port))
-			var trace, traceFix, status, statusFix []string
+			var trace, traceFix, status, statusFix, listing, listingFix []string
 			for _, i := range c.ServersFor(e.addr, e.target.port) {
 				s := c.Servers[i]
 				if s.TraceEnable != "off" {
@@ -113,6 +116,11 @@ func judgeHostApache(h *facts.HostAudit, _ time.Time) []finding.Finding {
 					default:
 						traceFix = append(traceFix, "TraceEnable Off in "+c.ConfigFile)
 					}
+				}
+				for _, d := range s.Listings {
+					set := d.Options
+					listing = append(listing, fmt.Sprintf("%s lists %s (%s)", haApacheServerName(s), d.Directory, set))
+					listingFix = append(listingFix, "the Options line at "+haWhereToSet(set, c.ConfigFile))
 				}
 				for _, p := range s.StatusPages {
 					if !p.Open {
@@ -130,6 +138,12 @@ func judgeHostApache(h *facts.HostAudit, _ time.Time) []finding.Finding {
 				out = append(out, MakeFinding(Hit{Check: "http.config.trace",
 					Evidence: fmt.Sprintf("Apache httpd (pid %d, %s) answers TRACE on %s: %s", c.PID, c.ConfigFile, where, strings.Join(dedup(trace), "; ")),
 					Fix:      fmt.Sprintf("Set %s; %s.", strings.Join(dedup(traceFix), ", and "), reload),
+				}, e.target.host, e.target.port, e.target.transport))
+			}
+			if len(listing) > 0 {
+				out = append(out, MakeFinding(Hit{Check: "http.config.listing",
+					Evidence: fmt.Sprintf("Apache httpd (pid %d, %s) lists directories on %s: %s", c.PID, c.ConfigFile, where, strings.Join(dedup(listing), "; ")),
+					Fix:      fmt.Sprintf("In %s, replace Indexes with -Indexes (or remove it from the list); %s.", strings.Join(dedup(listingFix), " and "), reload),
 				}, e.target.host, e.target.port, e.target.transport))
 			}
 			if len(status) > 0 {

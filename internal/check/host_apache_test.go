@@ -50,6 +50,14 @@ func TestJudgeHostApache(t *testing.T) {
 			{"http.config.status-public", "192.168.1.5", 80, []string{"hands /server-status to server-status", "site.conf:4: <Location /server-status>", "site.conf:6: Require all granted"},
 				[]string{"the <Location /server-status> at line 4 of /etc/apache2/sites-enabled/site.conf", "Require local"}},
 		}},
+		{"listing in the virtual host that serves the address", cfg(main, func() facts.ApacheServer {
+			s := vhost("*:80", "off")
+			s.Listings = []facts.ApacheListing{{Directory: "/srv/files", Section: "/etc/apache2/sites-enabled/site.conf:3: <Directory /srv/files>", Options: "/etc/apache2/sites-enabled/site.conf:4: Options +Indexes"}}
+			return s
+		}()), listeners, []want{
+			{"http.config.listing", "192.168.1.5", 80, []string{"<VirtualHost *:80> lists /srv/files (/etc/apache2/sites-enabled/site.conf:4: Options +Indexes)"},
+				[]string{"the Options line at line 4 of /etc/apache2/sites-enabled/site.conf", "-Indexes", "systemctl reload apache2.service"}},
+		}},
 		{"status page limited", cfg(main, vhost("*:80", "off", closed)), listeners, nil},
 		{"status page on another address's virtual host", cfg(main, vhost("10.9.9.9:80", "off", open)), listeners, nil},
 		{"loopback alone is not judged", cfg(main, vhost("*:8080", "on", open)), []facts.Listener{listeners[1]}, nil},

@@ -71,10 +71,31 @@ type ApacheServer struct {
 	// mod_status (server-status) or mod_info (server-info), when that
 	// module is loaded; a virtual host has the main server's too.
 	StatusPages []ApacheStatusPage `json:"status_pages,omitempty"`
+	// DocumentRoot is the directory it serves (its own, the main
+	// server's, or the build's default); set only when mod_autoindex is
+	// loaded, with Listings.
+	DocumentRoot string `json:"document_root,omitempty"`
+	// Listings are the directories it serves with automatic indexes
+	// (Options Indexes, mod_autoindex loaded): the DocumentRoot and the
+	// <Directory> sections under it.
+	Listings []ApacheListing `json:"listings,omitempty"`
 	// Sources maps TraceEnable to the line that sets it for this server
 	// (its own, or the main server's it inherits); none when it is left at
 	// the default.
 	Sources map[string]string `json:"sources,omitempty"`
+}
+
+// ApacheListing is a directory an httpd lists: Options with Indexes
+// (https://httpd.apache.org/docs/2.4/mod/core.html#options) and
+// mod_autoindex loaded.
+type ApacheListing struct {
+	// Directory is the directory's path.
+	Directory string `json:"directory"`
+	// Section is where its <Directory> opens (or where DocumentRoot is
+	// set), "FILE:LINE: text"; empty when neither is in the files.
+	Section string `json:"section,omitempty"`
+	// Options is the Options line that turns Indexes on, "FILE:LINE: text".
+	Options string `json:"options"`
 }
 
 // ApacheStatusPage is a <Location> (or <LocationMatch>) with SetHandler

@@ -166,6 +166,30 @@ func (a *apacheAuthz) open() bool {
 	return slices.Contains(pos, true)
 }
 
+// apacheScope is where a directive is: the server (main or virtual host),
+// the Location and Require container, or the Directory it is in.
+type apacheScope struct {
+	srv   *apacheServer
+	loc   *apacheLoc
+	authz *apacheAuthz
+	dir   *apacheDirSec
+}
+
+// apacheDirSec is a <Directory> section being read.
+type apacheDirSec struct {
+	path, section string
+	// vhost says it is in a virtual host (merged after the main server's).
+	vhost bool
+	order int
+	opts  []apacheOptions
+}
+
+// apacheOptions is one Options line.
+type apacheOptions struct {
+	args  []string
+	where string
+}
+
 // apacheWalk reads one httpd's configuration files.
 type apacheWalk struct {
 	ctx     context.Context
@@ -176,6 +200,7 @@ type apacheWalk struct {
 	vars    map[string]string
 	modules map[string]bool
 	files   int
+	order   int
 	listen  []string
 	unread  []string
 	errs    []string
@@ -187,6 +212,11 @@ type apacheServer struct {
 	facts.ApacheServer
 	trace, traceSrc string
 	pages           []*apacheLoc
+	// docroot is its DocumentRoot ("" when unset); opts its Options
+	// outside any Directory; dirs its <Directory> sections.
+	docroot, docrootSrc string
+	opts                []apacheOptions
+	dirs                []*apacheDirSec
 }
 
 // subst replaces ${NAME} with a Define's value, else the environment's
@@ -234,7 +264,7 @@ func apacheModuleName(s string) string {
 }
 
 // file reads one configuration file into the server srv.
-func (w *apacheWalk) file(p string, depth int, optional bool, srv *apacheServer, loc *apacheLoc) {
+func (w *apacheWalk) file(p string, depth int, optional bool, sc apacheScope) {
 	if depth > maxIncludeDepth {
 		w.errs = append(w.errs, fmt.Sprintf("%s: Include nested more than %d deep", p, maxIncludeDepth))
 		w.unread = append(w.unread, p)
@@ -255,18 +285,18 @@ func (w *apacheWalk) file(p string, depth int, optional bool, srv *apacheServer,
 		w.unread = append(w.unread, p)
 		return
 	}
-	w.dirs(apache.Parse(b), p, depth, srv, loc, nil)
+	w.dirs(apache.Parse(b), p, depth, sc)
 }
 
 // include follows Include (optional false) or IncludeOptional.
-func (w *apacheWalk) include(pat string, depth int, optional bool, srv *apacheServer, loc *apacheLoc) {
+func (w *apacheWalk) include(pat string, depth int, optional bool, sc apacheScope) {
 	dir := strings.HasSuffix(pat, "/") && !strings.ContainsAny(pat, "*?[")
 	pat = w.abs(pat)
 	if dir {
 		pat += "/*" // a directory: its files (httpd also reads subdirectories)
 	}
 	if !strings.ContainsAny(pat, "*?[") {
-		w.file(pat, depth+1, optional, srv, loc)
+		w.file(pat, depth+1, optional, sc)
 		return
 	}
 	files, err := glob(w.ctx, w.t, pat)
@@ -276,13 +306,14 @@ func (w *apacheWalk) include(pat string, depth int, optional bool, srv *apacheSe
 		return
 	}
 	for _, f := range files {
-		w.file(f, depth+1, optional, srv, loc)
+		w.file(f, depth+1, optional, sc)
 	}
 }
 
 // dirs reads directives in the scope of srv (and of a Location, and of a
 // Require container).
-func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, srv *apacheServer, loc *apacheLoc, authz *apacheAuthz) {
+func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, sc apacheScope) {
+	srv, loc, authz := sc.srv, sc.loc, sc.authz
 	for _, d := range ds {
 		args := make([]string, len(d.Args))
 		for i, a := range d.Args {
@@ -305,41 +336,49 @@ func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, srv *a
 				if len(args) == 1 {
 					m, neg := strings.CutPrefix(args[0], "!")
 					if w.loaded(m) != neg {
-						w.dirs(d.Children, file, depth, srv, loc, authz)
+						w.dirs(d.Children, file, depth, sc)
 					}
 				}
 			case "ifdefine":
 				if len(args) == 1 {
 					n, neg := strings.CutPrefix(args[0], "!")
 					if _, ok := w.defines[n]; ok != neg {
-						w.dirs(d.Children, file, depth, srv, loc, authz)
+						w.dirs(d.Children, file, depth, sc)
 					}
 				}
 			case "ifversion", "ifdirective", "ifsection", "iffile":
 				// Taken: vigil does not evaluate them, and a configuration
 				// that httpd runs passes them as a rule.
-				w.dirs(d.Children, file, depth, srv, loc, authz)
+				w.dirs(d.Children, file, depth, sc)
 			case "virtualhost":
-				if srv == w.servers[0] && loc == nil {
+				if srv == w.servers[0] && loc == nil && sc.dir == nil {
 					v := &apacheServer{}
 					v.VirtualHost = sanitizeAll(args, 128)
 					v.Section = at()
 					w.servers = append(w.servers, v)
-					w.dirs(d.Children, file, depth, v, nil, nil)
+					w.dirs(d.Children, file, depth, apacheScope{srv: v})
 				}
 			case "location", "locationmatch":
-				if loc == nil && len(args) > 0 {
+				if loc == nil && sc.dir == nil && len(args) > 0 {
 					l := &apacheLoc{path: args[len(args)-1], section: at(), authz: &apacheAuthz{kind: "any"}}
-					w.dirs(d.Children, file, depth, srv, l, l.authz)
+					w.dirs(d.Children, file, depth, apacheScope{srv: srv, loc: l, authz: l.authz})
 					if l.set || len(l.access) > 0 {
 						srv.pages = append(srv.pages, l)
 					}
+				}
+			case "directory":
+				// <Directory ~ regex> and wildcard paths are not followed.
+				if loc == nil && sc.dir == nil && len(args) == 1 && path.IsAbs(args[0]) && !strings.ContainsAny(args[0], "*?[") {
+					ds := &apacheDirSec{path: path.Clean(args[0]), section: at(), vhost: srv != w.servers[0], order: w.order}
+					w.order++
+					srv.dirs = append(srv.dirs, ds)
+					w.dirs(d.Children, file, depth, apacheScope{srv: srv, dir: ds})
 				}
 			case "requireany", "requireall", "requirenone":
 				if loc != nil && authz != nil {
 					a := &apacheAuthz{kind: strings.TrimPrefix(name, "require")}
 					authz.kids = append(authz.kids, a)
-					w.dirs(d.Children, file, depth, srv, loc, a)
+					w.dirs(d.Children, file, depth, apacheScope{srv: srv, loc: loc, authz: a})
 				}
 			}
 			continue
@@ -367,11 +406,23 @@ func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, srv *a
 			}
 		case "include", "includeoptional":
 			if len(args) == 1 && loc == nil {
-				w.include(args[0], depth, name == "includeoptional", srv, loc)
+				w.include(args[0], depth, name == "includeoptional", sc)
 			}
 		case "listen":
 			if len(args) >= 1 && srv == w.servers[0] {
 				w.listen = append(w.listen, sanitize.String(args[0], 128))
+			}
+		case "documentroot":
+			if len(args) == 1 && loc == nil && sc.dir == nil {
+				srv.docroot, srv.docrootSrc = w.abs(args[0]), at()
+			}
+		case "options":
+			switch {
+			case loc != nil:
+			case sc.dir != nil:
+				sc.dir.opts = append(sc.dir.opts, apacheOptions{args: args, where: at()})
+			default:
+				srv.opts = append(srv.opts, apacheOptions{args: args, where: at()})
 			}
 		case "servername":
 			if len(args) >= 1 && loc == nil {
@@ -420,11 +471,11 @@ func collectApache(ctx context.Context, df *asDaemon) (facts.ApacheConfig, []str
 	w.servers = []*apacheServer{main}
 	cmdline := func(ds []string) {
 		for _, d := range ds {
-			w.dirs(apache.Parse([]byte(d)), apacheCmdline, 0, main, nil, nil)
+			w.dirs(apache.Parse([]byte(d)), apacheCmdline, 0, apacheScope{srv: main})
 		}
 	}
 	cmdline(inv.before)
-	w.file(inv.file, 0, false, main, nil)
+	w.file(inv.file, 0, false, apacheScope{srv: main})
 	cmdline(inv.after)
 
 	for m := range w.modules {
@@ -468,6 +519,9 @@ func collectApache(ctx context.Context, df *asDaemon) (facts.ApacheConfig, []str
 			out.StatusPages = append(out.StatusPages, facts.ApacheStatusPage{Handler: l.handler, Path: sanitize.String(l.path, 256),
 				Section: l.section, Access: l.access, Open: l.authz.open()})
 		}
+		if w.modules["autoindex"] {
+			out.DocumentRoot, out.Listings = apacheListings(main, s)
+		}
 		cfg.Servers = append(cfg.Servers, out)
 	}
 	cfg.Daemon = p.facts(filesNote(df))
@@ -503,6 +557,116 @@ func apacheMergePages(locs []*apacheLoc) []*apacheLoc {
 		}
 	}
 	return out
+}
+
+// apacheDefaultDocRoot is the DocumentRoot of Debian's and Red Hat's
+// builds when the configuration sets none.
+const apacheDefaultDocRoot = "/var/www/html"
+
+// apacheIndexes applies one Options line to whether Indexes is on
+// (https://httpd.apache.org/docs/2.4/mod/core.html#options): a line with
+// +/- options changes the inherited set, a line without replaces it (All
+// holds Indexes, None does not).
+func apacheIndexes(cur bool, args []string) bool {
+	relative := slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "+") || strings.HasPrefix(a, "-") })
+	if !relative {
+		return slices.ContainsFunc(args, func(a string) bool { return strings.EqualFold(a, "Indexes") || strings.EqualFold(a, "All") })
+	}
+	for _, a := range args {
+		switch {
+		case strings.EqualFold(strings.TrimPrefix(a, "+"), "Indexes"):
+			cur = true
+		case strings.EqualFold(a, "-Indexes"):
+			cur = false
+		}
+	}
+	return cur
+}
+
+// apacheListings returns the directories a server serves with automatic
+// indexes: its DocumentRoot and the <Directory> sections under it, with
+// Options merged as httpd merges them
+// (https://httpd.apache.org/docs/2.4/sections.html#merging): the server's
+// own Options first (the main server's, then the virtual host's), then
+// the <Directory> sections from the shortest path to the longest, the
+// virtual host's after the main server's. Directories reached through
+// Alias, <Directory> sections with wildcards or regular expressions and
+// .htaccess files are not followed.
+func apacheListings(main, s *apacheServer) (string, []facts.ApacheListing) {
+	root, rootSrc := s.docroot, s.docrootSrc
+	if root == "" {
+		root, rootSrc = main.docroot, main.docrootSrc
+	}
+	if root == "" {
+		root = apacheDefaultDocRoot
+	}
+	dirs := main.dirs
+	base := main.opts
+	if s != main {
+		dirs = append(slices.Clone(main.dirs), s.dirs...)
+		base = append(slices.Clone(main.opts), s.opts...)
+	}
+	within := func(p, dir string) bool { return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/") }
+	served := []string{root}
+	for _, d := range dirs {
+		if within(d.path, root) && !slices.Contains(served, d.path) {
+			served = append(served, d.path)
+		}
+	}
+	var out []facts.ApacheListing
+	for _, p := range served {
+		var secs []*apacheDirSec
+		for _, d := range dirs {
+			if within(p, d.path) {
+				secs = append(secs, d)
+			}
+		}
+		slices.SortStableFunc(secs, func(a, b *apacheDirSec) int {
+			ca, cb := strings.Count(a.path, "/"), strings.Count(b.path, "/")
+			if a.path == "/" {
+				ca = 0
+			}
+			if b.path == "/" {
+				cb = 0
+			}
+			switch {
+			case ca != cb:
+				return ca - cb
+			case a.vhost != b.vhost:
+				if a.vhost {
+					return 1
+				}
+				return -1
+			}
+			return a.order - b.order
+		})
+		on, src := false, ""
+		apply := func(o apacheOptions) {
+			on = apacheIndexes(on, o.args)
+			switch {
+			case !on:
+				src = ""
+			case apacheIndexes(false, o.args):
+				src = o.where // this very line turns Indexes on
+			}
+		}
+		for _, o := range base {
+			apply(o)
+		}
+		section := rootSrc
+		for _, d := range secs {
+			for _, o := range d.opts {
+				apply(o)
+			}
+			if d.path == p {
+				section = d.section
+			}
+		}
+		if on {
+			out = append(out, facts.ApacheListing{Directory: sanitize.String(p, 512), Section: section, Options: src})
+		}
+	}
+	return sanitize.String(root, 512), out
 }
 
 // apacheCollector reads apache2.conf (httpd.conf) and what it includes.

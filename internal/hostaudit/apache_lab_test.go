@@ -1,6 +1,7 @@
 package hostaudit
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/check"
@@ -10,10 +11,10 @@ import (
 
 // TestLabApache audits this machine with the lab's Apache twins running:
 // each httpd's configuration is found from its -f, the weak twin's
-// TraceEnable On and open server-status and server-info raise
-// http.config.trace and http.config.status-public on its addresses, and
-// the hard twin (TraceEnable Off, status limited to 10.9.9.0/24) raises
-// neither.
+// TraceEnable On, open server-status and server-info and Options +Indexes
+// on 8080 raise http.config.trace, http.config.status-public and
+// http.config.listing on its addresses, and the hard twin (TraceEnable
+// Off, status limited to 10.9.9.0/24, -Indexes) raises none.
 func TestLabApache(t *testing.T) {
 	m := lab.Require(t)
 	h, err := Collect(t.Context(), Local(), Options{Dialer: loopbackDialer(t)})
@@ -58,6 +59,12 @@ func TestLabApache(t *testing.T) {
 	for _, svc := range []lab.Service{weak, weakIndex, weakTLS} {
 		requireFinding(t, fs, "http.config.trace", svc.Host, svc.Port, dir+"/web/apache-weak/apache2.conf:", "TraceEnable On")
 	}
+	requireFinding(t, fs, "http.config.listing", weakIndex.Host, weakIndex.Port, dir+"/web/apache-weak/files", "Options +Indexes")
+	for _, svc := range []lab.Service{weak, weakTLS} {
+		if got := findingsAt(fs, "http.config.listing", svc.Host, svc.Port); len(got) != 0 {
+			t.Errorf("listing of port 8080's virtual host reported on %s:%d: %+v", svc.Host, svc.Port, got)
+		}
+	}
 	requireFinding(t, fs, "http.config.status-public", weak.Host, weak.Port,
 		dir+"/web/apache-weak/apache2.conf:39: <Location /server-status>", "Require all granted", "/server-info")
 	for _, svc := range []lab.Service{weakIndex, weakTLS} {
@@ -67,7 +74,7 @@ func TestLabApache(t *testing.T) {
 	}
 	for _, svc := range []lab.Service{hard, hardTLS} {
 		for _, f := range fs {
-			if f.Host == svc.Host && f.Port == svc.Port && (f.Check == "http.config.trace" || f.Check == "http.config.status-public") {
+			if f.Host == svc.Host && f.Port == svc.Port && (strings.HasPrefix(f.Check, "http.config.")) {
 				t.Errorf("hardened %s has finding %s: %s", svc.ID, f.Check, f.Evidence)
 			}
 		}

@@ -176,6 +176,61 @@ func TestCollectApache(t *testing.T) {
 				t.Errorf("pages %+v", m.StatusPages)
 			}
 		}},
+		{"listings: Options merged from / to the served directories", fakeFiles{"/etc/apache2/apache2.conf": `LoadModule autoindex_module mod_autoindex.so
+Options Indexes FollowSymLinks
+DocumentRoot /srv/www
+<Directory />
+	Options FollowSymLinks
+</Directory>
+<Directory /srv/www/pub>
+	Options +Indexes
+</Directory>
+<Directory /srv/www/pub/private>
+	Options -Indexes
+</Directory>
+<Directory /srv/other>
+	Options All
+</Directory>
+<VirtualHost *:8080>
+	DocumentRoot /srv/files
+	Options +Indexes
+	<Directory /srv/files/locked>
+		Options None
+	</Directory>
+</VirtualHost>
+<VirtualHost *:8081>
+	<Directory /srv/www>
+		Options Indexes
+	</Directory>
+</VirtualHost>
+`}, []string{"apache2"}, func(t *testing.T, c facts.ApacheConfig, _ []string) {
+			dirsOf := func(s facts.ApacheServer) []string {
+				var out []string
+				for _, l := range s.Listings {
+					out = append(out, l.Directory+" "+l.Options)
+				}
+				return out
+			}
+			const f = "/etc/apache2/apache2.conf:"
+			if got := dirsOf(c.Servers[0]); !slices.Equal(got, []string{"/srv/www/pub " + f + "8: Options +Indexes"}) {
+				t.Errorf("main server lists %q (DocumentRoot %s)", got, c.Servers[0].DocumentRoot)
+			}
+			// <Directory /> resets the server-wide Options Indexes for
+			// every directory, but the virtual host's own Options come
+			// before the Directory sections too.
+			if got := dirsOf(c.Servers[1]); len(got) != 0 || c.Servers[1].DocumentRoot != "/srv/files" {
+				t.Errorf("virtual host on 8080 lists %q (DocumentRoot %s)", got, c.Servers[1].DocumentRoot)
+			}
+			if got := dirsOf(c.Servers[2]); !slices.Equal(got, []string{"/srv/www " + f + "25: Options Indexes", "/srv/www/pub " + f + "8: Options +Indexes"}) {
+				t.Errorf("virtual host on 8081 lists %q", got)
+			}
+		}},
+		{"listings need mod_autoindex", fakeFiles{"/etc/apache2/apache2.conf": "DocumentRoot /srv/www\n<Directory /srv/www>\nOptions Indexes\n</Directory>\n"}, []string{"apache2"},
+			func(t *testing.T, c facts.ApacheConfig, _ []string) {
+				if len(c.Servers[0].Listings) != 0 {
+					t.Errorf("listings without mod_autoindex: %+v", c.Servers[0].Listings)
+				}
+			}},
 		{"unreadable include", withFiles(debianApache, map[string]string{"/etc/apache2/ports.conf": ""}), []string{"apache2"}, func(t *testing.T, c facts.ApacheConfig, errs []string) {
 			if !slices.Equal(c.Unread, []string{"/etc/apache2/ports.conf"}) || len(errs) != 1 || !strings.Contains(errs[0], "ports.conf") {
 				t.Errorf("unread %v, errs %v", c.Unread, errs)
