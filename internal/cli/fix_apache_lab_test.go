@@ -11,9 +11,9 @@ import (
 
 // TestFixApacheOnRealDaemon starts an Apache httpd of its own on
 // 127.0.4.51 (TraceEnable left at its default, On, and server-status open
-// to anyone in the virtual host), then for http.trace (a scan) and
-// http.config.status-public (a host audit): finds it, fixes it, looks
-// again, rolls back and looks again.
+// to anyone in the virtual host, / listed), then for http.trace and
+// http.listing (a scan) and http.config.status-public (a host audit):
+// finds it, fixes it, looks again, rolls back and looks again.
 func TestFixApacheOnRealDaemon(t *testing.T) {
 	requireRoot(t)
 	const exe = "/usr/sbin/apache2"
@@ -34,7 +34,8 @@ func TestFixApacheOnRealDaemon(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "www", "index.html"), []byte("<html><body>vigil fix test</body></html>\n"), 0o644); err != nil {
+	// No index page: / is listed (Options +Indexes below).
+	if err := os.WriteFile(filepath.Join(dir, "www", "a.txt"), []byte("vigil fix test\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	const m = "/usr/lib/apache2/modules"
@@ -65,9 +66,11 @@ LoadModule authz_host_module %[4]s/mod_authz_host.so
 LoadModule dir_module %[4]s/mod_dir.so
 LoadModule mime_module %[4]s/mod_mime.so
 LoadModule status_module %[4]s/mod_status.so
+LoadModule autoindex_module %[4]s/mod_autoindex.so
 TypesConfig /etc/mime.types
 DirectoryIndex index.html
 <Directory %[1]s/www>
+    Options +Indexes
     Require all granted
 </Directory>
 IncludeOptional %[1]s/site*.conf
@@ -80,6 +83,9 @@ IncludeOptional %[1]s/site*.conf
 	startDaemon(t, fmt.Sprintf("%s:%d", host, port), exe, "-f", conf, "-DFOREGROUND")
 	t.Run("trace", func(t *testing.T) {
 		fixRoundTrip(t, host, port, "http.trace", []string{conf, site}, "")
+	})
+	t.Run("listing", func(t *testing.T) {
+		fixRoundTrip(t, host, port, "http.listing", []string{conf, site}, "")
 	})
 	// Require local lets every 127/8 client in, so a scan from this
 	// machine's loopback still sees the page after the fix: the round trip

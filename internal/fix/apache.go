@@ -55,6 +55,26 @@ type apacheDir struct {
 	// nested says it is inside a Require container or another section
 	// within the Location.
 	nested bool
+	// dir is its <Directory> (nil outside one).
+	dir *apacheDirFix
+}
+
+// apacheAt is where the walk is: the virtual host (-1 for the main
+// server), the Location (and whether inside a section within it), the
+// Directory.
+type apacheAt struct {
+	vhost  int
+	loc    *apacheLocSec
+	nested bool
+	dir    *apacheDirFix
+}
+
+// apacheDirFix is one <Directory> section with a plain path.
+type apacheDirFix struct {
+	d     *apache.Directive
+	file  int
+	vhost int
+	path  string
 }
 
 // apacheLocSec is one <Location> or <LocationMatch> section.
@@ -77,17 +97,20 @@ type apacheVHost struct {
 
 // apacheConf is an httpd's configuration as it reads it.
 type apacheConf struct {
-	files   []apacheFileRef
-	byPath  map[string]int
-	dirs    []apacheDir
-	vhosts  []apacheVHost
-	locs    []*apacheLocSec
-	modules map[string]bool
-	defines map[string]string
-	vars    map[string]string
-	root    string
-	glob    func(string) ([]string, error)
-	read    func(path string) ([]byte, fs.FileMode, error)
+	files  []apacheFileRef
+	byPath map[string]int
+	dirs   []apacheDir
+	vhosts []apacheVHost
+	// docroots are the DocumentRoot of the main server (key -1) and of
+	// each virtual host that sets one.
+	docroots map[int]string
+	locs     []*apacheLocSec
+	modules  map[string]bool
+	defines  map[string]string
+	vars     map[string]string
+	root     string
+	glob     func(string) ([]string, error)
+	read     func(path string) ([]byte, fs.FileMode, error)
 }
 
 // apacheModule turns status_module, mod_status.c or mod_status.so into status.
@@ -114,7 +137,7 @@ func apacheRootOf(cfg facts.ApacheConfig) string {
 
 // loadApache reads the main file and what it includes.
 func loadApache(in Input, cfg facts.ApacheConfig, guard Guard) (*apacheConf, error) {
-	c := &apacheConf{byPath: map[string]int{}, modules: map[string]bool{}, defines: map[string]string{}, vars: cfg.Variables, root: apacheRootOf(cfg), glob: in.Glob,
+	c := &apacheConf{byPath: map[string]int{}, docroots: map[int]string{}, modules: map[string]bool{}, defines: map[string]string{}, vars: cfg.Variables, root: apacheRootOf(cfg), glob: in.Glob,
 		read: func(p string) ([]byte, fs.FileMode, error) { return in.ReadFile(p, guard) }}
 	for _, m := range apacheStatic {
 		c.modules[m] = true
@@ -134,7 +157,7 @@ func loadApache(in Input, cfg facts.ApacheConfig, guard Guard) (*apacheConf, err
 	// load what the files test.
 	cmdline := func(ds []string) error {
 		for _, d := range ds {
-			if err := c.walk(apache.Parse([]byte(d)), -1, 0, -1, nil, false); err != nil {
+			if err := c.walk(apache.Parse([]byte(d)), -1, 0, apacheAt{vhost: -1}); err != nil {
 				return err
 			}
 		}
@@ -143,7 +166,7 @@ func loadApache(in Input, cfg facts.ApacheConfig, guard Guard) (*apacheConf, err
 	if err := cmdline(before); err != nil {
 		return nil, err
 	}
-	if err := c.file(cfg.ConfigFile, 0, false, -1); err != nil {
+	if err := c.file(cfg.ConfigFile, 0, false, apacheAt{vhost: -1}); err != nil {
 		return nil, err
 	}
 	if err := cmdline(after); err != nil {
@@ -167,7 +190,7 @@ func (c *apacheConf) subst(s string) string {
 }
 
 // file reads one file into the configuration.
-func (c *apacheConf) file(p string, depth int, optional bool, vhost int) error {
+func (c *apacheConf) file(p string, depth int, optional bool, at apacheAt) error {
 	if depth > maxApacheDepth || len(c.files) >= maxApacheFiles {
 		return fmt.Errorf("%s: Include nested more than %d deep, or more than %d files: vigil cannot be sure what httpd reads", p, maxApacheDepth, maxApacheFiles)
 	}
@@ -187,12 +210,13 @@ func (c *apacheConf) file(p string, depth int, optional bool, vhost int) error {
 		c.byPath[p] = fi
 		c.files = append(c.files, apacheFileRef{path: p, content: b, mode: mode})
 	}
-	return c.walk(apache.Parse(b), fi, depth, vhost, nil, false)
+	return c.walk(apache.Parse(b), fi, depth, at)
 }
 
 // walk reads directives in the main server or a virtual host (vhost),
 // and in a Location (loc).
-func (c *apacheConf) walk(ds []*apache.Directive, file, depth, vhost int, loc *apacheLocSec, nested bool) error {
+func (c *apacheConf) walk(ds []*apache.Directive, file, depth int, at apacheAt) error {
+	vhost, loc := at.vhost, at.loc
 	for _, d := range ds {
 		args := make([]string, len(d.Args))
 		for i, a := range d.Args {
@@ -206,34 +230,38 @@ func (c *apacheConf) walk(ds []*apache.Directive, file, depth, vhost int, loc *a
 				if len(args) == 1 {
 					m, neg := strings.CutPrefix(args[0], "!")
 					if c.modules[apacheModule(m)] != neg {
-						err = c.walk(d.Children, file, depth, vhost, loc, nested)
+						err = c.walk(d.Children, file, depth, at)
 					}
 				}
 			case "ifdefine":
 				if len(args) == 1 {
 					n, neg := strings.CutPrefix(args[0], "!")
 					if _, ok := c.defines[n]; ok != neg {
-						err = c.walk(d.Children, file, depth, vhost, loc, nested)
+						err = c.walk(d.Children, file, depth, at)
 					}
 				}
 			case "ifversion", "ifdirective", "ifsection", "iffile":
-				err = c.walk(d.Children, file, depth, vhost, loc, nested)
+				err = c.walk(d.Children, file, depth, at)
 			case "virtualhost":
-				if vhost < 0 && loc == nil && file >= 0 {
+				if vhost < 0 && loc == nil && at.dir == nil && file >= 0 {
 					c.vhosts = append(c.vhosts, apacheVHost{d: d, file: file, addrs: args})
-					err = c.walk(d.Children, file, depth, len(c.vhosts)-1, nil, false)
+					err = c.walk(d.Children, file, depth, apacheAt{vhost: len(c.vhosts) - 1})
 				}
 			case "location", "locationmatch":
-				if loc == nil && len(args) > 0 && file >= 0 {
+				if loc == nil && at.dir == nil && len(args) > 0 && file >= 0 {
 					l := &apacheLocSec{d: d, file: file, vhost: vhost, path: args[len(args)-1]}
 					c.locs = append(c.locs, l)
-					err = c.walk(d.Children, file, depth, vhost, l, false)
+					err = c.walk(d.Children, file, depth, apacheAt{vhost: vhost, loc: l})
+				}
+			case "directory":
+				if loc == nil && at.dir == nil && len(args) == 1 && path.IsAbs(args[0]) && !strings.ContainsAny(args[0], "*?[") && file >= 0 {
+					err = c.walk(d.Children, file, depth, apacheAt{vhost: vhost, dir: &apacheDirFix{d: d, file: file, vhost: vhost, path: path.Clean(args[0])}})
 				}
 			default:
 				if loc != nil {
 					// <RequireAny>, <Limit>, <If>…: what is inside is not
 					// a plain Require line of the Location.
-					err = c.walk(d.Children, file, depth, vhost, loc, true)
+					err = c.walk(d.Children, file, depth, apacheAt{vhost: vhost, loc: loc, nested: true})
 				}
 			}
 			if err != nil {
@@ -242,7 +270,7 @@ func (c *apacheConf) walk(ds []*apache.Directive, file, depth, vhost int, loc *a
 			continue
 		}
 		if file >= 0 {
-			c.dirs = append(c.dirs, apacheDir{d: d, file: file, vhost: vhost, loc: loc, nested: nested})
+			c.dirs = append(c.dirs, apacheDir{d: d, file: file, vhost: vhost, loc: loc, nested: at.nested, dir: at.dir})
 		}
 		switch name {
 		case "define":
@@ -290,9 +318,17 @@ func (c *apacheConf) walk(ds []*apache.Directive, file, depth, vhost int, loc *a
 				matches = m
 			}
 			for _, m := range matches {
-				if err := c.file(m, depth+1, name == "includeoptional", vhost); err != nil {
+				if err := c.file(m, depth+1, name == "includeoptional", at); err != nil {
 					return err
 				}
+			}
+		case "documentroot":
+			if len(args) == 1 && loc == nil && at.dir == nil {
+				root := args[0]
+				if !path.IsAbs(root) {
+					root = path.Join(c.root, root)
+				}
+				c.docroots[vhost] = path.Clean(root)
 			}
 		case "sethandler":
 			if loc != nil && len(args) == 1 {
@@ -300,7 +336,7 @@ func (c *apacheConf) walk(ds []*apache.Directive, file, depth, vhost int, loc *a
 			}
 		case "require", "allow", "deny", "order", "satisfy":
 			if loc != nil {
-				loc.access = append(loc.access, apacheDir{d: d, file: file, vhost: vhost, loc: loc, nested: nested})
+				loc.access = append(loc.access, apacheDir{d: d, file: file, vhost: vhost, loc: loc, nested: at.nested})
 			}
 		}
 	}
@@ -573,6 +609,90 @@ func (c *apacheConf) statusChange(vhosts []int, fixID string) ([]apacheEdit, []s
 	return edits, pages, nil
 }
 
+// apacheIndexesOn reports whether an Options line turns Indexes on by
+// itself: Indexes or All in a list, or +Indexes.
+func apacheIndexesOn(args []string) bool {
+	for _, a := range args {
+		switch {
+		case strings.EqualFold(a, "Indexes"), strings.EqualFold(a, "+Indexes"), strings.EqualFold(a, "All"):
+			return true
+		}
+	}
+	return false
+}
+
+// apacheNoIndexes rewrites an Options line's arguments without Indexes:
+// +Indexes (or Indexes beside +/- options) becomes -Indexes, Indexes in a
+// list is dropped (None when nothing is left). All is refused: it stands
+// for several options, and which ones the site needs is the user's call.
+func apacheNoIndexes(args []string) ([]string, bool) {
+	relative := slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "+") || strings.HasPrefix(a, "-") })
+	var out []string
+	for _, a := range args {
+		switch {
+		case strings.EqualFold(a, "All"):
+			return nil, false
+		case strings.EqualFold(strings.TrimPrefix(a, "+"), "Indexes"):
+			if relative {
+				out = append(out, "-Indexes")
+			}
+		default:
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		out = []string{"None"}
+	}
+	return out, true
+}
+
+// listingChange turns Indexes off in the Options lines that turn it on
+// for what the servers that answer t serve: the Options outside any
+// Directory of the main server and of those virtual hosts, and their
+// <Directory> sections above, at or under the DocumentRoot.
+func (c *apacheConf) listingChange(vhosts []int, fixID string) ([]apacheEdit, []string, error) {
+	servers := vhosts
+	if len(servers) == 0 {
+		servers = []int{-1}
+	}
+	within := func(p, dir string) bool { return p == dir || dir == "/" || strings.HasPrefix(p, dir+"/") }
+	var edits []apacheEdit
+	var lines []string
+	done := map[*apache.Directive]bool{}
+	for _, v := range servers {
+		root, ok := c.docroots[v]
+		if !ok {
+			root, ok = c.docroots[-1]
+		}
+		if !ok {
+			root = "/var/www/html"
+		}
+		for _, d := range c.dirs {
+			if !strings.EqualFold(d.d.Name, "Options") || d.loc != nil || (d.vhost != -1 && d.vhost != v) || done[d.d] {
+				continue
+			}
+			if d.dir != nil && !within(root, d.dir.path) && !within(d.dir.path, root) {
+				continue
+			}
+			args := make([]string, len(d.d.Args))
+			for i, a := range d.d.Args {
+				args[i] = c.subst(a)
+			}
+			if !apacheIndexesOn(args) {
+				continue
+			}
+			next, ok := apacheNoIndexes(args)
+			if !ok {
+				return nil, nil, fmt.Errorf("Options All at %s turns on automatic indexes among other options: list the options the site needs without Indexes by hand", c.where(d.file, d.d))
+			}
+			done[d.d] = true
+			edits = append(edits, c.replaceLine(d, "Options "+strings.Join(next, " "), fixID))
+			lines = append(lines, c.where(d.file, d.d))
+		}
+	}
+	return edits, lines, nil
+}
+
 // apacheTarget reads the address and port a finding is about.
 func apacheTarget(in Input, l facts.Listener) netip.Addr {
 	if a, err := netip.ParseAddr(strings.Trim(in.Finding.Host, "[]")); err == nil {
@@ -654,6 +774,18 @@ func planApache(in Input, l facts.Listener) (*Plan, error) {
 		what = strings.Join(pages, ", ")
 		summary = fmt.Sprintf("Limit %s to Require local for %s, check the configuration with %s -t and reload Apache gracefully (%s)", what, target, filepath.Base(exe), who(l))
 		question = fmt.Sprintf("Allow the status pages %s from this machine only and reload Apache (%s)?", what, who(l))
+	case "http.listing", "http.config.listing":
+		var lines []string
+		edits, lines, err = conf.listingChange(vhosts, in.FixID)
+		if err != nil {
+			return nil, fmt.Errorf("%w; do it by hand: %s", err, in.Finding.Recommendation)
+		}
+		if len(edits) == 0 {
+			return nil, fmt.Errorf("no Options line in Apache's files turns automatic indexes on for what %s serves (an .htaccess file or an Alias may): find it and remove Indexes by hand", target)
+		}
+		what = strings.Join(lines, ", ")
+		summary = fmt.Sprintf("Turn automatic directory indexes off for %s (Options at %s), check the configuration with %s -t and reload Apache gracefully (%s)", target, what, filepath.Base(exe), who(l))
+		question = fmt.Sprintf("Stop Apache listing directories for %s (%s) and reload Apache (%s)?", target, what, who(l))
 	default:
 		return nil, fmt.Errorf("%s: %w", in.Finding.Check, ErrNoApplier)
 	}
@@ -679,6 +811,10 @@ func planApache(in Input, l facts.Listener) (*Plan, error) {
 		argv = append(argv, "-C", def)
 	}
 	argv = append(argv, "-f", cfg.ConfigFile, "-t")
+	notes := []string{"A graceful restart (SIGUSR1, or systemctl reload) lets requests in progress finish; new requests get the change."}
+	if len(names) > 0 {
+		notes = append(notes, "Variables httpd took from its environment ("+strings.Join(names, ", ")+") are passed to the check as -C Define lines, which httpd reads before the environment.")
+	}
 	return &Plan{
 		Applier:  "apache",
 		Summary:  summary,
@@ -687,8 +823,7 @@ func planApache(in Input, l facts.Listener) (*Plan, error) {
 		Validate: []Step{{Kind: StepRun, Argv: argv, Why: "httpd accepts the configuration"}},
 		Reload:   reloadSteps(l, cfg.PID, "USR1", filepath.Base(exe), true),
 		Verify:   []Step{{Kind: StepListen, Addr: listenAddr(l), Why: "Apache listens"}},
-		Notes: []string{"A graceful restart (SIGUSR1, or systemctl reload) lets requests in progress finish; new requests get the change.",
-			"Variables httpd took from its environment (" + nonEmpty(strings.Join(names, ", "), "none") + ") are passed to the check as -C Define lines, which httpd reads before the environment."},
+		Notes:    notes,
 	}, nil
 }
 

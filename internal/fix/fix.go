@@ -59,10 +59,13 @@
 //     systemctl reload UNIT or SIGHUP to the master process (nginx keeps
 //     its listening sockets and starts new workers).
 //   - Apache httpd (http.trace, http.config.trace, http.status.public,
-//     http.config.status-public): TraceEnable Off, or Require local in the
-//     <Location> of an open server-status or server-info page (its Require
-//     all granted lines replaced, or Require local added where it has
-//     none; a Location whose access is set otherwise is refused), in the
+//     http.config.status-public, http.listing, http.config.listing):
+//     TraceEnable Off; or Require local in the <Location> of an open
+//     server-status or server-info page (its Require all granted lines
+//     replaced, or Require local added where it has none; a Location whose
+//     access is set otherwise is refused); or Indexes taken out of the
+//     Options lines that turn it on for the DocumentRoot and the
+//     <Directory> sections above and under it (Options All is refused), in the
 //     scope that serves the finding's address and port as httpd picks it:
 //     the virtual hosts for that address (else for every address) and
 //     port, else the main server; Locations of the main server apply to
@@ -357,6 +360,8 @@ var appliers = map[string]applierKind{
 	"http.status.public":        apacheApplier,
 	"http.config.trace":         implied(apacheApplier),
 	"http.config.status-public": implied(apacheApplier),
+	"http.listing":              apacheApplier,
+	"http.config.listing":       implied(apacheApplier),
 }
 
 // Fixable reports whether vigil has an automatic fix for a check on some
