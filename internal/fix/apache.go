@@ -199,8 +199,8 @@ func (c *apacheConf) file(p string, depth int, optional bool, at apacheAt) error
 	switch {
 	case errors.Is(err, ErrRefusedFile):
 		return err
-	case err != nil && optional:
-		return nil
+	case err != nil && optional && errors.Is(err, fs.ErrNotExist):
+		return nil // IncludeOptional: httpd skips a file that is not there
 	case err != nil:
 		return fmt.Errorf("cannot read httpd's configuration: %w", err)
 	}

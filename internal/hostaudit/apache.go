@@ -2,7 +2,9 @@ package hostaudit
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -278,8 +280,8 @@ func (w *apacheWalk) file(p string, depth int, optional bool, sc apacheScope) {
 	w.files++
 	b, err := w.t.ReadFile(w.ctx, p)
 	if err != nil {
-		if optional {
-			return
+		if optional && errors.Is(err, fs.ErrNotExist) {
+			return // IncludeOptional: httpd skips a file that is not there
 		}
 		w.errs = append(w.errs, fmt.Sprintf("cannot read %s: %v", p, err))
 		w.unread = append(w.unread, p)
