@@ -55,8 +55,10 @@ type apacheDir struct {
 	// nested says it is inside a Require container or another section
 	// within the Location.
 	nested bool
-	// dir is its <Directory> (nil outside one).
-	dir *apacheDirFix
+	// dir is its <Directory> (nil outside one); other says it is in a
+	// section vigil does not change (<Files>, <If>, <Directory ~ …>…).
+	dir   *apacheDirFix
+	other bool
 }
 
 // apacheAt is where the walk is: the virtual host (-1 for the main
@@ -67,6 +69,8 @@ type apacheAt struct {
 	loc    *apacheLocSec
 	nested bool
 	dir    *apacheDirFix
+	// other says it is in a section vigil does not change.
+	other bool
 }
 
 // apacheDirFix is one <Directory> section with a plain path.
@@ -213,6 +217,14 @@ func (c *apacheConf) file(p string, depth int, optional bool, at apacheAt) error
 	return c.walk(apache.Parse(b), fi, depth, at)
 }
 
+// other reads a section vigil does not change (<RequireAny>, <Files>,
+// <If>, <Directory ~ …>, …) for what it includes and loads: httpd -t
+// reads every file, so every file passes the guard.
+func (c *apacheConf) other(d *apache.Directive, file, depth int, at apacheAt) error {
+	at.other, at.nested = true, at.loc != nil
+	return c.walk(d.Children, file, depth, at)
+}
+
 // walk reads directives in the main server or a virtual host (vhost),
 // and in a Location (loc).
 func (c *apacheConf) walk(ds []*apache.Directive, file, depth int, at apacheAt) error {
@@ -243,26 +255,28 @@ func (c *apacheConf) walk(ds []*apache.Directive, file, depth int, at apacheAt) 
 			case "ifversion", "ifdirective", "ifsection", "iffile":
 				err = c.walk(d.Children, file, depth, at)
 			case "virtualhost":
-				if vhost < 0 && loc == nil && at.dir == nil && file >= 0 {
+				if vhost < 0 && loc == nil && at.dir == nil && !at.other && file >= 0 {
 					c.vhosts = append(c.vhosts, apacheVHost{d: d, file: file, addrs: args})
 					err = c.walk(d.Children, file, depth, apacheAt{vhost: len(c.vhosts) - 1})
+					break
 				}
+				err = c.other(d, file, depth, at)
 			case "location", "locationmatch":
-				if loc == nil && at.dir == nil && len(args) > 0 && file >= 0 {
+				if loc == nil && at.dir == nil && !at.other && len(args) > 0 && file >= 0 {
 					l := &apacheLocSec{d: d, file: file, vhost: vhost, path: args[len(args)-1]}
 					c.locs = append(c.locs, l)
 					err = c.walk(d.Children, file, depth, apacheAt{vhost: vhost, loc: l})
+					break
 				}
+				err = c.other(d, file, depth, at)
 			case "directory":
-				if loc == nil && at.dir == nil && len(args) == 1 && path.IsAbs(args[0]) && !strings.ContainsAny(args[0], "*?[") && file >= 0 {
+				if loc == nil && at.dir == nil && !at.other && len(args) == 1 && path.IsAbs(args[0]) && !strings.ContainsAny(args[0], "*?[") && file >= 0 {
 					err = c.walk(d.Children, file, depth, apacheAt{vhost: vhost, dir: &apacheDirFix{d: d, file: file, vhost: vhost, path: path.Clean(args[0])}})
+					break
 				}
+				err = c.other(d, file, depth, at)
 			default:
-				if loc != nil {
-					// <RequireAny>, <Limit>, <If>…: what is inside is not
-					// a plain Require line of the Location.
-					err = c.walk(d.Children, file, depth, apacheAt{vhost: vhost, loc: loc, nested: true})
-				}
+				err = c.other(d, file, depth, at)
 			}
 			if err != nil {
 				return err
@@ -270,7 +284,7 @@ func (c *apacheConf) walk(ds []*apache.Directive, file, depth int, at apacheAt) 
 			continue
 		}
 		if file >= 0 {
-			c.dirs = append(c.dirs, apacheDir{d: d, file: file, vhost: vhost, loc: loc, nested: at.nested, dir: at.dir})
+			c.dirs = append(c.dirs, apacheDir{d: d, file: file, vhost: vhost, loc: loc, nested: at.nested, dir: at.dir, other: at.other})
 		}
 		switch name {
 		case "define":
@@ -294,7 +308,7 @@ func (c *apacheConf) walk(ds []*apache.Directive, file, depth int, at apacheAt) 
 				c.modules[apacheModule(args[0])] = true
 			}
 		case "include", "includeoptional":
-			if len(args) != 1 || loc != nil {
+			if len(args) != 1 {
 				continue
 			}
 			pat := args[0]
@@ -463,7 +477,7 @@ func (c *apacheConf) traceChange(vhosts []int, main string, fixID string) ([]apa
 	scope := func(vhost int) {
 		var lines []apacheDir
 		for _, d := range c.dirs {
-			if d.vhost == vhost && d.loc == nil && strings.EqualFold(d.d.Name, "TraceEnable") {
+			if d.vhost == vhost && d.loc == nil && !d.other && strings.EqualFold(d.d.Name, "TraceEnable") {
 				lines = append(lines, d)
 			}
 		}
@@ -668,7 +682,7 @@ func (c *apacheConf) listingChange(vhosts []int, fixID string) ([]apacheEdit, []
 			root = "/var/www/html"
 		}
 		for _, d := range c.dirs {
-			if !strings.EqualFold(d.d.Name, "Options") || d.loc != nil || (d.vhost != -1 && d.vhost != v) || done[d.d] {
+			if !strings.EqualFold(d.d.Name, "Options") || d.loc != nil || d.other || (d.vhost != -1 && d.vhost != v) || done[d.d] {
 				continue
 			}
 			if d.dir != nil && !within(root, d.dir.path) && !within(d.dir.path, root) {

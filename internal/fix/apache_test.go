@@ -1,6 +1,9 @@
 package fix
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -202,4 +205,32 @@ func hasLinesInOrder(text string, lines []string) bool {
 		}
 	}
 	return i == len(lines)
+}
+
+// TestApachePlanGuardsEveryInclude refuses a plan when a file httpd -t
+// would read fails the guard, even one included from a section vigil does
+// not change.
+func TestApachePlanGuardsEveryInclude(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"apache2.conf": "TraceEnable On\n<Files x>\n  Include evil.conf\n</Files>\n",
+		"evil.conf":    "LoadModule evil_module /tmp/evil.so\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refuse := func(p string, g Guard) ([]byte, fs.FileMode, error) {
+		if filepath.Base(p) == "evil.conf" {
+			return nil, 0, fmt.Errorf("%s: %w: it belongs to uid 1000", p, ErrRefusedFile)
+		}
+		return readFile(p, g)
+	}
+	_, err := MakePlan(Input{Finding: find("http.trace", "127.0.4.60", 80, "tcp", ""), Host: apacheHost(dir, ""), ReadFile: refuse, Glob: filepath.Glob, FixID: "T1"})
+	if !errors.Is(err, ErrRefusedFile) || !strings.Contains(err.Error(), "evil.conf") {
+		t.Errorf("err = %v, want the included file refused", err)
+	}
+	if _, err := MakePlan(Input{Finding: find("http.trace", "127.0.4.60", 80, "tcp", ""), Host: apacheHost(dir, ""), ReadFile: readFile, Glob: filepath.Glob, FixID: "T1"}); err != nil {
+		t.Errorf("with the file trusted: %v", err)
+	}
 }

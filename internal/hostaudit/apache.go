@@ -155,6 +155,12 @@ func (a *apacheAuthz) open() bool {
 		case "order", "satisfy":
 		case "none":
 			// RequireNone only takes away: it grants nobody by itself.
+		case "unknown":
+			// Access under a condition vigil does not evaluate (<If>,
+			// <Limit>): taken as limiting.
+			if len(k.kids) > 0 {
+				pos = append(pos, false)
+			}
 		case "any", "all":
 			pos = append(pos, k.open())
 		}
@@ -175,6 +181,10 @@ type apacheScope struct {
 	loc   *apacheLoc
 	authz *apacheAuthz
 	dir   *apacheDirSec
+	// other says it is in a section vigil does not evaluate (<Files>,
+	// <If>, <Directory ~ …>…): only what it includes, loads and defines
+	// counts.
+	other bool
 }
 
 // apacheDirSec is a <Directory> section being read.
@@ -353,37 +363,58 @@ func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, sc apa
 				// that httpd runs passes them as a rule.
 				w.dirs(d.Children, file, depth, sc)
 			case "virtualhost":
-				if srv == w.servers[0] && loc == nil && sc.dir == nil {
+				if srv == w.servers[0] && loc == nil && sc.dir == nil && !sc.other {
 					v := &apacheServer{}
 					v.VirtualHost = sanitizeAll(args, 128)
 					v.Section = at()
 					w.servers = append(w.servers, v)
 					w.dirs(d.Children, file, depth, apacheScope{srv: v})
+					break
 				}
+				w.other(d, file, depth, sc)
 			case "location", "locationmatch":
-				if loc == nil && sc.dir == nil && len(args) > 0 {
+				if loc == nil && sc.dir == nil && !sc.other && len(args) > 0 {
 					l := &apacheLoc{path: args[len(args)-1], section: at(), authz: &apacheAuthz{kind: "any"}}
 					w.dirs(d.Children, file, depth, apacheScope{srv: srv, loc: l, authz: l.authz})
 					if l.set || len(l.access) > 0 {
 						srv.pages = append(srv.pages, l)
 					}
+					break
 				}
+				w.other(d, file, depth, sc)
 			case "directory":
-				// <Directory ~ regex> and wildcard paths are not followed.
-				if loc == nil && sc.dir == nil && len(args) == 1 && path.IsAbs(args[0]) && !strings.ContainsAny(args[0], "*?[") {
+				// <Directory ~ regex> and wildcard paths are not evaluated.
+				if loc == nil && sc.dir == nil && !sc.other && len(args) == 1 && path.IsAbs(args[0]) && !strings.ContainsAny(args[0], "*?[") {
 					ds := &apacheDirSec{path: path.Clean(args[0]), section: at(), vhost: srv != w.servers[0], order: w.order}
 					w.order++
 					srv.dirs = append(srv.dirs, ds)
 					w.dirs(d.Children, file, depth, apacheScope{srv: srv, dir: ds})
+					break
 				}
+				w.other(d, file, depth, sc)
 			case "requireany", "requireall", "requirenone":
-				if loc != nil && authz != nil {
+				if loc != nil && authz != nil && !sc.other {
 					a := &apacheAuthz{kind: strings.TrimPrefix(name, "require")}
 					authz.kids = append(authz.kids, a)
 					w.dirs(d.Children, file, depth, apacheScope{srv: srv, loc: loc, authz: a})
+					break
 				}
+				w.other(d, file, depth, sc)
+			default:
+				w.other(d, file, depth, sc)
 			}
 			continue
+		}
+		if sc.other {
+			switch name {
+			case "include", "includeoptional", "define", "undefine", "loadmodule":
+			case "require", "allow", "deny", "order", "satisfy":
+				// Access inside <If>, <Limit>…: recorded, and counted as
+				// limiting (see apacheAuthz.open), so that vigil never
+				// calls open what it did not evaluate.
+			default:
+				continue
+			}
 		}
 		switch name {
 		case "define":
@@ -407,7 +438,7 @@ func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, sc apa
 				w.modules[apacheModuleName(args[0])] = true
 			}
 		case "include", "includeoptional":
-			if len(args) == 1 && loc == nil {
+			if len(args) == 1 {
 				w.include(args[0], depth, name == "includeoptional", sc)
 			}
 		case "listen":
@@ -445,6 +476,19 @@ func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, sc apa
 			}
 		}
 	}
+}
+
+// other reads a section vigil does not evaluate for what it includes,
+// loads and defines; inside a Location, its access lines count as an
+// unknown condition.
+func (w *apacheWalk) other(d *apache.Directive, file string, depth int, sc apacheScope) {
+	sc.other = true
+	if sc.loc != nil && sc.authz != nil {
+		a := &apacheAuthz{kind: "unknown"}
+		sc.authz.kids = append(sc.authz.kids, a)
+		sc.authz = a
+	}
+	w.dirs(d.Children, file, depth, sc)
 }
 
 // sanitizeAll sanitizes each string.

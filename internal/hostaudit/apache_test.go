@@ -231,6 +231,35 @@ DocumentRoot /srv/www
 					t.Errorf("listings without mod_autoindex: %+v", c.Servers[0].Listings)
 				}
 			}},
+		{"access in an included file or under a condition", withFiles(debianApache, map[string]string{
+			"/etc/apache2/sites-enabled/000-default.conf": `<VirtualHost *:80>
+	<Location /a>
+		SetHandler server-status
+		Include status-acl.conf
+	</Location>
+	<Location /b>
+		SetHandler server-status
+		<If "%{HTTP_HOST} == 'x'">
+			Require ip 10.0.0.0/8
+		</If>
+	</Location>
+	<Location /c>
+		SetHandler server-status
+		<Limit GET>
+			Require all granted
+		</Limit>
+		Require all granted
+	</Location>
+</VirtualHost>
+`, "/etc/apache2/status-acl.conf": "Require local\n"}), []string{"apache2"}, func(t *testing.T, c facts.ApacheConfig, _ []string) {
+			open := map[string]bool{}
+			for _, p := range c.Servers[1].StatusPages {
+				open[p.Path] = p.Open
+			}
+			if want := map[string]bool{"/server-status": false, "/a": false, "/b": false, "/c": true}; !reflect.DeepEqual(open, want) {
+				t.Errorf("open pages %v, want %v", open, want)
+			}
+		}},
 		{"unreadable include", withFiles(debianApache, map[string]string{"/etc/apache2/ports.conf": ""}), []string{"apache2"}, func(t *testing.T, c facts.ApacheConfig, errs []string) {
 			if !slices.Equal(c.Unread, []string{"/etc/apache2/ports.conf"}) || len(errs) != 1 || !strings.Contains(errs[0], "ports.conf") {
 				t.Errorf("unread %v, errs %v", c.Unread, errs)
