@@ -697,7 +697,7 @@ func (c *apacheConf) listingChange(vhosts []int, fixID string) ([]apacheEdit, []
 			}
 			next, ok := apacheNoIndexes(args)
 			if !ok {
-				return nil, nil, fmt.Errorf("Options All at %s turns on automatic indexes among other options: list the options the site needs without Indexes by hand", c.where(d.file, d.d))
+				return nil, nil, fmt.Errorf("the line at %s, Options All, turns on automatic indexes among other options: list the options the site needs without Indexes by hand", c.where(d.file, d.d))
 			}
 			done[d.d] = true
 			edits = append(edits, c.replaceLine(d, "Options "+strings.Join(next, " "), fixID))

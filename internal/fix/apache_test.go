@@ -92,7 +92,7 @@ func TestApachePlans(t *testing.T) {
 				"apache2.conf": {"# vigil fix T1 replaced: Options Indexes FollowSymLinks", "Options FollowSymLinks", "  # vigil fix T1 replaced: Options +Indexes +ExecCGI", "  Options -Indexes +ExecCGI", "<Directory /srv/elsewhere>", "  Options Indexes"},
 				"sites/a.conf": {"    # vigil fix T1 replaced: Options Indexes", "    Options None", "<VirtualHost 127.0.4.60:80>", "    Options +Indexes"}}},
 		{name: "listing with Options All: refused", main: head + "DocumentRoot /srv/www\n<Directory /srv/www>\n  Options All\n</Directory>\n", sites: map[string]string{},
-			check: "http.config.listing", host: "127.0.4.60", port: 80, refuse: "Options All"},
+			check: "http.config.listing", host: "127.0.4.60", port: 80, refuse: "Options All, turns on"},
 		{name: "listing nowhere in the files", main: head + "DocumentRoot /srv/www\n<Directory /srv/www>\n  Options -Indexes\n</Directory>\n", sites: map[string]string{},
 			check: "http.listing", host: "127.0.4.60", port: 80, refuse: ".htaccess"},
 		{name: "a host name on a wildcard listener with an address-bound virtual host: refused", main: head,
