@@ -719,7 +719,11 @@ func apacheTarget(in Input, l facts.Listener) netip.Addr {
 }
 
 // apacheDefine is how the validation passes a variable httpd found in its
-// environment: as a -C Define, which ${NAME} reads before the environment.
+// environment: as a -C Define, which ${NAME} reads before the environment
+// ("Variables defined with Define take precedence over shell environment
+// variables", https://httpd.apache.org/docs/2.4/configuring.html#syntax).
+// So the step needs no environment of its own, and nothing else of the
+// daemon's environment reaches the binary.
 func apacheDefine(name, value string) (string, error) {
 	if strings.ContainsAny(value, "\"\\\n\r") || strings.ContainsAny(name, " \t\"\n") {
 		return "", fmt.Errorf("the variable %s that httpd's configuration uses holds a quote, a backslash or a line break, which vigil does not pass on", name)
