@@ -35,3 +35,13 @@ func TestApacheServersFor(t *testing.T) {
 		}
 	}
 }
+
+func TestServiceOfApache(t *testing.T) {
+	h := &HostAudit{Apache: []ApacheConfig{{PID: 42}}}
+	if s := h.ServiceOf(Listener{Transport: TCP, Port: 80, PID: 42}); s == nil || s.Name != "http" || s.Product != "Apache httpd" {
+		t.Errorf("ServiceOf the httpd's listener = %+v", s)
+	}
+	if s := h.ServiceOf(Listener{Transport: TCP, Port: 80, PID: 43}); s != nil {
+		t.Errorf("ServiceOf another process's listener = %+v", s)
+	}
+}

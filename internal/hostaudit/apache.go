@@ -720,12 +720,12 @@ var apacheCollector = daemonCollector{
 	protocol: proto.HTTP,
 	env:      true,
 	helper: func(p *process) bool {
-		// A worker runs as the User of the configuration (www-data) under
-		// the root parent; a run with -t, -S, -M, -l, -L, -v or -V only
-		// tests or prints.
-		if uid := p.Cred.UID(); uid > 0 && p.PPID > 1 {
-			return true
-		}
+		// The workers (the configuration's User, www-data) are children
+		// of the root parent: daemonMasters leaves out a process whose
+		// parent is the same daemon. A process named apache2 that runs as
+		// another user without such a parent is not taken for a worker
+		// here: it is listed as not examined, with the reason. A run with
+		// -t, -S, -M, -l, -L, -v, -V or -h only tests or prints.
 		for _, a := range p.argv()[min(1, len(p.argv())):] {
 			if len(a) == 2 && a[0] == '-' && strings.ContainsRune("tSMlLvVh", rune(a[1])) {
 				return true

@@ -285,13 +285,33 @@ DocumentRoot /srv/www
 	}
 }
 
+func TestApacheMasters(t *testing.T) {
+	procs := map[int]*process{
+		10: {PID: 10, PPID: 1, Comm: "apache2", Args: []string{"/usr/sbin/apache2", "-k", "start"}},
+		11: {PID: 11, PPID: 10, Comm: "apache2", Args: []string{"/usr/sbin/apache2", "-k", "start"}, Cred: credOf(33)},
+		12: {PID: 12, PPID: 10, Comm: "apache2", Args: []string{"/usr/sbin/apache2", "-k", "start"}, Cred: credOf(33)},
+		20: {PID: 20, PPID: 900, Comm: "apache2", Args: []string{"apache2", "-t"}},
+		30: {PID: 30, PPID: 1, Comm: "httpd", Args: []string{"/usr/sbin/httpd", "-DFOREGROUND"}},
+		31: {PID: 31, PPID: 30, Comm: "httpd", Args: []string{"/usr/sbin/httpd", "-DFOREGROUND"}, Cred: credOf(48)},
+	}
+	var got []int
+	for _, p := range daemonMasters(procs) {
+		got = append(got, p.PID)
+	}
+	if !slices.Equal(got, []int{10, 30}) {
+		t.Errorf("masters %v, want the two parents", got)
+	}
+}
+
 func TestApacheHelper(t *testing.T) {
 	tests := []struct {
 		p    process
 		want bool
 	}{
 		{process{PID: 10, PPID: 1, Args: []string{"/usr/sbin/apache2", "-k", "start"}}, false},
-		{process{PID: 11, PPID: 10, Args: []string{"/usr/sbin/apache2", "-k", "start"}, Cred: credOf(33)}, true},
+		// A worker is left out by its parent (daemonMasters); alone, a
+		// non-root apache2 is listed as not examined rather than hidden.
+		{process{PID: 11, PPID: 10, Args: []string{"/usr/sbin/apache2", "-k", "start"}, Cred: credOf(33)}, false},
 		{process{PID: 12, PPID: 900, Args: []string{"/usr/sbin/apache2", "-t"}}, true},
 		{process{PID: 13, PPID: 1, Args: []string{"/usr/sbin/apache2", "-f", "/x.conf", "-DFOREGROUND"}}, false},
 	}
