@@ -213,6 +213,7 @@ type apacheWalk struct {
 	modules map[string]bool
 	files   int
 	order   int
+	rootSrc string
 	listen  []string
 	unread  []string
 	errs    []string
@@ -430,8 +431,8 @@ func (w *apacheWalk) dirs(ds []*apache.Directive, file string, depth int, sc apa
 				delete(w.defines, args[0])
 			}
 		case "serverroot":
-			if len(args) == 1 {
-				w.root = path.Clean(args[0])
+			if len(args) == 1 && !sc.other {
+				w.root, w.rootSrc = path.Clean(args[0]), at()
 			}
 		case "loadmodule":
 			if len(args) >= 1 {
@@ -541,6 +542,9 @@ func collectApache(ctx context.Context, df *asDaemon) (facts.ApacheConfig, []str
 	}
 	if main.traceSrc != "" {
 		cfg.Sources["TraceEnable"] = main.traceSrc
+	}
+	if w.rootSrc != "" {
+		cfg.Sources["ServerRoot"] = w.rootSrc
 	}
 	for _, s := range w.servers {
 		out := s.ApacheServer

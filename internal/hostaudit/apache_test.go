@@ -88,7 +88,7 @@ func TestCollectApache(t *testing.T) {
 			if len(errs) > 0 || len(c.Unread) > 0 {
 				t.Errorf("errs %v, unread %v", errs, c.Unread)
 			}
-			if c.ConfigFile != "/etc/apache2/apache2.conf" || !slices.Equal(c.Listen, []string{"80"}) || !slices.Contains(c.Modules, "status_module") {
+			if c.ConfigFile != "/etc/apache2/apache2.conf" || c.ServerRoot != "/etc/apache2" || c.Sources["ServerRoot"] != "" || !slices.Equal(c.Listen, []string{"80"}) || !slices.Contains(c.Modules, "status_module") {
 				t.Errorf("config %+v", c)
 			}
 			if len(c.Servers) != 2 || c.Servers[1].TraceEnable != "off" || c.Servers[1].Sources["TraceEnable"] != "/etc/apache2/conf-enabled/security.conf:2: TraceEnable Off" {
@@ -169,6 +169,9 @@ func TestCollectApache(t *testing.T) {
 </IfDefine>
 `}, []string{"httpd", "-d", "/srv/web", "-f", "httpd.conf", "-D", "PUBLIC", "-c", "TraceEnable Extended"}, func(t *testing.T, c facts.ApacheConfig, _ []string) {
 			m := c.Servers[0]
+			if c.ConfigFile != "/srv/web/httpd.conf" || c.ServerRoot != "/srv/web" {
+				t.Errorf("file %s, root %s", c.ConfigFile, c.ServerRoot)
+			}
 			if m.TraceEnable != "extended" || m.Sources["TraceEnable"] != "command line: TraceEnable Extended" {
 				t.Errorf("main server %+v", m)
 			}
@@ -258,6 +261,16 @@ DocumentRoot /srv/www
 			}
 			if want := map[string]bool{"/server-status": false, "/a": false, "/b": false, "/c": true}; !reflect.DeepEqual(open, want) {
 				t.Errorf("open pages %v, want %v", open, want)
+			}
+		}},
+		{"a ServerRoot directive moves relative includes", fakeFiles{
+			"/etc/apache2/apache2.conf": "ServerRoot /srv/b\nInclude conf.d/*.conf\nInclude extra/\n",
+			"/srv/b/conf.d/x.conf":      "TraceEnable Off\n",
+			"/srv/b/extra/y.conf":       "Listen 8080\n",
+		}, []string{"apache2"}, func(t *testing.T, c facts.ApacheConfig, errs []string) {
+			if len(errs) > 0 || c.ServerRoot != "/srv/b" || c.Sources["ServerRoot"] != "/etc/apache2/apache2.conf:1: ServerRoot /srv/b" ||
+				c.Servers[0].Sources["TraceEnable"] != "/srv/b/conf.d/x.conf:1: TraceEnable Off" || !slices.Equal(c.Listen, []string{"8080"}) {
+				t.Errorf("config %+v, errs %v", c, errs)
 			}
 		}},
 		{"unreadable include", withFiles(debianApache, map[string]string{"/etc/apache2/ports.conf": ""}), []string{"apache2"}, func(t *testing.T, c facts.ApacheConfig, errs []string) {
