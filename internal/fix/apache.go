@@ -402,7 +402,14 @@ func indentOf(line string) string {
 func (c *apacheConf) apply(edits []apacheEdit, guard Guard) []Edit {
 	byFile := map[int][]apacheEdit{}
 	var order []int
+	seen := map[[3]int]bool{}
 	for _, e := range edits {
+		// A file included twice is read twice: its lines change once.
+		k := [3]int{e.file, e.from, e.to}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
 		if _, ok := byFile[e.file]; !ok {
 			order = append(order, e.file)
 		}
@@ -467,7 +474,12 @@ func (c *apacheConf) insertInto(file int, sec *apache.Directive, set, fixID stri
 	if len(sec.Children) > 0 {
 		ind = indentOf(c.line(file, sec.Children[0].Line))
 	}
-	return apacheEdit{file: file, from: sec.Line, text: []string{ind + "# Set by vigil fix " + fixID, ind + set}}
+	// After the opening tag, which a trailing backslash may continue.
+	end := sec.Line
+	for strings.HasSuffix(c.line(file, end), "\\") && end < sec.EndLine {
+		end++
+	}
+	return apacheEdit{file: file, from: end, text: []string{ind + "# Set by vigil fix " + fixID, ind + set}}
 }
 
 // apacheTraceChange sets TraceEnable Off for the servers that answer t.

@@ -46,6 +46,7 @@ func TestApachePlans(t *testing.T) {
 		unit   string
 		want   map[string][]string // file -> lines the new content must have
 		keep   map[string][]string // file -> lines it must still have
+		exact  map[string]string   // file -> its whole new content
 		refuse string
 	}{
 		{name: "trace default in the matching virtual host", main: head + "TraceEnable Off\n",
@@ -56,6 +57,14 @@ func TestApachePlans(t *testing.T) {
 			sites: map[string]string{"a.conf": "<VirtualHost 127.0.4.60:8080>\n  TraceEnable On\n  <IfModule status_module>\n    TraceEnable extended\n  </IfModule>\n</VirtualHost>\n"},
 			check: "http.config.trace", host: "127.0.4.60", port: 8080,
 			want: map[string][]string{"sites/a.conf": {"  # vigil fix T1 replaced: TraceEnable On", "  TraceEnable Off", "    # vigil fix T1 replaced: TraceEnable extended", "    TraceEnable Off"}}},
+		{name: "a file included in two virtual hosts changes once", main: head + "<VirtualHost 127.0.4.60:80>\n  ServerName a\n  Include common/trace.inc\n</VirtualHost>\n<VirtualHost 127.0.4.60:80>\n  ServerName b\n  Include common/trace.inc\n</VirtualHost>\n",
+			sites: map[string]string{"../common/trace.inc": "TraceEnable On\n"},
+			check: "http.trace", host: "127.0.4.60", port: 80,
+			want:  map[string][]string{"common/trace.inc": {"TraceEnable Off"}},
+			exact: map[string]string{"common/trace.inc": "# vigil fix T1 replaced: TraceEnable On\nTraceEnable Off\n"}},
+		{name: "a virtual host tag continued on the next line", main: head + "<VirtualHost 127.0.4.60:80 \\\n    127.0.4.60:8080>\n</VirtualHost>\n",
+			sites: map[string]string{}, check: "http.trace", host: "127.0.4.60", port: 8080,
+			want: map[string][]string{"apache2.conf": {"<VirtualHost 127.0.4.60:80 \\", "    127.0.4.60:8080>", "    # Set by vigil fix T1", "    TraceEnable Off", "</VirtualHost>"}}},
 		{name: "no virtual host for the address: the main server", main: head + "TraceEnable On\n",
 			sites: map[string]string{"a.conf": "<VirtualHost 10.0.0.9:443>\n</VirtualHost>\n"},
 			check: "http.trace", host: "192.168.1.5", port: 443, unit: "apache2.service",
@@ -141,6 +150,11 @@ func TestApachePlans(t *testing.T) {
 			for f, lines := range tt.want {
 				if !hasLinesInOrder(got[f], lines) {
 					t.Errorf("%s:\n%s\nwant lines in order %q", f, got[f], lines)
+				}
+			}
+			for f, text := range tt.exact {
+				if got[f] != text {
+					t.Errorf("%s:\n%s\nwant exactly:\n%s", f, got[f], text)
 				}
 			}
 			for f, lines := range tt.keep {
