@@ -820,10 +820,24 @@ func planApache(in Input, l facts.Listener) (*Plan, error) {
 		return nil, fmt.Errorf("%s: %w", in.Finding.Check, ErrNoApplier)
 	}
 	changes := conf.apply(edits, guard)
-	// Another httpd started with one of these files would change too.
+	// Another httpd that reads one of these files would change too.
 	for _, e := range changes {
 		if err := sharedWith(in.Host.Apache, pidOf, func(c facts.ApacheConfig) string { return c.ConfigFile }, cfg.PID, e.Path, "Apache httpd"); err != nil {
 			return nil, err
+		}
+	}
+	for _, o := range in.Host.Apache {
+		if o.PID == cfg.PID || o.ConfigFile == "" {
+			continue
+		}
+		other, err := loadApache(in, o, guardFor(o.Daemon, o.ConfigFile))
+		if err != nil {
+			continue // what vigil may not read, it cannot tell; httpd -t of this one still runs
+		}
+		for _, e := range changes {
+			if _, ok := other.byPath[filepath.Clean(e.Path)]; ok {
+				return nil, fmt.Errorf("%s is also read by another Apache httpd (pid %d, %s): vigil changes only the files of the httpd that serves the finding; do it by hand: %s", e.Path, o.PID, o.ConfigFile, in.Finding.Recommendation)
+			}
 		}
 	}
 	argv := []string{exe}

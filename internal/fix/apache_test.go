@@ -186,6 +186,9 @@ func TestApachePlanRefusals(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "apache2.conf"), []byte("TraceEnable On\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "includes-main.conf"), []byte("Include "+filepath.Join(dir, "apache2.conf")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		edit func(h *facts.HostAudit)
@@ -194,6 +197,7 @@ func TestApachePlanRefusals(t *testing.T) {
 		{"binary vigil may not run", func(h *facts.HostAudit) { h.Apache[0].Daemon = facts.Daemon{Note: "its binary is not root's"} }, "its binary is not root's"},
 		{"a file the audit could not read", func(h *facts.HostAudit) { h.Apache[0].Unread = []string{"/etc/apache2/ports.conf"} }, "could not read /etc/apache2/ports.conf"},
 		{"another httpd's main file", func(h *facts.HostAudit) { h.Apache[1].ConfigFile = h.Apache[0].ConfigFile }, "also the configuration of another Apache httpd (pid 901)"},
+		{"a file another httpd includes", func(h *facts.HostAudit) { h.Apache[1].ConfigFile = filepath.Join(dir, "includes-main.conf") }, "also read by another Apache httpd (pid 901"},
 		{"a variable with a quote", func(h *facts.HostAudit) { h.Apache[0].Variables = map[string]string{"X": `a"b`} }, "holds a quote"},
 		{"no configuration for the process", func(h *facts.HostAudit) { h.Apache = h.Apache[1:] }, "found no Apache httpd configuration"},
 	}
