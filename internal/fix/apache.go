@@ -856,6 +856,9 @@ func planApache(in Input, l facts.Listener) (*Plan, error) {
 	}
 	argv = append(argv, "-f", cfg.ConfigFile, "-t")
 	notes := []string{"A graceful restart (SIGUSR1, or systemctl reload) lets requests in progress finish; new requests get the change."}
+	if strings.Contains(in.Finding.Check, "status") {
+		notes = append(notes, "Require local admits this machine's own clients (127.0.0.0/8, ::1 and its own address): a scan from this machine still sees the page; one from elsewhere no longer does.")
+	}
 	if len(names) > 0 {
 		notes = append(notes, "Variables httpd took from its environment ("+strings.Join(names, ", ")+") are passed to the check as -C Define lines, which httpd reads before the environment.")
 	}

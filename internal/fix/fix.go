@@ -71,7 +71,8 @@
 //     port, else the main server; Locations of the main server apply to
 //     every virtual host. It follows Include and IncludeOptional, <IfModule>
 //     and <IfDefine> as the running server read them, and refuses when the
-//     host audit could not read a file. Validated with the daemon's own
+//     host audit could not read a file or when another running httpd reads
+//     a file it would change. Validated with the daemon's own
 //     binary, -t, with the process's -d, -D, -C and -c and its ${NAME}
 //     environment variables passed as -C Define lines; reloaded with
 //     systemctl reload UNIT or SIGUSR1 to the parent (a graceful restart:
