@@ -39,6 +39,7 @@ var hostJudges = []HostJudge{
 	judgeHostFTP,
 	judgeHostBind,
 	judgeHostSamba,
+	judgeHostApache,
 	judgeHostFirewallNone,
 	judgeHostAllowedNoListener,
 }
@@ -54,6 +55,7 @@ var configChecks = map[string][]string{
 	"proftpd":    {"ftp.config.anonymous"},
 	"named":      checkIDs(hostBindChecks),
 	"smbd":       checkIDs(hostSambaChecks),
+	"apache2":    checkIDs(hostApacheChecks),
 }
 
 // ConfigChecks returns the checks of a kind of daemon's configuration

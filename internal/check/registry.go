@@ -43,4 +43,5 @@ var catalogue = slices.Concat(
 	dataChecks,
 	hostBindChecks,
 	hostSambaChecks,
+	hostApacheChecks,
 )

@@ -175,6 +175,11 @@ var rules = map[string]rule{
 	"firewall.none":            hostRule,
 	"flow.cleartext":           {needs: "observing live connections between hosts"},
 
+	// Apache httpd's configuration (internal/check/host_apache.go).
+	"http.config.status-public": hostRule,
+	"http.config.trace":         hostRule,
+	"http.config.listing":       hostRule,
+
 	"dns.recursion.open": {service: func(s *facts.Service) bool { return s.DNS != nil && s.DNS.Recursion != nil },
 		needs: "a DNS server that answered a recursive question"},
 	"dns.axfr.open": {service: func(s *facts.Service) bool {

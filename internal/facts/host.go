@@ -32,6 +32,7 @@ type HostAudit struct {
 	Nginx       []NginxConfig      `json:"nginx,omitempty"`
 	Bind        []BindConfig       `json:"bind,omitempty"`
 	Samba       []SambaConfig      `json:"samba,omitempty"`
+	Apache      []ApacheConfig     `json:"apache,omitempty"`
 	Flows       []Flow             `json:"flows,omitempty"`
 	Observation *Observation       `json:"observation,omitempty"`
 	// Distrusted are processes named like a daemon vigil examines (sshd,

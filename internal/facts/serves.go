@@ -70,6 +70,11 @@ func (h *HostAudit) ServiceOf(l Listener) *Service {
 			return svc(proto.Redis, "Redis")
 		}
 	}
+	for _, c := range h.Apache {
+		if c.PID == l.PID {
+			return svc(proto.HTTP, "Apache httpd")
+		}
+	}
 	for _, c := range h.FTP {
 		if c.PID == l.PID {
 			switch strings.ToLower(c.Product) {

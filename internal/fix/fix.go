@@ -92,6 +92,25 @@
 //     Validated with the testparm installed with smbd (testparm -s), reloaded
 //     with systemctl reload UNIT or SIGHUP to the main smbd; connections
 //     already open keep their settings.
+//   - Apache httpd (http.trace, http.config.trace, http.status.public,
+//     http.config.status-public, http.listing, http.config.listing):
+//     TraceEnable Off; or Require local in the <Location> of an open
+//     server-status or server-info page (its Require all granted lines
+//     replaced, or Require local added where it has none; a Location whose
+//     access is set otherwise is refused); or Indexes taken out of the
+//     Options lines that turn it on for the DocumentRoot and the
+//     <Directory> sections above and under it (Options All is refused), in the
+//     scope that serves the finding's address and port as httpd picks it:
+//     the virtual hosts for that address (else for every address) and
+//     port, else the main server; Locations of the main server apply to
+//     every virtual host. It follows Include and IncludeOptional, <IfModule>
+//     and <IfDefine> as the running server read them, and refuses when the
+//     host audit could not read a file or when another running httpd reads
+//     a file it would change. Validated with the daemon's own
+//     binary, -t, with the process's -d, -D, -C and -c and its ${NAME}
+//     environment variables passed as -C Define lines; reloaded with
+//     systemctl reload UNIT or SIGUSR1 to the parent (a graceful restart:
+//     requests in progress finish).
 //
 // Every applier changes only the files of the instance that holds the
 // listener (matched by pid), and refuses a file another running instance
@@ -335,6 +354,7 @@ var (
 	vsftpdApplier = applierKind{plan: planVsftpd, product: "vsftpd", service: "ftp"}
 	nginxApplier  = applierKind{plan: planNginx, product: "nginx", service: "http"}
 	bindApplier   = applierKind{plan: planBind, product: "BIND", service: "dns"}
+	apacheApplier = applierKind{plan: planApache, product: "Apache httpd", service: "http"}
 )
 
 // implied returns a with implied set.
@@ -385,6 +405,13 @@ var appliers = map[string]applierKind{
 	"smb.config.v1":            implied(sambaApplier),
 	"smb.config.signing":       implied(sambaApplier),
 	"smb.config.guest":         implied(sambaApplier),
+
+	"http.trace":                apacheApplier,
+	"http.status.public":        apacheApplier,
+	"http.config.trace":         implied(apacheApplier),
+	"http.config.status-public": implied(apacheApplier),
+	"http.listing":              apacheApplier,
+	"http.config.listing":       implied(apacheApplier),
 }
 
 // Fixable reports whether vigil has an automatic fix for a check on some

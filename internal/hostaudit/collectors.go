@@ -60,6 +60,7 @@ var daemonCollectors = map[string]daemonCollector{
 	"nginx":                  nginxCollector,
 	"named":                  bindCollector,
 	"smbd":                   sambaCollector,
+	"apache2":                apacheCollector,
 }
 
 // sortByPID sorts configurations by their process id.

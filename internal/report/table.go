@@ -258,6 +258,9 @@ func (t Table) hostAuditRest(ew *textout.Writer, doc *result.Document) {
 		}
 		cfgs = append(cfgs, fmt.Sprintf("smbd (pid %d)\t%s", c.PID, safe(strings.Join(files, ", "))))
 	}
+	for _, c := range h.Apache {
+		cfgs = append(cfgs, fmt.Sprintf("Apache httpd (pid %d)\t%s", c.PID, safe(c.ConfigFile)))
+	}
 	if len(cfgs) > 0 {
 		ew.Printf("\n%s\n", t.style("Configurations read", bold))
 		tw := tabwriter.NewWriter(ew, 2, 4, 2, ' ', 0)

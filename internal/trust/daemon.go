@@ -105,6 +105,7 @@ var Daemons = []Daemon{
 	{Kind: "proftpd", Comms: []string{"proftpd"}, Users: []string{"proftpd"}, Exes: []string{"proftpd"}},
 	{Kind: "named", Comms: []string{"named"}, Users: []string{"bind", "named"}, Exes: []string{"named"}},
 	{Kind: "smbd", Comms: []string{"smbd"}, Exes: []string{"smbd"}},
+	{Kind: "apache2", Comms: []string{"apache2", "httpd"}, Exes: []string{"apache2", "httpd"}, Run: true},
 }
 
 // Lookup returns the daemon whose processes have command name comm.
