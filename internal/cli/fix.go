@@ -47,16 +47,20 @@ shows them.
 
 vigil shows the plan (the configuration diff and the commands) and asks
 before it changes anything. It backs up every file it changes, applies the
-change, checks it (sshd -t, nginx -t, …), reloads the service and checks
+change, checks it (sshd -t, nginx -t, apache2 -t, testparm,
+named-checkconf, …), reloads the service and checks
 that it listens again; when anything fails it restores everything by
 itself. 'vigil fix --rollback ID' undoes a fix later.
 
 Automatic fixes exist for: closing a port (nftables), sshd algorithms and
 logins (OpenSSH), Redis password and bind, vsftpd anonymous logins, nginx
-TLS; a finding on another product (Dropbear, Apache, …) gets the fix to do
-by hand. A fix changes only what serves the finding's address and port (the
-nginx server block, the sshd instance and its Match block, the Redis or
-vsftpd instance), and never lowers a setting that is already stricter.`,
+TLS, Apache httpd's TRACE, status pages and directory listings, Samba's
+SMBv1, signing and guest access, BIND's open recursion, zone transfers and
+version; a finding on another product (Dropbear, Apache's TLS, Unbound, …)
+gets the fix to do by hand. A fix changes only what serves the finding's
+address and port (the nginx server block or Apache virtual host, the sshd
+instance and its Match block, the Redis, vsftpd, smbd or named instance),
+and never lowers a setting that is already stricter.`,
 		Example: `  vigil fix 3f2a9c                 # show the plan, ask, apply
   vigil fix 3f2a9c --dry-run       # only show the plan
   vigil fix --list                 # fixes applied so far

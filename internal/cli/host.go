@@ -37,9 +37,11 @@ func newHostCmd(e *env) *cobra.Command {
 		Short: "Audit a machine from inside: listeners and their processes, firewall, service configurations",
 		Long: `Audit this machine from inside: every listening socket and the process,
 user and systemd unit that hold it, whether the firewall lets it be reached,
-the configuration each running sshd, PostgreSQL, Redis, vsftpd/proftpd and
-nginx really uses (found from its command line, not only the default
-paths), and the live connections. Run it as root to see every process.
+the configuration each running sshd, PostgreSQL, Redis, vsftpd/proftpd,
+nginx, Apache httpd, Samba's smbd and BIND's named really uses (found from
+its command line, not only the default paths), and the live connections. A
+configuration vigil could not read whole is listed as not examined, and
+its checks are not counted as passed. Run it as root to see every process.
 
 With --ssh user@host the same collectors run on another machine over SSH:
 its host key must already be in known_hosts (vigil never trusts a key on

@@ -81,7 +81,8 @@ func ParseStatus(b []byte) (ppid int, c Cred) {
 
 // Daemon is what vigil knows of one kind of daemon.
 type Daemon struct {
-	// Kind names it: sshd, nginx, postgresql, redis, vsftpd, proftpd.
+	// Kind names it: sshd, nginx, apache2, postgresql, redis, vsftpd,
+	// proftpd, smbd, named.
 	Kind string
 	// Comms are the command names (/proc/PID/comm) of its processes.
 	Comms []string
@@ -91,7 +92,10 @@ type Daemon struct {
 	// Exes are the file names its binary may have.
 	Exes []string
 	// Run says whether vigil may run the binary (as root) to check or
-	// print a configuration: sshd -T and -t, nginx -T and -t, vsftpd.
+	// print a configuration: sshd -T and -t, nginx -T and -t, apache2 -t,
+	// vsftpd. smbd and named cannot check a configuration themselves: their
+	// fixes run testparm and named-checkconf under the same rule for
+	// binaries (internal/hostaudit says which).
 	Run bool
 }
 
