@@ -3,13 +3,13 @@
 // every host-audit collector and every fix applier follows:
 //
 //   - A process is examined as a daemon (sshd, nginx, Apache httpd,
-//     PostgreSQL, Redis, vsftpd, proftpd, smbd, named) only when it runs as root or as that daemon's packaged
-//     service user (Daemon.Accept), with its real, effective, saved and
-//     filesystem ids alike.
-//   - Its binary is /proc/PID/exe, never argv[0], and vigil runs it (sshd -T,
-//     nginx -T, apache2 -t, a vsftpd configuration check) only when the process runs as
-//     root and the binary and every directory above it are root's and
-//     writable by nobody else (Daemon.CheckExe), and every configuration
+//     PostgreSQL, Redis, vsftpd, proftpd, smbd, named) only when it runs
+//     as root or as that daemon's packaged service user (Daemon.Accept),
+//     with its real, effective, saved and filesystem ids alike.
+//   - Its binary is /proc/PID/exe, never argv[0], and vigil runs it (sshd
+//     -T, nginx -T, apache2 -t, a vsftpd configuration check) only when
+//     the process runs as root and the binary and every directory above it
+//     are root's and writable by nobody else (Daemon.CheckExe), and every configuration
 //     file it would read passes the same rule (Resolve with Root).
 //   - A file is trusted when every component of its path, followed through
 //     symbolic links, belongs to root or to the daemon's user and cannot be
