@@ -9,8 +9,9 @@
 //   - Its binary is /proc/PID/exe, never argv[0], and vigil runs it (sshd
 //     -T, nginx -T, apache2 -t, a vsftpd configuration check) only when
 //     the process runs as root and the binary and every directory above it
-//     are root's and writable by nobody else (Daemon.CheckExe), and every configuration
-//     file it would read passes the same rule (Resolve with Root).
+//     are root's and writable by nobody else (Daemon.CheckExe), and every
+//     configuration file it would read passes the same rule (Resolve with
+//     Root).
 //   - A file is trusted when every component of its path, followed through
 //     symbolic links, belongs to root or to the daemon's user and cannot be
 //     changed by anyone else (Resolve). Only trusted files are quoted in
