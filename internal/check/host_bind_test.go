@@ -1,13 +1,10 @@
 package check
 
 import (
-	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/facts"
-	"github.com/vigilsec/vigil/internal/finding"
 )
 
 // weakBind is a named like the lab's weak twin: open recursion, primary
@@ -115,34 +112,7 @@ func TestJudgeHostBind(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := judgeHostBind(tc.h, hostNow)
-			var got []string
-			for _, f := range fs {
-				got = append(got, fmt.Sprintf("%s@%s:%d", f.Check, f.Host, f.Port))
-			}
-			if g, w := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tc.want)); !slices.Equal(g, w) {
-				t.Fatalf("findings %v\nwant     %v", g, w)
-			}
-			if len(fs) == 0 {
-				return
-			}
-			f := fs[0]
-			if tc.subject != "" {
-				i := slices.IndexFunc(fs, func(f finding.Finding) bool { return f.Subject == tc.subject })
-				if i < 0 {
-					t.Fatalf("no finding of subject %s", tc.subject)
-				}
-				f = fs[i]
-			}
-			for _, e := range tc.evidence {
-				if !strings.Contains(f.Evidence, e) {
-					t.Errorf("%s evidence %q\nlacks %q", f.Check, f.Evidence, e)
-				}
-			}
-			for _, x := range tc.fix {
-				if !strings.Contains(f.Recommendation, x) {
-					t.Errorf("%s fix %q\nlacks %q", f.Check, f.Recommendation, x)
-				}
-			}
+			assertHostFindings(t, fs, tc.want, tc.subject, tc.evidence, tc.fix)
 		})
 	}
 	// Through JudgeHostAudit, each check fires once per zone and target.

@@ -230,35 +230,7 @@ func TestJudgeHostAudit(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := JudgeHostAudit(tc.h, hostNow)
-			var got []string
-			for _, f := range fs {
-				got = append(got, fmt.Sprintf("%s@%s:%d", f.Check, f.Host, f.Port))
-			}
-			g, w := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(tc.want))
-			if !slices.Equal(g, w) {
-				t.Fatalf("findings %v\nwant     %v", g, w)
-			}
-			if len(fs) == 0 {
-				return
-			}
-			f := fs[0]
-			if tc.subject != "" {
-				i := slices.IndexFunc(fs, func(f finding.Finding) bool { return f.Subject == tc.subject })
-				if i < 0 {
-					t.Fatalf("no finding of subject %s", tc.subject)
-				}
-				f = fs[i]
-			}
-			for _, e := range tc.evidence {
-				if !strings.Contains(f.Evidence, e) {
-					t.Errorf("%s evidence %q\nlacks %q", f.Check, f.Evidence, e)
-				}
-			}
-			for _, x := range tc.fix {
-				if !strings.Contains(f.Recommendation, x) {
-					t.Errorf("%s fix %q\nlacks %q", f.Check, f.Recommendation, x)
-				}
-			}
+			assertHostFindings(t, fs, tc.want, tc.subject, tc.evidence, tc.fix)
 			for _, f := range fs {
 				if f.Evidence == "" || f.Recommendation == "" || f.ID == "" || len(f.Frameworks) == 0 {
 					t.Errorf("incomplete finding %+v", f)
@@ -334,5 +306,40 @@ func TestConfigChecksListEveryConfigurationCheck(t *testing.T) {
 	}
 	if ConfigChecks("nginx") != nil || IsConfigCheck("ssh.auth.password") {
 		t.Error("nginx's configuration is read for vigil fix only, and ssh.auth.password is a network check")
+	}
+}
+
+// assertHostFindings checks a host judge's findings: exactly want
+// ("check@host:port", in any order), and the finding of subject (the first
+// when subject is "") says each of evidence and fix.
+func assertHostFindings(t *testing.T, fs []finding.Finding, want []string, subject string, evidence, fix []string) {
+	t.Helper()
+	var got []string
+	for _, f := range fs {
+		got = append(got, fmt.Sprintf("%s@%s:%d", f.Check, f.Host, f.Port))
+	}
+	if g, w := slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want)); !slices.Equal(g, w) {
+		t.Fatalf("findings %v\nwant     %v", g, w)
+	}
+	if len(fs) == 0 {
+		return
+	}
+	f := fs[0]
+	if subject != "" {
+		i := slices.IndexFunc(fs, func(f finding.Finding) bool { return f.Subject == subject })
+		if i < 0 {
+			t.Fatalf("no finding of subject %s", subject)
+		}
+		f = fs[i]
+	}
+	for _, e := range evidence {
+		if !strings.Contains(f.Evidence, e) {
+			t.Errorf("%s evidence %q\nlacks %q", f.Check, f.Evidence, e)
+		}
+	}
+	for _, x := range fix {
+		if !strings.Contains(f.Recommendation, x) {
+			t.Errorf("%s fix %q\nlacks %q", f.Check, f.Recommendation, x)
+		}
 	}
 }
