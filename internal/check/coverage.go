@@ -26,8 +26,12 @@ func judgeCoverage(in Input) []Hit {
 		if why := s.Detail(facts.DetailUnexamined); why != "" {
 			ev += " (" + why + ")"
 		}
+		ss := "ss -ltnp"
+		if s.Transport == facts.UDP {
+			ss = "ss -lunp"
+		}
 		return []Hit{{Check: "coverage.unexamined", Evidence: ev,
-			Fix: fmt.Sprintf("Find the program behind the port: on the host run ss -ltnp 'sport = :%d' (or vigil host), identify it, and close the port if nothing needs it; scan again to confirm.", s.Port)}}
+			Fix: fmt.Sprintf("Find the program behind the port: on the host run %s 'sport = :%d' (or vigil host), identify it, and close the port if nothing needs it; scan again to confirm.", ss, s.Port)}}
 	}
 	if len(s.AuditErrors) > 0 {
 		return []Hit{{Check: "coverage.audit-failed",

@@ -354,6 +354,12 @@ func TestUDPServers(t *testing.T) {
 			copy(r[24:], b[40:48])
 			return [][]byte{r}
 		}, want{name: "ntp", details: map[string]string{"ntp.stratum": "3", "ntp.refid": "10.0.0.1", "ntp.version": "4"}}},
+		{"an answer in no probe's protocol: open, unknown, its first datagram as banner", func([]byte) [][]byte {
+			return [][]byte{[]byte("HELLO THERE")}
+		}, want{name: "unknown", banner: "HELLO THERE"}},
+		{"an echo service: open, unknown, no banner of vigil's own bytes", func(b []byte) [][]byte {
+			return [][]byte{b}
+		}, want{name: "unknown", details: map[string]string{"identify.echo": "yes"}}},
 		{"snmp", snmpAgent, want{name: "snmp", product: "net-snmp", banner: "Linux lab 6.1.0",
 			details: map[string]string{"snmp.versions": "v1,v2c,v3", "snmp.community": "public", "snmp.sysdescr": "Linux lab 6.1.0", "snmp.enterprise": "8072"}}},
 	}

@@ -1,6 +1,7 @@
 package identify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math/rand/v2"
@@ -61,6 +62,9 @@ const udpTries = 2
 const udpReaderIdle = time.Minute
 
 // UDP sends the UDP probes to a port; ok is false when nothing answered.
+// A port that answered no probe in its protocol's words is still open: it
+// comes back unknown, with the first datagram it sent as its banner (or,
+// when that datagram was a probe's own, marked an echo service).
 //
 // Each probe sends one datagram per try, the probes of the port's customary
 // protocols first (proto.UDPHints), then the others, each datagram paced by
@@ -147,6 +151,7 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 	// the rate limit moves it on.
 	next := time.Now()
 	first := true
+	var requests [][]byte // every datagram sent, to tell an echo
 	send := func(ss udpSession, b []byte) error {
 		if !first {
 			start := time.Now()
@@ -156,6 +161,7 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 			next = next.Add(time.Since(start))
 		}
 		first = false
+		requests = append(requests, b)
 		if _, side := ss.(sideSession); side {
 			return c.WriteSide(b, opt.Timeout)
 		}
@@ -164,7 +170,8 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 
 	var winner udpSession
 	got := s
-	sent := 0 // sessions[:sent] have sent at least once
+	var stray []byte // the first answer no probe recognised
+	sent := 0        // sessions[:sent] have sent at least once
 	refused := false
 	// listen reads answers until the deadline, a winner's last answer, or
 	// a refusal; it reports whether to stop.
@@ -203,6 +210,9 @@ func udpWith(ctx context.Context, d *dialer.Dialer, addr netip.AddrPort, opt Opt
 						return complete
 					}
 				}
+				if stray == nil && !r.side && len(r.b) > 0 {
+					stray = r.b
+				}
 			}
 		}
 	}
@@ -236,7 +246,15 @@ tries:
 		listen(time.Now().Add(opt.Timeout / 4))
 	}
 	if winner == nil {
-		return s, false
+		if stray == nil {
+			return s, false
+		}
+		if slices.ContainsFunc(requests, func(b []byte) bool { return bytes.Equal(b, stray) }) {
+			s.SetDetail(facts.DetailEcho, "yes")
+		} else {
+			s.Banner = snippet(stray)
+		}
+		return s, true
 	}
 	return got, true
 }
