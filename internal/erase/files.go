@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"unicode"
 
 	"github.com/vigilsec/vigil/internal/certify"
 	"github.com/vigilsec/vigil/internal/datafile"
@@ -42,6 +43,11 @@ type FileJob struct {
 
 // NewFileJob opens a files source's directory.
 func NewFileJob(s *datamap.Source, values []string) (*FileJob, error) {
+	for _, v := range values {
+		if strings.ContainsFunc(v, unicode.IsControl) {
+			return nil, fmt.Errorf("source %s: the identifier %q holds a line break or another control character: files are erased line by line and record by record, so it could never be found whole; give the identifier as one line", s.Name, v)
+		}
+	}
 	w, err := datamap.OpenFiles(s)
 	if err != nil {
 		return nil, err
@@ -382,6 +388,14 @@ func rewriteCSV(data []byte, values []string) ([]byte, int64, error) {
 		}
 		if recordHolds(rec, values) {
 			removed++
+			continue
+		}
+		if len(rec) == 1 && rec[0] == "" {
+			// encoding/csv writes a lone empty field as an empty line,
+			// which it then reads as no record: quote it, so that the
+			// record stays one (and a second pass changes nothing).
+			w.Flush()
+			buf.WriteString("\"\"\n")
 			continue
 		}
 		if err := w.Write(rec); err != nil {
